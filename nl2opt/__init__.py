@@ -1,0 +1,1 @@
+"""ormodel.nl2opt"""

@@ -1,0 +1,216 @@
+"""The outcome of a solve: why it stopped, the point it found, and what that point means.
+
+Infeasible, unbounded and limit-reached solves are results, not exceptions. A result keeps the
+:class:`~ormodel.standard_form.NameMap` of its model, so values and duals can be read by the
+model's own names.
+
+Example:
+    >>> from ormodel import Status
+    >>> Status.OPTIMAL.is_success
+    True
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+import numpy as np
+
+from ormodel.standard_form import NameMap
+
+__all__ = ["Status", "Conflict", "Ray", "Result"]
+
+
+class Status(str, Enum):
+    """Why the solver stopped."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    INFEASIBLE_OR_UNBOUNDED = "infeasible_or_unbounded"
+    TIME_LIMIT = "time_limit"
+    OTHER_LIMIT = "other_limit"
+    ERROR = "error"
+
+    @property
+    def is_success(self) -> bool:
+        """Optimal, or a feasible point the solver vouches for (gap or solution limit)."""
+        return self in (Status.OPTIMAL, Status.FEASIBLE)
+
+    @property
+    def is_limit(self) -> bool:
+        """Stopped by a time, node, iteration or solution limit."""
+        return self in (Status.TIME_LIMIT, Status.OTHER_LIMIT)
+
+
+@dataclass
+class Conflict:
+    """An irreducible infeasible subset, in the model's own names.
+
+    ``rows`` are constraint labels such as ``capacity[3]``; ``columns`` are variables whose
+    bounds take part, such as ``x[a]``.
+    """
+
+    rows: list[str] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    complete: bool = True
+
+    def families(self) -> set[str]:
+        """Constraint families (names without index) in the subset."""
+        return {label.split("[", 1)[0] for label in self.rows}
+
+    def describe(self) -> str:
+        """A short human-readable summary."""
+        parts = []
+        if self.rows:
+            parts.append("constraints " + ", ".join(self.rows))
+        if self.columns:
+            parts.append("bounds of " + ", ".join(self.columns))
+        text = "; ".join(parts) or "no members reported"
+        return text if self.complete else text + " (not proven irreducible)"
+
+
+@dataclass
+class Ray:
+    """A direction of unbounded improvement, by variable label and component."""
+
+    components: dict[str, float] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """A short human-readable summary."""
+        shown = sorted(self.components.items(), key=lambda item: -abs(item[1]))[:10]
+        return ", ".join(f"{label} ({value:+g})" for label, value in shown) or "no components reported"
+
+
+@dataclass
+class Result:
+    """What a backend returns.
+
+    Attributes:
+        status: why the solver stopped.
+        objective: objective of the returned point (``nan`` without one).
+        bound: best proven bound (equals ``objective`` for solved LPs).
+        values: primal values by column (``None`` without a point).
+        row_duals, reduced_costs: LP duals where the backend defines them.
+        solve_time: wall-clock seconds inside the backend.
+        solver: backend name.
+        log: the solver's log text, when captured.
+        conflict: IIS for infeasible models, when computed.
+        ray: unbounded direction, when computed.
+        nodes: branch-and-bound nodes, when reported.
+        raw_status: the solver's own status text.
+        message: anything the backend wants the user to know.
+    """
+
+    status: Status
+    objective: float = math.nan
+    bound: float = math.nan
+    values: np.ndarray | None = None
+    row_duals: np.ndarray | None = None
+    reduced_costs: np.ndarray | None = None
+    solve_time: float = 0.0
+    solver: str = ""
+    log: str = ""
+    conflict: Conflict | None = None
+    ray: Ray | None = None
+    nodes: int | None = None
+    raw_status: str = ""
+    message: str = ""
+    names: NameMap = field(default_factory=NameMap, repr=False)
+    extra: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def has_solution(self) -> bool:
+        """True when a primal point came back."""
+        return self.values is not None
+
+    @property
+    def gap(self) -> float:
+        """Relative gap ``|objective - bound| / max(|objective|, 1e-10)``; 0 when optimal."""
+        if self.status == Status.OPTIMAL and not math.isfinite(self.bound):
+            return 0.0
+        if not (math.isfinite(self.objective) and math.isfinite(self.bound)):
+            return math.inf
+        return abs(self.objective - self.bound) / max(abs(self.objective), 1e-10)
+
+    def value(self, label: str) -> float:
+        """Value of one indexed variable, e.g. ``result.value("x[a,2]")``."""
+        if self.values is None:
+            raise ValueError(f"no solution values (status {self.status.value})")
+        for column, name in enumerate(self._labels()):
+            if name == label:
+                return float(self.values[column])
+        raise KeyError(f"no variable named {label!r}")
+
+    def variable(self, name: str) -> dict[tuple[Any, ...], float]:
+        """Values of a variable family keyed by index tuple (``()`` for a scalar)."""
+        if self.values is None:
+            raise ValueError(f"no solution values (status {self.status.value})")
+        block = self.names.variable_block(name)
+        return {block.key(offset): float(self.values[block.start + offset]) for offset in range(block.size)}
+
+    def array(self, name: str) -> np.ndarray:
+        """Values of a dense variable family as an array shaped like its index sets."""
+        if self.values is None:
+            raise ValueError(f"no solution values (status {self.status.value})")
+        block = self.names.variable_block(name)
+        values = self.values[block.start : block.start + block.size]
+        return values.reshape(block.shape) if block.keys is None and block.shape else values.copy()
+
+    def _labels(self) -> list[str]:
+        count = 0 if self.values is None else len(self.values)
+        return self.names.column_labels(count)
+
+    def values_by_name(self, nonzero_only: bool = False, tolerance: float = 1e-9) -> dict[str, float]:
+        """All primal values keyed by indexed name."""
+        if self.values is None:
+            return {}
+        labels = self._labels()
+        return {
+            label: float(value)
+            for label, value in zip(labels, self.values)
+            if not nonzero_only or abs(value) > tolerance
+        }
+
+    def duals_by_name(self) -> dict[str, float]:
+        """Row duals keyed by constraint label (empty when not available)."""
+        if self.row_duals is None:
+            return {}
+        return dict(zip(self.names.row_labels(len(self.row_duals)), map(float, self.row_duals)))
+
+    def to_dict(self, include_zeros: bool = False) -> dict[str, Any]:
+        """A JSON-ready summary."""
+        def finite(number: float) -> float | None:
+            return number if math.isfinite(number) else None
+
+        payload: dict[str, Any] = {
+            "status": self.status.value,
+            "objective": finite(self.objective),
+            "bound": finite(self.bound),
+            "gap": finite(self.gap),
+            "solve_time": self.solve_time,
+            "solver": self.solver,
+            "raw_status": self.raw_status,
+            "values": self.values_by_name(nonzero_only=not include_zeros),
+        }
+        if self.nodes is not None:
+            payload["nodes"] = self.nodes
+        if self.row_duals is not None:
+            payload["duals"] = self.duals_by_name()
+        if self.conflict is not None:
+            payload["conflict"] = {"rows": self.conflict.rows, "columns": self.conflict.columns}
+        if self.ray is not None:
+            payload["ray"] = self.ray.components
+        if self.message:
+            payload["message"] = self.message
+        payload.update(self.extra.get("json", {}))
+        return payload
+
+    def to_json(self, include_zeros: bool = False) -> str:
+        """:meth:`to_dict` as indented JSON."""
+        return json.dumps(self.to_dict(include_zeros), indent=2)

@@ -1,0 +1,285 @@
+"""The matrix form every backend consumes: ``min/max c'x + x'Qx/2 + c0`` s.t. ``row_lower <= A x <= row_upper``.
+
+A :class:`StandardForm` is what :func:`ormodel.compile` produces from a five-element
+:class:`~ormodel.problem.Problem`, and what MPS/LP import produces directly. It carries a
+:class:`NameMap` so that solver vectors can be mapped back to indexed names
+(``x[a,b]``) and constraint families (``capacity[3]``).
+
+Example:
+    >>> import numpy as np, scipy.sparse as sp
+    >>> form = StandardForm.from_arrays(
+    ...     objective=np.array([1.0, 2.0]), matrix=sp.csr_array([[1.0, 1.0]]),
+    ...     row_lower=np.array([1.0]), row_upper=np.array([np.inf]))
+    >>> form.num_columns, form.num_rows
+    (2, 1)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["Sense", "Block", "NameMap", "StandardForm"]
+
+
+class Sense(str, Enum):
+    """Optimization direction."""
+
+    MINIMIZE = "minimize"
+    MAXIMIZE = "maximize"
+
+    @classmethod
+    def parse(cls, text: str) -> "Sense":
+        """Read ``min``/``minimize``/``max``/``maximize`` (any case)."""
+        lowered = str(text).strip().lower()
+        if lowered in ("min", "minimize", "minimise", "minimization"):
+            return cls.MINIMIZE
+        if lowered in ("max", "maximize", "maximise", "maximization"):
+            return cls.MAXIMIZE
+        raise ValueError(f"objective sense must be 'minimize' or 'maximize', got {text!r}")
+
+
+@dataclass(frozen=True)
+class Block:
+    """A contiguous run of columns (a variable family) or rows (a constraint family).
+
+    ``index_members`` lists, per index position, the member arrays of the family's index
+    sets; element ``k`` of the block sits at ``np.unravel_index(k, shape)`` of that product.
+    A block that comes from a sparse (filtered) family lists its element keys explicitly in
+    ``keys`` instead, one tuple per element.
+    """
+
+    name: str
+    start: int
+    size: int
+    shape: tuple[int, ...] = ()
+    index_members: tuple[tuple[np.ndarray, ...], ...] = ()
+    keys: tuple[tuple[Any, ...], ...] | None = None
+
+    def key(self, offset: int) -> tuple[Any, ...]:
+        """The index tuple of the block's ``offset``-th element (``()`` for a scalar)."""
+        if self.keys is not None:
+            return self.keys[offset]
+        if not self.shape:
+            return ()
+        positions = np.unravel_index(offset, self.shape)
+        key: list[Any] = []
+        for members, position in zip(self.index_members, positions):
+            key.extend(_plain(column[position]) for column in members)
+        return tuple(key)
+
+    def label(self, offset: int) -> str:
+        """``name[i,j]`` for the element at ``offset``; plain ``name`` for a scalar."""
+        key = self.key(offset)
+        if not key:
+            return self.name
+        return f"{self.name}[{','.join(str(part) for part in key)}]"
+
+
+def _plain(value: Any) -> Any:
+    """Turn numpy scalars into Python ones so labels and JSON stay clean."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+@dataclass
+class NameMap:
+    """Maps column and row positions back to model names, and names to positions."""
+
+    variables: list[Block] = field(default_factory=list)
+    constraints: list[Block] = field(default_factory=list)
+
+    @staticmethod
+    def _find(blocks: Sequence[Block], position: int) -> tuple[Block, int]:
+        starts = [block.start for block in blocks]
+        index = int(np.searchsorted(starts, position, side="right")) - 1
+        if index < 0 or position >= blocks[index].start + blocks[index].size:
+            raise IndexError(f"position {position} is outside every block")
+        block = blocks[index]
+        return block, position - block.start
+
+    def column_label(self, column: int) -> str:
+        """Indexed name of a column, e.g. ``x[a,3]``."""
+        if not self.variables:
+            return f"c{column}"
+        block, offset = self._find(self.variables, column)
+        return block.label(offset)
+
+    def row_label(self, row: int) -> str:
+        """Indexed name of a row, e.g. ``capacity[3]``."""
+        if not self.constraints:
+            return f"r{row}"
+        block, offset = self._find(self.constraints, row)
+        return block.label(offset)
+
+    def row_family(self, row: int) -> tuple[str, tuple[Any, ...]]:
+        """(constraint family, index tuple) of a row."""
+        block, offset = self._find(self.constraints, row)
+        return block.name, block.key(offset)
+
+    def column_family(self, column: int) -> tuple[str, tuple[Any, ...]]:
+        """(variable family, index tuple) of a column."""
+        block, offset = self._find(self.variables, column)
+        return block.name, block.key(offset)
+
+    def variable_block(self, name: str) -> Block:
+        """The column block of a variable family."""
+        for block in self.variables:
+            if block.name == name:
+                return block
+        raise KeyError(f"no variable named {name!r}")
+
+    def constraint_block(self, name: str) -> Block:
+        """The row block of a constraint family."""
+        for block in self.constraints:
+            if block.name == name:
+                return block
+        raise KeyError(f"no constraint named {name!r}")
+
+    def column_labels(self, count: int) -> list[str]:
+        """Labels of the first ``count`` columns."""
+        return [self.column_label(column) for column in range(count)]
+
+    def row_labels(self, count: int) -> list[str]:
+        """Labels of the first ``count`` rows."""
+        return [self.row_label(row) for row in range(count)]
+
+
+@dataclass
+class StandardForm:
+    """A linear or quadratic (mixed-integer) program in matrix form.
+
+    Attributes:
+        objective: linear objective coefficients, one per column.
+        objective_offset: constant term of the objective.
+        sense: minimize or maximize.
+        matrix: constraint matrix in CSR form, shape (rows, columns).
+        row_lower, row_upper: row activity bounds (``-inf``/``inf`` for one-sided rows).
+        column_lower, column_upper: variable bounds.
+        integrality: boolean mask of integer columns (binaries are integers in [0, 1]).
+        quadratic: optional symmetric matrix ``Q`` (CSC); the objective adds ``x'Qx/2``.
+        names: map back to indexed variable and constraint names.
+        name: model name.
+    """
+
+    objective: np.ndarray
+    matrix: sp.csr_array
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    column_lower: np.ndarray
+    column_upper: np.ndarray
+    integrality: np.ndarray
+    sense: Sense = Sense.MINIMIZE
+    objective_offset: float = 0.0
+    quadratic: sp.csc_array | None = None
+    names: NameMap = field(default_factory=NameMap)
+    name: str = "model"
+
+    @classmethod
+    def from_arrays(
+        cls,
+        objective: np.ndarray,
+        matrix: Any,
+        row_lower: np.ndarray,
+        row_upper: np.ndarray,
+        column_lower: np.ndarray | None = None,
+        column_upper: np.ndarray | None = None,
+        integrality: np.ndarray | None = None,
+        sense: Sense | str = Sense.MINIMIZE,
+        objective_offset: float = 0.0,
+        quadratic: Any = None,
+        names: NameMap | None = None,
+        name: str = "model",
+    ) -> "StandardForm":
+        """Build a checked StandardForm; missing column bounds default to ``[0, inf)``."""
+        objective = np.asarray(objective, dtype=np.float64)
+        columns = objective.shape[0]
+        form = cls(
+            objective=objective,
+            matrix=sp.csr_array(matrix, dtype=np.float64),
+            row_lower=np.asarray(row_lower, dtype=np.float64),
+            row_upper=np.asarray(row_upper, dtype=np.float64),
+            column_lower=np.zeros(columns) if column_lower is None else np.asarray(column_lower, dtype=np.float64),
+            column_upper=np.full(columns, np.inf) if column_upper is None else np.asarray(column_upper, dtype=np.float64),
+            integrality=np.zeros(columns, dtype=bool) if integrality is None else np.asarray(integrality, dtype=bool),
+            sense=sense if isinstance(sense, Sense) else Sense.parse(sense),
+            objective_offset=float(objective_offset),
+            quadratic=None if quadratic is None else sp.csc_array(quadratic, dtype=np.float64),
+            names=names or NameMap(),
+            name=name,
+        )
+        form.check()
+        return form
+
+    @property
+    def num_columns(self) -> int:
+        """Number of variables (columns)."""
+        return int(self.objective.shape[0])
+
+    @property
+    def num_rows(self) -> int:
+        """Number of constraints (rows)."""
+        return int(self.row_lower.shape[0])
+
+    @property
+    def is_mip(self) -> bool:
+        """True when some column is integer."""
+        return bool(self.integrality.any())
+
+    @property
+    def is_quadratic(self) -> bool:
+        """True when the objective has a quadratic part."""
+        return self.quadratic is not None and self.quadratic.nnz > 0
+
+    def problem_class(self) -> str:
+        """One of ``LP``, ``MILP``, ``QP``, ``MIQP``."""
+        if self.is_quadratic:
+            return "MIQP" if self.is_mip else "QP"
+        return "MILP" if self.is_mip else "LP"
+
+    def check(self) -> None:
+        """Raise ``ValueError`` when array shapes disagree or bounds cross."""
+        rows, columns = self.matrix.shape
+        if columns != self.num_columns:
+            raise ValueError(f"matrix has {columns} columns but the objective has {self.num_columns}")
+        for label, array, expected in (
+            ("row_lower", self.row_lower, rows),
+            ("row_upper", self.row_upper, rows),
+            ("column_lower", self.column_lower, columns),
+            ("column_upper", self.column_upper, columns),
+            ("integrality", self.integrality, columns),
+        ):
+            if array.shape != (expected,):
+                raise ValueError(f"{label} has shape {array.shape}, expected ({expected},)")
+        if self.quadratic is not None and self.quadratic.shape != (columns, columns):
+            raise ValueError(f"quadratic has shape {self.quadratic.shape}, expected ({columns}, {columns})")
+
+    def objective_value(self, values: np.ndarray) -> float:
+        """Objective at a point, offset and quadratic part included."""
+        value = float(self.objective @ values) + self.objective_offset
+        if self.quadratic is not None:
+            value += 0.5 * float(values @ (self.quadratic @ values))
+        return value
+
+    def violations(self, values: np.ndarray) -> dict[str, float]:
+        """Largest violation of rows, bounds and integrality at a point."""
+        activity = self.matrix @ values if self.num_rows else np.zeros(0)
+        row = np.maximum(self.row_lower - activity, activity - self.row_upper) if self.num_rows else np.zeros(0)
+        bound = np.maximum(self.column_lower - values, values - self.column_upper)
+        integer = np.abs(values[self.integrality] - np.round(values[self.integrality]))
+        return {
+            "row": float(max(row.max(initial=0.0), 0.0)),
+            "bound": float(max(bound.max(initial=0.0), 0.0)),
+            "integrality": float(integer.max(initial=0.0)),
+        }
+
+    def worst_rows(self, values: np.ndarray, count: int = 5, tolerance: float = 1e-6) -> Iterator[tuple[str, float]]:
+        """Labels and amounts of the most violated rows at a point."""
+        activity = self.matrix @ values
+        violation = np.maximum(self.row_lower - activity, activity - self.row_upper)
+        for row in np.argsort(-violation)[:count]:
+            if violation[row] > tolerance:
+                yield self.names.row_label(int(row)), float(violation[row])

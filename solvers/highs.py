@@ -1,0 +1,345 @@
+"""HiGHS backend (highspy): LP, MILP and convex QP, with duals, IIS and warm starts.
+
+The model goes to HiGHS in one ``passModel`` call, column-wise (HiGHS sets up its first
+``run`` several times faster from a column-wise matrix than from a row-wise one).
+
+Example:
+    >>> from ormodel.solvers.highs import HighsBackend
+    >>> HighsBackend().available()
+    True
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import time
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from ormodel.result import Conflict, Ray, Result, Status
+from ormodel.solvers.base import Capability, SolveOptions
+from ormodel.standard_form import NameMap, Sense, StandardForm
+
+if TYPE_CHECKING:
+    import highspy
+
+    from ormodel.problem import Problem
+
+__all__ = ["HighsBackend", "load_into_highs", "read_model_file", "write_model_file"]
+
+_INF = 1e30
+
+
+def _highs_module() -> Any:
+    import highspy
+
+    return highspy
+
+
+def _clip_infinity(array: np.ndarray) -> np.ndarray:
+    return np.clip(array, -np.inf, np.inf)
+
+
+def load_into_highs(form: StandardForm, highs: "highspy.Highs | None" = None, column_wise: bool = True) -> "highspy.Highs":
+    """Pass a standard form into a (new) HiGHS instance in one call, without running it."""
+    highspy = _highs_module()
+    if highs is None:
+        highs = highspy.Highs()
+        highs.setOptionValue("output_flag", False)
+    model = highspy.HighsModel()
+    lp = model.lp_
+    lp.num_col_ = form.num_columns
+    lp.num_row_ = form.num_rows
+    lp.col_cost_ = form.objective
+    lp.col_lower_ = form.column_lower
+    lp.col_upper_ = form.column_upper
+    lp.row_lower_ = form.row_lower
+    lp.row_upper_ = form.row_upper
+    lp.offset_ = form.objective_offset
+    lp.sense_ = highspy.ObjSense.kMaximize if form.sense == Sense.MAXIMIZE else highspy.ObjSense.kMinimize
+    matrix = form.matrix.tocsc() if column_wise else form.matrix
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise if column_wise else highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_ = form.num_columns
+    lp.a_matrix_.num_row_ = form.num_rows
+    lp.a_matrix_.start_ = matrix.indptr
+    lp.a_matrix_.index_ = matrix.indices
+    lp.a_matrix_.value_ = matrix.data
+    if form.is_mip:
+        lp.integrality_ = np.where(form.integrality, highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous).tolist()
+    if form.is_quadratic:
+        assert form.quadratic is not None
+        lower = sp.csc_array(sp.tril(form.quadratic, format="csc"))
+        hessian = model.hessian_
+        hessian.dim_ = form.num_columns
+        hessian.format_ = highspy.HessianFormat.kTriangular
+        hessian.start_ = lower.indptr
+        hessian.index_ = lower.indices
+        hessian.value_ = lower.data
+    status = highs.passModel(model)
+    if status == highspy.HighsStatus.kError:
+        raise ValueError("HiGHS rejected the model (check bounds, NaN coefficients and the matrix)")
+    return highs
+
+
+def _read_back(highs: "highspy.Highs", name: str) -> StandardForm:
+    highspy = _highs_module()
+    lp = highs.getLp()
+    columns, rows = lp.num_col_, lp.num_row_
+    matrix = lp.a_matrix_
+    arrays = (np.asarray(matrix.value_, dtype=np.float64), np.asarray(matrix.index_, dtype=np.int64), np.asarray(matrix.start_, dtype=np.int64))
+    if matrix.format_ == highspy.MatrixFormat.kRowwise:
+        csr = sp.csr_array(arrays, shape=(rows, columns))
+    else:
+        csr = sp.csc_array(arrays, shape=(rows, columns)).tocsr()
+    integrality = np.zeros(columns, dtype=bool)
+    if len(lp.integrality_):
+        codes = np.array([int(kind) for kind in lp.integrality_])
+        integrality = codes != int(highspy.HighsVarType.kContinuous)
+    quadratic = None
+    model = highs.getModel()
+    if model.hessian_.dim_ > 0 and len(model.hessian_.value_):
+        hessian = model.hessian_
+        lower = sp.csc_array((np.asarray(hessian.value_), np.asarray(hessian.index_), np.asarray(hessian.start_)), shape=(columns, columns))
+        quadratic = lower + sp.tril(lower, k=-1).T
+    column_names = list(lp.col_names_) if len(lp.col_names_) == columns else []
+    row_names = list(lp.row_names_) if len(lp.row_names_) == rows else []
+    names = NameMap()
+    if column_names:
+        from ormodel.standard_form import Block
+
+        names.variables = [Block(label, index, 1) for index, label in enumerate(column_names)]
+        names.constraints = [Block(label, index, 1) for index, label in enumerate(row_names)]
+    bound = lambda array: np.where(np.abs(np.asarray(array, dtype=np.float64)) >= _INF, np.sign(np.asarray(array, dtype=np.float64)) * np.inf, np.asarray(array, dtype=np.float64))  # noqa: E731
+    return StandardForm.from_arrays(
+        objective=np.asarray(lp.col_cost_, dtype=np.float64),
+        matrix=csr,
+        row_lower=bound(lp.row_lower_),
+        row_upper=bound(lp.row_upper_),
+        column_lower=bound(lp.col_lower_),
+        column_upper=bound(lp.col_upper_),
+        integrality=integrality,
+        sense=Sense.MAXIMIZE if lp.sense_ == highspy.ObjSense.kMaximize else Sense.MINIMIZE,
+        objective_offset=float(lp.offset_),
+        quadratic=quadratic,
+        names=names,
+        name=name,
+    )
+
+
+def read_model_file(path: str | os.PathLike[str]) -> StandardForm:
+    """Read an MPS (free or fixed, optionally ``.gz``) or CPLEX LP file through HiGHS."""
+    highspy = _highs_module()
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path}: no such file")
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    status = highs.readModel(path)
+    if status == highspy.HighsStatus.kError:
+        raise ValueError(f"{path}: HiGHS could not read this file as MPS or LP; check its format and extension")
+    base = os.path.basename(path).split(".")[0]
+    return _read_back(highs, base)
+
+
+def write_model_file(form: StandardForm, path: str | os.PathLike[str]) -> None:
+    """Write a standard form as MPS or LP (by extension), with indexed names kept."""
+    highspy = _highs_module()
+    path = os.fspath(path)
+    highs = load_into_highs(form)
+    if form.names.variables:
+        for column, label in enumerate(form.names.column_labels(form.num_columns)):
+            highs.passColName(column, _file_safe(label))
+    if form.names.constraints:
+        for row, label in enumerate(form.names.row_labels(form.num_rows)):
+            highs.passRowName(row, _file_safe(label))
+    directory = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(dir=directory, suffix=os.path.splitext(path)[1])
+    os.close(handle)
+    try:
+        if highs.writeModel(temporary) == highspy.HighsStatus.kError:
+            raise ValueError(f"{path}: HiGHS could not write the model; use a .mps or .lp extension")
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def _file_safe(label: str) -> str:
+    """MPS/LP names may not contain spaces; keep brackets and commas, which both formats accept."""
+    return label.replace(" ", "_")
+
+
+_STATUS_MAP = {
+    "kOptimal": Status.OPTIMAL,
+    "kInfeasible": Status.INFEASIBLE,
+    "kUnbounded": Status.UNBOUNDED,
+    "kUnboundedOrInfeasible": Status.INFEASIBLE_OR_UNBOUNDED,
+    "kTimeLimit": Status.TIME_LIMIT,
+    "kIterationLimit": Status.OTHER_LIMIT,
+    "kSolutionLimit": Status.OTHER_LIMIT,
+    "kInterrupt": Status.OTHER_LIMIT,
+    "kObjectiveBound": Status.OTHER_LIMIT,
+    "kObjectiveTarget": Status.OTHER_LIMIT,
+    "kModelEmpty": Status.OPTIMAL,
+}
+
+
+class HighsBackend:
+    """HiGHS through highspy."""
+
+    name = "highs"
+    capabilities = frozenset(
+        {Capability.LP, Capability.MILP, Capability.QP, Capability.DUALS, Capability.IIS, Capability.WARM_START}
+    )
+
+    def available(self) -> bool:
+        """True when highspy imports."""
+        try:
+            _highs_module()
+        except ImportError:
+            return False
+        return True
+
+    def solve(self, model: "StandardForm | Problem", options: SolveOptions | None = None) -> Result:
+        """Solve with HiGHS; infeasible models get an IIS in the model's names."""
+        from ormodel.compiler import as_standard_form
+
+        form = as_standard_form(model)
+        options = options or SolveOptions()
+        if form.is_quadratic and form.is_mip:
+            return Result(Status.ERROR, solver=self.name, names=form.names,
+                          message="HiGHS does not solve mixed-integer quadratic problems; use solver='scip'")
+        highspy = _highs_module()
+        started = time.perf_counter()
+        highs = load_into_highs(form)
+        log_path = self._apply_options(highs, options)
+        if options.warm_start is not None:
+            self._warm_start(highs, form, options.warm_start)
+        highs.run()
+        elapsed = time.perf_counter() - started
+        result = self._result(highs, form, elapsed)
+        if options.compute_conflict and result.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED):
+            result.conflict = self.conflict(form)
+        if result.status == Status.UNBOUNDED and not form.is_mip:
+            result.ray = self._ray(highs, form)
+        result.log = _read_and_remove(log_path)
+        if options.verbose:
+            print(result.log)
+        del highspy
+        return result
+
+    @staticmethod
+    def _apply_options(highs: "highspy.Highs", options: SolveOptions) -> str:
+        handle, log_path = tempfile.mkstemp(prefix="ormodel-highs-", suffix=".log")
+        os.close(handle)
+        highs.setOptionValue("output_flag", True)
+        highs.setOptionValue("log_to_console", False)
+        highs.setOptionValue("log_file", log_path)
+        if options.time_limit is not None:
+            highs.setOptionValue("time_limit", float(max(options.time_limit, 0.0)))
+        if options.gap is not None:
+            highs.setOptionValue("mip_rel_gap", float(options.gap))
+        if options.threads is not None:
+            highs.setOptionValue("threads", int(options.threads))
+        if options.seed is not None:
+            highs.setOptionValue("random_seed", int(options.seed))
+        if options.node_limit is not None:
+            highs.setOptionValue("mip_max_nodes", int(options.node_limit))
+        if options.solution_limit is not None:
+            highs.setOptionValue("mip_max_improving_sols", int(options.solution_limit))
+        for key, value in options.extra.items():
+            highs.setOptionValue(key, value)
+        return log_path
+
+    @staticmethod
+    def _warm_start(highs: "highspy.Highs", form: StandardForm, warm_start: Any) -> None:
+        highspy = _highs_module()
+        if isinstance(warm_start, dict):
+            labels = form.names.column_labels(form.num_columns)
+            position = {label: column for column, label in enumerate(labels)}
+            columns = [position[label] for label in warm_start if label in position]
+            values = [float(warm_start[labels[column]]) for column in columns]
+            solution = highspy.HighsSparseSolution() if hasattr(highspy, "HighsSparseSolution") else None
+            if solution is None or not columns:
+                return
+            highs.setSolution(len(columns), np.asarray(columns, dtype=np.int32), np.asarray(values, dtype=np.float64))
+            return
+        point = np.asarray(warm_start, dtype=np.float64)
+        if point.shape != (form.num_columns,):
+            raise ValueError(f"warm start has {point.shape[0]} values, the model has {form.num_columns} columns")
+        solution = highspy.HighsSolution()
+        solution.col_value = point.tolist()
+        solution.value_valid = True
+        highs.setSolution(solution)
+
+    def _result(self, highs: "highspy.Highs", form: StandardForm, elapsed: float) -> Result:
+        model_status = highs.getModelStatus()
+        raw = highs.modelStatusToString(model_status)
+        status = _STATUS_MAP.get(str(model_status).split(".")[-1], Status.ERROR)
+        info = highs.getInfo()
+        has_point = info.primal_solution_status == 2 or (form.is_mip and info.primal_solution_status >= 1 and status.is_limit)
+        result = Result(status=status, solver=self.name, solve_time=elapsed, raw_status=raw, names=form.names)
+        if has_point or status == Status.OPTIMAL:
+            solution = highs.getSolution()
+            result.values = np.asarray(solution.col_value, dtype=np.float64)
+            if form.num_columns == 0:
+                result.values = np.zeros(0)
+            result.objective = form.objective_value(result.values)
+            if not form.is_mip and solution.dual_valid:
+                result.row_duals = np.asarray(solution.row_dual, dtype=np.float64)
+                result.reduced_costs = np.asarray(solution.col_dual, dtype=np.float64)
+        if status == Status.TIME_LIMIT and has_point and form.is_mip:
+            result.status = Status.TIME_LIMIT
+        if form.is_mip:
+            bound = float(info.mip_dual_bound)
+            result.bound = bound if abs(bound) < _INF else math.copysign(math.inf, bound) if bound != 0 else bound
+            result.nodes = int(info.mip_node_count)
+        elif status == Status.OPTIMAL:
+            result.bound = result.objective
+        return result
+
+    def conflict(self, form: StandardForm) -> Conflict | None:
+        """An irreducible infeasible subset of an LP/MIP's rows and bounds, in model names."""
+        highspy = _highs_module()
+        relaxed = StandardForm.from_arrays(
+            objective=np.zeros(form.num_columns), matrix=form.matrix, row_lower=form.row_lower,
+            row_upper=form.row_upper, column_lower=form.column_lower, column_upper=form.column_upper,
+            names=form.names, name=form.name,
+        )
+        highs = load_into_highs(relaxed)
+        highs.setOptionValue("iis_strategy", 2 if hasattr(highspy, "IisStrategy") else 1)
+        status, iis = highs.getIis()
+        if status == highspy.HighsStatus.kError or not getattr(iis, "valid_", True):
+            return None
+        rows = [form.names.row_label(int(row)) for row in iis.row_index_]
+        columns = [form.names.column_label(int(column)) for column in iis.col_index_]
+        conflict = Conflict(rows=rows, columns=columns, complete=True)
+        if form.is_mip and not rows and not columns:
+            return None
+        if form.is_mip:
+            conflict.complete = False
+        return conflict
+
+    @staticmethod
+    def _ray(highs: "highspy.Highs", form: StandardForm) -> Ray | None:
+        try:
+            found, direction = highs.getPrimalRay()
+        except Exception:  # noqa: BLE001 - older highspy lacks the call
+            return None
+        if not found:
+            return None
+        vector = np.asarray(direction, dtype=np.float64)[: form.num_columns]
+        components = {form.names.column_label(int(column)): float(vector[column]) for column in np.flatnonzero(np.abs(vector) > 1e-9)}
+        return Ray(components)
+
+
+def _read_and_remove(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    finally:
+        os.unlink(path)
