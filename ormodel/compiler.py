@@ -1,7 +1,947 @@
-"""Placeholder replaced below."""
-from ormodel.standard_form import StandardForm
+"""Compile a five-element :class:`~ormodel.problem.Problem` into a :class:`~ormodel.standard_form.StandardForm`.
 
-def as_standard_form(model):
+Compilation is set-based and vectorized, the way AMPL and GAMS compile: a constraint family's
+``for`` clause becomes a *frame* (one numpy array per index name, one entry per row); every
+sub-expression is evaluated for all rows at once into either numbers per row
+(:class:`Numeric`), index values per row (:class:`IndexValue`) or linear/quadratic terms per row
+(:class:`Affine`, coordinate arrays). Sums expand the frame by their generators and fold the
+terms back onto the parent rows. No Python object is created per row or per non-zero.
+
+``min``, ``max`` and ``abs`` are linearized: by an epigraph (one auxiliary variable per row)
+where they stand in a convex position, otherwise exactly with binaries and big-M values
+derived from variable bounds. A constraint with ``when: b[i] == 1`` is an indicator,
+linearized by big-M from the bounds of its expression.
+
+Example:
+    >>> from ormodel.io import problem_from_dict
+    >>> problem = problem_from_dict({"sets": {"I": [1, 2]}, "variables": {"x": {"index": ["I"]}},
+    ...     "objective": {"sense": "min", "expression": "sum(x[i] for i in I)"},
+    ...     "constraints": [{"name": "lo", "for": "i in I", "expression": "x[i] >= i"}]})
+    >>> compile_problem(problem).matrix.toarray()
+    array([[1., 0.],
+           [0., 1.]])
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from ormodel.errors import ExpressionError, Location, ModelError
+from ormodel.expressions import (
+    BoolOp, Binary, Call, Compare, Const, Generator, Index, Name, Node, Not, RangeDomain, Reduce,
+    TupleValue, Unary, to_text,
+)
+from ormodel.problem import Domain, Problem
+from ormodel.standard_form import Block, NameMap, Sense, StandardForm
+
+if TYPE_CHECKING:
+    pass
+
+__all__ = ["compile_problem", "as_standard_form", "Frame", "Numeric", "IndexValue", "Affine"]
+
+
+# --------------------------------------------------------------------------------------------
+# Values that sub-expressions evaluate to, one entry per frame row.
+
+
+@dataclass
+class Numeric:
+    """A number per row."""
+
+    values: np.ndarray
+
+
+@dataclass
+class IndexValue:
+    """The value of a bound index per row (several components for a tuple-valued index)."""
+
+    components: tuple[np.ndarray, ...]
+    name: str
+
+
+@dataclass
+class Part:
+    """Linear terms: ``coefs[k] * x[cols[k]]`` added to row ``rows[k]``."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    coefs: np.ndarray
+
+
+@dataclass
+class QuadraticPart:
+    """Quadratic terms: ``coefs[k] * x[first[k]] * x[second[k]]`` added to row ``rows[k]``."""
+
+    rows: np.ndarray
+    first: np.ndarray
+    second: np.ndarray
+    coefs: np.ndarray
+
+
+@dataclass
+class Affine:
+    """Linear (and optionally quadratic) terms plus a constant, per row.
+
+    ``unique`` promises that no (row, column) pair repeats; ``covered`` are the bound index
+    names that appear bare in every variable index of the terms (the terms are injective in
+    them), which is how sums know whether folding can create repeated pairs.
+    """
+
+    size: int
+    parts: list[Part]
+    const: np.ndarray
+    quadratic: list[QuadraticPart] = field(default_factory=list)
+    unique: bool = True
+    covered: frozenset[str] = frozenset()
+    families: frozenset[str] = frozenset()
+
+    def scaled(self, factor: np.ndarray) -> "Affine":
+        """Every term and the constant multiplied by a per-row factor."""
+        parts = [Part(part.rows, part.cols, part.coefs * factor[part.rows]) for part in self.parts]
+        quadratic = [QuadraticPart(q.rows, q.first, q.second, q.coefs * factor[q.rows]) for q in self.quadratic]
+        return Affine(self.size, parts, self.const * factor, quadratic, self.unique, self.covered, self.families)
+
+    @property
+    def is_linear(self) -> bool:
+        """True when there are no quadratic terms."""
+        return not self.quadratic
+
+    def linear_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All linear terms concatenated."""
+        if not self.parts:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, np.zeros(0)
+        if len(self.parts) == 1:
+            part = self.parts[0]
+            return part.rows, part.cols, part.coefs
+        return (np.concatenate([part.rows for part in self.parts]), np.concatenate([part.cols for part in self.parts]),
+                np.concatenate([part.coefs for part in self.parts]))
+
+
+Value = Numeric | IndexValue | Affine
+
+
+# --------------------------------------------------------------------------------------------
+# Frames: one row per binding of the index names in scope.
+
+
+@dataclass
+class Frame:
+    """Bindings of index names, one entry per row; ``parent`` maps rows to the enclosing frame."""
+
+    size: int
+    bindings: dict[str, tuple[np.ndarray, ...]]
+    parent: np.ndarray | None = None
+    full_shape: tuple[int, ...] | None = ()
+    dense_sets: tuple[str, ...] = ()
+
+    @classmethod
+    def root(cls) -> "Frame":
+        """The frame of a single row with nothing bound (objective, scalar constraints)."""
+        return cls(1, {})
+
+    def describe_row(self, row: int) -> str:
+        """``i=3, j='b'`` for messages."""
+        parts = []
+        for name, components in self.bindings.items():
+            values = [component[row].item() if hasattr(component[row], "item") else component[row] for component in components]
+            parts.append(f"{name}={values[0]!r}" if len(values) == 1 else f"{name}={tuple(values)!r}")
+        return ", ".join(parts)
+
+
+class Compiler:
+    """Evaluates expression trees over frames and collects rows, columns and auxiliaries."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.location = Location()
+        self.blocks: dict[str, Block] = {}
+        self.column_lower: list[np.ndarray] = []
+        self.column_upper: list[np.ndarray] = []
+        self.column_integer: list[np.ndarray] = []
+        self.num_columns = 0
+        self.auxiliary_rows: list[tuple[str, Affine, np.ndarray, np.ndarray]] = []
+        self.auxiliary_count = 0
+        self._lower_cache: np.ndarray | None = None
+        self._upper_cache: np.ndarray | None = None
+        self.variable_blocks: list[Block] = []
+        self._declare_variables()
+
+    # ---- columns ---------------------------------------------------------------------------
+
+    def _declare_variables(self) -> None:
+        for variable in self.problem.variables.values():
+            location = Location(element="variables", item=variable.name)
+            index_sets = [self.problem.sets[name] for name in variable.index]
+            shape = tuple(index_set.size for index_set in index_sets)
+            size = int(np.prod(shape)) if shape else 1
+            lower = self._bound_array(variable.lower, variable.index, size, location, "lower")
+            upper = self._bound_array(variable.upper, variable.index, size, location, "upper")
+            integer = variable.domain != Domain.CONTINUOUS
+            if variable.domain == Domain.BINARY:
+                lower, upper = np.maximum(lower, 0.0), np.minimum(upper, 1.0)
+            if integer:
+                lower, upper = np.ceil(lower - 1e-9), np.floor(upper + 1e-9)
+            crossing = np.flatnonzero(lower > upper)
+            if len(crossing):
+                block = Block(variable.name, 0, size, shape, tuple(index_set.columns for index_set in index_sets))
+                raise ModelError(f"lower bound {lower[crossing[0]]:g} exceeds upper bound {upper[crossing[0]]:g} for {block.label(int(crossing[0]))}",
+                                 location, "fix the bounds; the model would be infeasible")
+            block = Block(variable.name, self.num_columns, size, shape, tuple(index_set.columns for index_set in index_sets))
+            self.blocks[variable.name] = block
+            self.variable_blocks.append(block)
+            self._append_columns(lower, upper, np.full(size, integer))
+
+    def _append_columns(self, lower: np.ndarray, upper: np.ndarray, integer: np.ndarray) -> np.ndarray:
+        start = self.num_columns
+        self.column_lower.append(lower)
+        self.column_upper.append(upper)
+        self.column_integer.append(integer)
+        self.num_columns += len(lower)
+        self._lower_cache = self._upper_cache = None
+        return np.arange(start, self.num_columns, dtype=np.int64)
+
+    def _bound_array(self, bound: Any, index: tuple[str, ...], size: int, location: Location, label: str) -> np.ndarray:
+        if isinstance(bound, str):
+            parameter = self.problem.parameters.get(bound)
+            if parameter is None:
+                raise ModelError(f"{label} bound {bound!r} is not a parameter", location, self.problem.suggest(bound))
+            if parameter.is_scalar:
+                return np.full(size, float(parameter.values))
+            if tuple(parameter.index) != tuple(index):
+                raise ModelError(f"{label} bound parameter {bound!r} is indexed by {parameter.index}, the variable by {index}",
+                                 location, "a bound parameter must be scalar or have the variable's index sets")
+            values = parameter.values.ravel().astype(np.float64)
+            if np.isnan(values).any():
+                raise ModelError(f"{label} bound parameter {bound!r} has missing entries and no default", location)
+            return values
+        try:
+            value = float(bound)
+        except (TypeError, ValueError):
+            raise ModelError(f"{label} bound {bound!r} is not a number", location) from None
+        if math.isnan(value):
+            raise ModelError(f"{label} bound is NaN", location)
+        return np.full(size, value)
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Current column bounds (auxiliary columns included)."""
+        if self._lower_cache is None or self._upper_cache is None:
+            self._lower_cache = np.concatenate(self.column_lower) if self.column_lower else np.zeros(0)
+            self._upper_cache = np.concatenate(self.column_upper) if self.column_upper else np.zeros(0)
+        return self._lower_cache, self._upper_cache
+
+    def add_auxiliary(self, kind: str, size: int, lower: float | np.ndarray, upper: float | np.ndarray, integer: bool) -> np.ndarray:
+        """New columns for linearizations; returns their column numbers."""
+        self.auxiliary_count += 1
+        name = f"_{kind}{self.auxiliary_count}"
+        lower_array = np.broadcast_to(np.asarray(lower, dtype=np.float64), (size,)).copy()
+        upper_array = np.broadcast_to(np.asarray(upper, dtype=np.float64), (size,)).copy()
+        columns = self._append_columns(lower_array, upper_array, np.full(size, integer))
+        block = Block(name, int(columns[0]) if size else self.num_columns, size, (size,), ((np.arange(size),),))
+        self.blocks[name] = block
+        self.variable_blocks.append(block)
+        return columns
+
+    def add_auxiliary_rows(self, kind: str, expression: Affine, lower: np.ndarray, upper: np.ndarray) -> None:
+        """Rows for linearizations: ``lower <= expression <= upper`` (constant moved to the bounds)."""
+        self.auxiliary_rows.append((kind, expression, lower - expression.const, upper - expression.const))
+
+    # ---- errors ----------------------------------------------------------------------------
+
+    def error(self, message: str, node: Node | None = None, hint: str | None = None, index: tuple[Any, ...] | None = None) -> ExpressionError:
+        location = Location(column=node.column if node is not None and node.column else None, index=index)
+        return ExpressionError(message, location.merged(self.location), hint)
+
+    # ---- frames ----------------------------------------------------------------------------
+
+    def expand(self, frame: Frame, generator: Generator) -> Frame:
+        """A frame with one row per (row of ``frame``, member of the generator's domain) passing its conditions."""
+        for target in generator.targets:
+            if target in frame.bindings:
+                raise self.error(f"index name {target!r} is already in use here", generator, "pick a new name for the inner index")
+            if target in self.problem.sets or target in self.problem.parameters or target in self.problem.variables:
+                raise self.error(f"index name {target!r} is also the name of a set, parameter or variable", generator, "use a lowercase letter such as i, j, k")
+        if isinstance(generator.domain, RangeDomain):
+            start = self.integers(self.evaluate(generator.domain.start, frame), generator.domain.start, "range start")
+            stop = self.integers(self.evaluate(generator.domain.stop, frame), generator.domain.stop, "range stop")
+            counts = np.maximum(stop - start, 0)
+            parent = np.repeat(np.arange(frame.size), counts)
+            offsets = np.concatenate(([0], np.cumsum(counts)[:-1])) if frame.size else np.zeros(0, dtype=np.int64)
+            values = start[parent] + (np.arange(len(parent)) - offsets[parent])
+            if len(generator.targets) != 1:
+                raise self.error("range(...) binds one index name", generator)
+            new_bindings = {generator.targets[0]: (values.astype(np.int64),)}
+            full_shape = None
+            dense: tuple[str, ...] = ()
+        else:
+            set_name = generator.domain.id
+            index_set = self.problem.sets.get(set_name)
+            if index_set is None:
+                what = "a parameter" if set_name in self.problem.parameters else "a variable" if set_name in self.problem.variables else "not defined"
+                raise self.error(f"{set_name!r} is {what}, not a set", generator.domain, self.problem.suggest(set_name))
+            members = index_set.size
+            parent = np.repeat(np.arange(frame.size), members)
+            if generator.unpack:
+                if len(generator.targets) != index_set.dimen:
+                    raise self.error(f"set {set_name} has members of {index_set.dimen} components, the generator unpacks {len(generator.targets)}", generator)
+                new_bindings = {target: (np.tile(column, frame.size),) for target, column in zip(generator.targets, index_set.columns)}
+            else:
+                new_bindings = {generator.targets[0]: tuple(np.tile(column, frame.size) for column in index_set.columns)}
+            full_shape = None if frame.full_shape is None else (*frame.full_shape, members)
+            dense = (*frame.dense_sets, set_name)
+        bindings = {name: tuple(component[parent] for component in components) for name, components in frame.bindings.items()}
+        bindings.update(new_bindings)
+        expanded = Frame(len(parent), bindings, parent, full_shape, dense)
+        for condition in generator.conditions:
+            mask = self.condition(condition, expanded)
+            if not mask.all():
+                keep = np.flatnonzero(mask)
+                expanded = Frame(len(keep), {name: tuple(component[keep] for component in components) for name, components in expanded.bindings.items()},
+                                 expanded.parent[keep] if expanded.parent is not None else None, None, ())
+        return expanded
+
+    def frame_for(self, generators: Sequence[Generator]) -> Frame:
+        """The frame of a constraint family's ``for`` clause."""
+        frame = Frame.root()
+        for generator in generators:
+            expanded = self.expand(frame, generator)
+            expanded.parent = None
+            frame = expanded
+        return frame
+
+    def integers(self, value: Value, node: Node, what: str) -> np.ndarray:
+        numbers = self.numbers(value, node)
+        if not np.all(numbers == np.round(numbers)):
+            raise self.error(f"{what} must be an integer", node)
+        return numbers.astype(np.int64)
+
+    # ---- conditions ------------------------------------------------------------------------
+
+    def condition(self, node: Node, frame: Frame) -> np.ndarray:
+        """A boolean per row."""
+        if isinstance(node, BoolOp):
+            masks = [self.condition(value, frame) for value in node.values]
+            return np.logical_and.reduce(masks) if node.op == "and" else np.logical_or.reduce(masks)
+        if isinstance(node, Not):
+            return ~self.condition(node.operand, frame)
+        if isinstance(node, Compare):
+            result = np.ones(frame.size, dtype=bool)
+            for op, left_node, right_node in zip(node.ops, node.operands[:-1], node.operands[1:]):
+                if op in ("in", "not in"):
+                    inside = self.membership(left_node, right_node, frame)
+                    result &= inside if op == "in" else ~inside
+                    continue
+                left, right = self.evaluate(left_node, frame), self.evaluate(right_node, frame)
+                if isinstance(left, Affine) or isinstance(right, Affine):
+                    raise self.error("a condition cannot depend on variables", node, "conditions filter by indices and parameters only")
+                result &= self.compare_values(op, left, right, node)
+            return result
+        value = self.evaluate(node, frame)
+        if isinstance(value, Affine):
+            raise self.error("a condition cannot depend on variables", node)
+        return self.numbers(value, node) != 0
+
+    def compare_values(self, op: str, left: Value, right: Value, node: Node) -> np.ndarray:
+        first, second = self.comparable(left), self.comparable(right)
+        if first.dtype.kind == "U" or second.dtype.kind == "U":
+            if op not in ("==", "!="):
+                raise self.error("text indices can only be compared with == or !=", node)
+            first, second = first.astype(str), second.astype(str)
+        operations = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal, "==": np.equal, "!=": np.not_equal}
+        return operations[op](first, second)
+
+    def comparable(self, value: Value) -> np.ndarray:
+        if isinstance(value, IndexValue):
+            if len(value.components) != 1:
+                raise self.error(f"index {value.name!r} is a tuple; compare its parts by unpacking it: for (a, b) in ...")
+            return value.components[0]
+        assert isinstance(value, Numeric)
+        return value.values
+
+    def membership(self, left_node: Node, right_node: Node, frame: Frame) -> np.ndarray:
+        if not isinstance(right_node, Name) or right_node.id not in self.problem.sets:
+            raise self.error("the right side of 'in' must be a set name", right_node)
+        index_set = self.problem.sets[right_node.id]
+        items = left_node.items if isinstance(left_node, TupleValue) else (left_node,)
+        components = self.index_components(items, frame)
+        if len(components) != index_set.dimen:
+            raise self.error(f"set {index_set.name} has members of {index_set.dimen} components, got {len(components)}", left_node)
+        return index_set.lookup(components)[1]
+
+    # ---- evaluation ------------------------------------------------------------------------
+
+    def numbers(self, value: Value, node: Node | None) -> np.ndarray:
+        """Numbers per row, or a clear error when the value holds variables or text."""
+        if isinstance(value, Numeric):
+            return value.values
+        if isinstance(value, IndexValue):
+            if len(value.components) != 1 or value.components[0].dtype.kind not in "iuf":
+                raise self.error(f"index {value.name!r} takes non-numeric values and cannot be used in arithmetic", node)
+            return value.components[0].astype(np.float64)
+        raise self.error("a number is needed here, but the expression contains variables", node)
+
+    def as_affine(self, value: Value, node: Node, size: int) -> Affine:
+        if isinstance(value, Affine):
+            return value
+        return Affine(size, [], np.broadcast_to(self.numbers(value, node), (size,)).astype(np.float64))
+
+    def evaluate(self, node: Node, frame: Frame, polarity: int = 0) -> Value:
+        """Evaluate a node for every row of ``frame``.
+
+        ``polarity`` is +1 where the surrounding optimization wants the value small (a
+        minimized objective, the left of ``<=``), -1 where it wants it large, 0 where both
+        directions matter; it decides how ``min``/``max``/``abs`` are linearized.
+        """
+        if isinstance(node, Const):
+            return Numeric(np.full(frame.size, node.value))
+        if isinstance(node, Name):
+            return self.symbol(node, frame)
+        if isinstance(node, Index):
+            return self.indexed(node, frame)
+        if isinstance(node, Unary):
+            return self.negate(self.evaluate(node.operand, frame, -polarity), node)
+        if isinstance(node, Binary):
+            return self.binary(node, frame, polarity)
+        if isinstance(node, Reduce):
+            return self.reduce(node, frame, polarity)
+        if isinstance(node, Call):
+            return self.call(node, frame, polarity)
+        if isinstance(node, (Compare, BoolOp, Not)):
+            return Numeric(self.condition(node, frame).astype(np.float64))
+        if isinstance(node, TupleValue):
+            raise self.error("a tuple is only allowed on the left of 'in'", node)
+        raise self.error(f"unsupported expression {type(node).__name__}", node)
+
+    def symbol(self, node: Name, frame: Frame) -> Value:
+        name = node.id
+        if name in frame.bindings:
+            return IndexValue(frame.bindings[name], name)
+        if name in self.problem.parameters:
+            parameter = self.problem.parameters[name]
+            if not parameter.is_scalar:
+                raise self.error(f"parameter {name!r} is indexed by {', '.join(parameter.index)}; write {name}[...]", node)
+            return Numeric(np.full(frame.size, float(parameter.values)))
+        if name in self.problem.variables:
+            variable = self.problem.variables[name]
+            if variable.index:
+                raise self.error(f"variable {name!r} is indexed by {', '.join(variable.index)}; write {name}[...]", node)
+            column = self.blocks[name].start
+            rows = np.arange(frame.size, dtype=np.int64)
+            return Affine(frame.size, [Part(rows, np.full(frame.size, column, dtype=np.int64), np.ones(frame.size))],
+                          np.zeros(frame.size), families=frozenset({name}), unique=True, covered=frozenset(frame.bindings))
+        if name in self.problem.sets:
+            raise self.error(f"set {name!r} is used as a value", node, f"iterate over it: sum(... for i in {name})")
+        raise self.error(f"undefined symbol {name!r}", node, self.problem.suggest(name) or "define it under sets, parameters or variables, or bind it with 'for'")
+
+    def index_components(self, items: Sequence[Node], frame: Frame) -> list[np.ndarray]:
+        components: list[np.ndarray] = []
+        for item in items:
+            value = self.evaluate(item, frame)
+            if isinstance(value, IndexValue):
+                components.extend(value.components)
+            elif isinstance(value, Numeric):
+                numbers = value.values
+                components.append(numbers.astype(np.int64) if np.all(numbers == np.round(numbers)) else numbers)
+            else:
+                raise self.error("an index cannot contain variables", item)
+        return components
+
+    def indexed(self, node: Index, frame: Frame) -> Value:
+        name = node.name
+        if name in self.problem.parameters:
+            index, kind = self.problem.parameters[name].index, "parameter"
+        elif name in self.problem.variables:
+            index, kind = self.problem.variables[name].index, "variable"
+        elif name in self.problem.sets:
+            raise self.error(f"set {name!r} cannot be indexed", node)
+        else:
+            raise self.error(f"undefined symbol {name!r}", node, self.problem.suggest(name))
+        if not index:
+            raise self.error(f"{kind} {name!r} has no index; write {name} without brackets", node)
+        components = self.index_components(node.items, frame)
+        expected = self.problem.dimen_of(index)
+        if len(components) != expected:
+            raise self.error(f"{kind} {name!r} takes {expected} indices ({', '.join(index)}), got {len(components)}", node)
+        positions = []
+        shape = []
+        cursor = 0
+        for set_name in index:
+            index_set = self.problem.sets[set_name]
+            part = components[cursor : cursor + index_set.dimen]
+            cursor += index_set.dimen
+            position, valid = index_set.lookup(part)
+            if not valid.all():
+                bad = int(np.flatnonzero(~valid)[0])
+                value = tuple(component[bad].item() if hasattr(component[bad], "item") else component[bad] for component in part)
+                shown = value[0] if len(value) == 1 else value
+                raise self.error(f"index {shown!r} of {to_text(node)} is not in set {set_name} {index_set.describe_members()}", node,
+                                 "add a condition (if ...) to skip it, or fix the index", index=self._row_key(frame, bad))
+            positions.append(position)
+            shape.append(index_set.size)
+        flat = np.ravel_multi_index(positions, shape) if len(positions) > 1 else positions[0]
+        if kind == "parameter":
+            values = self.problem.parameters[name].values.ravel()[flat]
+            missing = np.isnan(values)
+            if missing.any():
+                bad = int(np.flatnonzero(missing)[0])
+                member = tuple(component[bad].item() if hasattr(component[bad], "item") else component[bad] for component in components)
+                raise self.error(f"parameter {name!r} has no value at {member!r} and no default", node,
+                                 f"give {name} a value there or a default", index=self._row_key(frame, bad))
+            return Numeric(values)
+        block = self.blocks[name]
+        rows = np.arange(frame.size, dtype=np.int64)
+        covered = frozenset(item.id for item in node.items if isinstance(item, Name) and item.id in frame.bindings)
+        return Affine(frame.size, [Part(rows, block.start + flat.astype(np.int64), np.ones(frame.size))], np.zeros(frame.size),
+                      unique=True, covered=covered, families=frozenset({name}))
+
+    def _row_key(self, frame: Frame, row: int) -> tuple[Any, ...] | None:
+        if not frame.bindings:
+            return None
+        key: list[Any] = []
+        for components in frame.bindings.values():
+            key.extend(component[row].item() if hasattr(component[row], "item") else component[row] for component in components)
+        return tuple(key)
+
+    def negate(self, value: Value, node: Node) -> Value:
+        if isinstance(value, Affine):
+            return value.scaled(np.full(value.size, -1.0))
+        return Numeric(-self.numbers(value, node))
+
+    def binary(self, node: Binary, frame: Frame, polarity: int) -> Value:
+        op = node.op
+        if op in ("+", "-"):
+            left = self.evaluate(node.left, frame, polarity)
+            right = self.evaluate(node.right, frame, polarity if op == "+" else -polarity)
+            if not isinstance(left, Affine) and not isinstance(right, Affine):
+                first, second = self.numbers(left, node.left), self.numbers(right, node.right)
+                return Numeric(first + second if op == "+" else first - second)
+            left_affine = self.as_affine(left, node.left, frame.size)
+            right_affine = self.as_affine(right, node.right, frame.size)
+            if op == "-":
+                right_affine = right_affine.scaled(np.full(frame.size, -1.0))
+            return self.add(left_affine, right_affine)
+        if op == "*":
+            left = self.evaluate(node.left, frame, 0)
+            if not isinstance(left, Affine):
+                factor = self.numbers(left, node.left)
+                right = self.evaluate(node.right, frame, polarity * _sign(factor))
+                if isinstance(right, Affine):
+                    return right.scaled(factor)
+                return Numeric(factor * self.numbers(right, node.right))
+            right = self.evaluate(node.right, frame, 0)
+            if not isinstance(right, Affine):
+                factor = self.numbers(right, node.right)
+                if polarity and _sign(factor) != 1 and self._has_piecewise(node.left):
+                    left = self.evaluate(node.left, frame, polarity * _sign(factor))
+                return left.scaled(factor)
+            return self.multiply(left, right, node)
+        if op == "/":
+            right = self.evaluate(node.right, frame, 0)
+            if isinstance(right, Affine):
+                raise self.error("division by an expression with variables is nonlinear", node, "multiply through, or use solver='scip' with a nonlinear model")
+            divisor = self.numbers(right, node.right)
+            if np.any(divisor == 0):
+                bad = int(np.flatnonzero(divisor == 0)[0])
+                raise self.error(f"division by zero in {to_text(node)}", node, index=self._row_key(frame, bad))
+            left = self.evaluate(node.left, frame, polarity * _sign(divisor))
+            if isinstance(left, Affine):
+                return left.scaled(1.0 / divisor)
+            return Numeric(self.numbers(left, node.left) / divisor)
+        if op == "**":
+            exponent_value = self.evaluate(node.right, frame)
+            if isinstance(exponent_value, Affine):
+                raise self.error("a variable exponent is nonlinear", node)
+            exponent = self.numbers(exponent_value, node.right)
+            base = self.evaluate(node.left, frame, 0)
+            if not isinstance(base, Affine):
+                return Numeric(self.numbers(base, node.left) ** exponent)
+            if np.all(exponent == 1):
+                return base
+            if np.all(exponent == 2):
+                return self.multiply(base, base, node)
+            raise self.error("only squares (**2) of expressions with variables are supported", node,
+                             "higher powers need a nonlinear backend (solver='scip')")
+        raise self.error(f"unsupported operator {op}", node)
+
+    def _has_piecewise(self, node: Node) -> bool:
+        from ormodel.expressions import walk
+
+        return any(isinstance(item, Call) and item.function in ("min", "max", "abs") or isinstance(item, Reduce) and item.kind != "sum" for item in walk(node))
+
+    def add(self, left: Affine, right: Affine) -> Affine:
+        overlap = bool(left.families & right.families)
+        return Affine(
+            left.size, left.parts + right.parts, left.const + right.const, left.quadratic + right.quadratic,
+            unique=left.unique and right.unique and not overlap,
+            covered=left.covered & right.covered if left.parts and right.parts else (left.covered if left.parts else right.covered),
+            families=left.families | right.families,
+        )
+
+    def multiply(self, left: Affine, right: Affine, node: Node) -> Affine:
+        if left.quadratic or right.quadratic:
+            raise self.error("products of more than two variables are not supported", node, "use solver='scip' with a nonlinear model")
+        left_rows, left_cols, left_coefs = left.linear_arrays()
+        right_rows, right_cols, right_coefs = right.linear_arrays()
+        left_order = np.argsort(left_rows, kind="stable")
+        right_order = np.argsort(right_rows, kind="stable")
+        left_rows, left_cols, left_coefs = left_rows[left_order], left_cols[left_order], left_coefs[left_order]
+        right_rows, right_cols, right_coefs = right_rows[right_order], right_cols[right_order], right_coefs[right_order]
+        size = left.size
+        right_count = np.bincount(right_rows, minlength=size)
+        right_start = np.concatenate(([0], np.cumsum(right_count)[:-1]))
+        pair_count = right_count[left_rows]
+        first_index = np.repeat(np.arange(len(left_rows)), pair_count)
+        offsets = np.arange(len(first_index)) - np.repeat(np.cumsum(pair_count) - pair_count, pair_count)
+        second_index = right_start[left_rows[first_index]] + offsets
+        quadratic = QuadraticPart(left_rows[first_index], left_cols[first_index], right_cols[second_index],
+                                  left_coefs[first_index] * right_coefs[second_index])
+        linear = self.add(left.scaled(right.const), right.scaled(left.const))
+        product = Affine(size, linear.parts, left.const * right.const, [quadratic], unique=False, families=left.families | right.families)
+        return product
+
+    def reduce(self, node: Reduce, frame: Frame, polarity: int) -> Value:
+        inner = frame
+        for generator in node.generators:
+            expanded = self.expand(inner, generator)
+            if inner is not frame:
+                assert expanded.parent is not None and inner.parent is not None
+                expanded.parent = inner.parent[expanded.parent]
+            inner = expanded
+        parent = inner.parent if inner.parent is not None else np.zeros(inner.size, dtype=np.int64)
+        if node.kind in ("min", "max"):
+            return self.extremum(node.kind, [(node.body, inner, parent)], frame, polarity, node)
+        body = self.evaluate(node.body, inner, polarity)
+        if not isinstance(body, Affine):
+            return Numeric(np.bincount(parent, weights=self.numbers(body, node.body), minlength=frame.size)[: frame.size])
+        targets = {target for generator in node.generators for target in generator.targets}
+        parts = [Part(parent[part.rows], part.cols, part.coefs) for part in body.parts]
+        quadratic = [QuadraticPart(parent[q.rows], q.first, q.second, q.coefs) for q in body.quadratic]
+        const = np.bincount(parent, weights=body.const, minlength=frame.size)[: frame.size]
+        unique = body.unique and targets <= body.covered
+        return Affine(frame.size, parts, const, quadratic, unique, body.covered - targets, body.families)
+
+    def call(self, node: Call, frame: Frame, polarity: int) -> Value:
+        function = node.function
+        if function in ("min", "max"):
+            parent = np.arange(frame.size, dtype=np.int64)
+            return self.extremum(function, [(argument, frame, parent) for argument in node.args], frame, polarity, node)
+        if function == "abs":
+            value = self.evaluate(node.args[0], frame, 0)
+            if not isinstance(value, Affine):
+                return Numeric(np.abs(self.numbers(value, node.args[0])))
+            negative = Unary(node.args[0], column=node.column)
+            return self.extremum("max", [(node.args[0], frame, np.arange(frame.size)), (negative, frame, np.arange(frame.size))], frame, polarity, node)
+        argument = self.evaluate(node.args[0], frame, 0)
+        if isinstance(argument, Affine):
+            raise self.error(f"{function}() of variables is nonlinear", node, "use solver='scip', which takes nonlinear models")
+        numbers = self.numbers(argument, node.args[0])
+        with np.errstate(all="ignore"):
+            result = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos}[function](numbers)
+        if not np.all(np.isfinite(result)):
+            raise self.error(f"{function}() is undefined for some values here", node)
+        return Numeric(result)
+
+    def interval(self, value: Affine) -> tuple[np.ndarray, np.ndarray]:
+        """Row-wise lower and upper bounds of a linear expression from the column bounds."""
+        lower_bounds, upper_bounds = self.bounds()
+        rows, cols, coefs = value.linear_arrays()
+        with np.errstate(invalid="ignore"):
+            low = np.where(coefs >= 0, coefs * lower_bounds[cols], coefs * upper_bounds[cols])
+            high = np.where(coefs >= 0, coefs * upper_bounds[cols], coefs * lower_bounds[cols])
+        low = np.where(coefs == 0, 0.0, low)
+        high = np.where(coefs == 0, 0.0, high)
+        lower = value.const + np.bincount(rows, weights=np.nan_to_num(low, neginf=-1e300, posinf=1e300), minlength=value.size)[: value.size]
+        upper = value.const + np.bincount(rows, weights=np.nan_to_num(high, neginf=-1e300, posinf=1e300), minlength=value.size)[: value.size]
+        lower = np.where(lower <= -1e299, -np.inf, lower)
+        upper = np.where(upper >= 1e299, np.inf, upper)
+        return lower, upper
+
+    def extremum(self, kind: str, arguments: list[tuple[Node, Frame, np.ndarray]], frame: Frame, polarity: int, node: Node) -> Value:
+        """``max``/``min`` of arguments per parent row, linearized (``min(a) = -max(-a)``)."""
+        sign = 1.0 if kind == "max" else -1.0
+        evaluated = []
+        for argument, argument_frame, parent in arguments:
+            value = self.evaluate(argument, argument_frame, 0)
+            evaluated.append((value, argument, argument_frame, parent))
+        if all(not isinstance(value, Affine) for value, *_ in evaluated):
+            best = np.full(frame.size, -np.inf)
+            for value, argument, _, parent in evaluated:
+                np.maximum.at(best, parent, sign * self.numbers(value, argument))
+            if np.isinf(best).any():
+                raise self.error(f"{kind}() over an empty set", node)
+            return Numeric(sign * best)
+        for value, argument, argument_frame, _ in evaluated:
+            if isinstance(value, Affine) and not value.is_linear:
+                raise self.error(f"{kind}() of quadratic terms is not supported", argument)
+        # Work with t = max(sign * argument); the caller sees sign * t.
+        epigraph = polarity * sign > 0
+        pieces = []
+        for value, argument, argument_frame, parent in evaluated:
+            affine = self.as_affine(value, argument, argument_frame.size).scaled(np.full(argument_frame.size, sign))
+            pieces.append((affine, parent))
+        low_bound = np.full(frame.size, -np.inf)
+        high_bound = np.full(frame.size, -np.inf)
+        for affine, parent in pieces:
+            lower, upper = self.interval(affine)
+            np.maximum.at(low_bound, parent, lower)
+            np.maximum.at(high_bound, parent, upper)
+        columns = self.add_auxiliary(kind, frame.size, low_bound, high_bound, integer=False)
+        for affine, parent in pieces:
+            # t[parent] - argument >= 0
+            t_part = Part(np.arange(affine.size, dtype=np.int64), columns[parent], np.ones(affine.size))
+            row = Affine(affine.size, [t_part] + [Part(part.rows, part.cols, -part.coefs) for part in affine.parts], -affine.const, unique=False)
+            self.add_auxiliary_rows(f"{kind}_lower", row, np.zeros(affine.size), np.full(affine.size, np.inf))
+        if not epigraph:
+            self.exact_extremum(kind, pieces, columns, high_bound, frame, node)
+        result_parts = [Part(np.arange(frame.size, dtype=np.int64), columns, np.full(frame.size, sign))]
+        return Affine(frame.size, result_parts, np.zeros(frame.size), unique=True, covered=frozenset(frame.bindings), families=frozenset({f"_{kind}{self.auxiliary_count}"}))
+
+    def exact_extremum(self, kind: str, pieces: list[tuple[Affine, np.ndarray]], columns: np.ndarray, high_bound: np.ndarray, frame: Frame, node: Node) -> None:
+        """``t <= argument + M (1 - choose)`` with one binary per argument and ``sum choose = 1``."""
+        choice_rows: list[np.ndarray] = []
+        choice_cols: list[np.ndarray] = []
+        for affine, parent in pieces:
+            lower, _ = self.interval(affine)
+            big_m = high_bound[parent] - lower
+            if not np.all(np.isfinite(big_m)):
+                raise self.error(f"cannot linearize {kind}() here: an argument has no finite bounds (unbounded big-M)", node,
+                                 f"give the variables in {kind}() finite bounds, or use {kind}() only where it is minimized (max/abs) or maximized (min)")
+            choose = self.add_auxiliary(f"{kind}_choice", affine.size, 0.0, 1.0, integer=True)
+            t_part = Part(np.arange(affine.size, dtype=np.int64), columns[parent], np.ones(affine.size))
+            choose_part = Part(np.arange(affine.size, dtype=np.int64), choose, big_m)
+            row = Affine(affine.size, [t_part, choose_part] + [Part(part.rows, part.cols, -part.coefs) for part in affine.parts], -affine.const, unique=False)
+            self.add_auxiliary_rows(f"{kind}_upper", row, np.full(affine.size, -np.inf), big_m)
+            choice_rows.append(parent)
+            choice_cols.append(choose)
+        rows = np.concatenate(choice_rows)
+        selection = Affine(frame.size, [Part(rows, np.concatenate(choice_cols), np.ones(len(rows)))], np.zeros(frame.size), unique=True)
+        self.add_auxiliary_rows(f"{kind}_select", selection, np.ones(frame.size), np.ones(frame.size))
+
+
+def _sign(values: np.ndarray) -> int:
+    """+1 when all values are >= 0, -1 when all <= 0, 0 when mixed."""
+    if np.all(values >= 0):
+        return 1
+    if np.all(values <= 0):
+        return -1
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# Assembling rows.
+
+
+@dataclass
+class RowBlock:
+    """The rows of one constraint family before assembly."""
+
+    name: str
+    size: int
+    rows: np.ndarray
+    cols: np.ndarray
+    coefs: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    block: Block
+
+
+def _sorted_rows(expression: Affine) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Terms ordered by row (stable), repeated (row, column) pairs merged when they can occur."""
+    rows, cols, coefs = expression.linear_arrays()
+    if len(expression.parts) > 1 or (len(rows) > 1 and np.any(rows[1:] < rows[:-1])):
+        order = np.argsort(rows, kind="stable")
+        rows, cols, coefs = rows[order], cols[order], coefs[order]
+    if not expression.unique and len(rows):
+        order = np.lexsort((cols, rows))
+        rows, cols, coefs = rows[order], cols[order], coefs[order]
+        fresh = np.concatenate(([True], (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])))
+        starts = np.flatnonzero(fresh)
+        coefs = np.add.reduceat(coefs, starts)
+        rows, cols = rows[starts], cols[starts]
+        keep = coefs != 0
+        rows, cols, coefs = rows[keep], cols[keep], coefs[keep]
+    return rows, cols, coefs
+
+
+def _relation_rows(compiler: Compiler, name: str, relation: Compare, frame: Frame) -> tuple[Affine, np.ndarray, np.ndarray]:
+    """The expression and bounds of a relation: ``lower <= expression <= upper``, constant folded."""
+    ops = relation.ops
+    if len(ops) == 2:
+        low_node, middle_node, high_node = relation.operands
+        if ops[0] == ">=":
+            low_node, high_node = high_node, low_node
+        middle = compiler.evaluate(middle_node, frame, 0)
+        low_value = compiler.evaluate(low_node, frame, 0)
+        high_value = compiler.evaluate(high_node, frame, 0)
+        if isinstance(low_value, Affine) or isinstance(high_value, Affine):
+            raise compiler.error("the outer terms of a range constraint lo <= expr <= hi must not contain variables", relation,
+                                 "split it into two constraints")
+        expression = compiler.as_affine(middle, middle_node, frame.size)
+        return expression, compiler.numbers(low_value, low_node) - expression.const, compiler.numbers(high_value, high_node) - expression.const
+    op = ops[0]
+    left_node, right_node = relation.operands
+    left_polarity = {"<=": 1, ">=": -1, "==": 0}[op]
+    left = compiler.as_affine(compiler.evaluate(left_node, frame, left_polarity), left_node, frame.size)
+    right = compiler.as_affine(compiler.evaluate(right_node, frame, -left_polarity), right_node, frame.size)
+    expression = compiler.add(left, right.scaled(np.full(frame.size, -1.0)))
+    infinite = np.full(frame.size, np.inf)
+    bound = -expression.const
+    if op == "<=":
+        return expression, -infinite, bound
+    if op == ">=":
+        return expression, bound, infinite
+    return expression, bound, bound.copy()
+
+
+def _indicator(compiler: Compiler, constraint_name: str, when: Compare, frame: Frame, expression: Affine,
+               lower: np.ndarray, upper: np.ndarray) -> tuple[Affine, np.ndarray, np.ndarray]:
+    """Make ``lower <= expression <= upper`` hold only when a binary variable takes a value."""
+    if len(when.ops) != 1 or when.ops[0] != "==":
+        raise compiler.error("'when' must read binary_variable == 0 or binary_variable == 1", when)
+    left = compiler.evaluate(when.operands[0], frame)
+    right = compiler.evaluate(when.operands[1], frame)
+    if isinstance(right, Affine) and not isinstance(left, Affine):
+        left, right = right, left
+    if not isinstance(left, Affine) or isinstance(right, Affine) or len(left.parts) != 1 or np.any(left.const != 0):
+        raise compiler.error("'when' must compare one binary variable with 0 or 1", when)
+    target = compiler.numbers(right, when.operands[1])
+    part = left.parts[0]
+    lower_bounds, upper_bounds = compiler.bounds()
+    integer = np.concatenate(compiler.column_integer)
+    if not (np.all(integer[part.cols]) and np.all(lower_bounds[part.cols] >= 0) and np.all(upper_bounds[part.cols] <= 1) and np.all(part.coefs == 1)):
+        raise compiler.error("the variable in 'when' must be binary", when)
+    if not np.all(np.isin(target, (0.0, 1.0))):
+        raise compiler.error("'when' compares with 0 or 1 only", when)
+    low_activity, high_activity = compiler.interval(Affine(expression.size, expression.parts, np.zeros(expression.size)))
+    # active(b) = b when target is 1, 1 - b when target is 0; relax by M * (1 - active).
+    rows = part.rows
+    parts = list(expression.parts)
+    finite_upper = np.isfinite(upper)
+    finite_lower = np.isfinite(lower)
+    big_upper = np.where(finite_upper, high_activity - upper, 0.0)
+    big_lower = np.where(finite_lower, lower - low_activity, 0.0)
+    if np.any(~np.isfinite(big_upper)) or np.any(~np.isfinite(big_lower)):
+        raise compiler.error(f"cannot linearize the 'when' condition of {constraint_name!r}: its expression has no finite bounds (unbounded big-M)", when,
+                             "give the variables in this constraint finite bounds")
+    if np.any(finite_upper & finite_lower):
+        raise compiler.error("'when' works on one-sided constraints (<= or >=); split an equality or range into two constraints", when)
+    big_upper = np.maximum(big_upper, 0.0)
+    big_lower = np.maximum(big_lower, 0.0)
+    # expression <= upper + M (1 - active)  and  expression >= lower - M (1 - active)
+    big = np.where(finite_upper, big_upper, -big_lower)
+    on_one = target[rows] == 1
+    coefficient = np.where(on_one, big[rows], -big[rows])
+    parts.append(Part(rows, part.cols, coefficient))
+    shift = np.where(target == 1, big, 0.0)
+    new_upper = np.where(finite_upper, upper + shift, upper)
+    new_lower = np.where(finite_lower, lower + shift, lower)
+    return Affine(expression.size, parts, expression.const, unique=False), new_lower, new_upper
+
+
+def _row_block(name: str, start: int, frame: Frame, generators: Sequence[Generator], problem: Problem) -> Block:
+    if frame.full_shape is not None and frame.full_shape and len(frame.dense_sets) == len(generators) and all(
+        not isinstance(generator.domain, RangeDomain) for generator in generators
+    ):
+        members = tuple(problem.sets[set_name].columns for set_name in frame.dense_sets)
+        return Block(name, start, frame.size, tuple(frame.full_shape), members)
+    if not frame.bindings:
+        return Block(name, start, frame.size)
+    columns = tuple(component for components in frame.bindings.values() for component in components)
+    return Block(name, start, frame.size, (frame.size,), (), key_columns=columns)
+
+
+def compile_problem(problem: Problem) -> StandardForm:
+    """Compile a five-element Problem into matrix form; errors name the element, item, index and column."""
+    if problem.objective is None:
+        raise ModelError("the model has no objective", Location(element="objective"), "add an objective (use 0 for a feasibility problem)")
+    compiler = Compiler(problem)
+    row_blocks: list[RowBlock] = []
+    row_count = 0
+    for constraint in problem.constraints:
+        compiler.location = Location(element="constraints", item=constraint.name)
+        try:
+            frame = compiler.frame_for(constraint.generators)
+            expression, lower, upper = _relation_rows(compiler, constraint.name, constraint.relation, frame)
+            if not expression.is_linear:
+                raise compiler.error("quadratic constraint: the HiGHS backend and the matrix form take linear constraints only", constraint.relation,
+                                     "use solver='scip', which solves quadratic constraints from the Problem")
+            if constraint.when is not None:
+                expression, lower, upper = _indicator(compiler, constraint.name, constraint.when, frame, expression, lower, upper)
+        except ModelError:
+            raise
+        rows, cols, coefs = _sorted_rows(expression)
+        block = _row_block(constraint.name, row_count, frame, constraint.generators, problem)
+        row_blocks.append(RowBlock(constraint.name, frame.size, rows + row_count, cols, coefs, lower, upper, block))
+        row_count += frame.size
+    compiler.location = Location(element="objective")
+    objective_value = compiler.evaluate(problem.objective.expression, Frame.root(), 1 if problem.objective.sense == Sense.MINIMIZE else -1)
+    objective_affine = compiler.as_affine(objective_value, problem.objective.expression, 1)
+    compiler.location = Location(element="constraints")
+    for kind, expression, lower, upper in compiler.auxiliary_rows:
+        rows, cols, coefs = _sorted_rows(expression)
+        name = f"_{kind}{len(row_blocks)}"
+        block = Block(name, row_count, expression.size, (expression.size,), ((np.arange(expression.size),),))
+        row_blocks.append(RowBlock(name, expression.size, rows + row_count, cols, coefs, lower, upper, block))
+        row_count += expression.size
+    columns = compiler.num_columns
+    objective = np.zeros(columns)
+    rows, cols, coefs = objective_affine.linear_arrays()
+    if len(cols):
+        objective = np.bincount(cols, weights=coefs, minlength=columns)[:columns].astype(np.float64)
+    quadratic = None
+    if objective_affine.quadratic:
+        first = np.concatenate([q.first for q in objective_affine.quadratic])
+        second = np.concatenate([q.second for q in objective_affine.quadratic])
+        values = np.concatenate([q.coefs for q in objective_affine.quadratic])
+        quadratic = sp.coo_array((np.concatenate([values, values]), (np.concatenate([first, second]), np.concatenate([second, first]))),
+                                 shape=(columns, columns)).tocsc()
+        quadratic.sum_duplicates()
+    matrix = _assemble(row_blocks, row_count, columns)
+    lower_bounds, upper_bounds = compiler.bounds()
+    names = NameMap(variables=compiler.variable_blocks, constraints=[block.block for block in row_blocks])
+    empty = np.zeros(0)
+    form = StandardForm(
+        objective=objective,
+        matrix=matrix,
+        row_lower=np.concatenate([block.lower for block in row_blocks]).astype(np.float64) if row_blocks else empty,
+        row_upper=np.concatenate([block.upper for block in row_blocks]).astype(np.float64) if row_blocks else empty,
+        column_lower=lower_bounds,
+        column_upper=upper_bounds,
+        integrality=np.concatenate(compiler.column_integer).astype(bool) if compiler.column_integer else np.zeros(0, dtype=bool),
+        sense=problem.objective.sense,
+        objective_offset=float(objective_affine.const[0]),
+        quadratic=quadratic,
+        names=names,
+        name=problem.name,
+    )
+    return form
+
+
+def _assemble(row_blocks: Sequence[RowBlock], row_count: int, columns: int) -> sp.csr_array:
+    """One CSR matrix from per-family row-sorted coordinates (families are already in row order)."""
+    if not row_blocks:
+        return sp.csr_array((0, columns))
+    rows = np.concatenate([block.rows for block in row_blocks]) if len(row_blocks) > 1 else row_blocks[0].rows
+    cols = np.concatenate([block.cols for block in row_blocks]) if len(row_blocks) > 1 else row_blocks[0].cols
+    coefs = np.concatenate([block.coefs for block in row_blocks]) if len(row_blocks) > 1 else row_blocks[0].coefs
+    counts = np.bincount(rows, minlength=row_count)
+    indptr = np.zeros(row_count + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    index_type = np.int32 if max(columns, len(cols)) < 2**31 - 1 else np.int64
+    matrix = sp.csr_array((coefs.astype(np.float64, copy=False), cols.astype(index_type, copy=False), indptr.astype(index_type, copy=False)),
+                          shape=(row_count, columns), copy=False)
+    return matrix
+
+
+def as_standard_form(model: Any) -> StandardForm:
+    """A StandardForm as is; a Problem compiled; anything else a clear error."""
     if isinstance(model, StandardForm):
         return model
-    raise TypeError("expected a StandardForm")
+    if isinstance(model, Problem):
+        return compile_problem(model)
+    raise TypeError(f"expected a Problem or a StandardForm, got {type(model).__name__}")

@@ -160,7 +160,7 @@ class Result:
             raise ValueError(f"no solution values (status {self.status.value})")
         block = self.names.variable_block(name)
         values = self.values[block.start : block.start + block.size]
-        return values.reshape(block.shape) if block.keys is None and block.shape else values.copy()
+        return values.reshape(block.shape) if block.key_columns is None and block.shape else values.copy()
 
     def _labels(self) -> list[str]:
         count = 0 if self.values is None else len(self.values)

@@ -49,8 +49,8 @@ class Block:
 
     ``index_members`` lists, per index position, the member arrays of the family's index
     sets; element ``k`` of the block sits at ``np.unravel_index(k, shape)`` of that product.
-    A block that comes from a sparse (filtered) family lists its element keys explicitly in
-    ``keys`` instead, one tuple per element.
+    A block that comes from a sparse (filtered) family gives its element keys column-wise in
+    ``key_columns`` instead: element ``k`` is ``tuple(column[k] for column in key_columns)``.
     """
 
     name: str
@@ -58,12 +58,12 @@ class Block:
     size: int
     shape: tuple[int, ...] = ()
     index_members: tuple[tuple[np.ndarray, ...], ...] = ()
-    keys: tuple[tuple[Any, ...], ...] | None = None
+    key_columns: tuple[np.ndarray, ...] | None = None
 
     def key(self, offset: int) -> tuple[Any, ...]:
         """The index tuple of the block's ``offset``-th element (``()`` for a scalar)."""
-        if self.keys is not None:
-            return self.keys[offset]
+        if self.key_columns is not None:
+            return tuple(_plain(column[offset]) for column in self.key_columns)
         if not self.shape:
             return ()
         positions = np.unravel_index(offset, self.shape)

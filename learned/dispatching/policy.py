@@ -1,0 +1,150 @@
+"""The learned dispatching policy: attention over jobs (with their next operations and machines).
+
+Each job is a token built from :func:`~ormodel.learned.dispatching.features.job_features`.
+The first attention layer lets every job see every other job; the second lets a job attend only
+to the jobs competing for the same machine next (the resource mask of Tassel et al. 2023). A
+small head scores each job from its token and the mean of all tokens; illegal jobs are masked.
+
+Example:
+    >>> from ormodel.datasets.jssp import random_jobshop
+    >>> policy = DispatchPolicy()
+    >>> schedules = policy.solve(random_jobshop(5, 4, seed=0), samples=4, seed=0)
+    >>> schedules.makespan > 0
+    True
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from ormodel.datasets.jssp.instance import JobShopInstance
+from ormodel.learned.dispatching.env import DispatchEnvironment
+from ormodel.learned.dispatching.features import NUM_FEATURES, job_features, same_machine_mask
+
+__all__ = ["DispatchPolicy", "PolicySchedule", "resolve_device", "DEFAULT_WEIGHTS", "load_policy"]
+
+DEFAULT_WEIGHTS = Path(__file__).with_name("weights") / "dispatch_policy.pt"
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``"auto"`` is CUDA when available, else CPU; anything else is passed to ``torch.device``."""
+    if isinstance(device, str) and device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+@dataclass
+class PolicySchedule:
+    """The best schedule found by a policy run and how it was found."""
+
+    starts: np.ndarray
+    makespan: int
+    all_makespans: list[int] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class DispatchPolicy(nn.Module):
+    """Two attention layers over job tokens and a masked scoring head."""
+
+    def __init__(self, hidden: int = 64, heads: int = 4, feedforward: int = 128) -> None:
+        super().__init__()
+        self.config = {"hidden": hidden, "heads": heads, "feedforward": feedforward}
+        self.heads = heads
+        self.embed = nn.Sequential(nn.Linear(NUM_FEATURES, hidden), nn.ReLU(), nn.Linear(hidden, hidden))
+        self.global_layer = nn.TransformerEncoderLayer(hidden, heads, feedforward, dropout=0.0, batch_first=True, norm_first=True)
+        self.machine_layer = nn.TransformerEncoderLayer(hidden, heads, feedforward, dropout=0.0, batch_first=True, norm_first=True)
+        self.head = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+
+    def forward(self, features: torch.Tensor, legal: torch.Tensor, same_machine: torch.Tensor, unfinished: torch.Tensor) -> torch.Tensor:
+        """Logits ``(batch, jobs)``; ``-inf`` where ``legal`` is False."""
+        tokens = self.embed(features)
+        tokens = self.global_layer(tokens, src_key_padding_mask=~unfinished)
+        blocked = (~same_machine).repeat_interleave(self.heads, dim=0)
+        tokens = self.machine_layer(tokens, src_mask=blocked)
+        weights = unfinished.unsqueeze(-1).float()
+        pooled = (tokens * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)
+        logits = self.head(torch.cat([tokens, pooled.unsqueeze(1).expand_as(tokens)], dim=-1)).squeeze(-1)
+        return logits.masked_fill(~legal, float("-inf"))
+
+    # ------------------------------------------------------------ inference
+    def state_logits(self, env: DispatchEnvironment, rows: np.ndarray, device: torch.device) -> torch.Tensor:
+        """Logits for the instances ``rows`` of ``env``."""
+        features = torch.from_numpy(job_features(env)[rows]).to(device)
+        legal = torch.from_numpy(env.mask[rows]).to(device)
+        same = torch.from_numpy(same_machine_mask(env)[rows]).to(device)
+        unfinished = torch.from_numpy(~env.job_done[rows]).to(device)
+        return self(features, legal, same, unfinished)
+
+    @torch.no_grad()
+    def run(self, instances: Sequence[JobShopInstance], greedy: bool, seed: int = 0, temperature: float = 1.0, device: str | torch.device = "auto") -> DispatchEnvironment:
+        """Dispatch a batch of same-size instances to the end; returns the finished environment."""
+        target = resolve_device(device)
+        self.to(target).eval()
+        generator = torch.Generator(device="cpu").manual_seed(int(seed))
+        env = DispatchEnvironment(instances)
+        while not env.all_done:
+            rows = np.nonzero(~env.done)[0]
+            actions = np.zeros(env.batch_size, dtype=np.int64)
+            logits = self.state_logits(env, rows, target).float().cpu()
+            if greedy:
+                chosen = logits.argmax(dim=1)
+            else:
+                probabilities = torch.softmax(logits / temperature, dim=1)
+                chosen = torch.multinomial(probabilities, 1, generator=generator).squeeze(1)
+            actions[rows] = chosen.numpy()
+            env.step(actions)
+        return env
+
+    def solve(
+        self,
+        instance: JobShopInstance,
+        samples: int = 0,
+        seed: int = 0,
+        temperature: float = 1.0,
+        device: str | torch.device = "auto",
+        batch_size: int = 32,
+    ) -> PolicySchedule:
+        """The greedy schedule, or the best of ``samples`` sampled ones plus the greedy one."""
+        began = time.perf_counter()
+        env = self.run([instance], greedy=True, device=device)
+        best_starts, best = env.starts[0].copy(), int(env.makespans()[0])
+        makespans = [best]
+        done = 0
+        while done < samples:
+            count = min(batch_size, samples - done)
+            env = self.run([instance] * count, greedy=False, seed=seed * 100003 + done, temperature=temperature, device=device)
+            values = env.makespans()
+            makespans.extend(int(value) for value in values)
+            if values.min() < best:
+                best = int(values.min())
+                best_starts = env.starts[int(values.argmin())].copy()
+            done += count
+        return PolicySchedule(best_starts, best, makespans, time.perf_counter() - began)
+
+    # ------------------------------------------------------------ persistence
+    def save(self, path: str | Path, metadata: dict[str, Any] | None = None) -> None:
+        """Save weights (float16 to keep the file small), configuration and training metadata."""
+        state = {key: value.detach().cpu().half() for key, value in self.state_dict().items()}
+        torch.save({"config": self.config, "state": state, "metadata": metadata or {}}, Path(path))
+
+
+def load_policy(path: str | Path | None = None, device: str | torch.device = "auto") -> DispatchPolicy:
+    """Load a saved policy (the shipped weights by default)."""
+    weights = Path(path) if path is not None else DEFAULT_WEIGHTS
+    if not weights.is_file():
+        raise FileNotFoundError(
+            f"no dispatching weights at {weights}; train them with `python -m ormodel.learned.dispatching.train` "
+            "(see learned/dispatching/README.md)"
+        )
+    payload = torch.load(weights, map_location="cpu", weights_only=True)
+    policy = DispatchPolicy(**payload["config"])
+    policy.load_state_dict({key: value.float() for key, value in payload["state"].items()})
+    policy.metadata = payload.get("metadata", {})
+    return policy.to(resolve_device(device)).eval()

@@ -1,0 +1,453 @@
+"""Read and write models: five-element YAML/JSON documents, MPS and LP files.
+
+A five-element document is a mapping with ``sets``, ``parameters``, ``variables``,
+``objective`` and ``constraints`` (and optional ``name``/``description``); its JSON Schema is
+``ormodel/schema/problem.schema.json`` (:func:`json_schema`). Errors name the file, the line, the
+element and the item. MPS and LP files go through HiGHS and come back as a
+:class:`~ormodel.standard_form.StandardForm`.
+
+Document shape::
+
+    sets:
+      I: [a, b]                 # members
+      T: {from: 1, to: 12}      # integers, both ends included
+      A: [[a, 1], [b, 2]]       # tuples (a sparse index set)
+    parameters:
+      budget: 100               # scalar
+      cost: {index: [I, T], values: {a: {1: 3.5}}, default: 0}   # nested mapping
+      demand: {index: [T], values: [5, 6, 7, ...]}               # dense list in set order
+      weight: {index: [A], rows: [[a, 1, 2.0], [b, 2, 1.5]]}     # one row per entry
+    variables:
+      x: {index: [I, T], type: continuous, lower: 0, upper: cap}  # bounds: number or parameter
+    objective: {sense: minimize, expression: "sum(cost[i,t] * x[i,t] for i in I for t in T)"}
+    constraints:
+      - {name: meet, for: "t in T", expression: "sum(x[i,t] for i in I) >= demand[t]"}
+      - {name: open_only, for: "i in I, t in T", expression: "x[i,t] <= 10", when: "open[i] == 1"}
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import yaml
+
+from ormodel.errors import Location, ModelError
+from ormodel.expressions import generators_text, to_text
+from ormodel.problem import Constraint, Domain, IndexSet, Objective, Parameter, Problem, Variable
+from ormodel.standard_form import StandardForm
+
+__all__ = [
+    "load", "load_problem", "problem_from_dict", "problem_to_dict", "save", "dumps_yaml", "json_schema",
+    "validate_document", "FIVE_ELEMENT_SUFFIXES", "MATRIX_SUFFIXES",
+]
+
+FIVE_ELEMENT_SUFFIXES = (".yaml", ".yml", ".json")
+MATRIX_SUFFIXES = (".mps", ".lp", ".mps.gz", ".lp.gz", ".mps.bz2")
+
+
+@lru_cache(maxsize=1)
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the five-element document."""
+    text = resources.files("ormodel").joinpath("schema/problem.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+class _Lines:
+    """Line numbers of the document's elements and items (YAML and JSON alike)."""
+
+    def __init__(self, text: str | None) -> None:
+        self.table: dict[tuple[Any, ...], int] = {}
+        if text is None:
+            return
+        try:
+            root = yaml.compose(text)
+        except yaml.YAMLError:
+            return
+        self._visit(root, ())
+
+    def _visit(self, node: Any, path: tuple[Any, ...]) -> None:
+        if node is None:
+            return
+        self.table[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                key_path = (*path, key.value)
+                self.table[key_path] = key.start_mark.line + 1
+                self._visit(value, key_path)
+                self.table[key_path] = key.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode) and len(path) == 1:
+            for position, value in enumerate(node.value):
+                self._visit(value, (*path, position))
+
+    def line(self, *path: Any) -> int | None:
+        while path:
+            if path in self.table:
+                return self.table[path]
+            path = path[:-1]
+        return None
+
+
+def validate_document(document: Any, source: str | None = None, lines: _Lines | None = None) -> None:
+    """Check a document against the JSON Schema; the first problem becomes a located ModelError."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(json_schema())
+    errors = sorted(validator.iter_errors(document), key=lambda error: list(error.absolute_path))
+    if not errors:
+        return
+    error = min(errors, key=lambda item: len(list(item.absolute_path)))
+    path = list(error.absolute_path)
+    element = str(path[0]) if path else None
+    item = str(path[1]) if len(path) > 1 else None
+    line = lines.line(*path) if lines else None
+    where = "/".join(str(part) for part in path) or "the document"
+    raise ModelError(f"{where}: {_schema_message(error)}", Location(file=source, line=line, element=element, item=item),
+                     "see the document format in `ormodel validate --help` or ormodel/schema/problem.schema.json")
+
+
+def _schema_message(error: Any) -> str:
+    if error.validator == "additionalProperties":
+        return error.message.replace("Additional properties are not allowed", "unknown key")
+    if error.validator == "required":
+        return error.message
+    if error.validator in ("oneOf", "anyOf"):
+        return f"{json.dumps(error.instance)[:80]} is not a valid entry here"
+    return error.message
+
+
+def problem_from_dict(document: Mapping[str, Any], source: str | None = None, text: str | None = None) -> Problem:
+    """Build a Problem from a parsed five-element document."""
+    lines = _Lines(text)
+    if not isinstance(document, Mapping):
+        raise ModelError("a five-element document is a mapping with sets, parameters, variables, objective, constraints",
+                         Location(file=source, line=1))
+    validate_document(document, source, lines)
+    problem = Problem(name=str(document.get("name", "model")), description=str(document.get("description", "")))
+
+    def located(error: ModelError, *path: Any) -> ModelError:
+        return error.at(Location(file=source, line=lines.line(*path)))
+
+    for name, spec in (document.get("sets") or {}).items():
+        try:
+            problem.add_set(_read_set(name, spec))
+        except ModelError as error:
+            raise located(error, "sets", name) from None
+    for name, spec in (document.get("parameters") or {}).items():
+        try:
+            problem.add_parameter(_read_parameter(problem, name, spec))
+        except ModelError as error:
+            raise located(error, "parameters", name) from None
+    for name, spec in (document.get("variables") or {}).items():
+        try:
+            problem.add_variable(_read_variable(name, spec or {}))
+        except ModelError as error:
+            raise located(error, "variables", name) from None
+    objective = document.get("objective")
+    if objective is not None:
+        try:
+            problem.set_objective(Objective.parse(objective.get("sense", "minimize"), str(objective["expression"]), objective.get("description", "")))
+        except ModelError as error:
+            raise located(error, "objective", "expression") from None
+    constraints = document.get("constraints") or []
+    entries = list(constraints.items()) if isinstance(constraints, Mapping) else [(entry.get("name"), entry) for entry in constraints]
+    for position, (name, spec) in enumerate(entries):
+        path = ("constraints", name) if isinstance(constraints, Mapping) else ("constraints", position)
+        try:
+            if not name:
+                raise ModelError(f"constraint number {position + 1} has no name", Location(element="constraints"))
+            problem.add_constraint(Constraint.parse(str(name), str(spec["expression"]), spec.get("for"), spec.get("when"), spec.get("description", "")))
+        except ModelError as error:
+            raise located(error, *path) from None
+    return problem
+
+
+def _read_set(name: str, spec: Any) -> IndexSet:
+    location = Location(element="sets", item=name)
+    if isinstance(spec, Mapping):
+        if "members" in spec:
+            return IndexSet.from_members(name, spec["members"])
+        start, stop = spec.get("from"), spec.get("to")
+        if not isinstance(start, int) or not isinstance(stop, int):
+            raise ModelError("a range set needs integer 'from' and 'to' (both included)", location)
+        step = int(spec.get("step", 1))
+        if step <= 0:
+            raise ModelError("'step' must be positive", location)
+        return IndexSet.from_range(name, start, stop + 1, step)
+    if isinstance(spec, list):
+        return IndexSet.from_members(name, spec)
+    raise ModelError("a set is a list of members or {from: a, to: b}", location)
+
+
+def _member_key(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        stripped = value.strip()
+        if stripped.lstrip("-").isdigit():
+            return int(stripped)
+    return value
+
+
+def _read_parameter(problem: Problem, name: str, spec: Any) -> Parameter:
+    location = Location(element="parameters", item=name)
+    if not isinstance(spec, Mapping):
+        value = _number(spec, location)
+        return Parameter(name, (), np.asarray(value, dtype=np.float64), origin=spec)
+    index = tuple(spec.get("index") or ())
+    if isinstance(spec.get("index"), str):
+        index = (spec["index"],)
+    shape = problem.shape_of(index, location)
+    default = spec.get("default")
+    default_value = None if default is None else _number(default, location)
+    table = np.full(shape, np.nan if default_value is None else default_value, dtype=np.float64)
+    if not index:
+        if "value" not in spec and "values" not in spec:
+            raise ModelError("a scalar parameter needs 'value'", location)
+        return Parameter(name, (), np.asarray(_number(spec.get("value", spec.get("values")), location), dtype=np.float64), default_value, spec)
+    index_sets = [problem.sets[set_name] for set_name in index]
+    if "rows" in spec:
+        _fill_rows(table, index_sets, spec["rows"], location)
+    elif "values" in spec:
+        values = spec["values"]
+        if isinstance(values, Mapping):
+            _fill_mapping(table, index_sets, values, location)
+        elif isinstance(values, list):
+            _fill_dense(table, values, location)
+        else:
+            table[...] = _number(values, location)
+    elif default_value is None:
+        raise ModelError("an indexed parameter needs 'values', 'rows' or a 'default'", location)
+    return Parameter(name, index, table, default_value, spec)
+
+
+def _number(value: Any, location: Location) -> float:
+    if isinstance(value, bool) or value is None:
+        raise ModelError(f"{value!r} is not a number", location)
+    if isinstance(value, str) and value.strip().lower() in ("inf", "+inf", "infinity", "-inf", "-infinity"):
+        return float(value.strip().lower().replace("infinity", "inf"))
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ModelError(f"{value!r} is not a number", location) from None
+
+
+def _fill_dense(table: np.ndarray, values: list[Any], location: Location) -> None:
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ModelError("dense 'values' must be a (nested) list of numbers with one entry per member", location) from None
+    if array.shape != table.shape:
+        raise ModelError(f"dense 'values' have shape {array.shape}, the index sets give {table.shape}", location,
+                         "list one value per member in set order, or use a mapping / 'rows'")
+    table[...] = array
+
+
+def _position(index_set: IndexSet, key: tuple[Any, ...], location: Location) -> int:
+    position, valid = index_set.lookup([np.asarray([component]) for component in key])
+    if not valid[0]:
+        shown = key[0] if len(key) == 1 else key
+        raise ModelError(f"{shown!r} is not a member of set {index_set.name} {index_set.describe_members()}", location)
+    return int(position[0])
+
+
+def _fill_mapping(table: np.ndarray, index_sets: list[IndexSet], values: Mapping[Any, Any], location: Location) -> None:
+    widths = [index_set.dimen for index_set in index_sets]
+    total = sum(widths)
+
+    def visit(node: Any, prefix: tuple[Any, ...]) -> None:
+        if len(prefix) == total:
+            _store(table, index_sets, prefix, _number(node, location), location)
+            return
+        if not isinstance(node, Mapping):
+            raise ModelError(f"expected a mapping below {prefix!r} ({total} levels of keys, one per index)", location)
+        for key, child in node.items():
+            parts = tuple(_member_key(part) for part in str(key).split(",")) if isinstance(key, str) and "," in key else (_member_key(key),)
+            visit(child, prefix + parts)
+
+    visit(values, ())
+
+
+def _store(table: np.ndarray, index_sets: list[IndexSet], key: tuple[Any, ...], value: float, location: Location) -> None:
+    positions = []
+    cursor = 0
+    for index_set in index_sets:
+        positions.append(_position(index_set, key[cursor : cursor + index_set.dimen], location))
+        cursor += index_set.dimen
+    table[tuple(positions)] = value
+
+
+def _fill_rows(table: np.ndarray, index_sets: list[IndexSet], rows: Iterable[Any], location: Location) -> None:
+    total = sum(index_set.dimen for index_set in index_sets)
+    for number, row in enumerate(rows):
+        if not isinstance(row, list) or len(row) != total + 1:
+            raise ModelError(f"row {number + 1} must list {total} index values and then the value, got {row!r}", location)
+        _store(table, index_sets, tuple(_member_key(part) for part in row[:-1]), _number(row[-1], location), location)
+
+
+def _read_variable(name: str, spec: Mapping[str, Any]) -> Variable:
+    location = Location(element="variables", item=name)
+    index = spec.get("index") or ()
+    index = (index,) if isinstance(index, str) else tuple(index)
+    domain = Domain.parse(spec.get("type", "continuous"), location)
+
+    def bound(key: str, default: float) -> float | str:
+        value = spec.get(key, default)
+        if value is None:
+            return default
+        if isinstance(value, str) and value.strip().lower() not in ("inf", "+inf", "-inf", "infinity", "-infinity"):
+            return value.strip()
+        return _number(value, location)
+
+    return Variable(name, index, domain, bound("lower", 0.0), bound("upper", math.inf), str(spec.get("description", "")))
+
+
+def load_problem(path: str | os.PathLike[str]) -> Problem:
+    """Read a five-element YAML or JSON file."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path}: no such file")
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    try:
+        document = json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
+    except json.JSONDecodeError as error:
+        raise ModelError(f"invalid JSON: {error.msg}", Location(file=path, line=error.lineno, column=error.colno)) from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise ModelError(f"invalid YAML: {getattr(error, 'problem', error)}", Location(file=path, line=None if mark is None else mark.line + 1)) from None
+    if document is None:
+        raise ModelError("the file is empty", Location(file=path, line=1))
+    problem = problem_from_dict(document, source=path, text=text)
+    return problem
+
+
+def load(path: str | os.PathLike[str]) -> Problem | StandardForm:
+    """Read any supported model file: YAML/JSON → Problem, MPS/LP → StandardForm."""
+    path = os.fspath(path)
+    lowered = path.lower()
+    if lowered.endswith(FIVE_ELEMENT_SUFFIXES):
+        return load_problem(path)
+    if lowered.endswith(MATRIX_SUFFIXES):
+        from ormodel.solvers.highs import read_model_file
+
+        return read_model_file(path)
+    raise ModelError(f"unknown file type of {os.path.basename(path)!r}", Location(file=path),
+                     "use .yaml/.yml/.json (five-element model) or .mps/.lp")
+
+
+def _member_list(index_set: IndexSet) -> Any:
+    if index_set.range_start is not None and index_set.origin == "range":
+        return {"from": index_set.range_start, "to": index_set.range_start + index_set.size - 1}
+    return [list(member) if isinstance(member, tuple) else member for member in index_set.members()]
+
+
+def _number_out(value: float) -> float | int | str:
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return int(value) if float(value).is_integer() and abs(value) < 2**53 else float(value)
+
+
+def problem_to_dict(problem: Problem) -> dict[str, Any]:
+    """The five-element document of a Problem (the inverse of :func:`problem_from_dict`)."""
+    document: dict[str, Any] = {"name": problem.name}
+    if problem.description:
+        document["description"] = problem.description
+    document["sets"] = {name: _member_list(index_set) for name, index_set in problem.sets.items()}
+    parameters: dict[str, Any] = {}
+    for name, parameter in problem.parameters.items():
+        if parameter.is_scalar:
+            parameters[name] = _number_out(float(parameter.values))
+            continue
+        entry: dict[str, Any] = {"index": list(parameter.index)}
+        if parameter.default is not None:
+            entry["default"] = _number_out(parameter.default)
+        if not np.isnan(parameter.values).any() and parameter.default is None:
+            entry["values"] = np.vectorize(_number_out, otypes=[object])(parameter.values).tolist()
+        else:
+            entry["rows"] = [[*key, _number_out(value)] for key, value in problem.parameter_table(name).items()
+                             if parameter.default is None or value != parameter.default]
+        parameters[name] = entry
+    document["parameters"] = parameters
+    variables: dict[str, Any] = {}
+    for name, variable in problem.variables.items():
+        entry = {}
+        if variable.index:
+            entry["index"] = list(variable.index)
+        entry["type"] = variable.domain.value
+        if variable.domain != Domain.BINARY:
+            entry["lower"] = variable.lower if isinstance(variable.lower, str) else _number_out(variable.lower)
+            entry["upper"] = variable.upper if isinstance(variable.upper, str) else _number_out(variable.upper)
+        if variable.description:
+            entry["description"] = variable.description
+        variables[name] = entry
+    document["variables"] = variables
+    if problem.objective is not None:
+        document["objective"] = {"sense": problem.objective.sense.value, "expression": to_text(problem.objective.expression)}
+        if problem.objective.description:
+            document["objective"]["description"] = problem.objective.description
+    constraints = []
+    for constraint in problem.constraints:
+        entry = {"name": constraint.name}
+        if constraint.generators:
+            entry["for"] = generators_text(constraint.generators)
+        entry["expression"] = to_text(constraint.relation)
+        if constraint.when is not None:
+            entry["when"] = to_text(constraint.when)
+        if constraint.description:
+            entry["description"] = constraint.description
+        constraints.append(entry)
+    document["constraints"] = constraints
+    return document
+
+
+class _FlowLists(yaml.SafeDumper):
+    """Writes short lists of scalars inline."""
+
+
+def _represent_list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
+    flow = all(not isinstance(item, (dict, list)) for item in data) or all(
+        isinstance(item, list) and all(not isinstance(part, (dict, list)) for part in item) for item in data
+    )
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow and len(data) < 60)
+
+
+_FlowLists.add_representer(list, _represent_list)
+
+
+def dumps_yaml(problem: Problem) -> str:
+    """The problem as a five-element YAML document."""
+    return yaml.dump(problem_to_dict(problem), Dumper=_FlowLists, sort_keys=False, allow_unicode=True, width=100)
+
+
+def save(model: Problem | StandardForm, path: str | os.PathLike[str]) -> None:
+    """Write a model; the extension picks the format (.yaml/.yml/.json/.mps/.lp). Nothing is left half-written."""
+    path = os.fspath(path)
+    lowered = path.lower()
+    if lowered.endswith((".mps", ".lp")):
+        from ormodel.compiler import as_standard_form
+        from ormodel.solvers.highs import write_model_file
+
+        write_model_file(as_standard_form(model), path)
+        return
+    if not lowered.endswith(FIVE_ELEMENT_SUFFIXES):
+        raise ModelError(f"unknown output type of {os.path.basename(path)!r}", Location(file=path), "use .yaml, .json, .mps or .lp")
+    if not isinstance(model, Problem):
+        raise ModelError("an MPS/LP model has no sets or parameters and cannot be written as a five-element document",
+                         Location(file=path), "write it as .mps or .lp")
+    text = json.dumps(problem_to_dict(model), indent=2) if lowered.endswith(".json") else dumps_yaml(model)
+    directory = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
