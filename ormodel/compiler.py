@@ -71,6 +71,7 @@ class Part:
     rows: np.ndarray
     cols: np.ndarray
     coefs: np.ndarray
+    dense: bool = False  # exactly one term per row, rows in order (rows == arange(size))
 
 
 @dataclass
@@ -102,7 +103,7 @@ class Affine:
 
     def scaled(self, factor: np.ndarray) -> "Affine":
         """Every term and the constant multiplied by a per-row factor."""
-        parts = [Part(part.rows, part.cols, part.coefs * factor[part.rows]) for part in self.parts]
+        parts = [Part(part.rows, part.cols, part.coefs * (factor if part.dense else factor[part.rows]), part.dense) for part in self.parts]
         quadratic = [QuadraticPart(q.rows, q.first, q.second, q.coefs * factor[q.rows]) for q in self.quadratic]
         return Affine(self.size, parts, self.const * factor, quadratic, self.unique, self.covered, self.families)
 
@@ -398,6 +399,8 @@ class Compiler:
         directions matter; it decides how ``min``/``max``/``abs`` are linearized.
         """
         if isinstance(node, Const):
+            if isinstance(node.value, str):
+                return IndexValue((np.full(frame.size, node.value),), repr(node.value))
             return Numeric(np.full(frame.size, node.value))
         if isinstance(node, Name):
             return self.symbol(node, frame)
@@ -432,7 +435,7 @@ class Compiler:
                 raise self.error(f"variable {name!r} is indexed by {', '.join(variable.index)}; write {name}[...]", node)
             column = self.blocks[name].start
             rows = np.arange(frame.size, dtype=np.int64)
-            return Affine(frame.size, [Part(rows, np.full(frame.size, column, dtype=np.int64), np.ones(frame.size))],
+            return Affine(frame.size, [Part(rows, np.full(frame.size, column, dtype=np.int64), np.ones(frame.size), dense=True)],
                           np.zeros(frame.size), families=frozenset({name}), unique=True, covered=frozenset(frame.bindings))
         if name in self.problem.sets:
             raise self.error(f"set {name!r} is used as a value", node, f"iterate over it: sum(... for i in {name})")
@@ -496,7 +499,7 @@ class Compiler:
         block = self.blocks[name]
         rows = np.arange(frame.size, dtype=np.int64)
         covered = frozenset(item.id for item in node.items if isinstance(item, Name) and item.id in frame.bindings)
-        return Affine(frame.size, [Part(rows, block.start + flat.astype(np.int64), np.ones(frame.size))], np.zeros(frame.size),
+        return Affine(frame.size, [Part(rows, block.start + flat.astype(np.int64), np.ones(frame.size), dense=True)], np.zeros(frame.size),
                       unique=True, covered=covered, families=frozenset({name}))
 
     def _row_key(self, frame: Frame, row: int) -> tuple[Any, ...] | None:
@@ -751,19 +754,27 @@ class RowBlock:
 
 
 def _sorted_rows(expression: Affine) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Terms ordered by row (stable), repeated (row, column) pairs merged when they can occur."""
-    rows, cols, coefs = expression.linear_arrays()
-    if len(expression.parts) > 1 or (len(rows) > 1 and np.any(rows[1:] < rows[:-1])):
-        order = np.argsort(rows, kind="stable")
-        rows, cols, coefs = rows[order], cols[order], coefs[order]
+    """Terms ordered by row, repeated (row, column) pairs merged where they can occur, zeros dropped."""
+    parts = expression.parts
+    if parts and all(part.dense for part in parts):
+        # One term per row in every part: interleave instead of sorting.
+        rows = np.repeat(np.arange(expression.size, dtype=np.int64), len(parts))
+        cols = np.stack([part.cols for part in parts], axis=1).ravel()
+        coefs = np.stack([part.coefs for part in parts], axis=1).ravel()
+    else:
+        rows, cols, coefs = expression.linear_arrays()
+        if len(rows) > 1 and np.any(rows[1:] < rows[:-1]):
+            order = np.argsort(rows, kind="stable")
+            rows, cols, coefs = rows[order], cols[order], coefs[order]
     if not expression.unique and len(rows):
         order = np.lexsort((cols, rows))
         rows, cols, coefs = rows[order], cols[order], coefs[order]
-        fresh = np.concatenate(([True], (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])))
-        starts = np.flatnonzero(fresh)
+        starts = np.flatnonzero(np.concatenate(([True], (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1]))))
         coefs = np.add.reduceat(coefs, starts)
         rows, cols = rows[starts], cols[starts]
-        keep = coefs != 0
+    zero = coefs == 0
+    if zero.any():
+        keep = ~zero
         rows, cols, coefs = rows[keep], cols[keep], coefs[keep]
     return rows, cols, coefs
 

@@ -53,9 +53,9 @@ class Node:
 
 @dataclass(frozen=True)
 class Const(Node):
-    """A number."""
+    """A number, or a quoted text member such as ``'seattle'``."""
 
-    value: float
+    value: float | str
 
 
 @dataclass(frozen=True)
@@ -170,7 +170,7 @@ class _Reader:
         if isinstance(tree, ast.Constant):
             if isinstance(tree.value, bool) or not isinstance(tree.value, (int, float)):
                 if isinstance(tree.value, str):
-                    return Name(tree.value, column=column)
+                    return Const(tree.value, column=column)
                 raise _error(f"unsupported constant {tree.value!r}", tree, self.text)
             return Const(float(tree.value), column=column)
         if isinstance(tree, ast.Name):
@@ -411,7 +411,7 @@ def _number(value: float) -> str:
 def to_text(node: Node, parent_precedence: int = 0) -> str:
     """Render a node tree back to the expression language."""
     if isinstance(node, Const):
-        return _number(node.value)
+        return repr(node.value) if isinstance(node.value, str) else _number(node.value)
     if isinstance(node, Name):
         return node.id
     if isinstance(node, Index):

@@ -50,39 +50,36 @@ def load_into_highs(form: StandardForm, highs: "highspy.Highs | None" = None, co
     if highs is None:
         highs = highspy.Highs()
         highs.setOptionValue("output_flag", False)
-    model = highspy.HighsModel()
-    lp = model.lp_
-    lp.num_col_ = form.num_columns
-    lp.num_row_ = form.num_rows
-    lp.col_cost_ = form.objective
-    lp.col_lower_ = form.column_lower
-    lp.col_upper_ = form.column_upper
-    lp.row_lower_ = form.row_lower
-    lp.row_upper_ = form.row_upper
-    lp.offset_ = form.objective_offset
-    lp.sense_ = highspy.ObjSense.kMaximize if form.sense == Sense.MAXIMIZE else highspy.ObjSense.kMinimize
     matrix = form.matrix.tocsc() if column_wise else form.matrix
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise if column_wise else highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.num_col_ = form.num_columns
-    lp.a_matrix_.num_row_ = form.num_rows
-    lp.a_matrix_.start_ = matrix.indptr
-    lp.a_matrix_.index_ = matrix.indices
-    lp.a_matrix_.value_ = matrix.data
-    if form.is_mip:
-        lp.integrality_ = np.where(form.integrality, highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous).tolist()
+    matrix_format = int(highspy.MatrixFormat.kColwise if column_wise else highspy.MatrixFormat.kRowwise)
+    sense = int(highspy.ObjSense.kMaximize if form.sense == Sense.MAXIMIZE else highspy.ObjSense.kMinimize)
+    integrality = form.integrality.astype(np.int32)
+    arrays = (
+        np.ascontiguousarray(form.objective, dtype=np.float64), np.ascontiguousarray(form.column_lower, dtype=np.float64),
+        np.ascontiguousarray(form.column_upper, dtype=np.float64), np.ascontiguousarray(form.row_lower, dtype=np.float64),
+        np.ascontiguousarray(form.row_upper, dtype=np.float64), matrix.indptr.astype(np.int32, copy=False),
+        matrix.indices.astype(np.int32, copy=False), matrix.data.astype(np.float64, copy=False),
+    )
     if form.is_quadratic:
         assert form.quadratic is not None
         lower = sp.csc_array(sp.tril(form.quadratic, format="csc"))
-        hessian = model.hessian_
-        hessian.dim_ = form.num_columns
-        hessian.format_ = highspy.HessianFormat.kTriangular
-        hessian.start_ = lower.indptr
-        hessian.index_ = lower.indices
-        hessian.value_ = lower.data
-    status = highs.passModel(model)
+        status = highs.passModel(
+            form.num_columns, form.num_rows, int(matrix.nnz), int(lower.nnz), matrix_format,
+            int(highspy.HessianFormat.kTriangular), sense, form.objective_offset, *arrays,
+            lower.indptr.astype(np.int32), lower.indices.astype(np.int32), lower.data.astype(np.float64), integrality,
+        )
+    else:
+        status = highs.passModel(form.num_columns, form.num_rows, int(matrix.nnz), matrix_format, sense,
+                                 form.objective_offset, *arrays, integrality)
     if status == highspy.HighsStatus.kError:
         raise ValueError("HiGHS rejected the model (check bounds, NaN coefficients and the matrix)")
     return highs
+
+
+def _infinite_bounds(values: Any) -> np.ndarray:
+    """HiGHS's 1e30-style infinities as numpy infinities."""
+    array = np.asarray(values, dtype=np.float64)
+    return np.where(array >= _INF, np.inf, np.where(array <= -_INF, -np.inf, array))
 
 
 def _read_back(highs: "highspy.Highs", name: str) -> StandardForm:
@@ -113,14 +110,13 @@ def _read_back(highs: "highspy.Highs", name: str) -> StandardForm:
 
         names.variables = [Block(label, index, 1) for index, label in enumerate(column_names)]
         names.constraints = [Block(label, index, 1) for index, label in enumerate(row_names)]
-    bound = lambda array: np.where(np.abs(np.asarray(array, dtype=np.float64)) >= _INF, np.sign(np.asarray(array, dtype=np.float64)) * np.inf, np.asarray(array, dtype=np.float64))  # noqa: E731
     return StandardForm.from_arrays(
         objective=np.asarray(lp.col_cost_, dtype=np.float64),
         matrix=csr,
-        row_lower=bound(lp.row_lower_),
-        row_upper=bound(lp.row_upper_),
-        column_lower=bound(lp.col_lower_),
-        column_upper=bound(lp.col_upper_),
+        row_lower=_infinite_bounds(lp.row_lower_),
+        row_upper=_infinite_bounds(lp.row_upper_),
+        column_lower=_infinite_bounds(lp.col_lower_),
+        column_upper=_infinite_bounds(lp.col_upper_),
         integrality=integrality,
         sense=Sense.MAXIMIZE if lp.sense_ == highspy.ObjSense.kMaximize else Sense.MINIMIZE,
         objective_offset=float(lp.offset_),

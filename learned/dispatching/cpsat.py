@@ -72,11 +72,13 @@ def solve_jobshop_cpsat(
     workers: int | None = None,
     warm_start: np.ndarray | None = None,
     verbose: bool = False,
+    deterministic_time: float | None = None,
 ) -> CpSatSchedule:
     """Minimize the makespan with CP-SAT; ``warm_start`` (start times) becomes a hint and a cutoff.
 
     With a warm start the returned schedule is never worse than the warm start: CP-SAT is told
     the makespan may not exceed it, and the warm start is returned if CP-SAT finds nothing in time.
+    ``deterministic_time`` (CP-SAT's work units) with ``workers=1`` makes the answer reproducible.
     """
     began = time.perf_counter()
     model, start_variables, makespan = _build_model(instance)
@@ -95,6 +97,8 @@ def solve_jobshop_cpsat(
         if time_limit <= 0:
             raise JobShopError(f"CP-SAT time limit must be positive, got {time_limit}")
         solver.parameters.max_time_in_seconds = float(time_limit)
+    if deterministic_time is not None:
+        solver.parameters.max_deterministic_time = float(deterministic_time)
     solver.parameters.random_seed = int(seed)
     if workers is not None:
         solver.parameters.num_workers = int(workers)

@@ -22,6 +22,7 @@ from typing import Any, Sequence
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ormodel.datasets.jssp.instance import JobShopInstance
@@ -50,24 +51,47 @@ class PolicySchedule:
     seconds: float = 0.0
 
 
+class AttentionLayer(nn.Module):
+    """Pre-norm multi-head self-attention and feed-forward block with a boolean ``allowed`` mask."""
+
+    def __init__(self, hidden: int, heads: int, feedforward: int) -> None:
+        super().__init__()
+        if hidden % heads:
+            raise ValueError(f"hidden size {hidden} must be divisible by the number of heads {heads}")
+        self.heads = heads
+        self.attention_norm = nn.LayerNorm(hidden)
+        self.query_key_value = nn.Linear(hidden, 3 * hidden)
+        self.output = nn.Linear(hidden, hidden)
+        self.feedforward_norm = nn.LayerNorm(hidden)
+        self.feedforward = nn.Sequential(nn.Linear(hidden, feedforward), nn.ReLU(), nn.Linear(feedforward, hidden))
+
+    def forward(self, tokens: torch.Tensor, allowed: torch.Tensor) -> torch.Tensor:
+        """``tokens`` (batch, length, hidden); ``allowed`` (batch, length, length), True where attention may look."""
+        batch, length, hidden = tokens.shape
+        projected = self.query_key_value(self.attention_norm(tokens))
+        query, key, value = projected.view(batch, length, 3, self.heads, hidden // self.heads).permute(2, 0, 3, 1, 4)
+        attended = F.scaled_dot_product_attention(query, key, value, attn_mask=allowed.unsqueeze(1))
+        tokens = tokens + self.output(attended.transpose(1, 2).reshape(batch, length, hidden))
+        return tokens + self.feedforward(self.feedforward_norm(tokens))
+
+
 class DispatchPolicy(nn.Module):
     """Two attention layers over job tokens and a masked scoring head."""
 
-    def __init__(self, hidden: int = 64, heads: int = 4, feedforward: int = 128) -> None:
+    def __init__(self, hidden: int = 32, heads: int = 4, feedforward: int = 64) -> None:
         super().__init__()
         self.config = {"hidden": hidden, "heads": heads, "feedforward": feedforward}
-        self.heads = heads
         self.embed = nn.Sequential(nn.Linear(NUM_FEATURES, hidden), nn.ReLU(), nn.Linear(hidden, hidden))
-        self.global_layer = nn.TransformerEncoderLayer(hidden, heads, feedforward, dropout=0.0, batch_first=True, norm_first=True)
-        self.machine_layer = nn.TransformerEncoderLayer(hidden, heads, feedforward, dropout=0.0, batch_first=True, norm_first=True)
+        self.global_layer = AttentionLayer(hidden, heads, feedforward)
+        self.machine_layer = AttentionLayer(hidden, heads, feedforward)
         self.head = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1))
 
     def forward(self, features: torch.Tensor, legal: torch.Tensor, same_machine: torch.Tensor, unfinished: torch.Tensor) -> torch.Tensor:
         """Logits ``(batch, jobs)``; ``-inf`` where ``legal`` is False."""
         tokens = self.embed(features)
-        tokens = self.global_layer(tokens, src_key_padding_mask=~unfinished)
-        blocked = (~same_machine).repeat_interleave(self.heads, dim=0)
-        tokens = self.machine_layer(tokens, src_mask=blocked)
+        eye = torch.eye(tokens.shape[1], dtype=torch.bool, device=tokens.device).unsqueeze(0)
+        tokens = self.global_layer(tokens, unfinished.unsqueeze(1) | eye)
+        tokens = self.machine_layer(tokens, same_machine)
         weights = unfinished.unsqueeze(-1).float()
         pooled = (tokens * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)
         logits = self.head(torch.cat([tokens, pooled.unsqueeze(1).expand_as(tokens)], dim=-1)).squeeze(-1)

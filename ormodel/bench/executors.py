@@ -15,13 +15,15 @@ result table (no concurrent appends, so local and Dask runs produce the same tab
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import os
 import time
-from typing import Any, Callable, Iterable, Iterator, Protocol
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Protocol
 
 from ormodel.bench.isolation import execute_task, kill_active_runs
 
-__all__ = ["Executor", "LocalExecutor", "DaskExecutor", "make_executor"]
+__all__ = ["DaskExecutor", "Executor", "LocalExecutor", "make_executor"]
 
 Task = dict[str, Any]
 Row = dict[str, Any]
@@ -131,10 +133,8 @@ class DaskExecutor:
     def close(self) -> None:
         """Kill runs still going on the workers, close the client (and the local cluster this executor started)."""
         if self._unfinished:
-            try:
+            with contextlib.suppress(Exception):  # workers may already be gone
                 self._client.run(kill_active_runs)
-            except Exception:  # noqa: BLE001 - workers may already be gone
-                pass
         self._client.close()
         if self._cluster is not None:
             self._cluster.close()

@@ -24,7 +24,7 @@ import threading
 import time
 from typing import Any
 
-__all__ = ["execute_task", "kill_active_runs", "DEFAULT_GRACE", "FAILED_STATUSES"]
+__all__ = ["DEFAULT_GRACE", "FAILED_STATUSES", "execute_task", "kill_active_runs"]
 
 DEFAULT_GRACE = 10.0
 FAILED_STATUSES = ("timeout", "memory_limit", "crashed", "error")

@@ -66,7 +66,7 @@ class MethodSpec:
     spec: str = ""
 
     @classmethod
-    def parse(cls, text: str) -> "MethodSpec":
+    def parse(cls, text: str) -> MethodSpec:
         """Read ``[LABEL=]NAME[:KEY=VALUE,...]`` (see the module docstring)."""
         original = text.strip()
         if not original:
@@ -112,7 +112,7 @@ class MethodSpec:
         return {"label": self.label, "name": self.name, "options": self.options, "extra": self.extra, "params": self.params, "spec": self.spec}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "MethodSpec":
+    def from_dict(cls, data: dict[str, Any]) -> MethodSpec:
         """Rebuild a spec from :meth:`to_dict` output."""
         return cls(
             label=data["label"], name=data["name"], options=dict(data.get("options") or {}),

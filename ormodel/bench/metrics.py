@@ -27,23 +27,25 @@ Example:
 from __future__ import annotations
 
 import math
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
+ArrayLike = Sequence[float] | np.ndarray
+
 __all__ = [
-    "shifted_geometric_mean",
-    "primal_gap",
-    "relative_primal_gap",
-    "gap_curve",
-    "primal_integral",
-    "gap_at",
-    "performance_ratios",
-    "performance_profile",
-    "better",
-    "matches_answer",
     "accuracy",
+    "better",
     "execution_rate",
+    "gap_at",
+    "gap_curve",
+    "matches_answer",
+    "performance_profile",
+    "performance_ratios",
+    "primal_gap",
+    "primal_integral",
+    "relative_primal_gap",
+    "shifted_geometric_mean",
 ]
 
 ZERO_TOLERANCE = 1e-9
@@ -170,7 +172,7 @@ def gap_at(curve: Sequence[tuple[float, float]], time: float) -> float:
     return value
 
 
-def performance_ratios(times: dict[str, Sequence[float]]) -> dict[str, np.ndarray]:
+def performance_ratios(times: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     """Per method, ``time / best time`` per problem (``inf`` where the method did not solve: pass ``inf``).
 
     ``times`` maps method → times over the same ordered problems; problems no method solved get ``inf``.
@@ -186,7 +188,7 @@ def performance_ratios(times: dict[str, Sequence[float]]) -> dict[str, np.ndarra
     return {method: ratios[position] for position, method in enumerate(methods)}
 
 
-def performance_profile(ratios: Sequence[float], taus: Sequence[float]) -> np.ndarray:
+def performance_profile(ratios: ArrayLike, taus: ArrayLike) -> np.ndarray:
     """Dolan–Moré profile: fraction of problems with ratio ``<= tau`` for each ``tau``."""
     array = np.asarray(ratios, dtype=np.float64)
     if array.size == 0:
@@ -200,11 +202,9 @@ def matches_answer(predicted: float | None, answer: float, absolute: float | Non
         return False
     assert predicted is not None
     difference = abs(predicted - answer)
-    if absolute is not None and difference <= absolute:
-        return True
-    if relative is not None and difference <= relative * abs(answer):
-        return True
-    return False
+    within_absolute = absolute is not None and difference <= absolute
+    within_relative = relative is not None and difference <= relative * abs(answer)
+    return within_absolute or within_relative
 
 
 def accuracy(pairs: Iterable[tuple[float | None, float]], absolute: float | None = None, relative: float | None = None) -> float:

@@ -10,7 +10,7 @@ Example:
     >>> from ormodel.bench.method_spec import MethodSpec
     >>> tasks = build_tasks(generated_suite("setcover", "easy", [0, 1]), [MethodSpec.parse("highs")], [0], time_limit=10)
     >>> [(task["instance"]["id"], task["method"]["label"], task["seed"]) for task in tasks]
-    [('setcover-easy-0', 'highs', 0), ('setcover-easy-1', 'highs', 0)]
+    [('setcover-easy-s0', 'highs', 0), ('setcover-easy-s1', 'highs', 0)]
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ import contextlib
 import os
 import signal
 import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from ormodel.bench.executors import Executor, LocalExecutor
 from ormodel.bench.isolation import DEFAULT_GRACE
@@ -30,7 +31,7 @@ from ormodel.bench.suites import Suite
 from ormodel.bench.table import ResultTable, row_key
 from ormodel.bench.worker import import_plugins
 
-__all__ = ["RunSummary", "build_tasks", "run_benchmark", "check_methods"]
+__all__ = ["RunSummary", "build_tasks", "check_methods", "run_benchmark"]
 
 
 @dataclass
@@ -115,7 +116,14 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 
 def _progress(enabled: bool) -> Any:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     return Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -16,7 +16,8 @@ loaders and suite kinds can be registered with :func:`register_loader` and
 
 Suite specifications on the command line (:func:`parse_suite`):
 
-* ``gen:FAMILY[:LEVEL[:SEEDS]]`` — generated MILPs, e.g. ``gen:setcover:easy:0-4``.
+* ``gen:FAMILY[:LEVEL[:SEEDS[:KEY=VALUE,...]]]`` — generated MILPs, e.g. ``gen:setcover:easy:0-4``;
+  size overrides after the seeds, e.g. ``gen:setcover:easy:0-9:n_rows=200,n_cols=400``.
 * ``mps:FOLDER`` — every ``*.mps``, ``*.mps.gz``, ``*.lp`` file in a folder; best-known values from
   ``*.solu`` files in the folder unless ``--best-known`` names a file.
 * ``files:FOLDER[:GLOB]`` — any files, passed to methods as paths.
@@ -24,7 +25,7 @@ Suite specifications on the command line (:func:`parse_suite`):
 Example:
     >>> suite = parse_suite("gen:setcover:easy:0-2")
     >>> [instance.id for instance in suite.instances]
-    ['setcover-easy-0', 'setcover-easy-1', 'setcover-easy-2']
+    ['setcover-easy-s0', 'setcover-easy-s1', 'setcover-easy-s2']
 """
 
 from __future__ import annotations
@@ -36,23 +37,24 @@ import json
 import math
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 __all__ = [
     "Instance",
     "Suite",
-    "register_loader",
+    "file_suite",
+    "generated_suite",
     "get_loader",
+    "model_folder_suite",
+    "parse_seeds",
+    "parse_suite",
+    "read_best_known",
+    "record_suite",
+    "register_loader",
     "register_suite_kind",
     "suite_kinds",
-    "generated_suite",
-    "model_folder_suite",
-    "file_suite",
-    "record_suite",
-    "parse_suite",
-    "parse_seeds",
-    "read_best_known",
 ]
 
 Loader = Callable[[dict[str, Any]], Any]
@@ -96,7 +98,7 @@ class Instance:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Instance":
+    def from_dict(cls, data: dict[str, Any]) -> Instance:
         """Rebuild an instance from :meth:`to_dict` output."""
         return cls(
             id=str(data["id"]),
@@ -163,7 +165,7 @@ def _load_generated(source: dict[str, Any]) -> Any:
         from ormodel.datasets import milp
     except ImportError as error:
         raise RuntimeError(f"generated suites need ormodel.datasets.milp, which is not importable ({error})") from error
-    return milp.generate(source["family"], source.get("level", "easy"), int(source.get("seed", 0)))
+    return milp.generate(source["family"], source.get("level", "easy"), int(source.get("seed", 0)), **(source.get("overrides") or {}))
 
 
 def _load_model_file(source: dict[str, Any]) -> Any:
@@ -283,28 +285,40 @@ def parse_seeds(text: str) -> list[int]:
     return seeds
 
 
-def generated_suite(family: str, level: str = "easy", seeds: list[int] | None = None, best_known: dict[str, float] | None = None) -> Suite:
-    """Instances ``ormodel.datasets.milp.generate(family, level, seed)`` for each seed."""
+def _generated_id(family: str, level: str, seed: int, overrides: dict[str, Any]) -> str:
+    """The generator's own instance name (``setcover-easy-s0``), so ids match files written by ``write_instances``."""
+    parts = [family, level] + [f"{key}{overrides[key]}" for key in sorted(overrides)] + [f"s{seed}"]
+    return "-".join(str(part) for part in parts)
+
+
+def generated_suite(
+    family: str,
+    level: str = "easy",
+    seeds: list[int] | None = None,
+    best_known: dict[str, float] | None = None,
+    **size_overrides: Any,
+) -> Suite:
+    """Instances ``ormodel.datasets.milp.generate(family, level, seed, **size_overrides)`` for each seed."""
     seeds = [0, 1, 2, 3, 4] if seeds is None else seeds
     known = best_known or {}
-    instances = [
-        Instance(
-            id=f"{family}-{level}-{seed}",
+    instances = []
+    for seed in seeds:
+        instance_id = _generated_id(family, level, int(seed), size_overrides)
+        instances.append(Instance(
+            id=instance_id,
             loader="generated",
-            source={"family": family, "level": level, "seed": int(seed)},
-            best_known=known.get(f"{family}-{level}-{seed}"),
-            metadata={"family": family, "level": level, "seed": int(seed)},
-        )
-        for seed in seeds
-    ]
-    return Suite(name=f"{family}-{level}", instances=instances, kind="generated")
+            source={"family": family, "level": level, "seed": int(seed), "overrides": dict(size_overrides)},
+            best_known=known.get(instance_id),
+            metadata={"family": family, "level": level, "seed": int(seed), **size_overrides},
+        ))
+    name = "-".join([family, level] + [f"{key}{size_overrides[key]}" for key in sorted(size_overrides)])
+    return Suite(name=name, instances=instances, kind="generated")
 
 
 def _instance_id(path: str) -> str:
     name = os.path.basename(path)
     for suffix in (".gz", ".bz2", ".mps", ".lp", ".txt", ".json", ".yaml", ".yml"):
-        if name.endswith(suffix):
-            name = name[: -len(suffix)]
+        name = name.removesuffix(suffix)
     return name
 
 
@@ -379,14 +393,39 @@ def record_suite(name: str, records: list[dict[str, Any]], answer_key: str = "an
 def _generated_from_spec(argument: str, best_known_file: str | None) -> Suite:
     parts = argument.split(":")
     if not parts or not parts[0]:
-        raise ValueError("generated suite: write gen:FAMILY[:LEVEL[:SEEDS]], e.g. gen:setcover:easy:0-4")
+        raise ValueError("generated suite: write gen:FAMILY[:LEVEL[:SEEDS[:KEY=VALUE,...]]], e.g. gen:setcover:easy:0-4")
+    if len(parts) > 4:
+        raise ValueError(f"generated suite gen:{argument}: too many ':' parts; write gen:FAMILY[:LEVEL[:SEEDS[:KEY=VALUE,...]]]")
     family = parts[0]
     level = parts[1] if len(parts) > 1 and parts[1] else "easy"
-    seeds = parse_seeds(parts[2]) if len(parts) > 2 else [0, 1, 2, 3, 4]
-    if len(parts) > 3:
-        raise ValueError(f"generated suite gen:{argument}: too many ':' parts; write gen:FAMILY[:LEVEL[:SEEDS]]")
+    seeds = parse_seeds(parts[2]) if len(parts) > 2 and parts[2] else [0, 1, 2, 3, 4]
+    overrides: dict[str, Any] = {}
+    for item in filter(None, (part.strip() for part in (parts[3] if len(parts) > 3 else "").split(","))):
+        key, equal, value = item.partition("=")
+        if not equal or not key.strip():
+            raise ValueError(f"generated suite gen:{argument}: size override {item!r} must be KEY=VALUE, e.g. n_rows=200")
+        overrides[key.strip()] = _override_value(value.strip())
+    _check_family(family, level, overrides)
     known = read_best_known(best_known_file) if best_known_file else None
-    return generated_suite(family, level, seeds, known)
+    return generated_suite(family, level, seeds, known, **overrides)
+
+
+def _override_value(text: str) -> Any:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _check_family(family: str, level: str, overrides: dict[str, Any]) -> None:
+    """Fail early on an unknown family, level or size parameter (when the generators are installed)."""
+    try:
+        from ormodel.datasets import milp
+    except ImportError:
+        return
+    milp.parameters(family, level, **overrides)
 
 
 def _files_from_spec(argument: str, best_known_file: str | None) -> Suite:

@@ -20,9 +20,10 @@ import json
 import math
 import os
 import warnings
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
-__all__ = ["ResultTable", "row_key", "sorted_rows", "KEY_FIELDS"]
+__all__ = ["KEY_FIELDS", "ResultTable", "row_key", "sorted_rows"]
 
 KEY_FIELDS = ("instance", "method", "seed")
 

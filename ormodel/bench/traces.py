@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-__all__ = ["highs_trace", "scip_trace", "trace_from_log", "register_trace_parser"]
+__all__ = ["highs_trace", "register_trace_parser", "scip_trace", "trace_from_log"]
 
 _HIGHS_ROW = re.compile(
     r"^\s?(?P<source>[A-Za-z])\s+\d+\s+\d+\s+\d+\s+[\d.]+%\s+(?P<bound>\S+)\s+(?P<best>\S+)\s+.*?(?P<time>[\d.]+)s\s*$"

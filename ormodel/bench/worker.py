@@ -19,7 +19,7 @@ import time
 import traceback
 from typing import Any
 
-__all__ = ["run_task", "main"]
+__all__ = ["main", "run_task"]
 
 _VERSION_PACKAGES = ("numpy", "scipy", "highspy", "pyscipopt", "ortools", "torch", "pyomo", "alns", "mabwiser", "openai")
 

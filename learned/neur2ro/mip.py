@@ -1,0 +1,237 @@
+"""A small array-based MIP builder for Neur2RO's models, producing a :class:`StandardForm`.
+
+Columns come in named blocks, rows in named families; both end up in the form's
+:class:`~ormodel.standard_form.NameMap`, so a :class:`~ormodel.result.Result` can be read by
+name. Linear expressions are :class:`Affine` objects (a constant vector plus a dense
+coefficient matrix over a few columns), which is what the network embedding propagates
+layer by layer; :meth:`MipBuilder.bounds` gives their interval-arithmetic bounds.
+
+Example:
+    >>> import numpy as np
+    >>> builder = MipBuilder("demo")
+    >>> x = builder.add_variables("x", 2, upper=1.0, integer=True, objective=[-1.0, -2.0])
+    >>> rows = builder.add_rows("cap", Affine.of_columns(x, [[1.0, 1.0]]), upper=[1.0])
+    >>> result = builder.solve("highs")
+    >>> round(result.objective, 6)
+    -2.0
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from ormodel.result import Result
+from ormodel.solvers import SolveOptions, get_backend
+from ormodel.standard_form import Block, NameMap, Sense, StandardForm
+
+__all__ = ["Affine", "MipBuilder"]
+
+
+@dataclass
+class Affine:
+    """``constant + coefficients @ v[columns]``: a vector of ``size`` linear expressions."""
+
+    columns: np.ndarray
+    coefficients: np.ndarray
+    constant: np.ndarray
+
+    @classmethod
+    def of_constant(cls, values: Sequence[float] | np.ndarray) -> "Affine":
+        """A constant vector (no columns)."""
+        values = np.asarray(values, dtype=np.float64).reshape(-1)
+        return cls(np.zeros(0, dtype=np.int64), np.zeros((values.size, 0)), values)
+
+    @classmethod
+    def of_columns(cls, columns: np.ndarray, coefficients: Sequence[Sequence[float]] | np.ndarray | None = None,
+                   constant: Sequence[float] | np.ndarray | None = None) -> "Affine":
+        """``coefficients @ v[columns] + constant`` (identity coefficients by default)."""
+        columns = np.asarray(columns, dtype=np.int64).reshape(-1)
+        matrix = np.eye(columns.size) if coefficients is None else np.asarray(coefficients, dtype=np.float64)
+        if matrix.ndim != 2 or matrix.shape[1] != columns.size:
+            raise ValueError(f"Affine: coefficients of shape {matrix.shape} do not match {columns.size} columns")
+        offset = np.zeros(matrix.shape[0]) if constant is None else np.asarray(constant, dtype=np.float64).reshape(-1)
+        return cls(columns, matrix, offset)
+
+    @property
+    def size(self) -> int:
+        """Number of expressions."""
+        return int(self.constant.size)
+
+    def __add__(self, other: "Affine") -> "Affine":
+        if other.size != self.size:
+            raise ValueError(f"Affine: cannot add expressions of sizes {self.size} and {other.size}")
+        return Affine(np.concatenate([self.columns, other.columns]),
+                      np.concatenate([self.coefficients, other.coefficients], axis=1), self.constant + other.constant)
+
+    def left_multiply(self, matrix: np.ndarray, bias: np.ndarray | None = None) -> "Affine":
+        """``matrix @ self + bias``."""
+        matrix = np.asarray(matrix, dtype=np.float64)
+        constant = matrix @ self.constant
+        if bias is not None:
+            constant = constant + np.asarray(bias, dtype=np.float64)
+        return Affine(self.columns, matrix @ self.coefficients, constant).compact()
+
+    def select(self, rows: np.ndarray | slice) -> "Affine":
+        """A subset of the expressions."""
+        return Affine(self.columns, self.coefficients[rows], self.constant[rows]).compact()
+
+    def stack(self, other: "Affine") -> "Affine":
+        """Concatenate two expression vectors (``[self; other]``)."""
+        columns = np.concatenate([self.columns, other.columns])
+        coefficients = np.zeros((self.size + other.size, columns.size))
+        coefficients[: self.size, : self.columns.size] = self.coefficients
+        coefficients[self.size :, self.columns.size :] = other.coefficients
+        return Affine(columns, coefficients, np.concatenate([self.constant, other.constant])).compact()
+
+    def compact(self) -> "Affine":
+        """Merge repeated columns and drop columns with all-zero coefficients."""
+        if self.columns.size == 0:
+            return self
+        unique, inverse = np.unique(self.columns, return_inverse=True)
+        merged = np.zeros((self.size, unique.size))
+        np.add.at(merged.T, inverse, self.coefficients.T)
+        keep = np.any(merged != 0.0, axis=0)
+        return Affine(unique[keep], merged[:, keep], self.constant)
+
+    def evaluate(self, values: np.ndarray) -> np.ndarray:
+        """The expressions' values at a full column vector."""
+        if self.columns.size == 0:
+            return self.constant.copy()
+        return self.constant + self.coefficients @ np.asarray(values, dtype=np.float64)[self.columns]
+
+
+class MipBuilder:
+    """Collects columns, rows and an objective, then builds a :class:`StandardForm`."""
+
+    def __init__(self, name: str = "model") -> None:
+        self.name = name
+        self._lower: list[np.ndarray] = []
+        self._upper: list[np.ndarray] = []
+        self._integer: list[np.ndarray] = []
+        self._objective: list[np.ndarray] = []
+        self._variable_blocks: list[Block] = []
+        self._row_blocks: list[Block] = []
+        self._row_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._row_lower: list[np.ndarray] = []
+        self._row_upper: list[np.ndarray] = []
+        self.num_columns = 0
+        self.num_rows = 0
+        self.objective_offset = 0.0
+        self._lower_cache: np.ndarray | None = None
+        self._upper_cache: np.ndarray | None = None
+
+    def add_variables(self, name: str, count: int, lower: float | np.ndarray = 0.0, upper: float | np.ndarray = np.inf,
+                      integer: bool | np.ndarray = False, objective: float | Sequence[float] | np.ndarray = 0.0) -> np.ndarray:
+        """Add a block of ``count`` columns named ``name[0..count-1]``; returns their indices."""
+        count = int(count)
+        start = self.num_columns
+        lower_array = np.broadcast_to(np.asarray(lower, dtype=np.float64), (count,)).copy()
+        upper_array = np.broadcast_to(np.asarray(upper, dtype=np.float64), (count,)).copy()
+        if np.any(lower_array > upper_array + 1e-9):
+            raise ValueError(f"{self.name}: variable block {name!r} has lower bounds above upper bounds")
+        upper_array = np.maximum(upper_array, lower_array)
+        self._lower.append(lower_array)
+        self._upper.append(upper_array)
+        self._integer.append(np.broadcast_to(np.asarray(integer, dtype=bool), (count,)).copy())
+        self._objective.append(np.broadcast_to(np.asarray(objective, dtype=np.float64), (count,)).copy())
+        self._variable_blocks.append(Block(name, start, count, (count,), ((np.arange(count),),)))
+        self.num_columns += count
+        self._lower_cache = self._upper_cache = None
+        return np.arange(start, start + count)
+
+    def set_objective(self, columns: np.ndarray, coefficients: np.ndarray) -> None:
+        """Add ``coefficients`` to the objective coefficients of ``columns``."""
+        full = np.concatenate(self._objective) if self._objective else np.zeros(0)
+        np.add.at(full, np.asarray(columns, dtype=np.int64), np.asarray(coefficients, dtype=np.float64))
+        self._objective = [full]
+
+    def add_rows(self, name: str, expression: Affine, lower: float | Sequence[float] | np.ndarray = -np.inf,
+                 upper: float | Sequence[float] | np.ndarray = np.inf) -> np.ndarray:
+        """Add rows ``lower <= expression <= upper`` (the expression's constant moves to the bounds)."""
+        count = expression.size
+        if count == 0:
+            return np.zeros(0, dtype=np.int64)
+        lower_array = np.broadcast_to(np.asarray(lower, dtype=np.float64), (count,)) - expression.constant
+        upper_array = np.broadcast_to(np.asarray(upper, dtype=np.float64), (count,)) - expression.constant
+        start = self.num_rows
+        rows = np.repeat(np.arange(start, start + count), expression.columns.size)
+        columns = np.tile(expression.columns, count)
+        values = expression.coefficients.reshape(-1)
+        nonzero = values != 0.0
+        self._row_parts.append((rows[nonzero], columns[nonzero], values[nonzero]))
+        self._row_lower.append(lower_array.copy())
+        self._row_upper.append(upper_array.copy())
+        self._row_blocks.append(Block(name, start, count, (count,), ((np.arange(count),),)))
+        self.num_rows += count
+        return np.arange(start, start + count)
+
+    def column_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper bounds of all columns so far."""
+        if self._lower_cache is None or self._lower_cache.size != self.num_columns:
+            self._lower_cache = np.concatenate(self._lower) if self._lower else np.zeros(0)
+            self._upper_cache = np.concatenate(self._upper) if self._upper else np.zeros(0)
+        assert self._upper_cache is not None
+        return self._lower_cache, self._upper_cache
+
+    def bounds(self, expression: Affine) -> tuple[np.ndarray, np.ndarray]:
+        """Interval-arithmetic bounds of an expression from the column bounds."""
+        if expression.columns.size == 0:
+            return expression.constant.copy(), expression.constant.copy()
+        lower, upper = self.column_bounds()
+        low = lower[expression.columns]
+        high = upper[expression.columns]
+        positive = np.maximum(expression.coefficients, 0.0)
+        negative = np.minimum(expression.coefficients, 0.0)
+        with np.errstate(invalid="ignore"):
+            minimum = expression.constant + _safe_product(positive, low) + _safe_product(negative, high)
+            maximum = expression.constant + _safe_product(positive, high) + _safe_product(negative, low)
+        return minimum, maximum
+
+    def materialize(self, name: str, expression: Affine) -> Affine:
+        """New continuous columns equal to ``expression`` (bounded by interval arithmetic)."""
+        minimum, maximum = self.bounds(expression)
+        columns = self.add_variables(name, expression.size, lower=minimum, upper=maximum)
+        identity = Affine.of_columns(columns, -np.eye(expression.size))
+        self.add_rows(f"{name}_def", expression + identity, lower=0.0, upper=0.0)
+        return Affine.of_columns(columns)
+
+    def build(self, sense: Sense | str = Sense.MINIMIZE) -> StandardForm:
+        """The collected model as a :class:`StandardForm` with named blocks."""
+        if self._row_parts:
+            rows = np.concatenate([part[0] for part in self._row_parts])
+            columns = np.concatenate([part[1] for part in self._row_parts])
+            values = np.concatenate([part[2] for part in self._row_parts])
+        else:
+            rows = columns = np.zeros(0, dtype=np.int64)
+            values = np.zeros(0)
+        matrix = sp.csr_array(sp.coo_array((values, (rows, columns)), shape=(self.num_rows, self.num_columns)))
+        lower, upper = self.column_bounds()
+        return StandardForm.from_arrays(
+            objective=np.concatenate(self._objective) if self._objective else np.zeros(0),
+            matrix=matrix,
+            row_lower=np.concatenate(self._row_lower) if self._row_lower else np.zeros(0),
+            row_upper=np.concatenate(self._row_upper) if self._row_upper else np.zeros(0),
+            column_lower=lower.copy(),
+            column_upper=upper.copy(),
+            integrality=np.concatenate(self._integer) if self._integer else np.zeros(0, dtype=bool),
+            sense=sense,
+            objective_offset=self.objective_offset,
+            names=NameMap(list(self._variable_blocks), list(self._row_blocks)),
+            name=self.name,
+        )
+
+    def solve(self, backend: str = "highs", options: SolveOptions | None = None,
+              sense: Sense | str = Sense.MINIMIZE) -> Result:
+        """Build and solve on one of ormodel's backends."""
+        return get_backend(backend).solve(self.build(sense), options or SolveOptions())
+
+
+def _safe_product(coefficients: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """``coefficients @ bounds`` where a zero coefficient times an infinite bound counts as zero."""
+    terms = coefficients * bounds[None, :]
+    terms[coefficients == 0.0] = 0.0
+    return terms.sum(axis=1)

@@ -1,0 +1,436 @@
+"""SCIP backend (pyscipopt): LP, MILP, MIQP and nonlinear models, IIS, warm starts and plugins.
+
+Linear and quadratic-objective models go through the compiled
+:class:`~ormodel.standard_form.StandardForm` (one ``addVar`` per column, one linear constraint per
+row built from the CSR arrays). Models with nonlinear terms (``exp``, ``log``, ``sqrt``, ``sin``,
+``cos``, products of variables in constraints, powers, division by variables) are built element
+by element from the :class:`~ormodel.problem.Problem`: every row of every constraint family is
+evaluated into a pyscipopt expression (:class:`~ormodel.solvers.elementwise.SymbolicBuilder`).
+A nonlinear objective becomes an epigraph variable, as SCIP requires a linear objective.
+
+Access to the native model, e.g. for a branching-rule plugin::
+
+    backend = ScipBackend()
+    built = backend.build(problem_or_form)          # BuiltScipModel
+    built.model.includeBranchrule(MyRule(), "gnn", "learned branching", priority=1_000_000,
+                                  maxdepth=-1, maxbounddist=1.0)
+    result = backend.solve_built(built, SolveOptions(time_limit=60))
+
+or, through the protocol, ``SolveOptions(extra={"setup": callback})`` where ``callback(model,
+built)`` receives the pyscipopt ``Model`` and the :class:`BuiltScipModel` (``variables`` lists
+the pyscipopt variable of each column) before ``optimize``. Every other ``extra`` entry is
+passed to ``Model.setParam`` (e.g. ``{"presolving/maxrounds": 0}``).
+
+Example:
+    >>> from ormodel.solvers.scip import ScipBackend
+    >>> ScipBackend().available()
+    True
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+import numpy as np
+
+from ormodel.result import Conflict, Result, Status
+from ormodel.solvers.base import Capability, SolveOptions
+from ormodel.solvers.labels import column_labels, row_labels
+from ormodel.standard_form import NameMap, Sense, StandardForm
+
+if TYPE_CHECKING:
+    import pyscipopt
+
+    from ormodel.problem import Problem
+
+__all__ = ["ScipBackend", "BuiltScipModel"]
+
+_STATUS_MAP = {
+    "optimal": Status.OPTIMAL,
+    "infeasible": Status.INFEASIBLE,
+    "unbounded": Status.UNBOUNDED,
+    "inforunbd": Status.INFEASIBLE_OR_UNBOUNDED,
+    "timelimit": Status.TIME_LIMIT,
+    "gaplimit": Status.FEASIBLE,
+    "sollimit": Status.FEASIBLE,
+    "bestsollimit": Status.FEASIBLE,
+}
+
+
+def _scip_module() -> Any:
+    import pyscipopt
+
+    return pyscipopt
+
+
+@dataclass
+class BuiltScipModel:
+    """A pyscipopt model built from an ormodel model, with the map back to ormodel's names.
+
+    Attributes:
+        model: the native ``pyscipopt.Model`` (add plugins, set parameters here).
+        variables: the pyscipopt variable of each column, in column order.
+        constraints: the pyscipopt constraint of each row (``None`` for rows that had no
+            variables and held).
+        names: column and row names of the ormodel model.
+        form: the StandardForm when the model was built from one (``None`` for nonlinear models).
+        problem: the Problem when built element-wise.
+        epigraph: the auxiliary objective variable of a quadratic or nonlinear objective.
+        sense: the optimization direction.
+    """
+
+    model: Any
+    variables: list[Any]
+    constraints: list[Any]
+    names: NameMap
+    form: StandardForm | None = None
+    problem: "Problem | None" = None
+    epigraph: Any = None
+    sense: Sense = Sense.MINIMIZE
+    objective_offset: float = 0.0
+    unsatisfiable_rows: list[str] = field(default_factory=list)
+
+
+class ScipBackend:
+    """SCIP through pyscipopt."""
+
+    name = "scip"
+    capabilities = frozenset(
+        {Capability.LP, Capability.MILP, Capability.QP, Capability.MIQP, Capability.MINLP, Capability.IIS,
+         Capability.WARM_START, Capability.CALLBACKS}
+    )
+
+    def available(self) -> bool:
+        """True when pyscipopt imports."""
+        try:
+            _scip_module()
+        except ImportError:
+            return False
+        return True
+
+    # ---- building ------------------------------------------------------------------------
+
+    def build(self, model: "StandardForm | Problem") -> BuiltScipModel:
+        """A pyscipopt model for a StandardForm, or for a Problem (element-wise when nonlinear)."""
+        from ormodel.problem import Problem
+        from ormodel.solvers.elementwise import uses_nonlinear_terms
+
+        if isinstance(model, Problem) and uses_nonlinear_terms(model):
+            return self._build_elementwise(model)
+        from ormodel.compiler import as_standard_form
+
+        return self.build_from_form(as_standard_form(model))
+
+    def build_from_form(self, form: StandardForm) -> BuiltScipModel:
+        """One ``addVar`` per column and one linear constraint per row, from the CSR arrays."""
+        pyscipopt = _scip_module()
+        from pyscipopt.scip import Expr, Term
+
+        scip = pyscipopt.Model(form.name)
+        scip.hideOutput()
+        labels = column_labels(form.names, form.num_columns)
+        lower, upper = form.column_lower.tolist(), form.column_upper.tolist()
+        integer = form.integrality.tolist()
+        objective = form.objective.tolist()
+        variables = []
+        for column in range(form.num_columns):
+            low, high = lower[column], upper[column]
+            kind = "C"
+            if integer[column]:
+                kind = "B" if low >= 0.0 and high <= 1.0 else "I"
+            variables.append(scip.addVar(name=labels[column], vtype=kind, lb=None if math.isinf(low) else low,
+                                         ub=None if math.isinf(high) else high, obj=objective[column]))
+        terms = [Term(variable) for variable in variables]
+        matrix = form.matrix
+        pointers, indices, values = matrix.indptr.tolist(), matrix.indices.tolist(), matrix.data.tolist()
+        row_names = row_labels(form.names, form.num_rows)
+        row_lower, row_upper = form.row_lower.tolist(), form.row_upper.tolist()
+        constraints: list[Any] = []
+        unsatisfiable: list[str] = []
+        for row in range(form.num_rows):
+            start, end = pointers[row], pointers[row + 1]
+            expression = Expr({terms[indices[k]]: values[k] for k in range(start, end)})
+            constraints.append(self._add_row(scip, expression, row_lower[row], row_upper[row], row_names[row], end > start, unsatisfiable))
+        epigraph = None
+        if form.is_quadratic:
+            assert form.quadratic is not None
+            coordinates = form.quadratic.tocoo()
+            quadratic: dict[Any, float] = {}
+            for first, second, value in zip(coordinates.row.tolist(), coordinates.col.tolist(), coordinates.data.tolist()):
+                if first > second:
+                    continue
+                weight = 0.5 * value if first == second else value
+                key = Term(variables[first], variables[second])
+                quadratic[key] = quadratic.get(key, 0.0) + weight
+            epigraph = scip.addVar(name="_objective", vtype="C", lb=None, ub=None, obj=1.0)
+            body = Expr(quadratic) - epigraph
+            scip.addCons(body <= 0.0 if form.sense == Sense.MINIMIZE else body >= 0.0, name="_objective_quadratic")
+        if form.objective_offset:
+            scip.addObjoffset(form.objective_offset)
+        if form.sense == Sense.MAXIMIZE:
+            scip.setMaximize()
+        return BuiltScipModel(scip, variables, constraints, form.names, form=form, epigraph=epigraph, sense=form.sense,
+                              objective_offset=form.objective_offset, unsatisfiable_rows=unsatisfiable)
+
+    @staticmethod
+    def _add_row(scip: Any, expression: Any, lower: float, upper: float, label: str, has_terms: bool, unsatisfiable: list[str]) -> Any:
+        if not has_terms:
+            constant = float(expression.terms.get((), 0.0)) if hasattr(expression, "terms") else float(expression)
+            if lower - 1e-9 <= constant <= upper + 1e-9:
+                return None
+            unsatisfiable.append(label)
+            # Keep the contradiction in the model so that SCIP reports infeasibility under this row's name.
+            witness = scip.addVar(name=f"_empty_{label}", vtype="C", lb=0.0, ub=0.0)
+            expression = expression + witness
+        if lower == upper:
+            return scip.addCons(expression == lower, name=label)
+        if math.isinf(lower) and math.isinf(upper):
+            return scip.addCons(expression >= -scip.infinity(), name=label)
+        if math.isinf(lower):
+            return scip.addCons(expression <= upper, name=label)
+        if math.isinf(upper):
+            return scip.addCons(expression >= lower, name=label)
+        return scip.addCons((expression >= lower) <= upper, name=label)
+
+    def _build_elementwise(self, problem: "Problem") -> BuiltScipModel:
+        pyscipopt = _scip_module()
+        from ormodel.compiler import Frame
+        from ormodel.errors import Location, ModelError
+        from ormodel.solvers.elementwise import Symbolic, SymbolicBuilder, row_block
+
+        functions: dict[str, Callable[..., Any]] = {
+            "exp": pyscipopt.exp, "log": pyscipopt.log, "sqrt": pyscipopt.sqrt, "sin": pyscipopt.sin, "cos": pyscipopt.cos,
+            "abs": abs, "sum": pyscipopt.quicksum,
+        }
+        builder = SymbolicBuilder(problem, np.empty(0, dtype=object), functions)
+        scip = pyscipopt.Model(problem.name)
+        scip.hideOutput()
+        lower, upper = builder.bounds()
+        integer = np.concatenate(builder.column_integer) if builder.column_integer else np.zeros(0, dtype=bool)
+        names = NameMap(variables=list(builder.variable_blocks))
+        labels = column_labels(names, builder.num_columns)
+        variables = []
+        for column in range(builder.num_columns):
+            low, high = float(lower[column]), float(upper[column])
+            kind = ("B" if low >= 0.0 and high <= 1.0 else "I") if integer[column] else "C"
+            variables.append(scip.addVar(name=labels[column], vtype=kind, lb=None if math.isinf(low) else low, ub=None if math.isinf(high) else high))
+        atoms = np.empty(len(variables), dtype=object)
+        atoms[:] = variables
+        builder.atoms = atoms
+        constraints: list[Any] = []
+        blocks = []
+        unsatisfiable: list[str] = []
+        for constraint in problem.constraints:
+            builder.location = Location(element="constraints", item=constraint.name)
+            frame = builder.frame_for(constraint.generators)
+            row_lower, body, row_upper = builder.relation_sides(constraint, frame)
+            block = row_block(constraint.name, len(constraints), frame)
+            blocks.append(block)
+            indicator = self._indicator(builder, constraint, frame) if constraint.when is not None else None
+            for row in range(frame.size):
+                label = block.label(row)
+                expression = body[row]
+                has_terms = not isinstance(expression, float)
+                if not has_terms:
+                    expression = pyscipopt.Expr() + expression
+                if indicator is not None:
+                    constraints.append(self._add_indicator(scip, expression, float(row_lower[row]), float(row_upper[row]), indicator[0][row],
+                                                           bool(indicator[1][row]), label, constraint.name))
+                    continue
+                constraints.append(self._add_row(scip, expression, float(row_lower[row]), float(row_upper[row]), label, has_terms, unsatisfiable))
+        names.constraints = blocks
+        if problem.objective is None:
+            raise ModelError("the model has no objective", Location(element="objective"), "add an objective (use 0 for a feasibility problem)")
+        builder.location = Location(element="objective")
+        objective = builder.evaluate(problem.objective.expression, Frame.root())
+        expression = objective.values[0] if isinstance(objective, Symbolic) else float(builder.numbers(objective, problem.objective.expression)[0])
+        epigraph = None
+        offset = 0.0
+        if isinstance(expression, float):
+            offset = expression
+            scip.addObjoffset(expression)
+        elif isinstance(expression, pyscipopt.Expr) and expression.degree() <= 1:
+            scip.setObjective(expression, sense="maximize" if problem.objective.sense == Sense.MAXIMIZE else "minimize")
+        else:
+            epigraph = scip.addVar(name="_objective", vtype="C", lb=None, ub=None, obj=1.0)
+            relation = expression - epigraph <= 0 if problem.objective.sense == Sense.MINIMIZE else expression - epigraph >= 0
+            scip.addCons(relation, name="_objective_epigraph")
+        if problem.objective.sense == Sense.MAXIMIZE:
+            scip.setMaximize()
+        return BuiltScipModel(scip, variables, constraints, names, problem=problem, epigraph=epigraph, sense=problem.objective.sense,
+                              objective_offset=offset, unsatisfiable_rows=unsatisfiable)
+
+    @staticmethod
+    def _indicator(builder: Any, constraint: Any, frame: Any) -> tuple[list[Any], np.ndarray]:
+        from ormodel.solvers.elementwise import Symbolic
+
+        when = constraint.when
+        if len(when.ops) != 1 or when.ops[0] != "==":
+            raise builder.error("'when' must read binary_variable == 0 or binary_variable == 1", when)
+        left, right = builder.evaluate(when.operands[0], frame), builder.evaluate(when.operands[1], frame)
+        left_node, right_node = when.operands
+        if isinstance(right, Symbolic) and not isinstance(left, Symbolic):
+            left, right, left_node, right_node = right, left, right_node, left_node
+        if not isinstance(left, Symbolic) or isinstance(right, Symbolic):
+            raise builder.error("'when' must compare one binary variable with 0 or 1", when)
+        targets = np.broadcast_to(builder.numbers(right, right_node), (frame.size,))
+        if not np.all(np.isin(targets, (0.0, 1.0))):
+            raise builder.error("'when' compares with 0 or 1 only", when)
+        variables = list(left.values)
+        for variable in variables:
+            if not hasattr(variable, "vtype") or variable.vtype() != "BINARY":
+                raise builder.error("the variable in 'when' must be binary", when)
+        return variables, targets == 1.0
+
+    @staticmethod
+    def _add_indicator(scip: Any, expression: Any, lower: float, upper: float, binary: Any, active_one: bool, label: str, family: str) -> Any:
+        if not math.isinf(lower) and not math.isinf(upper):
+            from ormodel.errors import Location, ModelError
+
+            raise ModelError("'when' works on one-sided constraints (<= or >=)", Location(element="constraints", item=family),
+                             "split an equality or range into two constraints")
+        relation = expression <= upper if math.isinf(lower) else expression >= lower
+        return scip.addConsIndicator(relation, binvar=binary, activeone=active_one, name=label)
+
+    # ---- solving -------------------------------------------------------------------------
+
+    def solve(self, model: "StandardForm | Problem", options: SolveOptions | None = None) -> Result:
+        """Solve with SCIP; infeasible models get an IIS (SCIP's IIS finder) in the model's names."""
+        options = options or SolveOptions()
+        started = time.perf_counter()
+        built = self.build(model)
+        result = self.solve_built(built, options)
+        result.solve_time = time.perf_counter() - started
+        return result
+
+    def solve_built(self, built: BuiltScipModel, options: SolveOptions | None = None) -> Result:
+        """Solve an already built (and possibly customized) model."""
+        options = options or SolveOptions()
+        scip = built.model
+        started = time.perf_counter()
+        log_path = self._apply_options(built, options)
+        if options.warm_start is not None:
+            self._warm_start(built, options.warm_start)
+        scip.optimize()
+        elapsed = time.perf_counter() - started
+        result = self._result(built, elapsed)
+        if options.compute_conflict and result.status == Status.INFEASIBLE:
+            result.conflict = self.conflict(built)
+        result.log = _read_and_remove(log_path)
+        if options.verbose:
+            print(result.log)
+        return result
+
+    @staticmethod
+    def _apply_options(built: BuiltScipModel, options: SolveOptions) -> str:
+        scip = built.model
+        handle, log_path = tempfile.mkstemp(prefix="ormodel-scip-", suffix=".log")
+        os.close(handle)
+        scip.setLogfile(log_path)
+        if options.time_limit is not None:
+            scip.setParam("limits/time", float(max(options.time_limit, 0.0)))
+        if options.gap is not None:
+            scip.setParam("limits/gap", float(options.gap))
+        if options.seed is not None:
+            scip.setParam("randomization/randomseedshift", int(options.seed))
+        if options.node_limit is not None:
+            scip.setParam("limits/nodes", int(options.node_limit))
+        if options.solution_limit is not None:
+            scip.setParam("limits/solutions", int(options.solution_limit))
+        for key, value in options.extra.items():
+            if key == "setup":
+                continue
+            scip.setParam(key, value)
+        setup = options.extra.get("setup")
+        if setup is not None:
+            if not callable(setup):
+                raise TypeError("SolveOptions.extra['setup'] must be a callable taking (model, built)")
+            setup(scip, built)
+        return log_path
+
+    @staticmethod
+    def _warm_start(built: BuiltScipModel, warm_start: Any) -> None:
+        scip = built.model
+        if isinstance(warm_start, dict):
+            position = {label: column for column, label in enumerate(column_labels(built.names, len(built.variables)))}
+            entries = [(position[label], float(value)) for label, value in warm_start.items() if label in position]
+        else:
+            point = np.asarray(warm_start, dtype=np.float64)
+            if point.shape != (len(built.variables),):
+                raise ValueError(f"warm start has {point.shape[0]} values, the model has {len(built.variables)} columns")
+            entries = [(column, float(value)) for column, value in enumerate(point.tolist()) if not math.isnan(value)]
+        if not entries:
+            return
+        solution = scip.createPartialSol()
+        for column, value in entries:
+            scip.setSolVal(solution, built.variables[column], value)
+        scip.addSol(solution)
+
+    def _result(self, built: BuiltScipModel, elapsed: float) -> Result:
+        scip = built.model
+        raw = scip.getStatus()
+        status = _STATUS_MAP.get(raw, Status.OTHER_LIMIT if raw.endswith("limit") else Status.ERROR)
+        result = Result(status=status, solver=self.name, solve_time=elapsed, raw_status=raw, names=built.names)
+        if scip.getNSols() > 0 and status not in (Status.INFEASIBLE, Status.UNBOUNDED, Status.INFEASIBLE_OR_UNBOUNDED):
+            solution = scip.getBestSol()
+            values = np.array([scip.getSolVal(solution, variable) for variable in built.variables], dtype=np.float64)
+            result.values = values
+            if built.form is not None:
+                result.objective = built.form.objective_value(values)
+            else:
+                result.objective = float(scip.getSolObjVal(solution))
+        elif status == Status.FEASIBLE:
+            result.status = Status.OTHER_LIMIT
+        is_mip = built.form.is_mip if built.form is not None else any(variable.vtype() != "CONTINUOUS" for variable in built.variables)
+        if status not in (Status.INFEASIBLE, Status.UNBOUNDED, Status.INFEASIBLE_OR_UNBOUNDED, Status.ERROR):
+            bound = float(scip.getDualbound())
+            result.bound = bound if abs(bound) < scip.infinity() else math.copysign(math.inf, bound)
+        if is_mip or built.form is None:
+            result.nodes = int(scip.getNNodes())
+        if built.form is None and status == Status.OPTIMAL and not is_mip:
+            result.message = "nonlinear model solved by SCIP's spatial branch-and-bound (globally optimal within tolerances)"
+        return result
+
+    def conflict(self, built: BuiltScipModel) -> Conflict | None:
+        """An irreducible infeasible subsystem from SCIP's IIS finder, in the model's names.
+
+        ``rows`` are the constraints SCIP kept; ``columns`` the variables whose finite bounds
+        remain in the subsystem (SCIP relaxes bounds it does not need).
+        """
+        if built.unsatisfiable_rows:
+            return Conflict(rows=list(built.unsatisfiable_rows), columns=[], complete=True)
+        try:
+            iis = built.model.generateIIS()
+        except Exception:  # noqa: BLE001 - the IIS finder may fail on models SCIP cannot copy
+            return None
+        subsystem = iis.getSubscip()
+        if not iis.isSubscipInfeasible():
+            return None
+        rows = [constraint.name for constraint in subsystem.getConss() if not constraint.name.startswith("_objective")]
+        original = {variable.name: variable for variable in built.variables}
+        columns = []
+        for variable in subsystem.getVars():
+            source = original.get(variable.name)
+            if source is None or variable.name.startswith("_"):
+                continue
+            kept_lower = variable.getLbOriginal() > -subsystem.infinity() and variable.getLbOriginal() == source.getLbOriginal()
+            kept_upper = variable.getUbOriginal() < subsystem.infinity() and variable.getUbOriginal() == source.getUbOriginal()
+            if kept_lower or kept_upper:
+                columns.append(variable.name)
+        return Conflict(rows=rows, columns=columns, complete=bool(iis.isSubscipIrreducible()))
+
+
+def _read_and_remove(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except OSError:
+        return ""
+    finally:
+        if os.path.exists(path):
+            os.unlink(path)
