@@ -1,4 +1,4 @@
-"""``ormodel datasets ...`` commands: list what is available, generate MILP instances as MPS.
+"""``ormodel datasets ...`` commands: list what is available, generate MILP instances as MPS, export NL suites.
 
 Wired into the main CLI through :func:`add_commands` (an argparse subparsers hook).
 """
@@ -6,12 +6,12 @@ Wired into the main CLI through :func:`add_commands` (an argparse subparsers hoo
 from __future__ import annotations
 
 import argparse
-import sys
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_commands", "default_nl_root", "parse_seeds", "parse_parameter"]
+__all__ = ["add_commands", "default_nl_root", "parse_parameter", "parse_seeds"]
 
 
 def default_nl_root() -> Path | None:
@@ -73,11 +73,10 @@ def parse_parameter(text: str) -> tuple[str, Any]:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.table import Table
-
     from ormodel.datasets import milp
     from ormodel.datasets.nl import available_suites
+    from rich.console import Console
+    from rich.table import Table
 
     console = Console()
     root = _nl_root(args.data)
@@ -109,9 +108,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from rich.progress import Progress
-
     from ormodel.datasets import milp
+    from rich.progress import Progress
 
     overrides = dict(args.param or [])
     try:
@@ -129,12 +127,30 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from ormodel.datasets.nl import NLDataError, load_suite, write_normalized
+
+    root = _nl_root(args.data)
+    if root is None:
+        print("error: no NL data folder found; pass --data PATH", file=sys.stderr)
+        return 2
+    try:
+        records = load_suite(args.suite, root)
+    except NLDataError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    path = write_normalized(records, args.out)
+    flagged = sum(bool(record.known_issues) for record in records)
+    print(f"{path}: {len(records)} records of {args.suite} ({flagged} with known-issue flags)")
+    return 0
+
+
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Add ``datasets list`` and ``datasets generate`` under a ``datasets`` command."""
     from ormodel.datasets import milp
 
     datasets = subparsers.add_parser("datasets", help="instance generators and NL benchmark suites")
-    commands = datasets.add_subparsers(dest="datasets_command", metavar="{list,generate}")
+    commands = datasets.add_subparsers(dest="datasets_command", metavar="{list,generate,export}")
     commands.required = True
 
     listing = commands.add_parser("list", help="show NL suites (present/missing, count, source) and generators")
@@ -157,3 +173,9 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         help="override a generator parameter, e.g. --param n_rows=200 (repeatable)",
     )
     generate.set_defaults(func=_generate)
+
+    export = commands.add_parser("export", help="write one NL suite as normalized JSONL (with known-issue flags)")
+    export.add_argument("suite", help="suite name as shown by 'ormodel datasets list'")
+    export.add_argument("--data", help="NL data folder (default: ../shared/data/nl next to the repository)")
+    export.add_argument("--out", required=True, help="output .jsonl file")
+    export.set_defaults(func=_export)

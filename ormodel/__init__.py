@@ -5,6 +5,16 @@ Example:
     >>> result = om.solve("examples/transportation.yaml")  # doctest: +SKIP
 """
 
+import os as _os
+
+# In a source checkout, ``solvers/``, ``learned/``, ``datasets/`` and ``nl2opt/`` sit beside this
+# package and install as ``ormodel.solvers`` and so on (see setup.py). When Python imports this
+# folder straight from the checkout (``python -m ormodel`` in the repository root, or a strict
+# editable install shadowed by the working directory), let the subpackages resolve from there too.
+_checkout = _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))
+if _os.path.isfile(_os.path.join(_checkout, "setup.py")) and _os.path.isdir(_os.path.join(_checkout, "solvers")):
+    __path__.append(_checkout)  # type: ignore[name-defined]  # noqa: F821
+
 from ormodel.api import Expression, IndexName, Model, Relation, SetRef, absolute, maximum, minimum, sum
 from ormodel.compiler import compile_problem
 from ormodel.errors import ExpressionError, Location, ModelError

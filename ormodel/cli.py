@@ -7,6 +7,7 @@ Exit codes: 0 solved (optimal, feasible, or a limit with a solution); 1 bad inpu
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import json
 import math
@@ -70,7 +71,7 @@ def command_solve(args: argparse.Namespace) -> int:
     if args.json:
         payload = result.to_dict(include_zeros=args.all)
         if check is not None:
-            payload["check"] = check.to_dict()
+            payload["check"] = {**dataclasses.asdict(check), "feasible": check.feasible}
         print(json.dumps(payload, indent=2))
     else:
         _print_result(result, args.all, check)

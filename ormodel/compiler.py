@@ -283,8 +283,11 @@ class Compiler:
             set_name = generator.domain.id
             index_set = self.problem.sets.get(set_name)
             if index_set is None:
-                what = "a parameter" if set_name in self.problem.parameters else "a variable" if set_name in self.problem.variables else "not defined"
-                raise self.error(f"{set_name!r} is {what}, not a set", generator.domain, self.problem.suggest(set_name))
+                if set_name in self.problem.parameters or set_name in self.problem.variables:
+                    kind = "parameter" if set_name in self.problem.parameters else "variable"
+                    raise self.error(f"{set_name!r} is a {kind}, not a set; 'for ... in' needs a set", generator.domain)
+                raise self.error(f"undefined set {set_name!r} after 'in'", generator.domain,
+                                 self.problem.suggest(set_name) or "define it under sets")
             members = index_set.size
             parent = np.repeat(np.arange(frame.size), members)
             if generator.unpack:
@@ -834,8 +837,9 @@ def _indicator(compiler: Compiler, constraint_name: str, when: Compare, frame: F
     parts = list(expression.parts)
     finite_upper = np.isfinite(upper)
     finite_lower = np.isfinite(lower)
-    big_upper = np.where(finite_upper, high_activity - upper, 0.0)
-    big_lower = np.where(finite_lower, lower - low_activity, 0.0)
+    with np.errstate(invalid="ignore"):
+        big_upper = np.where(finite_upper, high_activity - upper, 0.0)
+        big_lower = np.where(finite_lower, lower - low_activity, 0.0)
     if np.any(~np.isfinite(big_upper)) or np.any(~np.isfinite(big_lower)):
         raise compiler.error(f"cannot linearize the 'when' condition of {constraint_name!r}: its expression has no finite bounds (unbounded big-M)", when,
                              "give the variables in this constraint finite bounds")
@@ -874,7 +878,7 @@ def compile_problem(problem: Problem) -> StandardForm:
     row_blocks: list[RowBlock] = []
     row_count = 0
     for constraint in problem.constraints:
-        compiler.location = Location(element="constraints", item=constraint.name)
+        compiler.location = Location(element="constraints", item=constraint.name, text=constraint.text or None)
         try:
             frame = compiler.frame_for(constraint.generators)
             expression, lower, upper = _relation_rows(compiler, constraint.name, constraint.relation, frame)
@@ -889,7 +893,7 @@ def compile_problem(problem: Problem) -> StandardForm:
         block = _row_block(constraint.name, row_count, frame, constraint.generators, problem)
         row_blocks.append(RowBlock(constraint.name, frame.size, rows + row_count, cols, coefs, lower, upper, block))
         row_count += frame.size
-    compiler.location = Location(element="objective")
+    compiler.location = Location(element="objective", text=problem.objective.text or None)
     objective_value = compiler.evaluate(problem.objective.expression, Frame.root(), 1 if problem.objective.sense == Sense.MINIMIZE else -1)
     objective_affine = compiler.as_affine(objective_value, problem.objective.expression, 1)
     compiler.location = Location(element="constraints")

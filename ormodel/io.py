@@ -99,10 +99,13 @@ def validate_document(document: Any, source: str | None = None, lines: _Lines | 
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(json_schema())
-    errors = sorted(validator.iter_errors(document), key=lambda error: list(error.absolute_path))
-    if not errors:
+    error = jsonschema.exceptions.best_match(validator.iter_errors(document))
+    if error is None:
         return
-    error = min(errors, key=lambda item: len(list(item.absolute_path)))
+    while error.validator in ("oneOf", "anyOf") and error.context:
+        # Descend into the alternative that got furthest (e.g. the mapping form of a variable).
+        deepest = [item for item in error.context if item.validator != "type"] or list(error.context)
+        error = max(deepest, key=lambda item: len(list(item.absolute_path)))
     path = list(error.absolute_path)
     element = str(path[0]) if path else None
     item = str(path[1]) if len(path) > 1 else None

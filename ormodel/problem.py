@@ -255,6 +255,7 @@ class Objective:
     sense: Sense
     expression: Node
     description: str = ""
+    text: str = ""
 
     @classmethod
     def parse(cls, sense: str | Sense, text: str, description: str = "") -> "Objective":
@@ -268,7 +269,7 @@ class Objective:
             expression = parse_expression(text)
         except ExpressionError as error:
             raise error.at(location) from None
-        return cls(parsed_sense, expression, description)
+        return cls(parsed_sense, expression, description, " ".join(str(text).split()))
 
 
 @dataclass
@@ -284,6 +285,7 @@ class Constraint:
     generators: tuple[Generator, ...] = ()
     when: Compare | None = None
     description: str = ""
+    text: str = ""
 
     @classmethod
     def parse(cls, name: str, text: str, for_: str | None = None, when: str | None = None, description: str = "") -> "Constraint":
@@ -295,7 +297,7 @@ class Constraint:
             condition = parse_relation(when) if when else None
         except ExpressionError as error:
             raise error.at(location) from None
-        return cls(name, relation, generators, condition, description)
+        return cls(name, relation, generators, condition, description, " ".join(text.split()))
 
 
 _RESERVED = {"sum", "min", "max", "abs", "exp", "log", "sqrt", "sin", "cos", "range", "for", "in", "if", "and", "or", "not"}

@@ -25,7 +25,8 @@ from ormodel.standard_form import StandardForm
 if TYPE_CHECKING:
     from ormodel.problem import Problem
 
-__all__ = ["Capability", "SolveOptions", "Backend", "register_backend", "get_backend", "backend_names", "choose_backend", "UnsupportedProblem"]
+__all__ = ["Capability", "SolveOptions", "Backend", "register_backend", "get_backend", "backend_names", "choose_backend",
+           "choose_backend_with_reason", "required_capability", "solve_auto", "UnsupportedProblem"]
 
 
 class Capability(str, Enum):
@@ -90,11 +91,15 @@ class Backend(Protocol):
         """Solve and return a :class:`Result`; never raise on infeasible or limits."""
 
 
-_REGISTRY: dict[str, Callable[[], Backend]] = {}
+_REGISTRY: dict[str, Callable[..., Backend]] = {}
 
 
-def register_backend(name: str, factory: Callable[[], Backend]) -> None:
-    """Make a backend available under ``name`` (later registrations replace earlier ones)."""
+def register_backend(name: str, factory: Callable[..., Backend]) -> None:
+    """Make a backend available under ``name`` (later registrations replace earlier ones).
+
+    ``factory()`` makes the backend; a factory that takes one string argument also serves
+    ``"name:option"`` (see :func:`get_backend`). Registering must not import the solver package.
+    """
     _REGISTRY[name.lower()] = factory
 
 
@@ -104,30 +109,88 @@ def backend_names() -> list[str]:
 
 
 def get_backend(name: str) -> Backend:
-    """The backend registered under ``name``; a clear error when unknown or not installed."""
-    factory = _REGISTRY.get(name.lower())
+    """The backend registered under ``name``; a clear error when unknown or not installed.
+
+    ``"family:option"`` passes ``option`` to the factory of ``family``, e.g. ``"pyomo:cbc"``
+    is the Pyomo bridge running CBC.
+    """
+    family, _, option = name.partition(":")
+    factory = _REGISTRY.get(family.lower())
     if factory is None:
         raise ValueError(f"unknown solver {name!r}; choose one of: {', '.join(backend_names())} or 'auto'")
-    backend = factory()
+    backend = factory(option) if option else factory()  # type: ignore[call-arg]
     if not backend.available():
         raise ValueError(
-            f"solver {name!r} is not installed; install it with: pip install 'ormodel[{name.lower()}]'"
+            f"solver {name!r} is not installed; install it with: pip install 'ormodel[{family.lower()}]'"
         )
     return backend
 
 
-def required_capability(form: StandardForm) -> Capability:
-    """The problem class of a standard form as a capability."""
-    return Capability(form.problem_class())
+def required_capability(model: "StandardForm | Problem") -> Capability:
+    """The problem class of a model as a capability (``MINLP`` for Problems with nonlinear terms)."""
+    from ormodel.problem import Problem
+
+    if isinstance(model, Problem):
+        from ormodel.solvers.elementwise import uses_nonlinear_terms
+
+        if uses_nonlinear_terms(model):
+            return Capability.MINLP
+        from ormodel.compiler import compile_problem
+
+        model = compile_problem(model)
+    return Capability(model.problem_class())
 
 
-def choose_backend(form: StandardForm, preference: tuple[str, ...] = ("highs", "scip", "cpsat", "pyomo")) -> Backend:
-    """The first installed backend in ``preference`` that supports the form's class."""
-    needed = required_capability(form)
+DEFAULT_PREFERENCE = ("highs", "scip", "cpsat", "pyomo")
+
+
+def choose_backend_with_reason(model: "StandardForm | Problem", preference: tuple[str, ...] = DEFAULT_PREFERENCE,
+                               options: SolveOptions | None = None) -> tuple[Backend, str]:
+    """The first installed backend in ``preference`` that supports the model, and why it was picked.
+
+    CP constraints in ``options.extra["cp_constraints"]`` require the CP capability.
+    """
+    needed = required_capability(model)
+    wants_cp = options is not None and options.extra.get("cp_constraints") is not None
+    skipped = []
     for name in preference:
         if name not in _REGISTRY:
             continue
         backend = _REGISTRY[name]()
-        if backend.available() and needed in backend.capabilities:
-            return backend
+        if not backend.available():
+            skipped.append(f"{name} (not installed)")
+            continue
+        if needed not in backend.capabilities or (wants_cp and Capability.CP not in backend.capabilities):
+            skipped.append(f"{name} (no {'CP constraints' if wants_cp and needed in backend.capabilities else needed.value})")
+            continue
+        reason = f"solver 'auto' chose {backend.name} for this {needed.value} problem" + (" with CP constraints" if wants_cp else "")
+        if skipped:
+            reason += "; skipped " + ", ".join(skipped)
+        return backend, reason
     raise UnsupportedProblem(f"no installed backend solves {needed.value} problems; try pip install 'ormodel[scip]'")
+
+
+def choose_backend(model: "StandardForm | Problem", preference: tuple[str, ...] = DEFAULT_PREFERENCE) -> Backend:
+    """The first installed backend in ``preference`` that supports the model's class."""
+    return choose_backend_with_reason(model, preference)[0]
+
+
+def solve_auto(model: "StandardForm | Problem", options: SolveOptions | None = None,
+               preference: tuple[str, ...] = DEFAULT_PREFERENCE) -> Result:
+    """Pick a backend by problem class and installed packages, solve, and say which in the result.
+
+    The choice is in ``result.extra["auto_choice"]`` and at the front of ``result.message``.
+    """
+    from ormodel.problem import Problem
+
+    options = options or SolveOptions()
+    needed = required_capability(model)
+    if isinstance(model, Problem) and needed != Capability.MINLP:
+        from ormodel.compiler import compile_problem
+
+        model = compile_problem(model)
+    backend, reason = choose_backend_with_reason(model, preference, options)
+    result = backend.solve(model, options)
+    result.extra["auto_choice"] = {"backend": backend.name, "problem_class": needed.value, "reason": reason}
+    result.message = f"{reason}; {result.message}" if result.message else reason
+    return result

@@ -42,6 +42,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ormodel.result import Status
+from ormodel.solvers.highs import load_into_highs
 from ormodel.standard_form import Sense, StandardForm
 
 __all__ = [
@@ -169,8 +170,6 @@ class HighsPersistentModel(_UndoStack):
     backend = "highs"
 
     def __init__(self, form: StandardForm, threads: int = 1, seed: int = 0, extra: dict[str, Any] | None = None) -> None:
-        from ormodel.solvers.highs import load_into_highs
-
         if form.is_quadratic:
             raise ValueError("persistent HiGHS models take linear objectives only; use backend='scip' for quadratic ones")
         super().__init__(form)
@@ -374,8 +373,6 @@ class ScipPersistentModel(_UndoStack):
         self._aggressive_heuristics = False
 
     def _load(self, form: StandardForm) -> None:
-        from ormodel.solvers.highs import load_into_highs
-
         linear = StandardForm.from_arrays(
             objective=form.objective, matrix=form.matrix, row_lower=form.row_lower, row_upper=form.row_upper,
             column_lower=form.column_lower, column_upper=form.column_upper, integrality=form.integrality,

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import inspect
 import os
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import numpy as np
-
 from ormodel.datasets.milp.cauctions import combinatorial_auction
 from ormodel.datasets.milp.facility import capacitated_facility_location
 from ormodel.datasets.milp.gisp import generalized_independent_set
@@ -28,14 +28,15 @@ from ormodel.datasets.milp.indset import independent_set
 from ormodel.datasets.milp.mknapsack import multiple_knapsack
 from ormodel.datasets.milp.setcover import set_cover
 from ormodel.datasets.milp.vertexcover import vertex_cover
+
 from ormodel.standard_form import StandardForm
 
 __all__ = [
     "FAMILIES",
+    "GENERATORS",
     "LEVELS",
     "SIZES",
     "SOURCES",
-    "GENERATORS",
     "generate",
     "instance_name",
     "parameters",

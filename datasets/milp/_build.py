@@ -6,8 +6,9 @@ COO triplets; this module turns that into the CSR matrix and the :class:`NameMap
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -97,14 +98,15 @@ def assemble(
     column_count = start
     row_start = 0
     row_index, column_index, values, row_lower, row_upper = [], [], [], [], []
-    for family in rows:
-        names.constraints.append(_block(family.name, row_start, family.count, family.shape, family.keys))
-        row_index.append(np.asarray(family.rows, dtype=np.int64) + row_start)
-        column_index.append(np.asarray(family.columns, dtype=np.int64))
-        values.append(np.asarray(family.values, dtype=np.float64))
-        row_lower.append(np.broadcast_to(np.asarray(family.lower, dtype=np.float64), (family.count,)))
-        row_upper.append(np.broadcast_to(np.asarray(family.upper, dtype=np.float64), (family.count,)))
-        row_start += family.count
+    for row_family in rows:
+        count = row_family.count
+        names.constraints.append(_block(row_family.name, row_start, count, row_family.shape, row_family.keys))
+        row_index.append(np.asarray(row_family.rows, dtype=np.int64) + row_start)
+        column_index.append(np.asarray(row_family.columns, dtype=np.int64))
+        values.append(np.asarray(row_family.values, dtype=np.float64))
+        row_lower.append(np.broadcast_to(np.asarray(row_family.lower, dtype=np.float64), (count,)))
+        row_upper.append(np.broadcast_to(np.asarray(row_family.upper, dtype=np.float64), (count,)))
+        row_start += count
     matrix = sp.csr_array(
         (np.concatenate(values), (np.concatenate(row_index), np.concatenate(column_index))),
         shape=(row_start, column_count),

@@ -13,8 +13,8 @@ step everything is numpy.
 from __future__ import annotations
 
 import numpy as np
-
 from ormodel.datasets.milp._build import ColumnFamily, RowFamily, assemble
+
 from ormodel.standard_form import Sense, StandardForm
 
 __all__ = ["combinatorial_auction"]

@@ -17,8 +17,8 @@ transport costs ``10 * d[i] * distance(i, j)``.
 from __future__ import annotations
 
 import numpy as np
-
 from ormodel.datasets.milp._build import ColumnFamily, RowFamily, assemble
+
 from ormodel.standard_form import Sense, StandardForm
 
 __all__ = ["capacitated_facility_location"]

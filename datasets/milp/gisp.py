@@ -14,9 +14,9 @@ costs ``edge_cost`` through ``y[u,v]``::
 from __future__ import annotations
 
 import numpy as np
-
 from ormodel.datasets.milp._build import ColumnFamily, RowFamily, assemble
 from ormodel.datasets.milp.graphs import erdos_renyi
+
 from ormodel.standard_form import Sense, StandardForm
 
 __all__ = ["generalized_independent_set"]

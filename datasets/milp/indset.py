@@ -7,12 +7,12 @@ clique partition, and ``x[u] + x[v] <= 1`` for every edge not inside one of thos
 from __future__ import annotations
 
 import numpy as np
-
 from ormodel.datasets.milp._build import ColumnFamily, RowFamily, assemble
 from ormodel.datasets.milp.graphs import barabasi_albert, erdos_renyi, greedy_clique_partition
+
 from ormodel.standard_form import Sense, StandardForm
 
-__all__ = ["independent_set", "clique_rows"]
+__all__ = ["clique_rows", "independent_set"]
 
 
 def clique_rows(node_count: int, edges: np.ndarray) -> tuple[RowFamily, RowFamily]:

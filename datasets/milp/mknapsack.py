@@ -16,11 +16,11 @@ item the capacities are redrawn (the Balans generator leaves such draws as they 
 from __future__ import annotations
 
 import numpy as np
-
 from ormodel.datasets.milp._build import ColumnFamily, RowFamily, assemble
+
 from ormodel.standard_form import Sense, StandardForm
 
-__all__ = ["multiple_knapsack", "SCHEMES"]
+__all__ = ["SCHEMES", "multiple_knapsack"]
 
 SCHEMES = ("uncorrelated", "weakly_correlated", "strongly_correlated", "subset_sum")
 
@@ -28,11 +28,11 @@ SCHEMES = ("uncorrelated", "weakly_correlated", "strongly_correlated", "subset_s
 def _profits(weights: np.ndarray, scheme: str, min_range: int, max_range: int, rng: np.random.Generator) -> np.ndarray:
     spread = max_range - min_range
     if scheme == "uncorrelated":
-        return rng.integers(min_range, max_range, size=weights.shape[0]).astype(np.float64)
+        return np.asarray(rng.integers(min_range, max_range, size=weights.shape[0]), dtype=np.float64)
     if scheme == "weakly_correlated":
-        return rng.integers(np.maximum(weights - spread, 1), weights + spread).astype(np.float64)
+        return np.asarray(rng.integers(np.maximum(weights - spread, 1), weights + spread), dtype=np.float64)
     if scheme == "strongly_correlated":
-        return weights + spread / 10.0
+        return np.asarray(weights + spread / 10.0, dtype=np.float64)
     if scheme == "subset_sum":
         return weights.astype(np.float64)
     raise ValueError(f"multiple knapsack: scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")

@@ -8,8 +8,8 @@ costs are integers uniform in ``[1, max_cost]``.
 from __future__ import annotations
 
 import numpy as np
-
 from ormodel.datasets.milp._build import ColumnFamily, RowFamily, assemble
+
 from ormodel.standard_form import Sense, StandardForm
 
 __all__ = ["set_cover"]

@@ -7,9 +7,9 @@
 from __future__ import annotations
 
 import numpy as np
-
 from ormodel.datasets.milp._build import ColumnFamily, RowFamily, assemble
 from ormodel.datasets.milp.graphs import barabasi_albert, erdos_renyi
+
 from ormodel.standard_form import Sense, StandardForm
 
 __all__ = ["vertex_cover"]

@@ -11,7 +11,7 @@ Example:
     642
 """
 
-from ormodel.datasets.nl.loader import SuiteStatus, available_suites, load_suite
+from ormodel.datasets.nl.loader import SuiteStatus, available_suites, load_suite, read_normalized, write_normalized
 from ormodel.datasets.nl.records import (
     ABSOLUTE_001,
     ABSOLUTE_1E4,
@@ -47,4 +47,6 @@ __all__ = [
     "available_suites",
     "load_suite",
     "parse_answer",
+    "read_normalized",
+    "write_normalized",
 ]

@@ -10,14 +10,15 @@ import csv
 import json
 import os
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from ormodel.datasets.nl.records import AnswerStatus, NLDataError, NLRecord, parse_answer
 from ormodel.datasets.nl.suites import SUITES, CrossCheck, IssueFile, SuiteSpec
 
-__all__ = ["SuiteStatus", "available_suites", "load_suite", "read_rows"]
+__all__ = ["SuiteStatus", "available_suites", "load_suite", "read_rows", "read_normalized", "write_normalized"]
 
 QUESTION_FIELDS = ("en_question", "question", "Question", "description", "question.txt", "description.txt")
 ANSWER_FIELDS = ("en_answer", "answer", "Answer")
@@ -425,3 +426,45 @@ def available_suites(data_root: str | os.PathLike[str] | None, count: bool = Tru
                 error = str(problem)
         statuses.append(SuiteStatus(spec, present, records, error))
     return statuses
+
+
+def write_normalized(records: list[NLRecord], path: str | os.PathLike[str]) -> Path:
+    """Write records as normalized JSONL (one :meth:`NLRecord.to_json` object per line)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
+    return target
+
+
+def read_normalized(path: str | os.PathLike[str]) -> list[NLRecord]:
+    """Read a normalized JSONL file written by :func:`write_normalized`."""
+    from ormodel.datasets.nl.records import TOLERANCES, TolerancePolicy
+
+    source = Path(path)
+    if not source.exists():
+        raise NLDataError(f"{source}: no such file; write it with 'ormodel datasets export'")
+    records = []
+    with source.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                tolerance = row["tolerance"]
+                policy = TOLERANCES.get(tolerance["name"]) or TolerancePolicy(
+                    tolerance["name"], relative=float(tolerance["relative"]), absolute=float(tolerance["absolute"])
+                )
+                records.append(NLRecord(
+                    id=str(row["id"]), suite=str(row["suite"]), text=str(row["text"]), answer=row["answer"],
+                    tolerance=policy, reference_formulation=row.get("reference_formulation"), source=str(row["source"]),
+                    known_issues=list(row.get("known_issues", [])), answer_status=str(row.get("answer_status", "optimal")),
+                    expected_values=row.get("expected_values"), metadata=dict(row.get("metadata") or {}),
+                ))
+            except json.JSONDecodeError as error:
+                raise NLDataError(f"{source}, line {number}: not valid JSON ({error.msg}); re-export the suite") from None
+            except (KeyError, TypeError, ValueError) as error:
+                raise NLDataError(f"{source}, line {number}: not a normalized record ({error!r} missing or wrong); "
+                                  "re-export the suite") from None
+    return records

@@ -9,16 +9,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "ABSOLUTE_001",
+    "ABSOLUTE_1E4",
+    "RELATIVE_5PCT",
+    "ROUNDED_2DP",
+    "STRICT",
+    "TOLERANCES",
     "AnswerStatus",
     "NLDataError",
     "NLRecord",
     "TolerancePolicy",
-    "STRICT",
-    "ROUNDED_2DP",
-    "ABSOLUTE_1E4",
-    "ABSOLUTE_001",
-    "RELATIVE_5PCT",
-    "TOLERANCES",
     "parse_answer",
 ]
 

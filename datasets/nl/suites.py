@@ -9,10 +9,11 @@ labels, and the correction files used to flag known label problems. Names follow
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ormodel.datasets.nl.records import ROUNDED_2DP, STRICT, TolerancePolicy
 
-__all__ = ["CrossCheck", "IssueFile", "SuiteSpec", "SUITES", "BENCHMARKS"]
+__all__ = ["BENCHMARKS", "SUITES", "CrossCheck", "IssueFile", "SuiteSpec"]
 
 LLMOPT = "caigaojiang/LLMOPT@445401ca"
 OPTMATH = "optsuite/OptMATH@f15bbc44"
@@ -71,15 +72,15 @@ class SuiteSpec:
 
 
 def _qa(name: str, benchmark: str, variant: str, path: str, source: str, license: str, count: int,
-        file_format: str = "jsonl", **extra: object) -> SuiteSpec:
+        file_format: str = "jsonl", **extra: Any) -> SuiteSpec:
     return SuiteSpec(name=name, benchmark=benchmark, variant=variant, path=path, source=source, license=license,
-                     reader="question_answer", file_format=file_format, count=count, **extra)  # type: ignore[arg-type]
+                     reader="question_answer", file_format=file_format, count=count, **extra)
 
 
-def _llmopt(name: str, benchmark: str, path: str, original: str, count: int, **extra: object) -> SuiteSpec:
+def _llmopt(name: str, benchmark: str, path: str, original: str, count: int, **extra: Any) -> SuiteSpec:
     return _qa(name, benchmark, "relabelled by LLMOPT (answers rounded to 2 decimals)", path,
                f"{LLMOPT}:data/testset/{original}", "none stated (LEGAL.md only)", count,
-               tolerance=ROUNDED_2DP, flags=("relabelled-by-llmopt", "labels-rounded-2dp"), **extra)
+               tolerance=ROUNDED_2DP, flags=("relabelled-by-llmopt", "labels-rounded-2dp"), id_field="index", **extra)
 
 
 _SPECS: list[SuiteSpec] = [

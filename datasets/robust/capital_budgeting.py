@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CapitalBudgetingInstance", "generate_capital_budgeting", "PROJECT_COUNTS"]
+__all__ = ["PROJECT_COUNTS", "CapitalBudgetingInstance", "generate_capital_budgeting"]
 
 PROJECT_COUNTS = (10, 20, 30, 40, 50)
 

@@ -11,7 +11,8 @@ but dropped one pays ``f - p_bar``. Parameters (Arslan & Detienne, used by Neur2
 ``sample_new_inst``; ``R = 1000``, ``H = 100``):
 
 * weights ``c ~ U(1, R)``, capacity ``C = h / (H + 1) * sum c``, ``h in {40, 80}``;
-* nominal profits ``p_bar``: UN ``U(1, R)``, WC ``U(c +- R/20)``, ASC ``U(c + R/10 +- R/1000)``, SC ``c + R/10``;
+* nominal profits ``p_bar``: UN ``U(1, R)``, WC ``U(c +- R/20)``, ASC ``U(c + R/10 +- R/1000)``, SC ``c + R/10``
+  (as in Neur2RO, WC profits are not clipped, so items lighter than ``R/20`` can get profits below 1);
 * degradations ``p_hat = p_bar * U((1 - delta)/2, (1 + delta)/2)``, ``delta in {0.1, 0.5, 1.0}``;
 * rejection penalties ``f = p_bar * U(1.1, 1.5)``;
 * repair weights ``t``: UN ``U(1, c)``, WC ``U(p_hat/2 +- R/40)``, ASC ``U(p_hat/2 + c/10 +- R/1000)``, SC ``p_hat/2 + c/10``;
@@ -32,10 +33,10 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "BUDGET_FACTORS",
     "CORRELATIONS",
     "DELTAS",
     "H_VALUES",
-    "BUDGET_FACTORS",
     "ITEM_COUNTS",
     "RobustKnapsackInstance",
     "generate_knapsack",

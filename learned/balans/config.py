@@ -101,7 +101,7 @@ class BalansConfig:
         scores: rewards for a new global best, better than current, accepted, rejected
             (Thompson sampling needs 0/1 rewards).
         accept: acceptance criterion: ``{"name": <alns.accept class>, **its arguments}``.
-        iteration_time: time limit of one sub-MIP in seconds (``None``: 8 % of the budget, 0.5..60 s).
+        iteration_time: time limit of one sub-MIP in seconds (``None``: 12 % of the budget, 0.5..60 s).
         local_branching_factor: local branching gets this multiple of ``iteration_time`` (paper: 150/60).
         initial: ``"auto"`` (trivial points, then the backend if none is feasible) or ``"backend"``
             (always ask the backend for its first feasible solution).
@@ -123,7 +123,7 @@ class BalansConfig:
     local_branching_factor: float = 2.5
     initial: str = "auto"
     initial_fraction: float = 0.3
-    lp_fraction: float = 0.25
+    lp_fraction: float = 0.2
     big_m: float = 1000.0
     pool_size: int = 10
     seed: int = 0

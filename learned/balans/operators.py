@@ -19,7 +19,7 @@ Operators (Balans, Cai, Kadioglu & Dilkina, IJCAI 2025; see MIP_ANCHORS.md 1.2):
 * **proximity(δ)**: minimise the Hamming distance to the incumbent subject to
   ``f(x) <= f_inc - δ |f_inc| + z`` with slack ``z`` penalised by ``big_m``.
 * **crossover**: fix the integer columns where the incumbent agrees with a second solution (from
-  the pool of earlier solutions, or else from a random-objective solve), free the others.
+  the pool of earlier solutions, or else from a short random-objective solve), free the others.
 * **random_objective**: a random objective ``U[-1, 1]`` (normalised), stop at the first solution.
 
 Only integer columns are ever fixed; continuous columns stay free.

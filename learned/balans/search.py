@@ -20,7 +20,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import alns.accept as accept_module
 import numpy as np
+from alns import ALNS
+from alns.select import MABSelector
+from mabwiser.mab import LearningPolicy
 
 from ormodel.learned.balans.config import BalansConfig
 from ormodel.learned.balans.operators import DestroyOperator, Neighborhood, applicable, make_operator
@@ -136,7 +140,7 @@ class SearchContext:
         self.lp_bound = math.nan
         self.overshoot = 0.05
         self.phase_seconds: dict[str, float] = {"lp": 0.0, "initial": 0.0, "crossover_partner": 0.0}
-        self.iteration_time = config.iteration_time or min(60.0, max(0.5, 0.08 * deadline.seconds))
+        self.iteration_time = config.iteration_time or min(60.0, max(0.5, 0.12 * deadline.seconds))
         self.on_incumbent: Callable[[np.ndarray, float], None] | None = None
 
     def internal_objective(self, values: np.ndarray) -> float:
@@ -149,7 +153,7 @@ class SearchContext:
 
     def record_overshoot(self, limit: float, seconds: float) -> None:
         """Learn how far past its limit the backend tends to run (max of recent overshoots, decaying)."""
-        self.overshoot = max(0.05, 0.8 * self.overshoot, seconds - limit)
+        self.overshoot = max(0.05, 0.9 * self.overshoot, seconds - limit)
 
     def solve(self, time_limit: float, **keywords: Any) -> Any:
         """Solve the persistent model as it stands, tracking the overshoot."""
@@ -188,7 +192,7 @@ class SearchContext:
             self.pool.pop(0)
 
     def crossover_partner(self, incumbent: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
-        """Another feasible solution: from the pool, or else from a first-solution random-objective solve."""
+        """Another feasible solution: from the pool, or else from a short random-objective solve."""
         others = [kept for kept in self.pool if not np.array_equal(kept, incumbent)]
         if others:
             return others[int(rng.integers(len(others)))]
@@ -200,7 +204,7 @@ class SearchContext:
         mark = self.model.checkpoint()
         try:
             self.model.set_objective(objective / max(float(np.linalg.norm(objective)), 1e-12), Sense.MINIMIZE)
-            result = self.solve(limit, solution_limit=1)
+            result = self.solve(limit)
         finally:
             self.model.rollback(mark)
         self.phase_seconds["crossover_partner"] += time.monotonic() - started
@@ -219,15 +223,20 @@ class SearchContext:
         cleaned[self.discrete] = np.round(cleaned[self.discrete])
         return cleaned
 
+    @staticmethod
+    def _failed(current: BalansState, operator: str) -> BalansState:
+        """A candidate for a repair that found nothing: worse than anything, so every criterion rejects it."""
+        return BalansState(current.values, math.inf, operator)
+
     def repair(self, destroyed: _Destroyed) -> BalansState:
         """Solve the sub-MIP of a neighbourhood on the persistent model and undo the changes."""
         current = destroyed.state
         neighborhood = destroyed.neighborhood
         if neighborhood.empty:
-            return BalansState(current.values, current.value, destroyed.operator)
+            return self._failed(current, destroyed.operator)
         limit = self.time_for(self.iteration_time * neighborhood.time_factor)
         if limit <= 0.05:
-            return BalansState(current.values, current.value, destroyed.operator)
+            return self._failed(current, destroyed.operator)
         model = self.model
         incumbent = current.values
         mark = model.checkpoint()
@@ -251,10 +260,10 @@ class SearchContext:
         finally:
             model.rollback(mark)
         if result.values is None:
-            return BalansState(current.values, current.value, destroyed.operator)
+            return self._failed(current, destroyed.operator)
         values = self._clean(result.values)
         if not _feasible(self.form, values):
-            return BalansState(current.values, current.value, destroyed.operator)
+            return self._failed(current, destroyed.operator)
         value = self.internal_objective(values)
         if value < current.value - 1e-9:
             self.add_to_pool(values)
@@ -262,9 +271,6 @@ class SearchContext:
 
 
 def _selector(config: BalansConfig, arms: int, selector_class: Any = None) -> Any:
-    from alns.select import MABSelector
-    from mabwiser.mab import LearningPolicy
-
     selector_class = selector_class or MABSelector
     settings = dict(config.selector)
     policy = str(settings.pop("policy")).lower()
@@ -282,8 +288,6 @@ def _selector(config: BalansConfig, arms: int, selector_class: Any = None) -> An
 
 
 def _acceptance(config: BalansConfig) -> Any:
-    import alns.accept as accept_module
-
     settings = dict(config.accept)
     name = str(settings.pop("name"))
     criterion = getattr(accept_module, name, None)
@@ -330,9 +334,6 @@ def run_search(
     ``shared`` (parallel mode) offers ``best() -> (internal objective, values | None)`` and
     ``offer(internal objective, values)``; the run adopts a better shared incumbent between iterations.
     """
-    from alns import ALNS
-    from alns.select.MABSelector import MABSelector
-
     context = SearchContext(form, model, config, deadline)
     trace: list[tuple[float, float]] = []
     best_value = [math.inf]

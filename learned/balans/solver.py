@@ -15,24 +15,22 @@ from __future__ import annotations
 
 import math
 import multiprocessing
-import os
-import time
 from typing import Any, Callable
 
 import numpy as np
 
+from ormodel.compiler import as_standard_form
 from ormodel.learned.balans.config import BalansConfig
 from ormodel.learned.balans.search import Deadline, SearchOutcome, run_search
+from ormodel.methods import load_model_input
 from ormodel.result import Result, Status
+from ormodel.solvers.persistent import open_persistent
 from ormodel.standard_form import StandardForm
 
 __all__ = ["solve", "SharedIncumbent"]
 
 
 def _as_form(problem: Any) -> StandardForm:
-    from ormodel.compiler import as_standard_form
-    from ormodel.methods import load_model_input
-
     form = as_standard_form(load_model_input(problem))
     if form.is_quadratic:
         raise ValueError("Balans handles linear (mixed-integer) models; this one has a quadratic objective")
@@ -76,8 +74,6 @@ def solve(
 
 def _solve_one(form: StandardForm, backend: str, config: BalansConfig, deadline: Deadline, shared: Any,
                progress: Callable[[float, float], None] | None) -> SearchOutcome:
-    from ormodel.solvers.persistent import open_persistent
-
     model = open_persistent(form, backend, threads=config.threads, seed=config.seed)
     return run_search(form, model, config, deadline, shared=shared, progress=progress)
 
@@ -214,11 +210,3 @@ def _merge(form: StandardForm, outcomes: dict[int, SearchOutcome], shared_values
     iterations = sum(outcome.iterations for outcome in outcomes.values())
     message = "; ".join(errors)
     return SearchOutcome(values, objective, status, bound, trace, arms, iterations, phases, message=message)
-
-
-def default_parallel_jobs() -> int:
-    """Worker processes for parallel mode when asked for ``-1``: the CPU count."""
-    return max(1, os.cpu_count() or 1)
-
-
-_ = time  # time is used by callers that patch the clock in tests

@@ -2,8 +2,8 @@
 
 The learned-branching pieces work on a native ``pyscipopt.Model``. An input is a
 :class:`~ormodel.standard_form.StandardForm`, a :class:`~ormodel.problem.Problem`, an MPS/LP path
-or an existing ``pyscipopt.Model``; forms are written to a temporary MPS file and read by SCIP
-(the simplest path that keeps every bound and integrality exactly as compiled).
+or an existing ``pyscipopt.Model``; forms and Problems are built by the SCIP backend
+(:meth:`ormodel.solvers.scip.ScipBackend.build`), files are read by SCIP itself.
 
 Protocol of Gasse et al. 2019 (learn2branch ``utilities.init_scip_params``): cuts at the root only
 (``separating/maxrounds = 0``) and no restarts (``presolving/maxrestarts = 0``). Everything else
@@ -13,7 +13,6 @@ keeps SCIP's defaults.
 from __future__ import annotations
 
 import os
-import tempfile
 from typing import Any
 
 __all__ = ["scip_model", "apply_protocol", "apply_common_settings", "PROTOCOL_PARAMETERS"]
@@ -42,17 +41,9 @@ def scip_model(model_input: Any) -> Any:
             raise FileNotFoundError(f"model file {path!r} does not exist")
         scip.readProblem(path)
         return scip
-    from ormodel.compiler import as_standard_form
-    from ormodel.solvers.highs import write_model_file
+    from ormodel.solvers.scip import ScipBackend
 
-    form = as_standard_form(model_input)
-    if form.quadratic is not None and getattr(form.quadratic, "nnz", 0):
-        raise ValueError("GNN branching handles linear MIPs only; this model has a quadratic objective")
-    with tempfile.TemporaryDirectory(prefix="ormodel-gnn-") as folder:
-        path = os.path.join(folder, "model.mps")
-        write_model_file(form, path)
-        scip.readProblem(path)
-    return scip
+    return ScipBackend().build(model_input).model
 
 
 def apply_common_settings(scip: Any, time_limit: float | None = None, seed: int = 0, verbose: bool = False,

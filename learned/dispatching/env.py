@@ -176,8 +176,9 @@ class DispatchEnvironment:
             raise JobShopError(f"step needs one job per instance, shape ({self.batch_size},), got {actions.shape}")
         active = ~self.done
         legal = self.mask[np.arange(self.batch_size), np.clip(actions, 0, self.num_jobs - 1)]
-        if ((actions < 0) | (actions >= self.num_jobs) | ~legal)[active].any():
-            bad = int(np.nonzero(active & ~legal)[0][0])
+        invalid = active & ((actions < 0) | (actions >= self.num_jobs) | ~legal)
+        if invalid.any():
+            bad = int(np.nonzero(invalid)[0][0])
             raise JobShopError(f"instance {bad}: job {int(actions[bad])} is not a legal dispatch now (see env.mask)")
         chosen = np.zeros((self.batch_size, self.num_jobs), dtype=bool)
         chosen[np.nonzero(active)[0], actions[active]] = True

@@ -16,10 +16,15 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from typing import Any
 
-__all__ = ["add_commands", "compare_command", "report_command", "run_command"]
+__all__ = ["BENCH_EXTENSION_MODULES", "add_commands", "compare_command", "report_command", "run_command"]
+
+# Modules that add further ``bench`` subcommands: each defines ``add_bench_commands(commands)`` and
+# receives the ``bench`` subparsers object (e.g. ``bench nl`` for NL suites). Missing modules are skipped.
+BENCH_EXTENSION_MODULES: list[str] = ["ormodel.nl2opt.bench_cli"]
 
 
 def add_commands(subparsers: Any) -> Any:
@@ -74,6 +79,16 @@ def add_commands(subparsers: Any) -> Any:
     compare.add_argument("second")
     compare.add_argument("--fields", default="status,objective,nodes", help="fields to compare (default: status,objective,nodes)")
     compare.set_defaults(func=compare_command)
+    for module_name in BENCH_EXTENSION_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name is not None and module_name.startswith(error.name):
+                continue
+            raise
+        hook = getattr(module, "add_bench_commands", None)
+        if hook is not None:
+            hook(commands)
     return commands
 
 

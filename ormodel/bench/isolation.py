@@ -83,6 +83,7 @@ def execute_task(task: dict[str, Any]) -> dict[str, Any]:
     wall_limit = None if time_limit is None else float(time_limit) + grace
     row: dict[str, Any] = {
         "suite": task.get("suite", ""),
+        "suite_kind": task.get("suite_kind", ""),
         "instance": task["instance"]["id"],
         "method": task["method"]["label"],
         "method_name": task["method"]["name"],

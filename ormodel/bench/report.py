@@ -34,7 +34,9 @@ from typing import Any
 import numpy as np
 
 from ormodel.bench.metrics import (
+    accuracy,
     better,
+    execution_rate,
     gap_at,
     gap_curve,
     performance_profile,
@@ -48,6 +50,7 @@ from ormodel.bench.table import ResultTable, row_key, sorted_rows
 __all__ = [
     "MethodSummary",
     "Reference",
+    "accuracy_markdown",
     "compare_tables",
     "instance_markdown",
     "load_rows",
@@ -310,8 +313,10 @@ def plot_primal_gap(rows: Sequence[dict[str, Any]], path: str | os.PathLike[str]
     pyplot = _pyplot()
     references = reference_values(rows)
     methods = list(dict.fromkeys(str(row["method"]) for row in rows))
+    # Curves are flat once every run has ended: show up to the last finish (capped at the time limit).
     horizon = max(_time_limit(row) for row in rows)
-    grid = np.linspace(0.0, horizon, points)
+    last_finish = max(min(_number(row.get("time")) or horizon, _time_limit(row)) for row in rows)
+    grid = np.linspace(0.0, min(horizon, 1.05 * last_finish), points)
     figure, axis = pyplot.subplots(figsize=(6, 4))
     for method in methods:
         curves = []
@@ -374,11 +379,12 @@ def write_report(
          "Primal integral: ∫₀ᵀ γ(t) dt over the time limit T from each run's incumbent trace. "
          "Nodes: mean over the instance-seed pairs every method solved."),
         "",
-        "## Runs",
-        "",
-        instance_markdown(rows),
-        "",
     ]
+    if any(row.get("suite_kind") == "records" for row in rows):
+        lines += ["## Accuracy (record suites)", "", accuracy_markdown(rows), "",
+                  ("A run is accurate when |objective − answer| ≤ the absolute tolerance, or ≤ the relative tolerance × |answer|. "
+                   "Execution rate: runs that did not end in error, crash, timeout or memory kill."), ""]
+    lines += ["## Runs", "", instance_markdown(rows), ""]
     if plots:
         profile = os.path.join(output_folder, "performance_profile.png")
         gap = os.path.join(output_folder, "primal_gap.png")
@@ -403,6 +409,31 @@ def write_report(
         handle.write("\n".join(lines))
     written["report"] = report_path
     return written
+
+
+DEFAULT_TOLERANCES: tuple[tuple[str, float | None, float | None], ...] = (
+    ("absolute 1e-4", 1e-4, None),
+    ("relative 1e-6", None, 1e-6),
+    ("relative 5%", None, 0.05),
+)
+
+
+def accuracy_markdown(rows: Sequence[dict[str, Any]], tolerances: Sequence[tuple[str, float | None, float | None]] = DEFAULT_TOLERANCES) -> str:
+    """Per method: execution rate and accuracy of ``objective`` against the answer (``best_known``) under each tolerance.
+
+    For record suites (NL benchmarks), where the best-known value of an instance is its answer.
+    Runs of instances without an answer are left out of the accuracy columns.
+    """
+    methods = list(dict.fromkeys(str(row["method"]) for row in rows))
+    header = "| method | runs | execution rate (%) | answered | " + " | ".join(f"accuracy, {name} (%)" for name, _, _ in tolerances) + " |"
+    lines = [header, "|---|---:|---:|---:|" + "---:|" * len(tolerances)]
+    for method in methods:
+        method_rows = [row for row in rows if str(row["method"]) == method]
+        pairs = [(_number(row.get("objective")), float(row["best_known"])) for row in method_rows if _number(row.get("best_known")) is not None]
+        rate = execution_rate([str(row.get("status")) for row in method_rows])
+        cells = [_format(accuracy(pairs, absolute, relative), 1, percent=True) for _, absolute, relative in tolerances]
+        lines.append(f"| {method} | {len(method_rows)} | {_format(rate, 1, percent=True)} | {len(pairs)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 COMPARED_FIELDS = ("status", "objective", "nodes")

@@ -86,6 +86,7 @@ def build_tasks(
             for seed in seeds:
                 tasks.append({
                     "suite": suite.name,
+                    "suite_kind": suite.kind,
                     "instance": instance.to_dict(),
                     "method": method.to_dict(),
                     "seed": int(seed),

@@ -9,6 +9,7 @@ parent handles what cannot be caught here (time-limit kill, crash).
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.util
 import json
@@ -56,7 +57,10 @@ def import_plugins(plugins: list[str]) -> None:
         if plugin.endswith(".py") or os.sep in plugin:
             if not os.path.exists(plugin):
                 raise FileNotFoundError(f"plugin {plugin}: no such file")
-            name = "ormodel_bench_plugin_" + os.path.splitext(os.path.basename(plugin))[0]
+            digest = hashlib.sha1(os.path.abspath(plugin).encode()).hexdigest()[:8]
+            name = f"ormodel_bench_plugin_{os.path.splitext(os.path.basename(plugin))[0]}_{digest}"
+            if name in sys.modules:
+                continue
             spec = importlib.util.spec_from_file_location(name, plugin)
             if spec is None or spec.loader is None:
                 raise ImportError(f"plugin {plugin}: cannot be imported as a Python file")

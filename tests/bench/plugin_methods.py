@@ -1,7 +1,8 @@
 """Methods that misbehave on purpose, loaded into run processes with ``--plugin`` by the runner tests.
 
 ``overrun`` solves with HiGHS and then keeps working past its time limit (as a Python method that
-ignores its budget would); ``memory-hog`` allocates far more memory than the guard allows.
+ignores its budget would); ``memory-hog`` allocates far more memory than the guard allows; ``record-knapsack`` stands in for an
+NL agent on a record suite (it reads the record's data instead of its text).
 """
 
 from __future__ import annotations
@@ -30,5 +31,22 @@ def memory_hog(model: Any, options: SolveOptions, params: dict[str, Any]) -> Res
     return run_method("highs", model, options)
 
 
+def record_knapsack(model: Any, options: SolveOptions, params: dict[str, Any]) -> Result:
+    """Stand-in for an NL agent: read a record's knapsack data, build the MILP and solve it with HiGHS."""
+    from ormodel import StandardForm
+
+    weights = np.asarray(model["weights"], dtype=float)
+    form = StandardForm.from_arrays(
+        objective=np.asarray(model["values"], dtype=float), matrix=weights.reshape(1, -1),
+        row_lower=np.array([-np.inf]), row_upper=np.array([float(model["capacity"])]),
+        column_lower=np.zeros(len(weights)), column_upper=np.ones(len(weights)),
+        integrality=np.ones(len(weights), dtype=bool), sense="maximize",
+    )
+    result = run_method("highs", form, options)
+    result.extra["json"] = {"question": model["question"]}
+    return result
+
+
 register_method("overrun", overrun)
+register_method("record-knapsack", record_knapsack)
 register_method("memory-hog", memory_hog)

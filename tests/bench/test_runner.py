@@ -90,7 +90,7 @@ def test_resume_skips_finished_runs_and_gives_the_same_table(mps_folder: str, tm
     with pytest.warns(UserWarning, match="damaged"):
         resumed = ResultTable(resumed_path).rows()
     keys = [row_key(row) for row in resumed]
-    assert len(keys) == len(set(keys)) == 8
+    assert len(keys) == len(set(keys)) == 4
     fresh_path = os.path.join(str(tmp_path), "fresh.jsonl")
     run_benchmark(suite, methods, [0, 1], fresh_path, time_limit=20, executor=LocalExecutor(2), progress=False)
     assert compare_tables(load_rows([fresh_path]), resumed) == []
@@ -123,3 +123,74 @@ def test_cli_run_report_and_compare(mps_folder: str, tmp_path: object, capsys: p
     assert bench_main(["bench", "report", os.path.join(folder, "missing.jsonl"), "-o", output]) == 2
     with open(table) as handle:
         assert json.loads(handle.readline())["suite"] == os.path.basename(mps_folder)
+
+
+def test_record_suite_reports_accuracy(tmp_path: object) -> None:
+    from ormodel.bench.report import write_report
+    from ormodel.bench.suites import record_suite
+
+    records = [
+        {"id": "q1", "question": "pack items", "weights": [3, 4, 5], "values": [4, 5, 6], "capacity": 8, "answer": 10},
+        {"id": "q2", "question": "pack items", "weights": [2, 2, 2], "values": [1, 1, 1], "capacity": 4, "answer": 2.02},
+    ]
+    table_path = os.path.join(str(tmp_path), "nl.jsonl")
+    run_benchmark(record_suite("toy-nl", records), [MethodSpec.parse("record-knapsack")], [0], table_path, time_limit=10,
+                  plugins=[PLUGIN], executor=LocalExecutor(2), progress=False)
+    rows = {row["instance"]: row for row in ResultTable(table_path).rows()}
+    assert rows["q1"]["objective"] == pytest.approx(10) and rows["q2"]["objective"] == pytest.approx(2)
+    assert rows["q1"]["extra"] == {"question": "pack items"} and rows["q1"]["suite_kind"] == "records"
+    written = write_report([table_path], os.path.join(str(tmp_path), "report"), plots=False)
+    with open(written["report"]) as handle:
+        text = handle.read()
+    # q1 matches under every tolerance; q2 (2 vs 2.02, 1%) only under relative 5%.
+    assert "| record-knapsack | 2 | 100.0 | 2 | 50.0 | 50.0 | 100.0 |" in text
+
+
+def _processes_with_mark(mark: str) -> list[int]:
+    """Pids of live processes whose environment holds ``mark`` (the runner and its run processes)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as handle:
+                if mark.encode() in handle.read():
+                    with open(f"/proc/{entry}/stat") as stat:
+                        if stat.read().split(") ")[-1].startswith("Z"):
+                            continue
+                    found.append(int(entry))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc to find leftover processes")
+def test_sigterm_interrupts_kills_runs_and_the_same_command_resumes(mps_folder: str, tmp_path: object) -> None:
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    table = os.path.join(str(tmp_path), "runs.jsonl")
+    command = [sys.executable, "-m", "ormodel.bench.cli", "bench", "run", f"mps:{mps_folder}",
+               "-m", "slow=overrun:param.extra_seconds=2", "--plugin", PLUGIN, "--table", table, "--time-limit", "20",
+               "--jobs", "2", "--no-progress"]
+    mark = f"ORMODEL_BENCH_TEST_{uuid.uuid4().hex}"
+    environment = {**os.environ, mark: "1"}
+    runner = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(ResultTable(table).rows()) < 1:
+        time.sleep(0.2)
+    runner.terminate()
+    output, _ = runner.communicate(timeout=30)
+    assert runner.returncode == 130, output
+    assert "INTERRUPTED" in output
+    time.sleep(0.5)
+    assert _processes_with_mark(mark) == [], "run processes survived the interrupted runner"
+    done = len(ResultTable(table).rows())
+    assert 1 <= done < 4
+    finished = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=120, check=False)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert f"{done} already in the table" in finished.stderr
+    keys = [row_key(row) for row in ResultTable(table).rows()]
+    assert len(keys) == len(set(keys)) == 4

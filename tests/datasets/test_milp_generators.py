@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from ormodel import Sense, Status
 from ormodel.datasets import milp
 from ormodel.solvers import SolveOptions, get_backend
 from ormodel.solvers.highs import read_model_file
+
+from ormodel import Sense, Status
 
 SLOW = os.environ.get("ORMODEL_SLOW") == "1"
 
@@ -180,3 +180,20 @@ def test_full_easy_level_solved_by_highs(family: str) -> None:
     result = _solve(form, 300.0)
     assert result.status == Status.OPTIMAL
     assert max(form.violations(result.values).values()) <= 1e-6
+
+
+def test_files_are_identical_across_processes(tmp_path: Path) -> None:
+    """Same bytes from a fresh interpreter with a fixed hash seed (no set/dict-order dependence)."""
+    import subprocess
+    import sys
+
+    names = ("indset-easy-s4.mps", "cauctions-easy-s4.mps")
+    script = (
+        "import sys; from ormodel.datasets import milp; "
+        "milp.write_instances('indset', 'easy', [4], sys.argv[1]); milp.write_instances('cauctions', 'easy', [4], sys.argv[1])"
+    )
+    subprocess.run([sys.executable, "-c", script, str(tmp_path / "child")], check=True,
+                   env={**os.environ, "PYTHONHASHSEED": "12345"}, timeout=120)
+    milp.write_instances("indset", "easy", [4], tmp_path / "here")
+    milp.write_instances("cauctions", "easy", [4], tmp_path / "here")
+    assert [_digest(tmp_path / "child" / name) for name in names] == [_digest(tmp_path / "here" / name) for name in names]

@@ -1,0 +1,222 @@
+"""The GCN branching policy of Gasse et al. 2019, in torch + torch_geometric.
+
+Architecture (learn2branch ``models/baseline/model.py``; paper section 4.3), embedding size 64:
+
+* constraint embedding: PreNorm(5) → Linear 64 → ReLU → Linear 64 → ReLU;
+  edge embedding: PreNorm(1); variable embedding: PreNorm(19) → Linear 64 → ReLU → Linear 64 → ReLU.
+* one graph convolution = two half-convolutions, variables → constraints then constraints →
+  variables. Each message is ``W_target·h_i + W_edge·e_ij + W_source·h_j`` → PreNorm(1, scale only)
+  → ReLU → Linear 64; messages are **summed** (no normalisation), scaled by a PreNorm(1, scale
+  only), concatenated with the target's embedding and passed through Linear 64 → ReLU → Linear 64.
+* head on variables: Linear 64 → ReLU → Linear 1 (no bias); a softmax over the branching
+  candidates only (masked softmax) gives the policy.
+
+``PreNorm`` is a fixed affine map ``(x - mean) / std`` whose statistics are computed in a first
+pass over training data (:meth:`BranchingPolicy.fit_normalization`), one layer at a time in
+forward order, then frozen — as in the paper (its ablation shows generalisation suffers without
+it). Weights use orthogonal initialisation.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Iterable
+
+import torch
+import torch_geometric
+from torch import nn
+
+from ormodel.learned.branching.observation import CONSTRAINT_FEATURES, EDGE_FEATURES, VARIABLE_FEATURES
+
+__all__ = ["PreNorm", "BipartiteConvolution", "BranchingPolicy", "resolve_device", "load_policy", "save_policy",
+           "candidate_log_probabilities"]
+
+EMBEDDING_SIZE = 64
+
+
+class _NormalizationPass(Exception):
+    """Raised by a PreNorm layer collecting statistics, to stop the forward pass there."""
+
+
+class PreNorm(nn.Module):
+    """Fixed affine normalisation ``(x + shift) * scale`` with statistics learned in a first pass."""
+
+    def __init__(self, units: int, shift: bool = True, scale: bool = True) -> None:
+        super().__init__()
+        self.units = units
+        self.use_shift = shift
+        self.use_scale = scale
+        self.register_buffer("shift", torch.zeros(units))
+        self.register_buffer("scale", torch.ones(units))
+        self.updating = False
+        self.received_updates = False
+        self._count = 0
+        self._sum = torch.zeros(units, dtype=torch.float64)
+        self._sum_squares = torch.zeros(units, dtype=torch.float64)
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        if self.updating:
+            values = inputs.detach().reshape(-1, self.units).to(torch.float64).cpu()
+            self._count += values.shape[0]
+            self._sum += values.sum(dim=0)
+            self._sum_squares += (values * values).sum(dim=0)
+            self.received_updates = True
+            raise _NormalizationPass()
+        return (inputs + self.shift) * self.scale
+
+    def start_updates(self) -> None:
+        """Reset statistics and collect them in the following forward passes."""
+        self.updating = True
+        self.received_updates = False
+        self._count = 0
+        self._sum.zero_()
+        self._sum_squares.zero_()
+
+    def stop_updates(self) -> None:
+        """Freeze the statistics collected so far into ``shift`` and ``scale``."""
+        self.updating = False
+        if self._count == 0:
+            return
+        mean = self._sum / self._count
+        variance = (self._sum_squares / self._count - mean * mean).clamp(min=0.0)
+        std = variance.sqrt()
+        std[std < 1e-8] = 1.0
+        if self.use_shift:
+            self.shift.copy_((-mean).to(self.shift.dtype))
+        if self.use_scale:
+            self.scale.copy_((1.0 / std).to(self.scale.dtype))
+
+
+class BipartiteConvolution(torch_geometric.nn.MessagePassing):
+    """Half-convolution from source nodes to target nodes of the bipartite graph (sum aggregation)."""
+
+    def __init__(self, size: int = EMBEDDING_SIZE) -> None:
+        super().__init__(aggr="add")
+        self.target_module = nn.Linear(size, size)
+        self.edge_module = nn.Linear(len(EDGE_FEATURES), size, bias=False)
+        self.source_module = nn.Linear(size, size, bias=False)
+        self.message_module = nn.Sequential(PreNorm(1, shift=False), nn.ReLU(), nn.Linear(size, size))
+        self.post_aggregation = PreNorm(1, shift=False)
+        self.output_module = nn.Sequential(nn.Linear(2 * size, size), nn.ReLU(), nn.Linear(size, size))
+
+    def forward(self, source: torch.Tensor, edge_index: torch.Tensor, edge_features: torch.Tensor,
+                target: torch.Tensor) -> torch.Tensor:
+        """New target embeddings; ``edge_index[0]`` indexes sources and ``edge_index[1]`` targets."""
+        aggregated = self.propagate(edge_index, size=(source.shape[0], target.shape[0]), node_features=(source, target),
+                                    edge_features=edge_features)
+        return self.output_module(torch.cat([self.post_aggregation(aggregated), target], dim=-1))
+
+    def message(self, node_features_i: torch.Tensor, node_features_j: torch.Tensor, edge_features: torch.Tensor) -> torch.Tensor:
+        return self.message_module(self.target_module(node_features_i) + self.edge_module(edge_features)
+                                   + self.source_module(node_features_j))
+
+
+class BranchingPolicy(nn.Module):
+    """GCN scoring every variable node; :func:`candidate_log_probabilities` turns scores into the policy."""
+
+    def __init__(self, size: int = EMBEDDING_SIZE) -> None:
+        super().__init__()
+        self.size = size
+        self.constraint_embedding = nn.Sequential(
+            PreNorm(len(CONSTRAINT_FEATURES)), nn.Linear(len(CONSTRAINT_FEATURES), size), nn.ReLU(),
+            nn.Linear(size, size), nn.ReLU(),
+        )
+        self.edge_embedding = nn.Sequential(PreNorm(len(EDGE_FEATURES)))
+        self.variable_embedding = nn.Sequential(
+            PreNorm(len(VARIABLE_FEATURES)), nn.Linear(len(VARIABLE_FEATURES), size), nn.ReLU(),
+            nn.Linear(size, size), nn.ReLU(),
+        )
+        self.variables_to_constraints = BipartiteConvolution(size)
+        self.constraints_to_variables = BipartiteConvolution(size)
+        self.head = nn.Sequential(nn.Linear(size, size), nn.ReLU(), nn.Linear(size, 1, bias=False))
+        for module in self.modules():
+            if isinstance(module, nn.Linear):
+                nn.init.orthogonal_(module.weight)
+                if module.bias is not None:
+                    nn.init.zeros_(module.bias)
+
+    def forward(self, constraint_features: torch.Tensor, edge_index: torch.Tensor, edge_features: torch.Tensor,
+                variable_features: torch.Tensor) -> torch.Tensor:
+        """A score per variable node; ``edge_index`` rows are (constraint, variable)."""
+        constraints = self.constraint_embedding(constraint_features)
+        edges = self.edge_embedding(edge_features)
+        variables = self.variable_embedding(variable_features)
+        reversed_index = torch.stack([edge_index[1], edge_index[0]], dim=0)
+        constraints = self.variables_to_constraints(variables, reversed_index, edges, constraints)
+        variables = self.constraints_to_variables(constraints, edge_index, edges, variables)
+        return self.head(variables).squeeze(-1)
+
+    def forward_batch(self, batch: Any) -> torch.Tensor:
+        """Scores for a (batched) :class:`~ormodel.learned.branching.data.BipartiteSample`."""
+        return self(batch.constraint_features, batch.edge_index, batch.edge_features, batch.variable_features)
+
+    def prenorm_layers(self) -> list[PreNorm]:
+        """Every PreNorm layer."""
+        return [module for module in self.modules() if isinstance(module, PreNorm)]
+
+    @torch.no_grad()
+    def fit_normalization(self, batches: Iterable[Any]) -> int:
+        """Learn the PreNorm statistics from ``batches`` (re-iterable), one layer per pass; returns the passes."""
+        layers = self.prenorm_layers()
+        for layer in layers:
+            layer.start_updates()
+        passes = 0
+        while True:
+            for layer in layers:
+                layer.received_updates = False
+            for batch in batches:
+                try:
+                    self.forward_batch(batch)
+                except _NormalizationPass:
+                    pass
+            updated = [layer for layer in layers if layer.updating and layer.received_updates]
+            if not updated:
+                break
+            for layer in updated:
+                layer.stop_updates()
+            passes += 1
+        for layer in layers:
+            layer.updating = False
+        return passes
+
+
+def candidate_log_probabilities(scores: torch.Tensor, candidates: torch.Tensor, candidate_group: torch.Tensor,
+                                groups: int) -> torch.Tensor:
+    """Log-softmax of ``scores[candidates]`` within each group (sample) — the masked softmax."""
+    candidate_scores = scores[candidates]
+    maximum = torch_geometric.utils.scatter(candidate_scores.detach(), candidate_group, dim=0, dim_size=groups, reduce="max")
+    shifted = candidate_scores - maximum[candidate_group]
+    normalizer = torch_geometric.utils.scatter(shifted.exp(), candidate_group, dim=0, dim_size=groups, reduce="sum")
+    return shifted - normalizer.log()[candidate_group]
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``"auto"`` → CUDA when available, else CPU; anything else as given (a clear error if unavailable)."""
+    if isinstance(device, torch.device):
+        return device
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} requested but CUDA is not available here; use device='auto' or 'cpu'")
+    return torch.device(device)
+
+
+def save_policy(policy: BranchingPolicy, path: str | os.PathLike[str], metadata: dict[str, Any] | None = None) -> None:
+    """Write the policy's weights (float32) and metadata to ``path``."""
+    state = {key: value.detach().cpu().to(torch.float32) for key, value in policy.state_dict().items()}
+    torch.save({"format": "ormodel-gnn-branching-1", "size": policy.size, "state_dict": state,
+                "metadata": dict(metadata or {})}, path)
+
+
+def load_policy(path: str | os.PathLike[str], device: str | torch.device = "auto") -> tuple[BranchingPolicy, dict[str, Any]]:
+    """A policy from :func:`save_policy`'s file, in eval mode on ``device``; returns (policy, metadata)."""
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"policy file {os.fspath(path)!r} does not exist")
+    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    if not isinstance(checkpoint, dict) or checkpoint.get("format") != "ormodel-gnn-branching-1":
+        raise ValueError(f"{os.fspath(path)}: not an ormodel GNN branching policy file (train one with "
+                         "python -m ormodel.learned.branching.train)")
+    policy = BranchingPolicy(int(checkpoint["size"]))
+    policy.load_state_dict(checkpoint["state_dict"])
+    policy.to(resolve_device(device)).eval()
+    return policy, dict(checkpoint.get("metadata", {}))

@@ -1,0 +1,227 @@
+"""A chat client for any OpenAI-compatible server (OpenAI, vLLM, Ollama, llama.cpp server, LM Studio).
+
+Built on the ``openai`` package. Rate limits (429), server errors (5xx), timeouts and dropped
+connections are retried with exponential backoff and jitter (``Retry-After`` is honored);
+other errors (bad key, unknown model) stop at once with the server's message. Structured output
+is asked for with the five-element JSON Schema; a server that refuses ``response_format`` is
+asked again without it (``structured_output="auto"``) and remembered as not supporting it.
+Every answer comes back with its token usage, latency and the failed attempts before it.
+
+Example:
+    >>> from ormodel.nl2opt.config import LLMConfig
+    >>> client = ChatClient(LLMConfig(base_url="http://127.0.0.1:9/v1", model="m", max_retries=0, timeout=0.5))
+    >>> client.config.model
+    'm'
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol, Sequence
+
+from ormodel.nl2opt.config import LLMConfig
+
+__all__ = ["ChatClient", "ChatResponse", "ChatModel", "LLMError", "Message", "five_element_response_format"]
+
+Message = dict[str, str]
+
+
+class LLMError(RuntimeError):
+    """A chat call that failed for good (after retries, or at once for errors retrying cannot fix)."""
+
+    def __init__(self, message: str, attempts: int = 1, errors: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+        self.errors = list(errors)
+
+
+@dataclass
+class ChatResponse:
+    """One chat answer with what it cost.
+
+    Attributes:
+        text: the assistant's message content.
+        prompt_tokens, completion_tokens: usage reported by the server (0 when it reports none).
+        latency: seconds from the first request to the answer, retries and waits included.
+        attempts: requests made (1 when the first one succeeded).
+        errors: one line per failed attempt (status and message).
+        structured: whether the answer was produced under a JSON response format.
+        finish_reason: the server's reason for stopping (``stop``, ``length``, ...).
+        model: the model name the server reports.
+    """
+
+    text: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency: float = 0.0
+    attempts: int = 1
+    errors: list[str] = field(default_factory=list)
+    structured: bool = False
+    finish_reason: str | None = None
+    model: str | None = None
+
+    @property
+    def total_tokens(self) -> int:
+        """Prompt plus completion tokens."""
+        return self.prompt_tokens + self.completion_tokens
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (inverse of :meth:`from_dict`)."""
+        return {"text": self.text, "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
+                "latency": self.latency, "attempts": self.attempts, "errors": list(self.errors), "structured": self.structured,
+                "finish_reason": self.finish_reason, "model": self.model}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ChatResponse":
+        """Rebuild a response from :meth:`to_dict` output."""
+        return cls(text=data["text"], prompt_tokens=int(data.get("prompt_tokens", 0)), completion_tokens=int(data.get("completion_tokens", 0)),
+                   latency=float(data.get("latency", 0.0)), attempts=int(data.get("attempts", 1)), errors=list(data.get("errors", [])),
+                   structured=bool(data.get("structured", False)), finish_reason=data.get("finish_reason"), model=data.get("model"))
+
+
+class ChatModel(Protocol):
+    """What the agent needs from a chat client (the live client, a recorder, or a replayer)."""
+
+    def complete(self, messages: Sequence[Message], structured: bool = True, temperature: float | None = None,
+                 seed: int | None = None) -> ChatResponse:
+        """One chat completion."""
+        ...
+
+
+def five_element_response_format(mode: str) -> dict[str, Any] | None:
+    """The ``response_format`` for a structured-output mode (``json_schema``, ``json_object`` or ``none``)."""
+    if mode == "json_schema":
+        from ormodel.io import json_schema
+
+        return {"type": "json_schema", "json_schema": {"name": "five_element_model", "schema": json_schema(), "strict": False}}
+    if mode == "json_object":
+        return {"type": "json_object"}
+    return None
+
+
+class ChatClient:
+    """Calls one model on one server; safe to share between threads."""
+
+    def __init__(self, config: LLMConfig, sleep: Callable[[float], None] = time.sleep) -> None:
+        import openai
+
+        self.config = config
+        self._openai = openai
+        self._client = openai.OpenAI(base_url=config.base_url, api_key=config.api_key, timeout=config.timeout, max_retries=0,
+                                     default_headers=config.extra_headers or None)
+        self._sleep = sleep
+        self._random = random.Random(config.seed if config.seed is not None else 0)
+        self._lock = threading.Lock()
+        self.structured_mode = "json_schema" if config.structured_output == "auto" else config.structured_output
+
+    # -- retries ------------------------------------------------------------------------------
+
+    def _retryable(self, error: Exception) -> bool:
+        errors = self._openai
+        if isinstance(error, (errors.RateLimitError, errors.APITimeoutError, errors.APIConnectionError)):
+            return True
+        return isinstance(error, errors.APIStatusError) and error.status_code >= 500
+
+    def _wait(self, attempt: int, error: Exception) -> float:
+        retry_after = None
+        response = getattr(error, "response", None)
+        if response is not None:
+            header = response.headers.get("retry-after")
+            try:
+                retry_after = float(header) if header is not None else None
+            except ValueError:
+                retry_after = None
+        with self._lock:
+            jitter = self._random.uniform(0.0, 0.25)
+        delay = min(self.config.backoff * (2 ** attempt) * (1.0 + jitter), self.config.max_backoff)
+        if retry_after is not None:
+            delay = min(max(delay, retry_after), self.config.max_backoff)
+        return delay
+
+    @staticmethod
+    def _describe(error: Exception) -> str:
+        status = getattr(error, "status_code", None)
+        name = type(error).__name__
+        message = str(error).strip().replace("\n", " ")[:300]
+        return f"{name}{f' {status}' if status else ''}: {message}"
+
+    def _refuses_format(self, error: Exception) -> bool:
+        errors = self._openai
+        return isinstance(error, (errors.BadRequestError, errors.UnprocessableEntityError)) or (
+            isinstance(error, errors.NotFoundError) and "response_format" in str(error))
+
+    # -- calls --------------------------------------------------------------------------------
+
+    def complete(self, messages: Sequence[Message], structured: bool = True, temperature: float | None = None,
+                 seed: int | None = None) -> ChatResponse:
+        """Send the messages and return the answer; raises :class:`LLMError` when the call fails for good."""
+        started = time.perf_counter()
+        failures: list[str] = []
+        attempt = 0
+        mode = self.structured_mode if structured else "none"
+        while True:
+            try:
+                response = self._request(list(messages), five_element_response_format(mode),
+                                         self.config.temperature if temperature is None else temperature,
+                                         self.config.seed if seed is None else seed)
+            except Exception as error:  # noqa: BLE001 - classified below
+                if not isinstance(error, self._openai.OpenAIError):
+                    raise
+                if mode != "none" and self.config.structured_output == "auto" and self._refuses_format(error):
+                    failures.append(self._describe(error) + " (retrying without response_format)")
+                    mode = "none"
+                    self.structured_mode = "none"
+                    continue
+                failures.append(self._describe(error))
+                if not self._retryable(error) or attempt >= self.config.max_retries:
+                    why = "gave up after" if self._retryable(error) else "stopped after"
+                    raise LLMError(f"chat call to {self.config.base_url} ({self.config.model}) {why} {len(failures)} attempt(s): "
+                                   f"{failures[-1]}", attempts=len(failures), errors=failures) from None
+                self._sleep(self._wait(attempt, error))
+                attempt += 1
+                continue
+            response.latency = time.perf_counter() - started
+            response.attempts = len(failures) + 1
+            response.errors = failures
+            response.structured = mode != "none"
+            return response
+
+    def _request(self, messages: list[Message], response_format: dict[str, Any] | None, temperature: float,
+                 seed: int | None) -> ChatResponse:
+        arguments: dict[str, Any] = {"model": self.config.model, "messages": messages, "temperature": temperature}
+        if seed is not None:
+            arguments["seed"] = seed
+        if self.config.max_tokens is not None:
+            arguments["max_tokens"] = self.config.max_tokens
+        if response_format is not None:
+            arguments["response_format"] = response_format
+        if self.config.stream:
+            return self._streamed(arguments)
+        completion = self._client.chat.completions.create(**arguments)
+        if not completion.choices:
+            raise LLMError(f"{self.config.base_url} answered without choices")
+        choice = completion.choices[0]
+        usage = completion.usage
+        return ChatResponse(text=choice.message.content or "", prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+                            completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+                            finish_reason=choice.finish_reason, model=completion.model)
+
+    def _streamed(self, arguments: dict[str, Any]) -> ChatResponse:
+        parts: list[str] = []
+        prompt_tokens = completion_tokens = 0
+        finish_reason = model = None
+        stream = self._client.chat.completions.create(stream=True, stream_options={"include_usage": True}, **arguments)
+        for chunk in stream:
+            model = chunk.model or model
+            if chunk.usage is not None:
+                prompt_tokens = int(chunk.usage.prompt_tokens or 0)
+                completion_tokens = int(chunk.usage.completion_tokens or 0)
+            for choice in chunk.choices or []:
+                if choice.delta is not None and choice.delta.content:
+                    parts.append(choice.delta.content)
+                finish_reason = choice.finish_reason or finish_reason
+        return ChatResponse(text="".join(parts), prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
+                            finish_reason=finish_reason, model=model)

@@ -1,0 +1,88 @@
+"""The prompts of the formulation agent: the system prompt, few-shot examples and feedback messages.
+
+The system prompt teaches the five-element document (LLMOPT's Sets, Parameters, Variables,
+Objective, Constraints) as JSON and the expression language; feedback messages pass parser,
+compiler and solver findings back verbatim, in the manner of LLMOPT's self-correction and
+OptiMUS's debugging loop.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Sequence
+
+from ormodel.nl2opt.client import Message
+
+__all__ = ["SYSTEM_PROMPT", "build_messages", "parse_feedback", "model_error_feedback", "findings_feedback", "example_messages"]
+
+SYSTEM_PROMPT = """\
+You are an operations-research modeling expert. Turn the user's problem into a five-element \
+optimization model (Sets, Parameters, Variables, Objective, Constraints) written as ONE JSON object:
+
+{
+  "name": "short_snake_case_name",
+  "description": "one sentence: what is decided and why",
+  "sets": {"products": ["chair", "table"], "months": {"from": 1, "to": 6}, "arcs": [[1, 2], [2, 3]]},
+  "parameters": {
+    "budget": 1000,
+    "profit": {"index": ["products"], "values": {"chair": 30, "table": 50}},
+    "hours": {"index": ["products", "months"], "values": [[2, 2, 2, 2, 2, 2], [3, 3, 3, 3, 3, 3]]},
+    "capacity": {"index": ["arcs"], "rows": [[1, 2, 15], [2, 3, 10]]}
+  },
+  "variables": {
+    "make": {"index": ["products", "months"], "type": "integer", "lower": 0, "upper": "inf",
+             "description": "units of each product made each month"}
+  },
+  "objective": {"sense": "maximize", "expression": "sum(profit[p] * make[p, t] for p in products for t in months)",
+                "description": "total profit"},
+  "constraints": [
+    {"name": "labor", "for": "t in months", "expression": "sum(hours[p, t] * make[p, t] for p in products) <= 160",
+     "description": "monthly labor hours"}
+  ]
+}
+
+Rules:
+- Put every number from the problem in "parameters" (scalars, or tables indexed by sets; "default" fills missing entries).
+- Variable "type" is continuous, integer or binary; "lower"/"upper" are numbers, "inf", or a parameter with the same index.
+  Use integer for countable things (people, vehicles, machines, units of indivisible goods) unless the problem allows fractions.
+- Expressions use + - * / **, sum(... for i in S if condition), min, max, abs, and indexing x[i, j]. Quote text members:
+  x['chair']. Sets of integers allow arithmetic on indices: stock[t - 1]. Text members can only be compared with == and !=.
+- A constraint has a unique "name", an optional "for" clause ("i in S, j in T if i != j"), and one relation (<=, >=, ==).
+  An optional "when": "flag[i] == 1" makes it conditional on a binary variable.
+- Products of two variables are allowed only where needed; prefer linear models (linearize with binaries and big-M).
+- Give every variable and the objective a "description" in the problem's own words.
+Reply with the JSON object only."""
+
+
+def example_messages(examples: Sequence[tuple[str, dict[str, Any]]]) -> list[Message]:
+    """Few-shot turns: each example's summary as the user's problem, its document as the answer."""
+    messages: list[Message] = []
+    for summary, document in examples:
+        messages.append({"role": "user", "content": f"Problem:\n{summary}"})
+        messages.append({"role": "assistant", "content": json.dumps(document, separators=(",", ":"))})
+    return messages
+
+
+def build_messages(question: str, examples: Sequence[tuple[str, dict[str, Any]]] = ()) -> list[Message]:
+    """The opening conversation: system prompt, few-shot examples, the question."""
+    return [{"role": "system", "content": SYSTEM_PROMPT}, *example_messages(examples),
+            {"role": "user", "content": f"Problem:\n{question.strip()}"}]
+
+
+def parse_feedback(error: str) -> str:
+    """The message after an answer that could not be read."""
+    return f"Your answer could not be read as a model.\n{error}\nReply with the complete corrected model as one JSON object."
+
+
+def model_error_feedback(error: str) -> str:
+    """The message after a document the validator or compiler rejected (the error text is verbatim)."""
+    return (f"The model was rejected with this error:\n{error}\n"
+            "Fix the cause (keep the rest of the model) and reply with the complete corrected model as one JSON object.")
+
+
+def findings_feedback(status: str, objective: float | None, findings_text: str) -> str:
+    """The message after a solve whose result needs another look."""
+    value = f", objective {objective:.10g}" if objective is not None else ""
+    return (f"The model was solved (status {status}{value}), but a check found problems:\n{findings_text}\n"
+            "Re-read the problem statement, correct the model where it is wrong, and reply with the complete model as one "
+            "JSON object. If the model is right as it is, reply with it unchanged.")

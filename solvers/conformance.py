@@ -1,0 +1,400 @@
+"""The shared conformance suite: small models with known answers that every backend must pass.
+
+In the spirit of MathOptInterface's ``MOI.Test``: each :class:`Case` builds a model, declares the
+:class:`~ormodel.solvers.base.Capability` it needs and what a correct answer looks like (accepted
+statuses, objective value, IIS families, ray variables). :func:`run_case` solves it on a backend
+and checks the answer *with ormodel's own evaluation* (:func:`~ormodel.solvers.diagnosis.check_solution`),
+not with the solver's claims. A backend that lacks a capability, or rejects a model class by
+:meth:`unsupported_reason` (an optional backend method), is skipped explicitly with the reason.
+
+To add a backend: implement the protocol, register it, and add its name to
+:data:`CONFORMANCE_BACKENDS`.
+
+Example:
+    >>> outcome = run_case("highs", case_by_name("lp_ranges"))
+    >>> outcome.passed, outcome.failures
+    (True, [])
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import scipy.sparse as sp
+
+from ormodel.result import Result, Status
+from ormodel.solvers.base import Backend, Capability, SolveOptions, get_backend
+from ormodel.standard_form import StandardForm
+
+__all__ = ["Case", "CaseOutcome", "CASES", "CONFORMANCE_BACKENDS", "case_by_name", "run_case", "run_suite", "skip_reason"]
+
+CONFORMANCE_BACKENDS: list[str] = ["highs", "scip", "cpsat", "pyomo"]
+"""Every backend the suite runs against; a new backend passes by being added here."""
+
+
+@dataclass
+class Case:
+    """One model with a known answer.
+
+    Attributes:
+        name: identifier of the case.
+        needs: the capability a backend must declare to run it.
+        build: makes the model (a Problem or a StandardForm).
+        statuses: accepted statuses (the first is the exact answer; others are acceptable
+            weaker answers such as ``INFEASIBLE_OR_UNBOUNDED`` for an unbounded LP).
+        objective: the known optimal objective (``None`` when not checked).
+        tolerance: relative (and absolute, for values near 0) objective tolerance.
+        options: solve options for this case.
+        conflict_families: constraint families an IIS must contain (after :func:`diagnose`).
+        conflict_excluded: constraint families an IIS must not contain.
+        ray_variables: variable families a ray must involve (after :func:`diagnose`).
+        max_wall_time: upper bound on the wall time of the solve (time-limit cases).
+    """
+
+    name: str
+    needs: Capability
+    build: Callable[[], Any]
+    statuses: tuple[Status, ...]
+    objective: float | None = None
+    tolerance: float = 1e-6
+    options: SolveOptions = field(default_factory=SolveOptions)
+    conflict_families: frozenset[str] = frozenset()
+    conflict_excluded: frozenset[str] = frozenset()
+    ray_variables: frozenset[str] = frozenset()
+    max_wall_time: float | None = None
+
+
+@dataclass
+class CaseOutcome:
+    """What happened when a backend ran a case."""
+
+    backend: str
+    case: str
+    passed: bool
+    skipped: str | None = None
+    failures: list[str] = field(default_factory=list)
+    status: Status | None = None
+    objective: float = math.nan
+    seconds: float = 0.0
+
+
+def _problem(document: dict[str, Any]) -> Any:
+    from ormodel.io import problem_from_dict
+
+    return problem_from_dict(document)
+
+
+# ---- the problem bank ------------------------------------------------------------------------
+
+
+def _transportation() -> Any:
+    return _problem({
+        "name": "transportation",
+        "sets": {"plants": ["seattle", "san_diego"], "markets": ["new_york", "chicago", "topeka"]},
+        "parameters": {
+            "capacity": {"index": ["plants"], "values": {"seattle": 350, "san_diego": 600}},
+            "demand": {"index": ["markets"], "values": {"new_york": 325, "chicago": 300, "topeka": 275}},
+            "distance": {"index": ["plants", "markets"], "values": {
+                "seattle": {"new_york": 2.5, "chicago": 1.7, "topeka": 1.8},
+                "san_diego": {"new_york": 2.5, "chicago": 1.8, "topeka": 1.4}}},
+        },
+        "variables": {"ship": {"index": ["plants", "markets"]}},
+        "objective": {"sense": "minimize", "expression": "sum(90 * distance[p,m] / 1000 * ship[p,m] for p in plants for m in markets)"},
+        "constraints": [
+            {"name": "supply", "for": "p in plants", "expression": "sum(ship[p,m] for m in markets) <= capacity[p]"},
+            {"name": "meet_demand", "for": "m in markets", "expression": "sum(ship[p,m] for p in plants) >= demand[m]"},
+        ],
+    })
+
+
+def _degenerate() -> Any:
+    # Four constraints are tight at the optimum (1, 0) or (0, 1) of a two-variable LP.
+    return _problem({
+        "variables": {"x": {"upper": 1}, "y": {"upper": 1}},
+        "objective": {"sense": "max", "expression": "x + y"},
+        "constraints": [
+            {"name": "total", "expression": "x + y <= 1"},
+            {"name": "weighted", "expression": "x + 2 * y <= 2"},
+            {"name": "other", "expression": "2 * x + y <= 2"},
+            {"name": "redundant", "expression": "3 * x + 3 * y <= 3"},
+        ],
+    })
+
+
+def _free_variables() -> Any:
+    # min t with t >= |x - 2| - 1 written as two rows; x and t free: t* = -1 at x = 2.
+    return _problem({
+        "variables": {"x": {"lower": "-inf"}, "t": {"lower": "-inf"}},
+        "objective": {"sense": "min", "expression": "t"},
+        "constraints": [
+            {"name": "right", "expression": "t >= x - 3"},
+            {"name": "left", "expression": "t >= -x + 1"},
+        ],
+    })
+
+
+def _ranges() -> StandardForm:
+    # max x + 2y s.t. 1 <= x - y <= 3, 2 <= x + y <= 5, x, y >= 0: optimum 7 at (3, 2).
+    return StandardForm.from_arrays(
+        objective=np.array([1.0, 2.0]), matrix=sp.csr_array([[1.0, -1.0], [1.0, 1.0]]),
+        row_lower=np.array([1.0, 2.0]), row_upper=np.array([3.0, 5.0]), sense="maximize", name="ranges",
+    )
+
+
+def _equality() -> Any:
+    return _problem({
+        "sets": {"I": ["a", "b", "c"]},
+        "variables": {"x": {"index": ["I"]}},
+        "objective": {"sense": "min", "expression": "sum(x[i] for i in I) + 10"},
+        "constraints": [
+            {"name": "first", "expression": "x['a'] + x['b'] == 3"},
+            {"name": "second", "expression": "x['b'] + x['c'] == 4"},
+        ],
+    })
+
+
+def _knapsack() -> Any:
+    return _problem({
+        "sets": {"items": [1, 2, 3, 4]},
+        "parameters": {"value": {"index": ["items"], "values": [10, 13, 7, 8]},
+                       "weight": {"index": ["items"], "values": [5, 6, 3, 4]}},
+        "variables": {"take": {"index": ["items"], "type": "binary"}},
+        "objective": {"sense": "max", "expression": "sum(value[i] * take[i] for i in items)"},
+        "constraints": [{"name": "capacity", "expression": "sum(weight[i] * take[i] for i in items) <= 10"}],
+    })
+
+
+def _fractional_integer() -> Any:
+    # 0.5x + 0.25y <= 2.1 with integers: 2x + y <= 8 after exact scaling; max x + y = 8.
+    return _problem({
+        "variables": {"x": {"type": "integer", "upper": 10}, "y": {"type": "integer", "upper": 10}},
+        "objective": {"sense": "max", "expression": "x + y"},
+        "constraints": [{"name": "budget", "expression": "0.5 * x + 0.25 * y <= 2.1"}],
+    })
+
+
+def _mixed_integer() -> Any:
+    # Facility with a fixed cost: open (binary) enables production up to 10.
+    return _problem({
+        "variables": {"open": {"type": "binary"}, "make": {"upper": 10}, "buy": {}},
+        "objective": {"sense": "min", "expression": "20 * open + 1 * make + 4 * buy"},
+        "constraints": [
+            {"name": "enable", "expression": "make <= 10 * open"},
+            {"name": "demand", "expression": "make + buy >= 8"},
+        ],
+    })
+
+
+def _infeasible_lp() -> Any:
+    return _problem({
+        "sets": {"I": [1, 2, 3], "J": ["a", "b"]},
+        "parameters": {"cap": {"index": ["I"], "values": [5, 5, 5]}},
+        "variables": {"x": {"index": ["I", "J"], "upper": 10}, "y": {"upper": 100}},
+        "objective": {"sense": "min", "expression": "sum(x[i,j] for i in I for j in J) + y"},
+        "constraints": [
+            {"name": "cap", "for": "i in I", "expression": "sum(x[i,j] for j in J) <= cap[i]"},
+            {"name": "need", "for": "j in J", "expression": "sum(x[i,j] for i in I) >= 9"},
+            {"name": "loose", "expression": "y >= 1"},
+        ],
+    })
+
+
+def _infeasible_integer() -> Any:
+    # 2x + 2y == 3 has LP solutions but no integer ones.
+    return _problem({
+        "variables": {"x": {"type": "integer", "upper": 5}, "y": {"type": "integer", "upper": 5}, "z": {"type": "integer", "upper": 5}},
+        "objective": {"sense": "min", "expression": "x + y + z"},
+        "constraints": [
+            {"name": "odd", "expression": "2 * x + 2 * y == 3"},
+            {"name": "spare", "expression": "z >= 1"},
+        ],
+    })
+
+
+def _unbounded(integer: bool) -> Callable[[], Any]:
+    def build() -> Any:
+        kind = "integer" if integer else "continuous"
+        return _problem({
+            "variables": {"x": {"type": kind}, "y": {"type": kind}, "fixed": {"type": kind, "upper": 3}},
+            "objective": {"sense": "max", "expression": "x + y + fixed"},
+            "constraints": [{"name": "gap", "expression": "x - y <= 1"}, {"name": "cap", "expression": "fixed <= 2"}],
+        })
+    return build
+
+
+def _infeasible_and_dual_infeasible() -> StandardForm:
+    # Primal infeasible (x - y >= 1 and y - x >= 1) and its dual infeasible too (free variables, c = (-1, -1)).
+    return StandardForm.from_arrays(
+        objective=np.array([-1.0, -1.0]), matrix=sp.csr_array([[1.0, -1.0], [-1.0, 1.0]]),
+        row_lower=np.array([1.0, 1.0]), row_upper=np.array([np.inf, np.inf]),
+        column_lower=np.array([-np.inf, -np.inf]), column_upper=np.array([np.inf, np.inf]), name="both_infeasible",
+    )
+
+
+def _convex_qp() -> Any:
+    # min x^2 + y^2 - 4x - 6y s.t. x + y <= 2: optimum -8.5 at (0.5, 1.5).
+    return _problem({
+        "variables": {"x": {}, "y": {}},
+        "objective": {"sense": "min", "expression": "x**2 + y**2 - 4 * x - 6 * y"},
+        "constraints": [{"name": "budget", "expression": "x + y <= 2"}],
+    })
+
+
+def _miqp() -> Any:
+    # min (x - 2.6)^2 + (y - 1)^2 with x integer: optimum 0.16 at (3, 1).
+    return _problem({
+        "variables": {"x": {"type": "integer", "upper": 10}, "y": {"upper": 10}},
+        "objective": {"sense": "min", "expression": "x**2 - 5.2 * x + y**2 - 2 * y + 7.76"},
+        "constraints": [{"name": "reach", "expression": "x + y >= 1"}],
+    })
+
+
+def _nonlinear() -> Any:
+    # min sum(x^2 - log x) s.t. sum x >= 3, x_i * x_i <= 4: optimum 3 at x = (1, 1, 1).
+    return _problem({
+        "sets": {"I": [1, 2, 3]},
+        "variables": {"x": {"index": ["I"], "lower": 0.1, "upper": 10}},
+        "objective": {"sense": "min", "expression": "sum(x[i]**2 - log(x[i]) for i in I)"},
+        "constraints": [
+            {"name": "total", "expression": "sum(x[i] for i in I) >= 3"},
+            {"name": "square", "for": "i in I", "expression": "x[i] * x[i] <= 4"},
+        ],
+    })
+
+
+def _market_split(rows: int = 4, columns: int = 40, seed: int = 7) -> StandardForm:
+    """Cornuéjols-Dawande market split with integer slacks: always feasible, slow to prove optimal."""
+    generator = np.random.default_rng(seed)
+    weights = generator.integers(0, 100, size=(rows, columns)).astype(np.float64)
+    targets = np.floor(weights.sum(axis=1) / 2)
+    # Columns: x (binary), then plus/minus slacks (integer, >= 0); rows: w x + s+ - s- == target.
+    identity = sp.identity(rows, format="csr")
+    matrix = sp.hstack([sp.csr_array(weights), identity, -identity], format="csr")
+    objective = np.concatenate([np.zeros(columns), np.ones(2 * rows)])
+    upper = np.concatenate([np.ones(columns), np.full(2 * rows, np.inf)])
+    return StandardForm.from_arrays(objective=objective, matrix=matrix, row_lower=targets, row_upper=targets,
+                                    column_upper=upper, integrality=np.ones(columns + 2 * rows, dtype=bool), name="market_split")
+
+
+_UNBOUNDED = (Status.UNBOUNDED, Status.INFEASIBLE_OR_UNBOUNDED)
+_INFEASIBLE = (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED)
+
+CASES: list[Case] = [
+    Case("lp_transportation", Capability.LP, _transportation, (Status.OPTIMAL,), 153.675),
+    Case("lp_degenerate", Capability.LP, _degenerate, (Status.OPTIMAL,), 1.0),
+    Case("lp_free_variables", Capability.LP, _free_variables, (Status.OPTIMAL,), -1.0),
+    Case("lp_ranges", Capability.LP, _ranges, (Status.OPTIMAL,), 7.0),
+    Case("lp_equality_offset", Capability.LP, _equality, (Status.OPTIMAL,), 14.0),
+    Case("lp_infeasible", Capability.LP, _infeasible_lp, _INFEASIBLE,
+         conflict_families=frozenset({"cap", "need"}), conflict_excluded=frozenset({"loose"})),
+    Case("lp_unbounded", Capability.LP, _unbounded(False), _UNBOUNDED, ray_variables=frozenset({"x", "y"})),
+    Case("lp_infeasible_or_unbounded", Capability.LP, _infeasible_and_dual_infeasible, _INFEASIBLE),
+    Case("milp_knapsack", Capability.MILP, _knapsack, (Status.OPTIMAL,), 21.0),
+    Case("milp_fractional_coefficients", Capability.MILP, _fractional_integer, (Status.OPTIMAL,), 8.0),
+    Case("milp_mixed", Capability.MILP, _mixed_integer, (Status.OPTIMAL,), 28.0),
+    Case("milp_infeasible", Capability.MILP, _infeasible_integer, _INFEASIBLE,
+         conflict_families=frozenset({"odd"}), conflict_excluded=frozenset({"spare"})),
+    Case("milp_unbounded", Capability.MILP, _unbounded(True), _UNBOUNDED, ray_variables=frozenset({"x", "y"})),
+    Case("milp_time_limited", Capability.MILP, _market_split, (Status.TIME_LIMIT, Status.OPTIMAL),
+         options=SolveOptions(time_limit=1.0, threads=1), max_wall_time=30.0),
+    Case("qp_convex", Capability.QP, _convex_qp, (Status.OPTIMAL,), -8.5, tolerance=1e-5),
+    Case("miqp", Capability.MIQP, _miqp, (Status.OPTIMAL,), 0.16, tolerance=1e-5),
+    Case("minlp_log", Capability.MINLP, _nonlinear, (Status.OPTIMAL,), 3.0, tolerance=1e-5),
+]
+
+
+def case_by_name(name: str) -> Case:
+    """The case called ``name``."""
+    for case in CASES:
+        if case.name == name:
+            return case
+    raise KeyError(f"no conformance case {name!r}; cases: {', '.join(case.name for case in CASES)}")
+
+
+def skip_reason(backend: Backend, case: Case, model: Any) -> str | None:
+    """Why ``backend`` does not run ``case`` (``None`` when it does)."""
+    if case.needs not in backend.capabilities:
+        return f"{backend.name} does not declare {case.needs.value}"
+    probe = getattr(backend, "unsupported_reason", None)
+    if probe is not None:
+        reason = probe(model)
+        if reason:
+            return f"{backend.name}: {reason}"
+    return None
+
+
+def run_case(backend_or_name: Backend | str, case: Case) -> CaseOutcome:
+    """Solve a case on a backend and check status, objective, feasibility, IIS and ray."""
+    from ormodel.solvers.diagnosis import check_solution, diagnose
+
+    backend = get_backend(backend_or_name) if isinstance(backend_or_name, str) else backend_or_name
+    model = case.build()
+    reason = skip_reason(backend, case, model)
+    if reason is not None:
+        return CaseOutcome(backend.name, case.name, passed=True, skipped=reason)
+    started = time.perf_counter()
+    result = backend.solve(model, case.options)
+    seconds = time.perf_counter() - started
+    failures: list[str] = []
+    if result.status not in case.statuses:
+        failures.append(f"status {result.status.value} ({result.raw_status}), expected one of {[status.value for status in case.statuses]}"
+                        + (f"; message: {result.message}" if result.message else ""))
+    if result.status.is_success or (result.status.is_limit and result.has_solution):
+        failures += _check_point(model, result, case)
+    if case.max_wall_time is not None and seconds > case.max_wall_time:
+        failures.append(f"took {seconds:.1f} s, the limit allows {case.max_wall_time:.1f} s")
+    if case.conflict_families or case.ray_variables:
+        diagnose(model, result)
+    if case.conflict_families:
+        families = result.conflict.families() if result.conflict is not None else set()
+        if not case.conflict_families <= families:
+            failures.append(f"IIS families {sorted(families)} miss {sorted(case.conflict_families - families)}")
+        if families & case.conflict_excluded:
+            failures.append(f"IIS names {sorted(families & case.conflict_excluded)}, which are not needed for infeasibility")
+    if case.ray_variables:
+        involved = {label.split("[", 1)[0] for label in result.ray.components} if result.ray is not None else set()
+        if not case.ray_variables <= involved:
+            failures.append(f"ray involves {sorted(involved)}, expected {sorted(case.ray_variables)}")
+    return CaseOutcome(backend.name, case.name, passed=not failures, failures=failures, status=result.status,
+                       objective=result.objective, seconds=seconds)
+
+
+def _check_point(model: Any, result: Result, case: Case) -> list[str]:
+    from ormodel.solvers.diagnosis import check_solution
+
+    failures = []
+    if result.values is None:
+        return [f"status {result.status.value} but no solution values"]
+    check = check_solution(model, result, tolerance=1e-5)
+    if not check.feasible:
+        failures.append("returned point is not feasible: " + check.describe().replace("\n", "; "))
+    if math.isfinite(result.objective) and abs(check.objective - result.objective) > 1e-5 * max(1.0, abs(check.objective)):
+        failures.append(f"reported objective {result.objective} differs from the recomputed {check.objective}")
+    if case.objective is not None and result.status == Status.OPTIMAL:
+        if abs(check.objective - case.objective) > case.tolerance * max(1.0, abs(case.objective)):
+            failures.append(f"objective {check.objective}, expected {case.objective}")
+    return failures
+
+
+def run_suite(backends: list[str] | None = None, cases: list[Case] | None = None) -> list[CaseOutcome]:
+    """Every case on every installed backend of ``backends`` (default :data:`CONFORMANCE_BACKENDS`)."""
+    outcomes = []
+    for name in backends or CONFORMANCE_BACKENDS:
+        try:
+            backend = get_backend(name)
+        except ValueError as error:
+            outcomes.extend(CaseOutcome(name, case.name, passed=True, skipped=str(error)) for case in cases or CASES)
+            continue
+        outcomes.extend(run_case(backend, case) for case in cases or CASES)
+    return outcomes
+
+
+if __name__ == "__main__":
+    for outcome in run_suite():
+        state = "skip" if outcome.skipped else ("pass" if outcome.passed else "FAIL")
+        detail = outcome.skipped or "; ".join(outcome.failures)
+        print(f"{outcome.backend:8s} {outcome.case:30s} {state:4s} {outcome.seconds:6.2f}s {detail}")

@@ -1,0 +1,150 @@
+"""Job-shop data: text format, random generator, Taillard's generator, best-known bounds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ormodel.datasets.jssp import (
+    TAILLARD_BOUNDS,
+    JobShopError,
+    JobShopInstance,
+    best_known_upper_bound,
+    format_jobshop_text,
+    gap_to_best_known,
+    is_closed,
+    parse_jobshop_text,
+    random_jobshop,
+    random_jobshop_batch,
+    read_jobshop,
+    taillard_instance,
+    taillard_names,
+    write_jobshop,
+)
+from ormodel.datasets.jssp.taillard import TaillardRandom
+
+SHARED_TAILLARD = Path(__file__).resolve().parents[3] / "shared" / "data" / "jssp" / "instances" / "ta"
+
+
+def _pairs(text: str) -> tuple[list[int], list[int]]:
+    values = [int(token) for token in text.split()]
+    return values[0::2], values[1::2]
+
+
+# First job of a few instances as published (machine duration pairs, machines 0-based).
+PUBLISHED_FIRST_JOBS = {
+    "ta01": "6 94 12 66 4 10 7 53 3 26 2 15 10 65 11 82 8 10 14 27 9 93 13 92 5 96 0 70 1 83",
+    "ta21": "6 64 1 57 15 81 2 98 19 59 13 87 16 93 18 62 3 20 12 14 14 85 5 45 10 47 7 9 8 94 9 9 0 15 17 66 11 1 4 94",
+    "ta51": "9 14 10 79 3 6 8 35 5 42 7 64 4 51 0 67 12 13 1 9 13 46 6 84 11 60 2 10 14 34",
+    "ta71": "11 83 7 59 18 49 15 84 0 35 8 68 19 58 6 66 13 44 14 2 17 63 2 25 4 70 1 1 16 84 3 56 9 35 5 46 12 81 10 58",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED_FIRST_JOBS))
+def test_taillard_generator_reproduces_published_first_job(name: str) -> None:
+    machines, durations = _pairs(PUBLISHED_FIRST_JOBS[name])
+    instance = taillard_instance(name)
+    assert instance.machines[0].tolist() == machines
+    assert instance.durations[0].tolist() == durations
+
+
+def test_taillard_sizes_and_names() -> None:
+    names = taillard_names()
+    assert names[0] == "ta01" and names[-1] == "ta80" and len(names) == 80
+    assert taillard_instance("ta1").shape == (15, 15)
+    assert taillard_instance("TA41").shape == (30, 20)
+    assert taillard_instance("ta80").shape == (100, 20)
+    with pytest.raises(JobShopError, match="ta01..ta80"):
+        taillard_instance("ta81")
+
+
+def test_taillard_lehmer_generator_matches_direct_formula() -> None:
+    random = TaillardRandom(840612802)
+    state = 840612802
+    for _ in range(1000):
+        state = 16807 * state % (2**31 - 1)
+        assert random.next_state() == state
+
+
+@pytest.mark.skipif(not SHARED_TAILLARD.is_dir(), reason="shared Taillard files not present")
+def test_taillard_all_80_match_shared_files() -> None:
+    for name in taillard_names():
+        generated = taillard_instance(name)
+        published = read_jobshop(SHARED_TAILLARD / f"{name}.txt")
+        assert np.array_equal(generated.machines, published.machines), name
+        assert np.array_equal(generated.durations, published.durations), name
+
+
+def test_best_known_bounds() -> None:
+    assert len(TAILLARD_BOUNDS) == 80
+    assert best_known_upper_bound("ta01") == 1231
+    assert is_closed("ta01") and not is_closed("ta41")
+    assert all(lower <= upper for lower, upper in TAILLARD_BOUNDS.values())
+    # The best-known makespan can never undercut the trivial machine/job bound.
+    for name in ("ta01", "ta41", "ta71"):
+        assert best_known_upper_bound(name) >= taillard_instance(name).lower_bound()
+    assert gap_to_best_known("ta01", 1231 * 1.1) == pytest.approx(10.0)
+
+
+def test_text_format_round_trip(tmp_path: Path) -> None:
+    instance = random_jobshop(7, 4, seed=3)
+    path = tmp_path / "small.txt"
+    write_jobshop(instance, path)
+    loaded = read_jobshop(path)
+    assert loaded.name == "small"
+    assert np.array_equal(loaded.machines, instance.machines)
+    assert np.array_equal(loaded.durations, instance.durations)
+    assert format_jobshop_text(loaded) == format_jobshop_text(instance)
+
+
+def test_text_format_skips_comments() -> None:
+    instance = parse_jobshop_text("# instance tiny\n# from somewhere\n2 2\n0 3 1 2\n1 4 0 1\n")
+    assert instance.machines.tolist() == [[0, 1], [1, 0]]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "empty file"),
+        ("2\n0 1 1 1\n", "line 1"),
+        ("2 2\n0 3 1 2\n", "only 1 job lines"),
+        ("2 2\n0 3 1 2\n1 4 0\n", r"line 3 \(job 1\)"),
+        ("2 2\n0 3 0 2\n1 4 0 1\n", "exactly once"),
+        ("2 2\n0 3 1 x\n1 4 0 1\n", "'x' is not an integer"),
+        ("2 2\n0 3 1 0\n1 4 0 1\n", "positive"),
+    ],
+)
+def test_text_format_errors_say_where(text: str, message: str) -> None:
+    with pytest.raises(JobShopError, match=message):
+        parse_jobshop_text(text, source="bad.txt")
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(JobShopError, match="does not exist"):
+        read_jobshop(tmp_path / "nope.txt")
+
+
+def test_random_generator_is_seeded() -> None:
+    first = random_jobshop(6, 5, seed=11)
+    again = random_jobshop(6, 5, seed=11)
+    other = random_jobshop(6, 5, seed=12)
+    assert np.array_equal(first.durations, again.durations) and np.array_equal(first.machines, again.machines)
+    assert not np.array_equal(first.durations, other.durations)
+    assert all(sorted(route) == list(range(5)) for route in first.machines.tolist())
+    assert first.durations.min() >= 1 and first.durations.max() <= 99
+    batch = random_jobshop_batch(3, 4, 4, seed=5)
+    assert [instance.name for instance in batch] == [instance.name for instance in random_jobshop_batch(3, 4, 4, seed=5)]
+    assert np.array_equal(batch[2].durations, random_jobshop_batch(3, 4, 4, seed=5)[2].durations)
+
+
+def test_check_schedule_names_the_violation() -> None:
+    instance = JobShopInstance(machines=np.array([[0, 1], [1, 0]]), durations=np.array([[3, 2], [4, 1]]))
+    instance.check_schedule(np.array([[0, 4], [0, 4]]))
+    with pytest.raises(JobShopError, match="job 0 operation 1 starts at 2 before"):
+        instance.check_schedule(np.array([[0, 2], [0, 5]]))
+    with pytest.raises(JobShopError, match="machine 1"):
+        instance.check_schedule(np.array([[0, 3], [0, 4]]))
+    with pytest.raises(JobShopError, match="duration"):
+        JobShopInstance(machines=np.array([[0]]), durations=np.array([[0]]))

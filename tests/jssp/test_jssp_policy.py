@@ -1,0 +1,94 @@
+"""The learned policy, its training entry point and the ``dispatch`` method."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from ormodel.datasets.jssp import JobShopError, random_jobshop, random_jobshop_batch, write_jobshop  # noqa: E402
+from ormodel.learned.dispatching.policy import DEFAULT_WEIGHTS, DispatchPolicy, load_policy, resolve_device  # noqa: E402
+from ormodel.learned.dispatching.rules import dispatch_batch_with_rule  # noqa: E402
+from ormodel.learned.dispatching.train import main as train_main  # noqa: E402
+from ormodel.methods import run_method  # noqa: E402
+from ormodel.result import Status  # noqa: E402
+from ormodel.solvers.base import SolveOptions  # noqa: E402
+
+
+def test_untrained_policy_builds_feasible_reproducible_schedules() -> None:
+    torch.manual_seed(0)
+    policy = DispatchPolicy()
+    instance = random_jobshop(8, 5, seed=1)
+    greedy = policy.solve(instance, device="cpu")
+    instance.check_schedule(greedy.starts)
+    assert greedy.makespan == instance.makespan(greedy.starts)
+    first = policy.solve(instance, samples=6, seed=3, device="cpu")
+    second = policy.solve(instance, samples=6, seed=3, device="cpu")
+    assert first.all_makespans == second.all_makespans
+    assert first.makespan == min(first.all_makespans) <= greedy.makespan
+    instance.check_schedule(first.starts)
+
+
+def test_policy_handles_other_sizes_with_one_network() -> None:
+    policy = DispatchPolicy()
+    for jobs, machines in ((3, 3), (12, 4), (5, 9)):
+        instance = random_jobshop(jobs, machines, seed=jobs)
+        instance.check_schedule(policy.solve(instance, device="cpu").starts)
+
+
+def test_resolve_device() -> None:
+    assert resolve_device("cpu").type == "cpu"
+    assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def test_shipped_weights_beat_best_single_rule_on_random_instances() -> None:
+    if not DEFAULT_WEIGHTS.is_file():
+        pytest.skip("no shipped weights")
+    policy = load_policy(device="cpu")
+    instances = random_jobshop_batch(6, 15, 10, seed=12345)
+    learned = np.array([policy.solve(instance, device="cpu").makespan for instance in instances], dtype=float)
+    best_rule = min(
+        np.mean([schedule.makespan for schedule in dispatch_batch_with_rule(instances, rule)]) for rule in ("spt", "mwkr", "mopnr", "fifo")
+    )
+    assert learned.mean() < best_rule
+
+
+def test_training_entry_point_is_reproducible(tmp_path: Path) -> None:
+    arguments = [
+        "--seed", "5", "--imitation-sizes", "5x4", "--imitation-instances", "2", "--cp-deterministic-time", "0.05",
+        "--imitation-epochs", "1", "--rl-sizes", "5x4", "--rl-iterations", "2", "--rl-instances", "2", "--rl-group", "3",
+    ]
+    train_main([*arguments, "--output", str(tmp_path / "first.pt")])
+    train_main([*arguments, "--output", str(tmp_path / "second.pt")])
+    first = load_policy(tmp_path / "first.pt", device="cpu").state_dict()
+    second = load_policy(tmp_path / "second.pt", device="cpu").state_dict()
+    assert all(torch.equal(first[key], second[key]) for key in first)
+    assert load_policy(tmp_path / "first.pt", device="cpu").metadata["arguments"]["seed"] == 5
+
+
+def test_dispatch_method_on_a_file(tmp_path: Path) -> None:
+    instance = random_jobshop(6, 4, seed=8)
+    path = tmp_path / "shop.txt"
+    write_jobshop(instance, path)
+    params = {"samples": 2, "rule": "mopnr"} if not DEFAULT_WEIGHTS.is_file() else {"samples": 2}
+    result = run_method("dispatch", str(path), SolveOptions(time_limit=3.0, seed=0, threads=1), params)
+    assert result.status in (Status.OPTIMAL, Status.FEASIBLE)
+    starts = result.array("start").astype(int)
+    instance.check_schedule(starts)
+    assert result.objective == instance.makespan(starts)
+    assert result.objective <= result.extra["dispatch_makespan"]
+    assert "start[0,0]" in result.values_by_name()
+    assert result.bound <= result.objective
+
+
+def test_dispatch_method_without_improvement_and_bad_input(tmp_path: Path) -> None:
+    instance = random_jobshop(5, 3, seed=2)
+    result = run_method("dispatch", instance, SolveOptions(seed=0), {"rule": "spt", "improve": False})
+    assert result.objective == result.extra["dispatch_makespan"]
+    with pytest.raises(ValueError, match="unknown parameters"):
+        run_method("dispatch", instance, SolveOptions(), {"sample": 3})
+    with pytest.raises(JobShopError, match="does not exist"):
+        run_method("dispatch", str(tmp_path / "missing.txt"), SolveOptions(), {})

@@ -1,0 +1,62 @@
+"""Packaging: the mapped folders resolve as ormodel.* from a plain wheel, for Python and for mypy."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    readme = (REPO / "README.md").read_text()
+    commands = re.findall(r"```bash\n(python3 -m venv .venv.*?)\n```", readme)
+    assert len(commands) == 2, "the README gives exactly two set-up commands"
+    ci = (REPO / ".ci" / "run").read_text()
+    assert commands[1] in ci
+
+
+@pytest.fixture(scope="module")
+def wheel_target(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(REPO)],
+                   check=True, capture_output=True, timeout=300)
+    wheel = next(out.glob("ormodel-*.whl"))
+    target = out / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(target)
+    return target
+
+
+def test_wheel_contains_mapped_packages(wheel_target: Path) -> None:
+    for relative in ("ormodel/solvers/base.py", "ormodel/solvers/highs.py", "ormodel/datasets/__init__.py",
+                     "ormodel/learned/__init__.py", "ormodel/nl2opt/__init__.py", "ormodel/schema/problem.schema.json",
+                     "ormodel/py.typed"):
+        assert (wheel_target / relative).is_file(), relative
+    assert not (wheel_target / "solvers").exists(), "no top-level 'solvers' package may be installed"
+    assert not (wheel_target / "datasets").exists(), "no top-level 'datasets' package may be installed"
+
+
+def test_wheel_imports_outside_the_checkout(wheel_target: Path, tmp_path: Path) -> None:
+    environment = {**os.environ, "PYTHONPATH": str(wheel_target)}
+    code = "import ormodel.solvers, ormodel.datasets, ormodel.learned, ormodel.nl2opt; print(ormodel.solvers.__file__)"
+    completed = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip().startswith(str(wheel_target))
+
+
+def test_mypy_resolves_the_mapped_packages(wheel_target: Path, tmp_path: Path) -> None:
+    pytest.importorskip("mypy")
+    program = tmp_path / "uses_ormodel.py"
+    program.write_text("from ormodel.solvers import get_backend\nfrom ormodel.datasets import milp\nreveal_type(get_backend)\n")
+    environment = {**os.environ, "MYPYPATH": str(wheel_target)}
+    completed = subprocess.run([sys.executable, "-m", "mypy", "--no-incremental", "--follow-imports=silent", str(program)],
+                               cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=300)
+    assert "Cannot find implementation" not in completed.stdout, completed.stdout
+    assert "ormodel.solvers.base.Backend" in completed.stdout
