@@ -277,6 +277,7 @@ class Compiler:
             if len(generator.targets) != 1:
                 raise self.error("range(...) binds one index name", generator)
             new_bindings = {generator.targets[0]: (values.astype(np.int64),)}
+            conditions = generator.conditions
             full_shape = None
             dense: tuple[str, ...] = ()
         else:
@@ -289,25 +290,64 @@ class Compiler:
                 raise self.error(f"undefined set {set_name!r} after 'in'", generator.domain,
                                  self.problem.suggest(set_name) or "define it under sets")
             members = index_set.size
-            parent = np.repeat(np.arange(frame.size), members)
-            if generator.unpack:
-                if len(generator.targets) != index_set.dimen:
-                    raise self.error(f"set {set_name} has members of {index_set.dimen} components, the generator unpacks {len(generator.targets)}", generator)
-                new_bindings = {target: (np.tile(column, frame.size),) for target, column in zip(generator.targets, index_set.columns)}
+            if generator.unpack and len(generator.targets) != index_set.dimen:
+                raise self.error(f"set {set_name} has members of {index_set.dimen} components, the generator unpacks {len(generator.targets)}", generator)
+            join = self._equality_join(frame, generator, index_set) if generator.unpack else None
+            conditions = generator.conditions
+            if join is not None:
+                parent, member, used = join
+                conditions = tuple(condition for position, condition in enumerate(conditions) if position != used)
+                full_shape, dense = None, ()
             else:
-                new_bindings = {generator.targets[0]: tuple(np.tile(column, frame.size) for column in index_set.columns)}
-            full_shape = None if frame.full_shape is None else (*frame.full_shape, members)
-            dense = (*frame.dense_sets, set_name)
+                parent = np.repeat(np.arange(frame.size), members)
+                member = np.tile(np.arange(members), frame.size)
+                full_shape = None if frame.full_shape is None else (*frame.full_shape, members)
+                dense = (*frame.dense_sets, set_name)
+            if generator.unpack:
+                new_bindings = {target: (column[member],) for target, column in zip(generator.targets, index_set.columns)}
+            else:
+                new_bindings = {generator.targets[0]: tuple(column[member] for column in index_set.columns)}
         bindings = {name: tuple(component[parent] for component in components) for name, components in frame.bindings.items()}
         bindings.update(new_bindings)
         expanded = Frame(len(parent), bindings, parent, full_shape, dense)
-        for condition in generator.conditions:
+        for condition in conditions:
             mask = self.condition(condition, expanded)
             if not mask.all():
                 keep = np.flatnonzero(mask)
                 expanded = Frame(len(keep), {name: tuple(component[keep] for component in components) for name, components in expanded.bindings.items()},
                                  expanded.parent[keep] if expanded.parent is not None else None, None, ())
         return expanded
+
+    def _equality_join(self, frame: Frame, generator: Generator, index_set: Any) -> tuple[np.ndarray, np.ndarray, int] | None:
+        """For ``for (i, j) in A if j == n`` with ``n`` bound outside: only the matching members, by a sorted join.
+
+        Returns (parent row, member position, position of the condition used) or ``None`` when no
+        condition equates a generator target with an outer index.
+        """
+        for position, condition in enumerate(generator.conditions):
+            if not (isinstance(condition, Compare) and condition.ops == ("==",)):
+                continue
+            left, right = condition.operands
+            if not (isinstance(left, Name) and isinstance(right, Name)):
+                continue
+            if right.id in generator.targets and left.id in frame.bindings:
+                left, right = right, left
+            if left.id not in generator.targets or right.id not in frame.bindings or len(frame.bindings[right.id]) != 1:
+                continue
+            column = index_set.columns[generator.targets.index(left.id)]
+            outer = frame.bindings[right.id][0]
+            if (column.dtype.kind == "U") != (outer.dtype.kind == "U"):
+                continue
+            order = np.argsort(column, kind="stable")
+            ordered = column[order]
+            low = np.searchsorted(ordered, outer, side="left")
+            high = np.searchsorted(ordered, outer, side="right")
+            counts = high - low
+            parent = np.repeat(np.arange(frame.size), counts)
+            offsets = np.cumsum(counts) - counts
+            member = order[low[parent] + (np.arange(len(parent)) - offsets[parent])]
+            return parent, member, position
+        return None
 
     def frame_for(self, generators: Sequence[Generator]) -> Frame:
         """The frame of a constraint family's ``for`` clause."""

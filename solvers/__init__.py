@@ -51,9 +51,9 @@ register_backend("pyomo", _pyomo)
 __all__ = [
     "Backend",
     "Capability",
+    "HighsBackend",
     "SolveOptions",
     "UnsupportedProblem",
-    "HighsBackend",
     "backend_names",
     "choose_backend",
     "choose_backend_with_reason",

@@ -13,9 +13,10 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Callable, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -25,8 +26,19 @@ from ormodel.standard_form import StandardForm
 if TYPE_CHECKING:
     from ormodel.problem import Problem
 
-__all__ = ["Capability", "SolveOptions", "Backend", "register_backend", "get_backend", "backend_names", "choose_backend",
-           "choose_backend_with_reason", "required_capability", "solve_auto", "UnsupportedProblem"]
+__all__ = [
+    "Backend",
+    "Capability",
+    "SolveOptions",
+    "UnsupportedProblem",
+    "backend_names",
+    "choose_backend",
+    "choose_backend_with_reason",
+    "get_backend",
+    "register_backend",
+    "required_capability",
+    "solve_auto",
+]
 
 
 class Capability(str, Enum):
@@ -87,7 +99,7 @@ class Backend(Protocol):
     def available(self) -> bool:
         """True when the backend's package can be imported."""
 
-    def solve(self, model: "StandardForm | Problem", options: SolveOptions | None = None) -> Result:
+    def solve(self, model: StandardForm | Problem, options: SolveOptions | None = None) -> Result:
         """Solve and return a :class:`Result`; never raise on infeasible or limits."""
 
 
@@ -126,7 +138,7 @@ def get_backend(name: str) -> Backend:
     return backend
 
 
-def required_capability(model: "StandardForm | Problem") -> Capability:
+def required_capability(model: StandardForm | Problem) -> Capability:
     """The problem class of a model as a capability (``MINLP`` for Problems with nonlinear terms)."""
     from ormodel.problem import Problem
 
@@ -144,7 +156,7 @@ def required_capability(model: "StandardForm | Problem") -> Capability:
 DEFAULT_PREFERENCE = ("highs", "scip", "cpsat", "pyomo")
 
 
-def choose_backend_with_reason(model: "StandardForm | Problem", preference: tuple[str, ...] = DEFAULT_PREFERENCE,
+def choose_backend_with_reason(model: StandardForm | Problem, preference: tuple[str, ...] = DEFAULT_PREFERENCE,
                                options: SolveOptions | None = None) -> tuple[Backend, str]:
     """The first installed backend in ``preference`` that supports the model, and why it was picked.
 
@@ -170,12 +182,12 @@ def choose_backend_with_reason(model: "StandardForm | Problem", preference: tupl
     raise UnsupportedProblem(f"no installed backend solves {needed.value} problems; try pip install 'ormodel[scip]'")
 
 
-def choose_backend(model: "StandardForm | Problem", preference: tuple[str, ...] = DEFAULT_PREFERENCE) -> Backend:
+def choose_backend(model: StandardForm | Problem, preference: tuple[str, ...] = DEFAULT_PREFERENCE) -> Backend:
     """The first installed backend in ``preference`` that supports the model's class."""
     return choose_backend_with_reason(model, preference)[0]
 
 
-def solve_auto(model: "StandardForm | Problem", options: SolveOptions | None = None,
+def solve_auto(model: StandardForm | Problem, options: SolveOptions | None = None,
                preference: tuple[str, ...] = DEFAULT_PREFERENCE) -> Result:
     """Pick a backend by problem class and installed packages, solve, and say which in the result.
 

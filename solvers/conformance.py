@@ -20,17 +20,18 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from ormodel.solvers.base import Backend, Capability, SolveOptions, get_backend
 
 from ormodel.result import Result, Status
-from ormodel.solvers.base import Backend, Capability, SolveOptions, get_backend
 from ormodel.standard_form import StandardForm
 
-__all__ = ["Case", "CaseOutcome", "CASES", "CONFORMANCE_BACKENDS", "case_by_name", "run_case", "run_suite", "skip_reason"]
+__all__ = ["CASES", "CONFORMANCE_BACKENDS", "Case", "CaseOutcome", "case_by_name", "run_case", "run_suite", "skip_reason"]
 
 CONFORMANCE_BACKENDS: list[str] = ["highs", "scip", "cpsat", "pyomo"]
 """Every backend the suite runs against; a new backend passes by being added here."""
@@ -329,7 +330,7 @@ def skip_reason(backend: Backend, case: Case, model: Any) -> str | None:
 
 def run_case(backend_or_name: Backend | str, case: Case) -> CaseOutcome:
     """Solve a case on a backend and check status, objective, feasibility, IIS and ray."""
-    from ormodel.solvers.diagnosis import check_solution, diagnose
+    from ormodel.solvers.diagnosis import diagnose
 
     backend = get_backend(backend_or_name) if isinstance(backend_or_name, str) else backend_or_name
     model = case.build()

@@ -2,7 +2,7 @@
 
 CP-SAT works on integers only. Every row of the model is made integral exactly: its
 coefficients are read as fractions (``fractions.Fraction`` with a bounded denominator, and only
-when the fraction reproduces the float to 1e-12), the row is multiplied by the least common
+when the fraction reproduces the float to 1e-15 relative), the row is multiplied by the least common
 multiple of the denominators, and its bounds are rounded inward (``ceil`` of the lower bound,
 ``floor`` of the upper bound), which is exact because the activity of an integral row at an
 integer point is an integer. A continuous column, or a coefficient that is not such a fraction,
@@ -39,21 +39,22 @@ import math
 import os
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-
-from ormodel.result import Result, Status
 from ormodel.solvers.base import Capability, SolveOptions, UnsupportedProblem
 from ormodel.solvers.labels import column_labels, row_labels
+
+from ormodel.result import Result, Status
 from ormodel.standard_form import Sense, StandardForm
 
 if TYPE_CHECKING:
     from ormodel.problem import Problem
 
-__all__ = ["CpSatBackend", "CpConstraints", "AllDifferent", "NoOverlap", "Cumulative", "integral_row_scale", "warm_up"]
+__all__ = ["AllDifferent", "CpConstraints", "CpSatBackend", "Cumulative", "NoOverlap", "integral_row_scale", "warm_up"]
 
 _MAX_DENOMINATOR = 10**6
 _MAX_COEFFICIENT = 2**53
@@ -94,17 +95,17 @@ class CpConstraints:
 
     items: list[AllDifferent | NoOverlap | Cumulative] = field(default_factory=list)
 
-    def all_different(self, *variables: str | Sequence[str]) -> "CpConstraints":
+    def all_different(self, *variables: str | Sequence[str]) -> CpConstraints:
         """All listed variables (labels or family names) differ."""
         self.items.append(AllDifferent(_flatten(variables)))
         return self
 
-    def no_overlap(self, starts: str | Sequence[str], durations: Sequence[float], present: str | Sequence[str] | None = None) -> "CpConstraints":
+    def no_overlap(self, starts: str | Sequence[str], durations: Sequence[float], present: str | Sequence[str] | None = None) -> CpConstraints:
         """Intervals given by start variables and fixed integer durations do not overlap."""
         self.items.append(NoOverlap(_flatten([starts]), _integers(durations, "duration"), None if present is None else _flatten([present])))
         return self
 
-    def cumulative(self, starts: str | Sequence[str], durations: Sequence[float], demands: Sequence[float], capacity: float) -> "CpConstraints":
+    def cumulative(self, starts: str | Sequence[str], durations: Sequence[float], demands: Sequence[float], capacity: float) -> CpConstraints:
         """Renewable-resource constraint over fixed-duration intervals."""
         self.items.append(Cumulative(_flatten([starts]), _integers(durations, "duration"), _integers(demands, "demand"),
                                      _integers([capacity], "capacity")[0]))
@@ -133,7 +134,7 @@ def _integers(values: Sequence[float], what: str) -> list[int]:
 def _fraction(value: float) -> Fraction | None:
     """``value`` as a fraction with a bounded denominator, or ``None`` when not exact."""
     fraction = Fraction(value).limit_denominator(_MAX_DENOMINATOR)
-    if abs(float(fraction) - value) > 1e-12 * max(1.0, abs(value)):
+    if abs(float(fraction) - value) > 1e-15 * max(1.0, abs(value)):
         return None
     return fraction
 
@@ -183,17 +184,18 @@ class CpSatBackend:
 
         return importlib.util.find_spec("ortools") is not None
 
-    def unsupported_reason(self, model: "StandardForm | Problem") -> str | None:
+    def unsupported_reason(self, model: StandardForm | Problem) -> str | None:
         """Why CP-SAT cannot take this model (continuous columns, quadratic objective), or ``None``."""
+        from ormodel.solvers.elementwise import uses_nonlinear_terms
+
         from ormodel.compiler import as_standard_form
         from ormodel.problem import Problem
-        from ormodel.solvers.elementwise import uses_nonlinear_terms
 
         if isinstance(model, Problem) and uses_nonlinear_terms(model):
             return "CP-SAT takes linear integer models only; this model has nonlinear terms"
         return _quick_rejection(as_standard_form(model))
 
-    def build(self, model: "StandardForm | Problem", cp_constraints: CpConstraints | None = None, default_bound: float = 1e9) -> BuiltCpModel:
+    def build(self, model: StandardForm | Problem, cp_constraints: CpConstraints | None = None, default_bound: float = 1e9) -> BuiltCpModel:
         """A CP-SAT model of a pure-integer StandardForm (or Problem), with exact integral rows.
 
         This imports OR-Tools into the calling process, which then cannot load highspy (and
@@ -305,7 +307,7 @@ class CpSatBackend:
             else:
                 raise TypeError(f"unknown CP constraint {type(item).__name__}")
 
-    def solve(self, model: "StandardForm | Problem", options: SolveOptions | None = None) -> Result:
+    def solve(self, model: StandardForm | Problem, options: SolveOptions | None = None) -> Result:
         """Solve with CP-SAT in a worker process; models CP-SAT cannot take exactly give an ERROR result with the reason.
 
         OR-Tools bundles its own HiGHS library, which cannot share a process with highspy's

@@ -35,15 +35,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
+from ormodel.solvers.labels import column_labels
 
 from ormodel.result import Conflict, Ray, Result, Status
-from ormodel.solvers.labels import column_labels
 from ormodel.standard_form import Sense, StandardForm
 
 if TYPE_CHECKING:
     from ormodel.problem import Problem
 
-__all__ = ["SolutionCheck", "check_solution", "find_conflict", "find_unbounded_ray", "diagnose", "describe"]
+__all__ = ["SolutionCheck", "check_solution", "describe", "diagnose", "find_conflict", "find_unbounded_ray"]
 
 
 @dataclass
@@ -99,7 +99,7 @@ def _point(result_or_values: Result | np.ndarray) -> tuple[np.ndarray, float]:
     return np.asarray(result_or_values, dtype=np.float64), math.nan
 
 
-def check_solution(model: "Problem | StandardForm", result_or_values: Result | np.ndarray, tolerance: float = 1e-6,
+def check_solution(model: Problem | StandardForm, result_or_values: Result | np.ndarray, tolerance: float = 1e-6,
                    count: int = 5) -> SolutionCheck:
     """Evaluate a returned point against the original constraints; report the largest violations.
 
@@ -136,7 +136,7 @@ def _check_form(form: StandardForm, values: np.ndarray, reported: float, toleran
     return _summary(rows, bounds, integrality, worst_rows, worst_columns, objective, reported, tolerance)
 
 
-def _check_problem(problem: "Problem", values: np.ndarray, reported: float, tolerance: float, count: int) -> SolutionCheck:
+def _check_problem(problem: Problem, values: np.ndarray, reported: float, tolerance: float, count: int) -> SolutionCheck:
     from ormodel.solvers.elementwise import ProblemValuation
 
     valuation = ProblemValuation(problem, values)
@@ -165,7 +165,7 @@ def _summary(rows: np.ndarray, bounds: np.ndarray, integrality: np.ndarray, wors
 # ---- infeasibility ---------------------------------------------------------------------------
 
 
-def find_conflict(model: "Problem | StandardForm", use_scip: bool = True, time_limit: float | None = 60.0) -> Conflict | None:
+def find_conflict(model: Problem | StandardForm, use_scip: bool = True, time_limit: float | None = 60.0) -> Conflict | None:
     """An irreducible infeasible subset of the model's constraints and bounds, in model names.
 
     HiGHS computes the IIS of the LP (for a MIP: of its LP relaxation, marked
@@ -212,7 +212,7 @@ def find_conflict(model: "Problem | StandardForm", use_scip: bool = True, time_l
 # ---- unboundedness ---------------------------------------------------------------------------
 
 
-def find_unbounded_ray(model: "Problem | StandardForm", tolerance: float = 1e-9) -> Ray | None:
+def find_unbounded_ray(model: Problem | StandardForm, tolerance: float = 1e-9) -> Ray | None:
     """A direction of unbounded improvement of the LP (relaxation), by variable name.
 
     Solves ``min c'd`` over the recession cone (``A d >= 0`` for rows with a finite lower
@@ -221,8 +221,9 @@ def find_unbounded_ray(model: "Problem | StandardForm", tolerance: float = 1e-9)
     (for minimization) is a ray. Whether the feasible set is non-empty is not checked here.
     Returns ``None`` when no improving direction exists.
     """
-    from ormodel.compiler import as_standard_form
     from ormodel.solvers.highs import HighsBackend
+
+    from ormodel.compiler import as_standard_form
 
     form = as_standard_form(model)
     direction = 1.0 if form.sense == Sense.MINIMIZE else -1.0
@@ -249,7 +250,7 @@ def find_unbounded_ray(model: "Problem | StandardForm", tolerance: float = 1e-9)
 # ---- one call for any result -----------------------------------------------------------------
 
 
-def diagnose(model: "Problem | StandardForm", result: Result, time_limit: float | None = 60.0) -> Result:
+def diagnose(model: Problem | StandardForm, result: Result, time_limit: float | None = 60.0) -> Result:
     """Fill in ``result.conflict`` (infeasible) or ``result.ray`` (unbounded) where missing.
 
     For ``INFEASIBLE_OR_UNBOUNDED`` the LP is first checked for a feasible point (HiGHS with
@@ -266,19 +267,21 @@ def diagnose(model: "Problem | StandardForm", result: Result, time_limit: float 
     if status == Status.INFEASIBLE and result.conflict is None:
         result.conflict = find_conflict(model, time_limit=time_limit)
     if status == Status.UNBOUNDED and result.ray is None:
-        from ormodel.problem import Problem
         from ormodel.solvers.elementwise import uses_nonlinear_terms
+
+        from ormodel.problem import Problem
 
         if not (isinstance(model, Problem) and uses_nonlinear_terms(model)):
             result.ray = find_unbounded_ray(model)
     return result
 
 
-def _feasibility_status(model: "Problem | StandardForm") -> Status:
+def _feasibility_status(model: Problem | StandardForm) -> Status:
     """INFEASIBLE or UNBOUNDED for a model whose solver could not tell (no objective: feasibility)."""
-    from ormodel.compiler import as_standard_form
-    from ormodel.solvers.highs import HighsBackend
     from ormodel.solvers.base import SolveOptions
+    from ormodel.solvers.highs import HighsBackend
+
+    from ormodel.compiler import as_standard_form
 
     form = as_standard_form(model)
     feasibility = StandardForm.from_arrays(objective=np.zeros(form.num_columns), matrix=form.matrix, row_lower=form.row_lower,

@@ -27,8 +27,9 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -37,7 +38,7 @@ from ormodel.expressions import Binary, Call, Index, Name, Node, Reduce, Unary, 
 from ormodel.problem import Constraint, Problem
 from ormodel.standard_form import Block, NameMap
 
-__all__ = ["Symbolic", "SymbolicBuilder", "ProblemValuation", "RowViolation", "row_block", "uses_nonlinear_terms"]
+__all__ = ["ProblemValuation", "RowViolation", "Symbolic", "SymbolicBuilder", "row_block", "uses_nonlinear_terms"]
 
 
 @dataclass

@@ -26,15 +26,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
+from ormodel.solvers.base import Capability, SolveOptions
 
 from ormodel.result import Result, Status
-from ormodel.solvers.base import Capability, SolveOptions
 from ormodel.standard_form import Block, NameMap, Sense, StandardForm
 
 if TYPE_CHECKING:
     from ormodel.problem import Problem
 
-__all__ = ["PyomoBackend", "PyomoModel", "to_pyomo", "build_pyomo", "from_pyomo"]
+__all__ = ["PyomoBackend", "PyomoModel", "build_pyomo", "from_pyomo", "to_pyomo"]
 
 
 @dataclass
@@ -55,7 +55,7 @@ def _pyomo_key(key: tuple[Any, ...]) -> Any:
     return key[0] if len(key) == 1 else key
 
 
-def build_pyomo(model: "Problem | StandardForm") -> PyomoModel:
+def build_pyomo(model: Problem | StandardForm) -> PyomoModel:
     """A Pyomo ConcreteModel of a Problem or StandardForm, with the column/row maps."""
     import pyomo.environ as pyo
     from pyomo.core.expr.numeric_expr import LinearExpression
@@ -141,7 +141,7 @@ def build_pyomo(model: "Problem | StandardForm") -> PyomoModel:
     return PyomoModel(concrete, columns, rows, form)
 
 
-def to_pyomo(model: "Problem | StandardForm") -> Any:
+def to_pyomo(model: Problem | StandardForm) -> Any:
     """A Pyomo ConcreteModel of a Problem or StandardForm, indexed by the model's own names."""
     return build_pyomo(model).model
 
@@ -265,7 +265,7 @@ class PyomoBackend:
         except Exception:  # noqa: BLE001 - unknown solver names raise inside Pyomo
             return False
 
-    def solve(self, model: "Problem | StandardForm", options: SolveOptions | None = None) -> Result:
+    def solve(self, model: Problem | StandardForm, options: SolveOptions | None = None) -> Result:
         """Build the ConcreteModel, solve it through Pyomo and map the answer back by column."""
         import pyomo.environ as pyo
         from pyomo.opt import SolverStatus, TerminationCondition

@@ -33,22 +33,22 @@ import math
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-
-from ormodel.result import Conflict, Result, Status
 from ormodel.solvers.base import Capability, SolveOptions
 from ormodel.solvers.labels import column_labels, row_labels
+
+from ormodel.result import Conflict, Result, Status
 from ormodel.standard_form import NameMap, Sense, StandardForm
 
 if TYPE_CHECKING:
-    import pyscipopt
 
     from ormodel.problem import Problem
 
-__all__ = ["ScipBackend", "BuiltScipModel"]
+__all__ = ["BuiltScipModel", "ScipBackend"]
 
 _STATUS_MAP = {
     "optimal": Status.OPTIMAL,
@@ -89,7 +89,7 @@ class BuiltScipModel:
     constraints: list[Any]
     names: NameMap
     form: StandardForm | None = None
-    problem: "Problem | None" = None
+    problem: Problem | None = None
     epigraph: Any = None
     sense: Sense = Sense.MINIMIZE
     objective_offset: float = 0.0
@@ -115,10 +115,11 @@ class ScipBackend:
 
     # ---- building ------------------------------------------------------------------------
 
-    def build(self, model: "StandardForm | Problem") -> BuiltScipModel:
+    def build(self, model: StandardForm | Problem) -> BuiltScipModel:
         """A pyscipopt model for a StandardForm, or for a Problem (element-wise when nonlinear)."""
-        from ormodel.problem import Problem
         from ormodel.solvers.elementwise import uses_nonlinear_terms
+
+        from ormodel.problem import Problem
 
         if isinstance(model, Problem) and uses_nonlinear_terms(model):
             return self._build_elementwise(model)
@@ -197,11 +198,12 @@ class ScipBackend:
             return scip.addCons(expression >= lower, name=label)
         return scip.addCons((expression >= lower) <= upper, name=label)
 
-    def _build_elementwise(self, problem: "Problem") -> BuiltScipModel:
+    def _build_elementwise(self, problem: Problem) -> BuiltScipModel:
         pyscipopt = _scip_module()
+        from ormodel.solvers.elementwise import Symbolic, SymbolicBuilder, row_block
+
         from ormodel.compiler import Frame
         from ormodel.errors import Location, ModelError
-        from ormodel.solvers.elementwise import Symbolic, SymbolicBuilder, row_block
 
         functions: dict[str, Callable[..., Any]] = {
             "exp": pyscipopt.exp, "log": pyscipopt.log, "sqrt": pyscipopt.sqrt, "sin": pyscipopt.sin, "cos": pyscipopt.cos,
@@ -299,7 +301,7 @@ class ScipBackend:
 
     # ---- solving -------------------------------------------------------------------------
 
-    def solve(self, model: "StandardForm | Problem", options: SolveOptions | None = None) -> Result:
+    def solve(self, model: StandardForm | Problem, options: SolveOptions | None = None) -> Result:
         """Solve with SCIP; infeasible models get an IIS (SCIP's IIS finder) in the model's names."""
         options = options or SolveOptions()
         started = time.perf_counter()

@@ -10,7 +10,7 @@ Example:
 
 from __future__ import annotations
 
-__all__ = ["TAILLARD_BOUNDS", "best_known_upper_bound", "best_known_lower_bound", "is_closed", "gap_to_best_known"]
+__all__ = ["TAILLARD_BOUNDS", "best_known_lower_bound", "best_known_upper_bound", "gap_to_best_known", "is_closed"]
 
 TAILLARD_BOUNDS: dict[str, tuple[int, int]] = {
     "ta01": (1231, 1231),

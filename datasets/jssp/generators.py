@@ -10,7 +10,6 @@ Example:
 from __future__ import annotations
 
 import numpy as np
-
 from ormodel.datasets.jssp.instance import JobShopError, JobShopInstance
 
 __all__ = ["random_jobshop", "random_jobshop_batch"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["JobShopInstance", "JobShopError"]
+__all__ = ["JobShopError", "JobShopInstance"]
 
 
 class JobShopError(ValueError):

@@ -17,10 +17,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-
 from ormodel.datasets.jssp.instance import JobShopError, JobShopInstance
 
-__all__ = ["TaillardRandom", "taillard_generate", "taillard_instance", "taillard_names", "TAILLARD_SEEDS", "taillard_size_class"]
+__all__ = ["TAILLARD_SEEDS", "TaillardRandom", "taillard_generate", "taillard_instance", "taillard_names", "taillard_size_class"]
 
 _MODULUS = 2**31 - 1
 _MULTIPLIER = 16807

@@ -18,10 +18,9 @@ import os
 from pathlib import Path
 
 import numpy as np
-
 from ormodel.datasets.jssp.instance import JobShopError, JobShopInstance
 
-__all__ = ["parse_jobshop_text", "read_jobshop", "format_jobshop_text", "write_jobshop"]
+__all__ = ["format_jobshop_text", "parse_jobshop_text", "read_jobshop", "write_jobshop"]
 
 
 def _integers(text: str, source: str, line_number: int) -> list[int]:

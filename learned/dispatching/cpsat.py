@@ -13,11 +13,10 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from ormodel.datasets.jssp.instance import JobShopError, JobShopInstance
 from ortools.sat.python import cp_model
 
-from ormodel.datasets.jssp.instance import JobShopError, JobShopInstance
-
-__all__ = ["CpSatSchedule", "solve_jobshop_cpsat", "improve_schedule"]
+__all__ = ["CpSatSchedule", "improve_schedule", "solve_jobshop_cpsat"]
 
 
 @dataclass

@@ -28,13 +28,12 @@ Example:
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
-
 from ormodel.datasets.jssp.instance import JobShopError, JobShopInstance
 
-__all__ = ["DispatchEnvironment", "DECISION_MODES"]
+__all__ = ["DECISION_MODES", "DispatchEnvironment"]
 
 DECISION_MODES = ("non_delay", "active")
 _UNREACHABLE = np.iinfo(np.int64).max // 4

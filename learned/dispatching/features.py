@@ -13,10 +13,9 @@ Example:
 from __future__ import annotations
 
 import numpy as np
-
 from ormodel.learned.dispatching.env import DispatchEnvironment
 
-__all__ = ["job_features", "NUM_FEATURES", "same_machine_mask"]
+__all__ = ["NUM_FEATURES", "job_features", "same_machine_mask"]
 
 NUM_FEATURES = 21
 _LOOKAHEAD = 2  # operations after the next one

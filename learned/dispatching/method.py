@@ -18,15 +18,15 @@ import time
 from typing import Any
 
 import numpy as np
-
 from ormodel.datasets.jssp.instance import JobShopError, JobShopInstance
 from ormodel.datasets.jssp.text_format import read_jobshop
+from ormodel.solvers.base import SolveOptions
+
 from ormodel.methods import register_method
 from ormodel.result import Result, Status
-from ormodel.solvers.base import SolveOptions
 from ormodel.standard_form import Block, NameMap
 
-__all__ = ["solve_dispatch", "schedule_result"]
+__all__ = ["schedule_result", "solve_dispatch"]
 
 _KNOWN_PARAMETERS = {"samples", "improve", "temperature", "rule", "weights", "device", "workers"}
 

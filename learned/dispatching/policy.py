@@ -15,21 +15,22 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
-
 from ormodel.datasets.jssp.instance import JobShopInstance
 from ormodel.learned.dispatching.env import DispatchEnvironment
 from ormodel.learned.dispatching.features import NUM_FEATURES, job_features, same_machine_mask
+from torch import nn
 
-__all__ = ["DispatchPolicy", "PolicySchedule", "resolve_device", "DEFAULT_WEIGHTS", "load_policy"]
+__all__ = ["DEFAULT_WEIGHTS", "DispatchPolicy", "PolicySchedule", "load_policy", "resolve_device"]
 
 DEFAULT_WEIGHTS = Path(__file__).with_name("weights") / "dispatch_policy.pt"
 
@@ -39,6 +40,18 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     if isinstance(device, str) and device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(device)
+
+
+@contextlib.contextmanager
+def torch_threads(threads: int | None) -> Iterator[None]:
+    """Run a block with ``threads`` CPU threads in torch (``None``: leave as is), then restore."""
+    previous = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 @dataclass
@@ -107,8 +120,24 @@ class DispatchPolicy(nn.Module):
         return self(features, legal, same, unfinished)
 
     @torch.no_grad()
-    def run(self, instances: Sequence[JobShopInstance], greedy: bool, seed: int = 0, temperature: float = 1.0, device: str | torch.device = "auto") -> DispatchEnvironment:
-        """Dispatch a batch of same-size instances to the end; returns the finished environment."""
+    def run(
+        self,
+        instances: Sequence[JobShopInstance],
+        greedy: bool,
+        seed: int = 0,
+        temperature: float = 1.0,
+        device: str | torch.device = "auto",
+        threads: int | None = 1,
+    ) -> DispatchEnvironment:
+        """Dispatch a batch of same-size instances to the end; returns the finished environment.
+
+        ``threads`` caps torch's CPU threads during the run (one is fastest for these small
+        batches, and much faster on a shared machine); ``None`` keeps torch's setting.
+        """
+        with torch_threads(threads):
+            return self._run(instances, greedy, seed, temperature, device)
+
+    def _run(self, instances: Sequence[JobShopInstance], greedy: bool, seed: int, temperature: float, device: str | torch.device) -> DispatchEnvironment:
         target = resolve_device(device)
         self.to(target).eval()
         generator = torch.Generator(device="cpu").manual_seed(int(seed))
@@ -134,16 +163,17 @@ class DispatchPolicy(nn.Module):
         temperature: float = 1.0,
         device: str | torch.device = "auto",
         batch_size: int = 32,
+        threads: int | None = 1,
     ) -> PolicySchedule:
         """The greedy schedule, or the best of ``samples`` sampled ones plus the greedy one."""
         began = time.perf_counter()
-        env = self.run([instance], greedy=True, device=device)
+        env = self.run([instance], greedy=True, device=device, threads=threads)
         best_starts, best = env.starts[0].copy(), int(env.makespans()[0])
         makespans = [best]
         done = 0
         while done < samples:
             count = min(batch_size, samples - done)
-            env = self.run([instance] * count, greedy=False, seed=seed * 100003 + done, temperature=temperature, device=device)
+            env = self.run([instance] * count, greedy=False, seed=seed * 100003 + done, temperature=temperature, device=device, threads=threads)
             values = env.makespans()
             makespans.extend(int(value) for value in values)
             if values.min() < best:

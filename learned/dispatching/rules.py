@@ -12,15 +12,14 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
-
 from ormodel.datasets.jssp.instance import JobShopError, JobShopInstance
 from ormodel.learned.dispatching.env import DispatchEnvironment
 
-__all__ = ["RULES", "rule_scores", "dispatch_with_rule", "dispatch_batch_with_rule", "Schedule"]
+__all__ = ["RULES", "Schedule", "dispatch_batch_with_rule", "dispatch_with_rule", "rule_scores"]
 
 
 def _spt(env: DispatchEnvironment) -> np.ndarray:

@@ -19,21 +19,20 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch
-
 from ormodel.datasets.jssp.generators import random_jobshop_batch
 from ormodel.datasets.jssp.instance import JobShopInstance
 from ormodel.learned.dispatching.cpsat import solve_jobshop_cpsat
 from ormodel.learned.dispatching.env import DispatchEnvironment
 from ormodel.learned.dispatching.features import job_features, same_machine_mask
-from ormodel.learned.dispatching.policy import DEFAULT_WEIGHTS, DispatchPolicy
+from ormodel.learned.dispatching.policy import DEFAULT_WEIGHTS, DispatchPolicy, torch_threads
 from ormodel.learned.dispatching.rules import dispatch_batch_with_rule
 
-__all__ = ["collect_imitation_data", "imitation_phase", "reinforce_phase", "main", "parse_sizes"]
+__all__ = ["collect_imitation_data", "imitation_phase", "main", "parse_sizes", "reinforce_phase"]
 
 States = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 
@@ -126,6 +125,8 @@ def reinforce_phase(
     seed: int,
     generator: torch.Generator,
     log: list[dict],
+    checkpoint_every: int = 0,
+    checkpoint_path: Path | None = None,
 ) -> None:
     """REINFORCE with the group-mean baseline on fresh random instances each iteration."""
     optimizer = torch.optim.Adam(policy.parameters(), lr=learning_rate)
@@ -155,6 +156,8 @@ def reinforce_phase(
             }
             log.append(entry)
             print(json.dumps(entry), flush=True)
+        if checkpoint_every and checkpoint_path is not None and (iteration + 1) % checkpoint_every == 0:
+            policy.save(checkpoint_path.with_suffix(f".rl{iteration + 1:04d}.pt"), {"phase": "reinforce", "iterations": iteration + 1})
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -163,20 +166,26 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output", type=Path, default=DEFAULT_WEIGHTS)
     parser.add_argument("--imitation-sizes", type=parse_sizes, default=parse_sizes("8x8,10x5,10x10,15x10"))
-    parser.add_argument("--imitation-instances", type=int, default=48, help="instances per imitation size")
-    parser.add_argument("--cp-deterministic-time", type=float, default=0.3, help="CP-SAT work limit per teacher instance (1 worker)")
+    parser.add_argument("--imitation-instances", type=int, default=32, help="instances per imitation size")
+    parser.add_argument("--cp-deterministic-time", type=float, default=0.2, help="CP-SAT work limit per teacher instance (1 worker)")
     parser.add_argument("--imitation-epochs", type=int, default=30)
     parser.add_argument("--rl-sizes", type=parse_sizes, default=parse_sizes("10x10,15x10,15x15,20x10"))
-    parser.add_argument("--rl-iterations", type=int, default=400)
+    parser.add_argument("--rl-iterations", type=int, default=150)
     parser.add_argument("--rl-instances", type=int, default=8, help="instances per REINFORCE iteration")
     parser.add_argument("--rl-group", type=int, default=8, help="sampled schedules per instance (shared baseline)")
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--rl-learning-rate", type=float, default=1e-4)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--checkpoint-dir", type=Path, default=None, help="also save the imitation policy and every --checkpoint-every RL iterations here")
+    parser.add_argument("--checkpoint-every", type=int, default=25)
     arguments = parser.parse_args(argv)
 
+    with torch_threads(arguments.threads):
+        _train(arguments, argv)
+
+
+def _train(arguments: argparse.Namespace, argv: Sequence[str] | None) -> None:
     torch.manual_seed(arguments.seed)
-    torch.set_num_threads(arguments.threads)
     generator = torch.Generator().manual_seed(arguments.seed)
     policy = DispatchPolicy()
     log: list[dict] = []
@@ -199,11 +208,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(json.dumps(entry), flush=True)
     if datasets:
         imitation_phase(policy, datasets, arguments.imitation_epochs, 256, arguments.learning_rate, generator, log)
-        policy.save(arguments.output.with_suffix(".imitation.pt"), {"phase": "imitation"})
+        if arguments.checkpoint_dir is not None:
+            arguments.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+            policy.save(arguments.checkpoint_dir / "policy.imitation.pt", {"phase": "imitation"})
     if arguments.rl_iterations > 0:
         reinforce_phase(
             policy, arguments.rl_sizes, arguments.rl_iterations, arguments.rl_instances, arguments.rl_group,
             arguments.rl_learning_rate, arguments.seed, generator, log,
+            arguments.checkpoint_every, None if arguments.checkpoint_dir is None else arguments.checkpoint_dir / "policy.pt",
         )
     metadata = {
         "command": "python -m ormodel.learned.dispatching.train " + " ".join(argv if argv is not None else __import__("sys").argv[1:]),

@@ -24,11 +24,11 @@ def _context(form, backend: str) -> tuple[SearchContext, BalansState]:
     return context, BalansState(incumbent, context.internal_objective(incumbent))
 
 
-@pytest.mark.parametrize("make_form", [mixed_knapsack, set_cover], ids=["mixed-knapsack", "set-cover"])
 # One size per kind (the sizes only scale the same construction).
 KINDS = ("crossover", "dins", "local_branching_25", "mutation_50", "proximity_1.5", "rens_50", "rins_50", "random_objective")
 
 
+@pytest.mark.parametrize("make_form", [mixed_knapsack, set_cover], ids=["mixed-knapsack", "set-cover"])
 @pytest.mark.parametrize("name", KINDS)
 def test_operator_yields_feasible_neighbour(make_form, name: str, backend: str) -> None:
     form = make_form()

@@ -225,3 +225,20 @@ def test_large_family_is_vectorized_and_correct() -> None:
     assert form.matrix.nnz == 2 * size * size
     assert form.matrix.has_canonical_format
     assert model.solve().objective == pytest.approx(size)
+
+
+def test_equality_join_matches_the_filtered_cross_product() -> None:
+    rng = np.random.default_rng(0)
+    nodes = list(range(40))
+    arcs = sorted({(int(a), int(b)) for a, b in rng.integers(0, 40, size=(300, 2)) if a != b})
+    common = {"sets": {"N": nodes, "A": [list(arc) for arc in arcs]}, "variables": {"f": {"index": ["A"]}},
+              "objective": {"expression": "0"}}
+    joined = dict(common, constraints=[{"name": "balance", "for": "n in N",
+                                        "expression": "sum(f[i,j] for (i, j) in A if j == n) - sum(f[i,j] for (i, j) in A if n == i) == 0"}])
+    # The same sums written so that no join applies (the condition is not a plain equality of names).
+    filtered = dict(common, constraints=[{"name": "balance", "for": "n in N",
+                                          "expression": "sum(f[i,j] for (i, j) in A if j - n == 0) - sum(f[i,j] for (i, j) in A if 0 == i - n) == 0"}])
+    first = om.compile(problem_from_dict(joined)).matrix.toarray()
+    second = om.compile(problem_from_dict(filtered)).matrix.toarray()
+    np.testing.assert_array_equal(first, second)
+    assert np.abs(first).sum() == 2 * len(arcs)

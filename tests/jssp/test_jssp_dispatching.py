@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
-
 from ormodel.datasets.jssp import JobShopError, JobShopInstance, random_jobshop, random_jobshop_batch, taillard_instance
 from ormodel.learned.dispatching.cpsat import improve_schedule, solve_jobshop_cpsat
 from ormodel.learned.dispatching.env import DispatchEnvironment
@@ -29,7 +30,7 @@ def independent_feasibility(instance: JobShopInstance, starts: np.ndarray) -> bo
             by_machine.setdefault(int(instance.machines[job, operation]), []).append((begin, begin + int(instance.durations[job, operation])))
     for intervals in by_machine.values():
         intervals.sort()
-        if any(later[0] < earlier[1] for earlier, later in zip(intervals, intervals[1:])):
+        if any(later[0] < earlier[1] for earlier, later in itertools.pairwise(intervals)):
             return False
     return True
 

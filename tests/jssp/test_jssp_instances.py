@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from ormodel.datasets.jssp import (
     TAILLARD_BOUNDS,
     JobShopError,

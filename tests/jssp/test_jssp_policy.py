@@ -9,13 +9,14 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from ormodel.datasets.jssp import JobShopError, random_jobshop, random_jobshop_batch, write_jobshop  # noqa: E402
-from ormodel.learned.dispatching.policy import DEFAULT_WEIGHTS, DispatchPolicy, load_policy, resolve_device  # noqa: E402
-from ormodel.learned.dispatching.rules import dispatch_batch_with_rule  # noqa: E402
-from ormodel.learned.dispatching.train import main as train_main  # noqa: E402
-from ormodel.methods import run_method  # noqa: E402
-from ormodel.result import Status  # noqa: E402
-from ormodel.solvers.base import SolveOptions  # noqa: E402
+from ormodel.datasets.jssp import JobShopError, random_jobshop, random_jobshop_batch, write_jobshop
+from ormodel.learned.dispatching.policy import DEFAULT_WEIGHTS, DispatchPolicy, load_policy, resolve_device
+from ormodel.learned.dispatching.rules import dispatch_batch_with_rule
+from ormodel.learned.dispatching.train import main as train_main
+from ormodel.solvers.base import SolveOptions
+
+from ormodel.methods import run_method
+from ormodel.result import Status
 
 
 def test_untrained_policy_builds_feasible_reproducible_schedules() -> None:

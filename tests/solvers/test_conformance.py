@@ -1,0 +1,54 @@
+"""The shared conformance suite on every backend in CONFORMANCE_BACKENDS."""
+
+from __future__ import annotations
+
+import pytest
+from ormodel.solvers import get_backend
+from ormodel.solvers.conformance import CASES, CONFORMANCE_BACKENDS, run_case
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+@pytest.mark.parametrize("backend_name", CONFORMANCE_BACKENDS)
+def test_backend_conforms(backend_name: str, case) -> None:
+    try:
+        backend = get_backend(backend_name)
+    except ValueError as error:
+        pytest.skip(str(error))
+    outcome = run_case(backend, case)
+    if outcome.skipped:
+        pytest.skip(outcome.skipped)
+    assert outcome.passed, f"{backend_name} / {case.name}: " + "; ".join(outcome.failures)
+
+
+def test_every_case_runs_on_some_backend() -> None:
+    """No case is skipped everywhere (a case nobody runs checks nothing)."""
+    backends = [get_backend(name) for name in CONFORMANCE_BACKENDS]
+    for case in CASES:
+        assert any(case.needs in backend.capabilities for backend in backends), case.name
+
+
+def test_a_wrong_answer_fails_the_suite() -> None:
+    """The runner catches a backend that returns a wrong objective."""
+    from ormodel.solvers.conformance import case_by_name
+
+    from ormodel.result import Status
+
+    highs = get_backend("highs")
+
+    class WrongObjective:
+        name = "wrong"
+        capabilities = highs.capabilities
+
+        def available(self) -> bool:
+            return True
+
+        def solve(self, model, options=None):
+            result = highs.solve(model, options)
+            if result.values is not None:
+                result.values = result.values * 0.5
+            return result
+
+    outcome = run_case(WrongObjective(), case_by_name("lp_transportation"))
+    assert not outcome.passed
+    assert outcome.status == Status.OPTIMAL
+    assert any("not feasible" in failure or "objective" in failure for failure in outcome.failures)

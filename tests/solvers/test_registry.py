@@ -1,0 +1,59 @@
+"""The registry: lazy registration, capabilities, and solver='auto' saying what it picked."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from ormodel.solvers import (
+    Capability,
+    SolveOptions,
+    backend_names,
+    choose_backend,
+    get_backend,
+    required_capability,
+    solve_auto,
+)
+from ormodel.solvers.conformance import case_by_name
+from ormodel.solvers.cpsat import CpConstraints
+
+from ormodel.result import Status
+
+
+def test_importing_solvers_loads_no_optional_solver_package() -> None:
+    code = "import sys, ormodel.solvers as s; s.backend_names(); print(sorted(m for m in ('pyscipopt', 'ortools', 'pyomo') if m in sys.modules))"
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert output == "[]"
+
+
+def test_registered_backends_and_capabilities() -> None:
+    assert {"highs", "scip", "cpsat", "pyomo"} <= set(backend_names())
+    assert Capability.MINLP in get_backend("scip").capabilities
+    assert Capability.CP in get_backend("cpsat").capabilities
+    with pytest.raises(ValueError, match="unknown solver"):
+        get_backend("gurobi_but_misspelled")
+
+
+@pytest.mark.parametrize(("case", "expected", "capability"), [
+    ("lp_transportation", "highs", Capability.LP),
+    ("milp_knapsack", "highs", Capability.MILP),
+    ("miqp", "scip", Capability.MIQP),
+    ("minlp_log", "scip", Capability.MINLP),
+])
+def test_auto_picks_by_problem_class_and_says_so(case: str, expected: str, capability: Capability) -> None:
+    model = case_by_name(case).build()
+    assert required_capability(model) == capability
+    assert choose_backend(model).name == expected
+    result = solve_auto(model)
+    assert result.status == Status.OPTIMAL
+    assert result.extra["auto_choice"]["backend"] == expected
+    assert result.message.startswith(f"solver 'auto' chose {expected} for this {capability.value} problem")
+
+
+def test_auto_with_cp_constraints_picks_cpsat() -> None:
+    model = case_by_name("milp_fractional_coefficients").build()
+    result = solve_auto(model, SolveOptions(extra={"cp_constraints": CpConstraints().all_different("x", "y")}))
+    assert result.extra["auto_choice"]["backend"] == "cpsat"
+    assert "skipped highs (no CP constraints)" in result.message
+    assert result.status == Status.OPTIMAL and result.value("x") != result.value("y")
