@@ -72,7 +72,10 @@ def run_instance(name: str, arguments: argparse.Namespace, policy, data: Path) -
     shared_file = data / "jssp" / "instances" / "ta" / f"{name}.txt"
     if shared_file.is_file():
         published = read_jobshop(shared_file)
-        if not (np.array_equal(published.machines, instance.machines) and np.array_equal(published.durations, instance.durations)):
+        if not (
+            np.array_equal(published.machines, instance.machines)
+            and np.array_equal(published.durations, instance.durations)
+        ):
             raise SystemExit(f"{name}: the generated instance differs from {shared_file}")
     row: dict = {"instance": name, "size": taillard_size_class(name), "makespan": {}, "seconds": {}}
     methods = set(arguments.methods.split(","))
@@ -90,14 +93,18 @@ def run_instance(name: str, arguments: argparse.Namespace, policy, data: Path) -
         row["makespan"]["policy-greedy"] = greedy.makespan
         row["seconds"]["policy-greedy"] = greedy.seconds
     if "sampling" in methods:
-        sampled = policy.solve(instance, samples=arguments.samples, seed=arguments.seed, device=arguments.device, threads=arguments.threads)
+        sampled = policy.solve(
+            instance, samples=arguments.samples, seed=arguments.seed, device=arguments.device, threads=arguments.threads
+        )
         instance.check_schedule(sampled.starts)
         label = f"policy-s{arguments.samples}"
         row["makespan"][label] = sampled.makespan
         row["seconds"][label] = sampled.seconds
     if "cpsat" in methods:
         if sampled is not None:
-            cold = solve_jobshop_cpsat(instance, time_limit=max(sampled.seconds, 0.1), seed=arguments.seed, workers=arguments.workers)
+            cold = solve_jobshop_cpsat(
+                instance, time_limit=max(sampled.seconds, 0.1), seed=arguments.seed, workers=arguments.workers
+            )
             row["makespan"]["cpsat=policy"] = cold.makespan
             row["seconds"]["cpsat=policy"] = cold.solve_time
         for limit in arguments.time_limits:
@@ -106,14 +113,22 @@ def run_instance(name: str, arguments: argparse.Namespace, policy, data: Path) -
             row["seconds"][f"cpsat-{limit:g}s"] = cold.solve_time
             if sampled is not None:
                 remaining = max(limit - sampled.seconds, 0.1)
-                warm = solve_jobshop_cpsat(instance, time_limit=remaining, seed=arguments.seed, workers=arguments.workers, warm_start=sampled.starts)
+                warm = solve_jobshop_cpsat(
+                    instance,
+                    time_limit=remaining,
+                    seed=arguments.seed,
+                    workers=arguments.workers,
+                    warm_start=sampled.starts,
+                )
                 instance.check_schedule(warm.starts)
                 row["makespan"][f"policy+cpsat-{limit:g}s"] = warm.makespan
                 row["seconds"][f"policy+cpsat-{limit:g}s"] = sampled.seconds + warm.solve_time
     return row
 
 
-def summarize(rows: list[dict], bounds: dict[str, int]) -> tuple[list[str], list[str], dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+def summarize(
+    rows: list[dict], bounds: dict[str, int]
+) -> tuple[list[str], list[str], dict[str, dict[str, float]], dict[str, dict[str, float]]]:
     """Mean gap (%) and mean seconds per size class and column."""
     columns: list[str] = []
     for row in rows:
@@ -137,7 +152,9 @@ def summarize(rows: list[dict], bounds: dict[str, int]) -> tuple[list[str], list
         for size in sizes:
             rule_means = [value for column, value in mean_gaps[size].items() if column.split("-gt")[0] in RULE_NAMES]
             mean_gaps[size]["best-rule"] = min(rule_means)
-    mean_seconds = {size: {column: float(np.mean(values)) for column, values in seconds[size].items()} for size in sizes}
+    mean_seconds = {
+        size: {column: float(np.mean(values)) for column, values in seconds[size].items()} for size in sizes
+    }
     return sizes, columns, mean_gaps, mean_seconds
 
 
@@ -182,12 +199,16 @@ def main() -> None:
     parser.add_argument("--sizes", default="", help="size classes, e.g. 15x15,100x20 (default: all)")
     parser.add_argument("--per-class", type=int, default=10, help="instances per size class (first ones)")
     parser.add_argument("--instances", default="", help="explicit instance names, e.g. ta01,ta71 (overrides --sizes)")
-    parser.add_argument("--time-limits", default="10,60", help="CP-SAT time limits in seconds, comma-separated ('' for none)")
+    parser.add_argument(
+        "--time-limits", default="10,60", help="CP-SAT time limits in seconds, comma-separated ('' for none)"
+    )
     parser.add_argument("--methods", default=",".join(METHOD_GROUPS), help=f"subset of {','.join(METHOD_GROUPS)}")
     parser.add_argument("--samples", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2, help="CP-SAT workers")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads for the policy (1 is fastest for its small batches)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="torch threads for the policy (1 is fastest for its small batches)"
+    )
     parser.add_argument("--weights", default=None, help="policy weights (default: the shipped ones)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "out" / "dispatching")
@@ -221,11 +242,17 @@ def main() -> None:
     for column in columns:
         table.add_column(column, justify="right")
     for size in sizes:
-        table.add_row(size, str(counts[size]), *[f"{mean_gaps[size][column]:.1f}" if column in mean_gaps[size] else "" for column in columns])
+        table.add_row(
+            size,
+            str(counts[size]),
+            *[f"{mean_gaps[size][column]:.1f}" if column in mean_gaps[size] else "" for column in columns],
+        )
     console.print(table)
     text = markdown(sizes, columns, mean_gaps, mean_seconds, counts)
     command = "python benchmarks/dispatching.py " + " ".join(os.sys.argv[1:])
-    (arguments.out / "table.md").write_text(f"Command: `{command}`\n\nInstances: {', '.join(names)}\n\nWall time: {time.perf_counter() - began:.0f} s\n\n{text}")
+    (arguments.out / "table.md").write_text(
+        f"Command: `{command}`\n\nInstances: {', '.join(names)}\n\nWall time: {time.perf_counter() - began:.0f} s\n\n{text}"
+    )
     plot(sizes, columns, mean_gaps, arguments.out / "gaps.png")
     console.print(f"wrote {arguments.out / 'table.md'}, {arguments.out / 'runs.jsonl'}, {arguments.out / 'gaps.png'}")
 

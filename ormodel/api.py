@@ -350,11 +350,11 @@ class Model:
         else:
             table = np.full(shape, np.nan if default is None else float(default))
             if isinstance(values, Mapping):
-                from ormodel.io import _store
+                from ormodel.io import store_many
 
                 index_sets = [self.problem.sets[set_name] for set_name in index_names]
-                for key, value in values.items():
-                    _store(table, index_sets, key if isinstance(key, tuple) else (key,), float(value), location)
+                keys = [key if isinstance(key, tuple) else (key,) for key in values]
+                store_many(table, index_sets, keys, [float(value) for value in values.values()], location)
             elif values is not None:
                 array = np.asarray(values, dtype=np.float64)
                 if array.shape != shape:

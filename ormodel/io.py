@@ -252,21 +252,15 @@ def _fill_dense(table: np.ndarray, values: list[Any], location: Location) -> Non
     table[...] = array
 
 
-def _position(index_set: IndexSet, key: tuple[Any, ...], location: Location) -> int:
-    position, valid = index_set.lookup([np.asarray([component]) for component in key])
-    if not valid[0]:
-        shown = key[0] if len(key) == 1 else key
-        raise ModelError(f"{shown!r} is not a member of set {index_set.name} {index_set.describe_members()}", location)
-    return int(position[0])
-
-
 def _fill_mapping(table: np.ndarray, index_sets: list[IndexSet], values: Mapping[Any, Any], location: Location) -> None:
-    widths = [index_set.dimen for index_set in index_sets]
-    total = sum(widths)
+    total = sum(index_set.dimen for index_set in index_sets)
+    keys: list[tuple[Any, ...]] = []
+    numbers: list[float] = []
 
     def visit(node: Any, prefix: tuple[Any, ...]) -> None:
         if len(prefix) == total:
-            _store(table, index_sets, prefix, _number(node, location), location)
+            keys.append(prefix)
+            numbers.append(_number(node, location))
             return
         if not isinstance(node, Mapping):
             raise ModelError(f"expected a mapping below {prefix!r} ({total} levels of keys, one per index)", location)
@@ -275,23 +269,48 @@ def _fill_mapping(table: np.ndarray, index_sets: list[IndexSet], values: Mapping
             visit(child, prefix + parts)
 
     visit(values, ())
+    store_many(table, index_sets, keys, numbers, location)
 
 
-def _store(table: np.ndarray, index_sets: list[IndexSet], key: tuple[Any, ...], value: float, location: Location) -> None:
+def store_many(table: np.ndarray, index_sets: list[IndexSet], keys: list[tuple[Any, ...]], values: list[float], location: Location) -> None:
+    """Write values at member keys (one tuple of index components per value), looked up in one pass per set."""
+    if not keys:
+        return
+    total = sum(index_set.dimen for index_set in index_sets)
+    wrong = next((key for key in keys if len(key) != total), None)
+    if wrong is not None:
+        raise ModelError(f"key {wrong!r} has {len(wrong)} components, the index has {total}", location)
     positions = []
     cursor = 0
     for index_set in index_sets:
-        positions.append(_position(index_set, key[cursor : cursor + index_set.dimen], location))
+        components = [_column([key[cursor + offset] for key in keys]) for offset in range(index_set.dimen)]
+        position, valid = index_set.lookup(components)
+        if not valid.all():
+            bad = keys[int(np.flatnonzero(~valid)[0])][cursor : cursor + index_set.dimen]
+            shown = bad[0] if len(bad) == 1 else bad
+            raise ModelError(f"{shown!r} is not a member of set {index_set.name} {index_set.describe_members()}", location)
+        positions.append(position)
         cursor += index_set.dimen
-    table[tuple(positions)] = value
+    table[tuple(positions)] = np.asarray(values, dtype=np.float64)
+
+
+def _column(values: list[Any]) -> np.ndarray:
+    if all(isinstance(value, (int, np.integer)) and not isinstance(value, bool) for value in values):
+        return np.asarray(values, dtype=np.int64)
+    if all(isinstance(value, (int, float, np.integer, np.floating)) for value in values):
+        return np.asarray(values, dtype=np.float64)
+    return np.asarray([str(value) for value in values], dtype=str)
 
 
 def _fill_rows(table: np.ndarray, index_sets: list[IndexSet], rows: Iterable[Any], location: Location) -> None:
     total = sum(index_set.dimen for index_set in index_sets)
+    keys, numbers = [], []
     for number, row in enumerate(rows):
         if not isinstance(row, list) or len(row) != total + 1:
             raise ModelError(f"row {number + 1} must list {total} index values and then the value, got {row!r}", location)
-        _store(table, index_sets, tuple(_member_key(part) for part in row[:-1]), _number(row[-1], location), location)
+        keys.append(tuple(_member_key(part) for part in row[:-1]))
+        numbers.append(_number(row[-1], location))
+    store_many(table, index_sets, keys, numbers, location)
 
 
 def _read_variable(name: str, spec: Mapping[str, Any]) -> Variable:

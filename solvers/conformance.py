@@ -375,9 +375,9 @@ def _check_point(model: Any, result: Result, case: Case) -> list[str]:
         failures.append("returned point is not feasible: " + check.describe().replace("\n", "; "))
     if math.isfinite(result.objective) and abs(check.objective - result.objective) > 1e-5 * max(1.0, abs(check.objective)):
         failures.append(f"reported objective {result.objective} differs from the recomputed {check.objective}")
-    if case.objective is not None and result.status == Status.OPTIMAL:
-        if abs(check.objective - case.objective) > case.tolerance * max(1.0, abs(case.objective)):
-            failures.append(f"objective {check.objective}, expected {case.objective}")
+    tolerance = case.tolerance * max(1.0, abs(case.objective or 0.0))
+    if case.objective is not None and result.status == Status.OPTIMAL and abs(check.objective - case.objective) > tolerance:
+        failures.append(f"objective {check.objective}, expected {case.objective}")
     return failures
 
 

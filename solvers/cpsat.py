@@ -127,7 +127,7 @@ def _integers(values: Sequence[float], what: str) -> list[int]:
     for value in values:
         if float(value) != round(float(value)):
             raise ValueError(f"CP-SAT needs integer {what}s, got {value}")
-        result.append(int(round(float(value))))
+        result.append(round(float(value)))
     return result
 
 
@@ -239,8 +239,8 @@ class CpSatBackend:
                 raise UnsupportedProblem(f"row {names[row]}: scaled coefficients exceed 2^53; use solver='highs' or 'scip'")
             low = form.row_lower[row] * scale
             high = form.row_upper[row] * scale
-            low_int = cp_model.INT_MIN if not math.isfinite(low) else int(math.ceil(low - 1e-9 * max(1.0, abs(low))))
-            high_int = cp_model.INT_MAX if not math.isfinite(high) else int(math.floor(high + 1e-9 * max(1.0, abs(high))))
+            low_int = cp_model.INT_MIN if not math.isfinite(low) else math.ceil(low - 1e-9 * max(1.0, abs(low)))
+            high_int = cp_model.INT_MAX if not math.isfinite(high) else math.floor(high + 1e-9 * max(1.0, abs(high)))
             expression = cp_model.LinearExpr.weighted_sum([variables[int(column)] for column in indices[start:end]], scaled.tolist())
             if end == start:
                 if not low_int <= 0 <= high_int:
@@ -433,7 +433,7 @@ class _WorkerProcess:
         import sys
         import tempfile
 
-        self.errors = tempfile.TemporaryFile()
+        self.errors = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the worker process
         self.process = subprocess.Popen([sys.executable, "-m", "ormodel.solvers.cpsat"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=self.errors)
 
@@ -540,7 +540,7 @@ def _solve_request(request: dict[str, Any]) -> dict[str, Any]:
     if warm_start is not None:
         for column, value in enumerate(warm_start.tolist()):
             if math.isfinite(value):
-                built.model.add_hint(built.variables[column], int(round(value)))
+                built.model.add_hint(built.variables[column], round(value))
     callback = _SolutionLimit(request["solution_limit"]) if request["solution_limit"] else None
     status = solver.solve(built.model, callback) if callback is not None else solver.solve(built.model)
     has_point = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)

@@ -79,12 +79,13 @@ class SolutionCheck:
 
     def describe(self) -> str:
         """A short report for the terminal."""
+        verdict = "feasible" if self.feasible else "INFEASIBLE"
+        reported = (f", reported {self.reported_objective:.10g} (relative difference {self.objective_error:.2g})"
+                    if math.isfinite(self.reported_objective) else "")
         lines = [
-            f"max violation {self.max_violation:.3g} (rows {self.row_violation:.3g}, bounds {self.bound_violation:.3g}, "
-            f"integrality {self.integrality_violation:.3g}) -> {'feasible' if self.feasible else 'INFEASIBLE'} at tolerance {self.tolerance:g}",
-            f"objective recomputed {self.objective:.10g}" + (
-                f", reported {self.reported_objective:.10g} (relative difference {self.objective_error:.2g})"
-                if math.isfinite(self.reported_objective) else ""),
+            (f"max violation {self.max_violation:.3g} (rows {self.row_violation:.3g}, bounds {self.bound_violation:.3g}, "
+             f"integrality {self.integrality_violation:.3g}) -> {verdict} at tolerance {self.tolerance:g}"),
+            f"objective recomputed {self.objective:.10g}{reported}",
         ]
         lines += [f"  violated {label}: {amount:.3g}" for label, amount in self.worst_rows]
         lines += [f"  out of bounds or fractional {label}: {amount:.3g}" for label, amount in self.worst_columns]

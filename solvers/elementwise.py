@@ -78,9 +78,9 @@ def uses_nonlinear_terms(problem: Problem) -> bool:
                     return True
                 if item.op == "**" and in_constraint and has_variables(item.left) and _is_constant(item.right, (2.0,)):
                     return True
-                if item.op == "*" and has_variables(item.left) and has_variables(item.right):
-                    if in_constraint or _degree(item, variables) > 2:
-                        return True
+                products = item.op == "*" and has_variables(item.left) and has_variables(item.right)
+                if products and (in_constraint or _degree(item, variables) > 2):
+                    return True
         return False
 
     if problem.objective is not None and nonlinear(problem.objective.expression, False):

@@ -89,8 +89,8 @@ def build_pyomo(model: Problem | StandardForm) -> PyomoModel:
         position = {key: start + offset for offset, key in enumerate(keys)}
         index = pyo.Set(initialize=keys, ordered=True, dimen=None)
         concrete.add_component(name + "_index", index)
-        variable = pyo.Var(index, domain=lambda _, *key: domain(position[_pyomo_key(key)]),
-                           bounds=lambda _, *key: bounds(position[_pyomo_key(key)]))
+        variable = pyo.Var(index, domain=lambda _, *key, position=position: domain(position[_pyomo_key(key)]),
+                           bounds=lambda _, *key, position=position: bounds(position[_pyomo_key(key)]))
         concrete.add_component(name, variable)
         for offset, key in enumerate(keys):
             columns[start + offset] = variable[key]
@@ -124,10 +124,10 @@ def build_pyomo(model: Problem | StandardForm) -> PyomoModel:
         position = {key: block.start + offset for offset, key in enumerate(keys)}
         index = pyo.Set(initialize=keys, ordered=True, dimen=None)
         concrete.add_component(name + "_index", index)
-        constraint = pyo.Constraint(index, rule=lambda _, *key: row_expression(position[_pyomo_key(key)]))
+        constraint = pyo.Constraint(index, rule=lambda _, *key, position=position: row_expression(position[_pyomo_key(key)]))
         concrete.add_component(name, constraint)
         for offset, key in enumerate(keys):
-            rows[block.start + offset] = constraint[key] if key in constraint else None
+            rows[block.start + offset] = constraint.get(key)
     nonzero = np.flatnonzero(form.objective)
     objective = LinearExpression(constant=form.objective_offset, linear_coefs=form.objective[nonzero].tolist(),
                                  linear_vars=[columns[int(column)] for column in nonzero])

@@ -39,10 +39,19 @@ def random_jobshop(
     )
 
 
-def random_jobshop_batch(count: int, num_jobs: int, num_machines: int, seed: int, low: int = 1, high: int = 99) -> list[JobShopInstance]:
+def random_jobshop_batch(
+    count: int, num_jobs: int, num_machines: int, seed: int, low: int = 1, high: int = 99
+) -> list[JobShopInstance]:
     """``count`` instances of one size; instance ``i`` uses the ``i``-th child of ``seed``'s sequence."""
     children = np.random.SeedSequence(seed).spawn(count)
     return [
-        random_jobshop(num_jobs, num_machines, seed=int(child.generate_state(1)[0]), low=low, high=high, name=f"random_{num_jobs}x{num_machines}_s{seed}_{index}")
+        random_jobshop(
+            num_jobs,
+            num_machines,
+            seed=int(child.generate_state(1)[0]),
+            low=low,
+            high=high,
+            name=f"random_{num_jobs}x{num_machines}_s{seed}_{index}",
+        )
         for index, child in enumerate(children)
     ]

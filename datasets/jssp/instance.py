@@ -124,7 +124,10 @@ class JobShopInstance:
         overlap = same_machine & (flat_starts[order][1:] < flat_ends[order][:-1])
         if overlap.any():
             position = int(np.argmax(overlap))
-            first, second = divmod(int(order[position]), self.num_operations), divmod(int(order[position + 1]), self.num_operations)
+            first, second = (
+                divmod(int(order[position]), self.num_operations),
+                divmod(int(order[position + 1]), self.num_operations),
+            )
             raise JobShopError(
                 f"machine {flat_machines[order][position]}: operation {first} (ends {flat_ends[order][position]}) "
                 f"overlaps operation {second} (starts {flat_starts[order][position + 1]})"

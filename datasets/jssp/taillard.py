@@ -19,7 +19,14 @@ import math
 import numpy as np
 from ormodel.datasets.jssp.instance import JobShopError, JobShopInstance
 
-__all__ = ["TAILLARD_SEEDS", "TaillardRandom", "taillard_generate", "taillard_instance", "taillard_names", "taillard_size_class"]
+__all__ = [
+    "TAILLARD_SEEDS",
+    "TaillardRandom",
+    "taillard_generate",
+    "taillard_instance",
+    "taillard_names",
+    "taillard_size_class",
+]
 
 _MODULUS = 2**31 - 1
 _MULTIPLIER = 16807
@@ -131,10 +138,12 @@ class TaillardRandom:
     def uniform(self, low: int, high: int) -> int:
         """An integer in ``[low, high]`` (Taillard's ``unif``)."""
         fraction = self.next_state() / _MODULUS
-        return low + int(math.floor(fraction * (high - low + 1)))
+        return low + math.floor(fraction * (high - low + 1))
 
 
-def taillard_generate(num_jobs: int, num_machines: int, time_seed: int, machine_seed: int, name: str = "taillard") -> JobShopInstance:
+def taillard_generate(
+    num_jobs: int, num_machines: int, time_seed: int, machine_seed: int, name: str = "taillard"
+) -> JobShopInstance:
     """A job-shop instance from Taillard's generator and a pair of seeds."""
     time_random = TaillardRandom(time_seed)
     machine_random = TaillardRandom(machine_seed)

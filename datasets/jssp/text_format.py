@@ -45,7 +45,9 @@ def parse_jobshop_text(text: str, name: str = "jobshop", source: str = "<text>")
     header_line, header = lines[0]
     sizes = _integers(header, source, header_line)
     if len(sizes) != 2 or min(sizes) <= 0:
-        raise JobShopError(f"{source}, line {header_line}: expected 'jobs machines' (two positive integers), got {header!r}")
+        raise JobShopError(
+            f"{source}, line {header_line}: expected 'jobs machines' (two positive integers), got {header!r}"
+        )
     num_jobs, num_machines = sizes
     if len(lines) - 1 < num_jobs:
         raise JobShopError(f"{source}: header declares {num_jobs} jobs but only {len(lines) - 1} job lines follow")

@@ -7,4 +7,11 @@ al. (NeurIPS 2020), L2D. Importing this package does not import torch; the polic
 from ormodel.learned.dispatching.env import DECISION_MODES, DispatchEnvironment
 from ormodel.learned.dispatching.rules import RULES, Schedule, dispatch_batch_with_rule, dispatch_with_rule
 
-__all__ = ["DECISION_MODES", "RULES", "DispatchEnvironment", "Schedule", "dispatch_batch_with_rule", "dispatch_with_rule"]
+__all__ = [
+    "DECISION_MODES",
+    "RULES",
+    "DispatchEnvironment",
+    "Schedule",
+    "dispatch_batch_with_rule",
+    "dispatch_with_rule",
+]

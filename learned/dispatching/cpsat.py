@@ -37,14 +37,15 @@ class CpSatSchedule:
 
 
 def _build_model(instance: JobShopInstance) -> tuple[cp_model.CpModel, list[list[cp_model.IntVar]], cp_model.IntVar]:
+    """Interval per operation, precedence along each job, no overlap per machine, minimize makespan."""
     model = cp_model.CpModel()
     horizon = instance.total_work
     starts: list[list[cp_model.IntVar]] = []
     intervals_by_machine: list[list[cp_model.IntervalVar]] = [[] for _ in range(instance.num_machines)]
-    ends: list[cp_model.IntVar] = []
+    ends: list[cp_model.LinearExprT] = []
     for job in range(instance.num_jobs):
         job_starts = []
-        previous_end = None
+        previous_end: cp_model.LinearExprT | None = None
         for operation in range(instance.num_operations):
             duration = int(instance.durations[job, operation])
             start = model.new_int_var(0, horizon - duration, f"start[{job},{operation}]")
@@ -55,6 +56,7 @@ def _build_model(instance: JobShopInstance) -> tuple[cp_model.CpModel, list[list
             previous_end = start + duration
             job_starts.append(start)
         starts.append(job_starts)
+        assert previous_end is not None
         ends.append(previous_end)
     for intervals in intervals_by_machine:
         model.add_no_overlap(intervals)
@@ -104,16 +106,34 @@ def solve_jobshop_cpsat(
     solver.parameters.log_search_progress = verbose
     status = solver.solve(model)
     elapsed = time.perf_counter() - began
-    status_name = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible", cp_model.INFEASIBLE: "infeasible"}.get(status, "unknown")
+    status_name = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible", cp_model.INFEASIBLE: "infeasible"}.get(
+        status, "unknown"
+    )
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         starts = np.array([[solver.value(variable) for variable in row] for row in start_variables], dtype=np.int64)
-        return CpSatSchedule(starts, float(solver.objective_value), float(solver.best_objective_bound), status_name, elapsed, warm_makespan)
+        return CpSatSchedule(
+            starts,
+            float(solver.objective_value),
+            float(solver.best_objective_bound),
+            status_name,
+            elapsed,
+            warm_makespan,
+        )
     if warm_start is not None:
         # No improving schedule in time: the warm start stands.
-        return CpSatSchedule(warm_start.astype(np.int64), float(warm_makespan), float(solver.best_objective_bound), "feasible", elapsed, warm_makespan)
+        return CpSatSchedule(
+            warm_start.astype(np.int64),
+            float(instance.makespan(warm_start)),
+            float(solver.best_objective_bound),
+            "feasible",
+            elapsed,
+            warm_makespan,
+        )
     return CpSatSchedule(None, float("nan"), float(solver.best_objective_bound), status_name, elapsed)
 
 
-def improve_schedule(instance: JobShopInstance, starts: np.ndarray, time_limit: float, seed: int = 0, workers: int | None = None) -> CpSatSchedule:
+def improve_schedule(
+    instance: JobShopInstance, starts: np.ndarray, time_limit: float, seed: int = 0, workers: int | None = None
+) -> CpSatSchedule:
     """Warm-start CP-SAT from a dispatcher's schedule and return the improved (or same) schedule."""
     return solve_jobshop_cpsat(instance, time_limit=time_limit, seed=seed, workers=workers, warm_start=starts)

@@ -75,7 +75,11 @@ class DispatchEnvironment:
         self.starts = np.full((batch, jobs, self.num_operations), -1, dtype=np.int64)
         self.job_remaining_work = self.durations.sum(axis=2)
         self.machine_remaining_work = np.zeros((batch, machines), dtype=np.int64)
-        np.add.at(self.machine_remaining_work, (np.repeat(np.arange(batch), jobs * self.num_operations), self.machines.reshape(batch, -1).ravel()), self.durations.reshape(batch, -1).ravel())
+        np.add.at(
+            self.machine_remaining_work,
+            (np.repeat(np.arange(batch), jobs * self.num_operations), self.machines.reshape(batch, -1).ravel()),
+            self.durations.reshape(batch, -1).ravel(),
+        )
         self.decisions = 0
         self._settle()
 
@@ -87,7 +91,7 @@ class DispatchEnvironment:
     @property
     def done(self) -> np.ndarray:
         """``(batch,)`` True where the schedule is complete."""
-        return self.job_done.all(axis=1)
+        return np.asarray(self.job_done.all(axis=1))
 
     @property
     def all_done(self) -> bool:

@@ -57,8 +57,12 @@ def job_features(env: DispatchEnvironment) -> np.ndarray:
         columns.append(exists.astype(float))
         columns.append(duration / scale * exists)
         columns.append(np.take_along_axis(env.machine_remaining_work, machine, axis=1) / machine_total * exists)
-        columns.append(np.clip((np.take_along_axis(env.machine_ready, machine, axis=1) - now) / scale, -10.0, 10.0) * exists)
-    scheduled_fraction = 1.0 - env.job_remaining_work.sum(axis=1, keepdims=True) / env.durations.sum(axis=(1, 2))[:, None]
+        columns.append(
+            np.clip((np.take_along_axis(env.machine_ready, machine, axis=1) - now) / scale, -10.0, 10.0) * exists
+        )
+    scheduled_fraction = (
+        1.0 - env.job_remaining_work.sum(axis=1, keepdims=True) / env.durations.sum(axis=(1, 2))[:, None]
+    )
     columns.append(np.broadcast_to(scheduled_fraction, done.shape))
     return np.stack(columns, axis=2).astype(np.float32)
 

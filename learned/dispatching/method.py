@@ -8,7 +8,13 @@ the time limit. The result's objective is the makespan; its values are the start
 
 Parameters (``params``): ``samples`` (int, default 32), ``improve`` (bool), ``temperature``
 (float, 1.0), ``rule`` (a static rule name instead of the policy, e.g. ``"mopnr"``),
-``weights`` (a weights file), ``device`` (``"auto"``), ``workers`` (CP-SAT workers).
+``weights`` or ``model`` (a weights file; the CLI's ``--model``), ``device`` (``"auto"``),
+``workers`` (CP-SAT workers).
+
+From the command line::
+
+    ormodel solve ta01.txt --method dispatch --time-limit 10 --seed 0 --param samples=32
+
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from ormodel.standard_form import Block, NameMap
 
 __all__ = ["schedule_result", "solve_dispatch"]
 
-_KNOWN_PARAMETERS = {"samples", "improve", "temperature", "rule", "weights", "device", "workers"}
+_KNOWN_PARAMETERS = {"samples", "improve", "temperature", "rule", "weights", "model", "device", "workers"}
 
 
 def _instance(model: Any) -> JobShopInstance:
@@ -36,13 +42,27 @@ def _instance(model: Any) -> JobShopInstance:
         return model
     if isinstance(model, (str, os.PathLike)):
         return read_jobshop(model)
-    raise JobShopError(f"the dispatch method takes a job-shop file path or a JobShopInstance, got {type(model).__name__}")
+    raise JobShopError(
+        f"the dispatch method takes a job-shop file path or a JobShopInstance, got {type(model).__name__}"
+    )
 
 
-def schedule_result(instance: JobShopInstance, starts: np.ndarray, status: Status, bound: float, seconds: float, extra: dict[str, Any]) -> Result:
+def schedule_result(
+    instance: JobShopInstance, starts: np.ndarray, status: Status, bound: float, seconds: float, extra: dict[str, Any]
+) -> Result:
     """A :class:`Result` holding a schedule: objective = makespan, values = ``start[j,k]``."""
     jobs, operations = instance.machines.shape
-    names = NameMap(variables=[Block("start", 0, jobs * operations, shape=(jobs, operations), index_members=((np.arange(jobs),), (np.arange(operations),)))])
+    names = NameMap(
+        variables=[
+            Block(
+                "start",
+                0,
+                jobs * operations,
+                shape=(jobs, operations),
+                index_members=((np.arange(jobs),), (np.arange(operations),)),
+            )
+        ]
+    )
     makespan = instance.makespan(starts)
     if status != Status.OPTIMAL and makespan <= bound:
         status = Status.OPTIMAL
@@ -79,8 +99,14 @@ def solve_dispatch(model: Any, options: SolveOptions, params: dict[str, Any]) ->
     else:
         from ormodel.learned.dispatching.policy import load_policy
 
-        policy = load_policy(params.get("weights"), device=params.get("device", "auto"))
-        found = policy.solve(instance, samples=samples, seed=seed, temperature=float(params.get("temperature", 1.0)), device=params.get("device", "auto"))
+        policy = load_policy(params.get("weights") or params.get("model"), device=params.get("device", "auto"))
+        found = policy.solve(
+            instance,
+            samples=samples,
+            seed=seed,
+            temperature=float(params.get("temperature", 1.0)),
+            device=params.get("device", "auto"),
+        )
         starts, makespan = found.starts, found.makespan
         extra["samples"] = samples
     instance.check_schedule(starts)

@@ -99,7 +99,9 @@ class DispatchPolicy(nn.Module):
         self.machine_layer = AttentionLayer(hidden, heads, feedforward)
         self.head = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1))
 
-    def forward(self, features: torch.Tensor, legal: torch.Tensor, same_machine: torch.Tensor, unfinished: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, features: torch.Tensor, legal: torch.Tensor, same_machine: torch.Tensor, unfinished: torch.Tensor
+    ) -> torch.Tensor:
         """Logits ``(batch, jobs)``; ``-inf`` where ``legal`` is False."""
         tokens = self.embed(features)
         eye = torch.eye(tokens.shape[1], dtype=torch.bool, device=tokens.device).unsqueeze(0)
@@ -137,7 +139,14 @@ class DispatchPolicy(nn.Module):
         with torch_threads(threads):
             return self._run(instances, greedy, seed, temperature, device)
 
-    def _run(self, instances: Sequence[JobShopInstance], greedy: bool, seed: int, temperature: float, device: str | torch.device) -> DispatchEnvironment:
+    def _run(
+        self,
+        instances: Sequence[JobShopInstance],
+        greedy: bool,
+        seed: int,
+        temperature: float,
+        device: str | torch.device,
+    ) -> DispatchEnvironment:
         target = resolve_device(device)
         self.to(target).eval()
         generator = torch.Generator(device="cpu").manual_seed(int(seed))
@@ -173,7 +182,14 @@ class DispatchPolicy(nn.Module):
         done = 0
         while done < samples:
             count = min(batch_size, samples - done)
-            env = self.run([instance] * count, greedy=False, seed=seed * 100003 + done, temperature=temperature, device=device, threads=threads)
+            env = self.run(
+                [instance] * count,
+                greedy=False,
+                seed=seed * 100003 + done,
+                temperature=temperature,
+                device=device,
+                threads=threads,
+            )
             values = env.makespans()
             makespans.extend(int(value) for value in values)
             if values.min() < best:

@@ -73,14 +73,18 @@ def rule_scores(env: DispatchEnvironment, rule: str) -> np.ndarray:
         raise JobShopError(f"unknown dispatching rule {rule!r}; choose one of {', '.join(RULES)}") from None
 
 
-def dispatch_batch_with_rule(instances: Sequence[JobShopInstance], rule: str, mode: str = "non_delay") -> list[Schedule]:
+def dispatch_batch_with_rule(
+    instances: Sequence[JobShopInstance], rule: str, mode: str = "non_delay"
+) -> list[Schedule]:
     """Run ``rule`` on same-size instances in one vectorized environment."""
     env = DispatchEnvironment(instances, mode=mode)
     while not env.all_done:
         scores = np.where(env.mask, rule_scores(env, rule), np.inf)
         env.step(scores.argmin(axis=1))
     makespans = env.makespans()
-    return [Schedule(starts=env.starts[index].copy(), makespan=int(makespans[index])) for index in range(env.batch_size)]
+    return [
+        Schedule(starts=env.starts[index].copy(), makespan=int(makespans[index])) for index in range(env.batch_size)
+    ]
 
 
 def dispatch_with_rule(instance: JobShopInstance, rule: str, mode: str = "non_delay") -> Schedule:

@@ -49,7 +49,9 @@ def parse_sizes(text: str) -> list[tuple[int, int]]:
     return sizes
 
 
-def _state_tensors(env: DispatchEnvironment, rows: np.ndarray) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+def _state_tensors(
+    env: DispatchEnvironment, rows: np.ndarray
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     return (
         torch.from_numpy(job_features(env)[rows]),
         torch.from_numpy(env.mask[rows].copy()),
@@ -65,23 +67,35 @@ def collect_imitation_data(instances: Sequence[JobShopInstance], teacher_starts:
     records: list[tuple[torch.Tensor, ...]] = []
     while not env.all_done:
         rows = np.nonzero(~env.done)[0]
-        next_starts = np.take_along_axis(teacher_starts, np.minimum(env.next_operation, last)[:, :, None], axis=2)[:, :, 0]
+        next_starts = np.take_along_axis(teacher_starts, np.minimum(env.next_operation, last)[:, :, None], axis=2)[
+            :, :, 0
+        ]
         choice = np.where(env.mask, next_starts, np.iinfo(np.int64).max).argmin(axis=1)
         records.append((*_state_tensors(env, rows), torch.from_numpy(choice[rows])))
         env.step(choice)
     return tuple(torch.cat([record[index] for record in records]) for index in range(5))  # type: ignore[return-value]
 
 
-def imitation_phase(policy: DispatchPolicy, datasets: list[States], epochs: int, batch_size: int, learning_rate: float, generator: torch.Generator, log: list[dict]) -> None:
+def imitation_phase(
+    policy: DispatchPolicy,
+    datasets: list[States],
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    generator: torch.Generator,
+    log: list[dict],
+) -> None:
     """Cross-entropy training on the recorded teacher choices (one dataset per instance size)."""
     optimizer = torch.optim.Adam(policy.parameters(), lr=learning_rate)
     policy.train()
     for epoch in range(epochs):
         total, correct, count = 0.0, 0, 0
-        batches = []
+        batches: list[tuple[int, torch.Tensor]] = []
         for dataset_index, dataset in enumerate(datasets):
             order = torch.randperm(len(dataset[0]), generator=generator)
-            batches.extend((dataset_index, order[start : start + batch_size]) for start in range(0, len(order), batch_size))
+            batches.extend(
+                (dataset_index, order[start : start + batch_size]) for start in range(0, len(order), batch_size)
+            )
         for position in torch.randperm(len(batches), generator=generator).tolist():
             dataset_index, chosen = batches[position]
             features, legal, same, unfinished, target = (tensor[chosen] for tensor in datasets[dataset_index])
@@ -99,7 +113,9 @@ def imitation_phase(policy: DispatchPolicy, datasets: list[States], epochs: int,
         print(json.dumps(entry), flush=True)
 
 
-def sample_with_log_probabilities(policy: DispatchPolicy, instances: Sequence[JobShopInstance], generator: torch.Generator) -> tuple[np.ndarray, torch.Tensor]:
+def sample_with_log_probabilities(
+    policy: DispatchPolicy, instances: Sequence[JobShopInstance], generator: torch.Generator
+) -> tuple[np.ndarray, torch.Tensor]:
     """Sample one schedule per instance; returns makespans and the summed log-probabilities (with grad)."""
     env = DispatchEnvironment(instances)
     log_probability = torch.zeros(env.batch_size)
@@ -135,8 +151,12 @@ def reinforce_phase(
     for iteration in range(iterations):
         policy.train()
         jobs, machines = sizes[int(size_random.integers(len(sizes)))]
-        instances = random_jobshop_batch(instances_per_iteration, jobs, machines, seed=seed * 1_000_003 + 7919 * iteration + 17)
-        makespans, log_probability = sample_with_log_probabilities(policy, [instance for instance in instances for _ in range(group)], generator)
+        instances = random_jobshop_batch(
+            instances_per_iteration, jobs, machines, seed=seed * 1_000_003 + 7919 * iteration + 17
+        )
+        makespans, log_probability = sample_with_log_probabilities(
+            policy, [instance for instance in instances for _ in range(group)], generator
+        )
         grouped = makespans.reshape(instances_per_iteration, group).astype(float)
         advantage = (grouped.mean(axis=1, keepdims=True) - grouped) / (grouped.std(axis=1, keepdims=True) + 1e-6)
         loss = -(torch.from_numpy(advantage.ravel()).float() * log_probability).mean()
@@ -145,7 +165,9 @@ def reinforce_phase(
         torch.nn.utils.clip_grad_norm_(policy.parameters(), 1.0)
         optimizer.step()
         if iteration % 10 == 0 or iteration == iterations - 1:
-            mopnr = np.array([schedule.makespan for schedule in dispatch_batch_with_rule(instances, "mopnr")], dtype=float)
+            mopnr = np.array(
+                [schedule.makespan for schedule in dispatch_batch_with_rule(instances, "mopnr")], dtype=float
+            )
             entry = {
                 "phase": "reinforce",
                 "iteration": iteration,
@@ -157,7 +179,10 @@ def reinforce_phase(
             log.append(entry)
             print(json.dumps(entry), flush=True)
         if checkpoint_every and checkpoint_path is not None and (iteration + 1) % checkpoint_every == 0:
-            policy.save(checkpoint_path.with_suffix(f".rl{iteration + 1:04d}.pt"), {"phase": "reinforce", "iterations": iteration + 1})
+            policy.save(
+                checkpoint_path.with_suffix(f".rl{iteration + 1:04d}.pt"),
+                {"phase": "reinforce", "iterations": iteration + 1},
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -167,7 +192,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--output", type=Path, default=DEFAULT_WEIGHTS)
     parser.add_argument("--imitation-sizes", type=parse_sizes, default=parse_sizes("8x8,10x5,10x10,15x10"))
     parser.add_argument("--imitation-instances", type=int, default=32, help="instances per imitation size")
-    parser.add_argument("--cp-deterministic-time", type=float, default=0.2, help="CP-SAT work limit per teacher instance (1 worker)")
+    parser.add_argument(
+        "--cp-deterministic-time", type=float, default=0.2, help="CP-SAT work limit per teacher instance (1 worker)"
+    )
     parser.add_argument("--imitation-epochs", type=int, default=30)
     parser.add_argument("--rl-sizes", type=parse_sizes, default=parse_sizes("10x10,15x10,15x15,20x10"))
     parser.add_argument("--rl-iterations", type=int, default=150)
@@ -176,7 +203,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--rl-learning-rate", type=float, default=1e-4)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--checkpoint-dir", type=Path, default=None, help="also save the imitation policy and every --checkpoint-every RL iterations here")
+    parser.add_argument(
+        "--checkpoint-dir",
+        type=Path,
+        default=None,
+        help="also save the imitation policy and every --checkpoint-every RL iterations here",
+    )
     parser.add_argument("--checkpoint-every", type=int, default=25)
     arguments = parser.parse_args(argv)
 
@@ -196,14 +228,27 @@ def _train(arguments: argparse.Namespace, argv: Sequence[str] | None) -> None:
     for size_index, (jobs, machines) in enumerate(arguments.imitation_sizes):
         if arguments.imitation_instances <= 0:
             break
-        instances = random_jobshop_batch(arguments.imitation_instances, jobs, machines, seed=arguments.seed * 1000 + size_index)
+        instances = random_jobshop_batch(
+            arguments.imitation_instances, jobs, machines, seed=arguments.seed * 1000 + size_index
+        )
         teacher = [
-            solve_jobshop_cpsat(instance, time_limit=None, seed=arguments.seed, workers=1, deterministic_time=arguments.cp_deterministic_time)
+            solve_jobshop_cpsat(
+                instance,
+                time_limit=None,
+                seed=arguments.seed,
+                workers=1,
+                deterministic_time=arguments.cp_deterministic_time,
+            )
             for instance in instances
         ]
         starts = np.stack([solution.starts for solution in teacher])
         datasets.append(collect_imitation_data(instances, starts))
-        entry = {"phase": "teacher", "size": f"{jobs}x{machines}", "states": len(datasets[-1][0]), "seconds": round(time.perf_counter() - began, 1)}
+        entry = {
+            "phase": "teacher",
+            "size": f"{jobs}x{machines}",
+            "states": len(datasets[-1][0]),
+            "seconds": round(time.perf_counter() - began, 1),
+        }
         log.append(entry)
         print(json.dumps(entry), flush=True)
     if datasets:
@@ -213,13 +258,24 @@ def _train(arguments: argparse.Namespace, argv: Sequence[str] | None) -> None:
             policy.save(arguments.checkpoint_dir / "policy.imitation.pt", {"phase": "imitation"})
     if arguments.rl_iterations > 0:
         reinforce_phase(
-            policy, arguments.rl_sizes, arguments.rl_iterations, arguments.rl_instances, arguments.rl_group,
-            arguments.rl_learning_rate, arguments.seed, generator, log,
-            arguments.checkpoint_every, None if arguments.checkpoint_dir is None else arguments.checkpoint_dir / "policy.pt",
+            policy,
+            arguments.rl_sizes,
+            arguments.rl_iterations,
+            arguments.rl_instances,
+            arguments.rl_group,
+            arguments.rl_learning_rate,
+            arguments.seed,
+            generator,
+            log,
+            arguments.checkpoint_every,
+            None if arguments.checkpoint_dir is None else arguments.checkpoint_dir / "policy.pt",
         )
     metadata = {
-        "command": "python -m ormodel.learned.dispatching.train " + " ".join(argv if argv is not None else __import__("sys").argv[1:]),
-        "arguments": {key: (str(value) if isinstance(value, Path) else value) for key, value in vars(arguments).items()},
+        "command": "python -m ormodel.learned.dispatching.train "
+        + " ".join(argv if argv is not None else __import__("sys").argv[1:]),
+        "arguments": {
+            key: (str(value) if isinstance(value, Path) else value) for key, value in vars(arguments).items()
+        },
         "seconds": round(time.perf_counter() - began, 1),
         "log_tail": log[-5:],
     }

@@ -21,13 +21,18 @@ def independent_feasibility(instance: JobShopInstance, starts: np.ndarray) -> bo
         for operation in range(operations):
             if starts[job, operation] < 0:
                 return False
-            if operation and starts[job, operation] < starts[job, operation - 1] + instance.durations[job, operation - 1]:
+            if (
+                operation
+                and starts[job, operation] < starts[job, operation - 1] + instance.durations[job, operation - 1]
+            ):
                 return False
     by_machine: dict[int, list[tuple[int, int]]] = {}
     for job in range(jobs):
         for operation in range(operations):
             begin = int(starts[job, operation])
-            by_machine.setdefault(int(instance.machines[job, operation]), []).append((begin, begin + int(instance.durations[job, operation])))
+            by_machine.setdefault(int(instance.machines[job, operation]), []).append(
+                (begin, begin + int(instance.durations[job, operation]))
+            )
     for intervals in by_machine.values():
         intervals.sort()
         if any(later[0] < earlier[1] for earlier, later in itertools.pairwise(intervals)):
@@ -48,7 +53,9 @@ def test_random_legal_dispatch_gives_feasible_schedules(mode: str) -> None:
     for index, instance in enumerate(instances):
         assert independent_feasibility(instance, env.starts[index])
         assert env.makespans()[index] == max(
-            env.starts[index, job, operation] + instance.durations[job, operation] for job in range(7) for operation in range(5)
+            env.starts[index, job, operation] + instance.durations[job, operation]
+            for job in range(7)
+            for operation in range(5)
         )
 
 
@@ -92,7 +99,9 @@ def test_batched_rules_equal_single_runs() -> None:
     instances = random_jobshop_batch(4, 6, 6, seed=9)
     for rule in RULES:
         batch = dispatch_batch_with_rule(instances, rule)
-        assert [schedule.makespan for schedule in batch] == [dispatch_with_rule(instance, rule).makespan for instance in instances]
+        assert [schedule.makespan for schedule in batch] == [
+            dispatch_with_rule(instance, rule).makespan for instance in instances
+        ]
     with pytest.raises(JobShopError, match="unknown dispatching rule"):
         dispatch_with_rule(instances[0], "random")
 

@@ -134,7 +134,9 @@ def test_random_generator_is_seeded() -> None:
     assert all(sorted(route) == list(range(5)) for route in first.machines.tolist())
     assert first.durations.min() >= 1 and first.durations.max() <= 99
     batch = random_jobshop_batch(3, 4, 4, seed=5)
-    assert [instance.name for instance in batch] == [instance.name for instance in random_jobshop_batch(3, 4, 4, seed=5)]
+    assert [instance.name for instance in batch] == [
+        instance.name for instance in random_jobshop_batch(3, 4, 4, seed=5)
+    ]
     assert np.array_equal(batch[2].durations, random_jobshop_batch(3, 4, 4, seed=5)[2].durations)
 
 

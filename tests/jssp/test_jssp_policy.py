@@ -52,15 +52,32 @@ def test_shipped_weights_beat_best_single_rule_on_random_instances() -> None:
     instances = random_jobshop_batch(6, 15, 10, seed=12345)
     learned = np.array([policy.solve(instance, device="cpu").makespan for instance in instances], dtype=float)
     best_rule = min(
-        np.mean([schedule.makespan for schedule in dispatch_batch_with_rule(instances, rule)]) for rule in ("spt", "mwkr", "mopnr", "fifo")
+        np.mean([schedule.makespan for schedule in dispatch_batch_with_rule(instances, rule)])
+        for rule in ("spt", "mwkr", "mopnr", "fifo")
     )
     assert learned.mean() < best_rule
 
 
 def test_training_entry_point_is_reproducible(tmp_path: Path) -> None:
     arguments = [
-        "--seed", "5", "--imitation-sizes", "5x4", "--imitation-instances", "2", "--cp-deterministic-time", "0.05",
-        "--imitation-epochs", "1", "--rl-sizes", "5x4", "--rl-iterations", "2", "--rl-instances", "2", "--rl-group", "3",
+        "--seed",
+        "5",
+        "--imitation-sizes",
+        "5x4",
+        "--imitation-instances",
+        "2",
+        "--cp-deterministic-time",
+        "0.05",
+        "--imitation-epochs",
+        "1",
+        "--rl-sizes",
+        "5x4",
+        "--rl-iterations",
+        "2",
+        "--rl-instances",
+        "2",
+        "--rl-group",
+        "3",
     ]
     train_main([*arguments, "--output", str(tmp_path / "first.pt")])
     train_main([*arguments, "--output", str(tmp_path / "second.pt")])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -87,7 +88,7 @@ def test_no_overlap_schedules_jobs_on_one_machine(cpsat) -> None:
     assert result.status == Status.OPTIMAL
     starts = result.variable("start")
     spans = sorted((starts[(job,)], starts[(job,)] + duration) for job, duration in durations.items())
-    assert all(first[1] <= second[0] for first, second in zip(spans, spans[1:]))
+    assert all(first[1] <= second[0] for first, second in itertools.pairwise(spans))
     assert result.value("makespan") == 9 and starts[("c",)] == 0
 
 
