@@ -8,7 +8,7 @@ Usage (called by ``benchmarks/balans.py``)::
 
     .venv-balans/bin/python benchmarks/balans_pypi_runner.py INSTANCE.mps SECONDS SEED
 
-Output: one line ``TRACE <seconds> <objective>`` per new incumbent (seconds since ``Balans.solve``
+Output: ``SOLVE_STARTED`` when the package's clock starts (imports are done), one line ``TRACE <seconds> <objective>`` per new incumbent (seconds since ``Balans.solve``
 was called, objective in the package's minimised space: negated for maximisation problems), then
 ``ARMS <json>`` (destroy-operator outcome counts) and ``DONE <seconds>``. The package's time
 limits are its ``configs/default.json`` values (first solution 10 s, iteration 12 s, local branching
@@ -24,7 +24,7 @@ import time
 
 def main() -> int:
     path, seconds, seed = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
-    import alns.ALNS as alns_module
+    from alns.ALNS import ALNS
     from alns.Outcome import Outcome
     from alns.stop import MaxRuntime
     from balans import base_instance
@@ -38,7 +38,7 @@ def main() -> int:
             best[0] = objective
             print(f"TRACE {time.perf_counter() - started[0]:.4f} {objective!r}", flush=True)
 
-    original_eval = alns_module.ALNS._eval_cand
+    original_eval = ALNS._eval_cand
 
     def eval_cand(self, accept, best_state, current, candidate, **kwargs):  # type: ignore[no-untyped-def]
         outcome = original_eval(self, accept, best_state, current, candidate, **kwargs)
@@ -46,7 +46,7 @@ def main() -> int:
             report(float(candidate.objective()))
         return outcome
 
-    alns_module.ALNS._eval_cand = eval_cand
+    ALNS._eval_cand = eval_cand
 
     original_initial = base_instance._Instance.initial_solve
 
@@ -69,6 +69,7 @@ def main() -> int:
         timelimit_local_branching_iteration=15 * scale,
         timelimit_crossover_random_feasible=6 * scale,
     )
+    print("SOLVE_STARTED", flush=True)
     started[0] = time.perf_counter()
     result = solver.solve(path)
     elapsed = time.perf_counter() - started[0]

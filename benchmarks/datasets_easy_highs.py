@@ -52,6 +52,10 @@ def main() -> int:
                 solve.append(result.solve_time)
                 statuses.append(result.status.value)
                 nodes.append(result.nodes or 0)
+                progress.console.print(
+                    f"{form.name}: {result.status.value} objective {result.objective} in {result.solve_time:.1f} s, "
+                    f"{result.nodes} nodes (generated in {generation[-1]:.2f} s)"
+                )
                 progress.advance(task)
             rows.append((family, shape, generation, solve, statuses, nodes))
     table = Table(title=f"MILP families at level '{args.level}', seeds {args.seeds}, HiGHS {args.threads} thread(s), "

@@ -33,6 +33,7 @@ import yaml
 
 __all__ = ["GoldenExample", "read_golden", "load_golden", "default_golden_folder", "ExampleLibrary", "tokens"]
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _HEADER = re.compile(r"^#\s*([a-z_]+):\s*(.*?)\s*$")
 _WORD = re.compile(r"[a-z]+")
 _STOP = frozenset("a an and are as at be by each for from has have in is it its of on or per that the their this to with "
@@ -93,7 +94,7 @@ def read_golden(path: str | os.PathLike[str]) -> GoldenExample:
     missing = [key for key in ("id", "suite", "label", "value") if key not in header]
     if missing:
         raise ValueError(f"{path}: the header lacks {', '.join(missing)} (lines '# key: value' before the document)")
-    document = yaml.safe_load(text)
+    document = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader (the C one when available)
     if not isinstance(document, dict):
         raise ValueError(f"{path}: the document is not a five-element mapping")
     value = _number(header["value"])

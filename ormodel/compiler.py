@@ -542,7 +542,7 @@ class Compiler:
         block = self.blocks[name]
         rows = np.arange(frame.size, dtype=np.int64)
         covered = frozenset(item.id for item in node.items if isinstance(item, Name) and item.id in frame.bindings)
-        return Affine(frame.size, [Part(rows, block.start + flat.astype(np.int64), np.ones(frame.size), dense=True)], np.zeros(frame.size),
+        return Affine(frame.size, [Part(rows, flat + block.start if flat.dtype == np.int64 else flat.astype(np.int64) + block.start, np.ones(frame.size), dense=True)], np.zeros(frame.size),
                       unique=True, covered=covered, families=frozenset({name}))
 
     def _row_key(self, frame: Frame, row: int) -> tuple[Any, ...] | None:

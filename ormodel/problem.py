@@ -155,10 +155,12 @@ class IndexSet:
             values = np.asarray(components[0])
             if values.dtype.kind not in "iuf":
                 return np.zeros(len(values), dtype=np.int64), np.zeros(len(values), dtype=bool)
-            positions = values.astype(np.int64) - self.range_start
+            positions = values.astype(np.int64, copy=False) - self.range_start if self.range_start else values.astype(np.int64)
             valid = (positions >= 0) & (positions < self.size)
             if values.dtype.kind == "f":
                 valid &= values == np.round(values)
+            if valid.all():
+                return positions, valid
             return np.where(valid, positions, 0), valid
         matched = [self._comparable(component, column) for component, column in zip(components, self.columns)]
         if any(item is None for item in matched):

@@ -383,7 +383,7 @@ def _check_point(model: Any, result: Result, case: Case) -> list[str]:
 
 def run_suite(backends: list[str] | None = None, cases: list[Case] | None = None) -> list[CaseOutcome]:
     """Every case on every installed backend of ``backends`` (default :data:`CONFORMANCE_BACKENDS`)."""
-    outcomes = []
+    outcomes: list[CaseOutcome] = []
     for name in backends or CONFORMANCE_BACKENDS:
         try:
             backend = get_backend(name)

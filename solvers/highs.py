@@ -255,13 +255,15 @@ class HighsBackend:
     def _warm_start(highs: "highspy.Highs", form: StandardForm, warm_start: Any) -> None:
         highspy = _highs_module()
         if isinstance(warm_start, dict):
-            labels = form.names.column_labels(form.num_columns)
+            from ormodel.solvers.labels import column_labels
+
+            labels = column_labels(form.names, form.num_columns)
             position = {label: column for column, label in enumerate(labels)}
             columns = [position[label] for label in warm_start if label in position]
             values = [float(warm_start[labels[column]]) for column in columns]
-            solution = highspy.HighsSparseSolution() if hasattr(highspy, "HighsSparseSolution") else None
-            if solution is None or not columns:
+            if not columns:
                 return
+            # A partial point: HiGHS completes it (for a MIP, by solving the sub-MIP over the other columns).
             highs.setSolution(len(columns), np.asarray(columns, dtype=np.int32), np.asarray(values, dtype=np.float64))
             return
         point = np.asarray(warm_start, dtype=np.float64)

@@ -359,6 +359,8 @@ class ScipPersistentModel(_UndoStack):
     def __init__(self, form: StandardForm, threads: int = 1, seed: int = 0, extra: dict[str, Any] | None = None) -> None:
         import pyscipopt
 
+        if form.is_quadratic:
+            raise ValueError("persistent SCIP models take linear objectives only")
         super().__init__(form)
         self._scip = pyscipopt
         self.model = pyscipopt.Model()
@@ -394,12 +396,6 @@ class ScipPersistentModel(_UndoStack):
         for variable in variables:
             by_column[int(variable.name[1:])] = variable
         self.variables = by_column
-        if form.is_quadratic:
-            assert form.quadratic is not None
-            self._add_quadratic_objective(form)
-
-    def _add_quadratic_objective(self, form: StandardForm) -> None:
-        raise ValueError("persistent SCIP models take linear objectives only")
 
     def _problem_stage(self) -> None:
         if self.model.getStage() != self._scip.SCIP_STAGE.PROBLEM:

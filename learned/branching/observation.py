@@ -102,7 +102,7 @@ class ObservationExtractor:
 
     def __init__(self) -> None:
         self._static: _StaticPart | None = None
-        self._row_cache: dict[tuple[int, str], tuple[np.ndarray, np.ndarray, float, float, float, float]] = {}
+        self._row_cache: dict[tuple[int, str], tuple[np.ndarray, np.ndarray, float, float, float]] = {}
         self._incumbent_key: Any = None
         self._incumbent_values: np.ndarray | None = None
 
@@ -145,6 +145,7 @@ class ObservationExtractor:
     def _build_static(self, model: Any, rows: list[Any], row_keys: list[tuple[int, str]], columns: list[Any],
                       variables: list[Any], column_static: np.ndarray, objective_norm: float) -> _StaticPart:
         row_count = len(rows)
+        normalized_objective = column_static[:, 4]
         lhs = np.empty(row_count)
         rhs = np.empty(row_count)
         norms = np.empty(row_count)
@@ -162,13 +163,16 @@ class ObservationExtractor:
                 keep = lp_positions >= 0
                 constant = row.getConstant()
                 cached = (lp_positions[keep], values[keep], row.getLhs() - constant, row.getRhs() - constant,
-                          row.getNorm(), model.getRowObjParallelism(row))
+                          row.getNorm())
                 self._row_cache[key] = cached
-            row_columns_positions, values, lhs[position], rhs[position], norms[position], parallelism[position] = cached
+            row_columns_positions, values, lhs[position], rhs[position], norms[position] = cached
+            # Signed cosine with the objective (SCIP's getRowObjParallelism is unsigned).
+            parallelism[position] = float(values @ normalized_objective[row_columns_positions])
             row_of_nonzero.append(np.full(row_columns_positions.size, position, dtype=np.int64))
             column_of_nonzero.append(row_columns_positions)
             value_of_nonzero.append(values)
         norms[norms <= 0] = 1.0
+        parallelism /= norms
         infinity = model.infinity()
         lhs_rows = np.flatnonzero(lhs > -infinity)
         rhs_rows = np.flatnonzero(rhs < infinity)

@@ -57,3 +57,10 @@ def test_auto_with_cp_constraints_picks_cpsat() -> None:
     assert result.extra["auto_choice"]["backend"] == "cpsat"
     assert "skipped highs (no CP constraints)" in result.message
     assert result.status == Status.OPTIMAL and result.value("x") != result.value("y")
+
+
+def test_highs_warm_start_by_name_reaches_the_solver() -> None:
+    model = case_by_name("milp_knapsack").build()
+    result = get_backend("highs").solve(model, SolveOptions(warm_start={"take[2]": 1, "take[4]": 1, "take[1]": 0, "take[3]": 0}))
+    assert result.status == Status.OPTIMAL and result.objective == 21.0
+    assert "Assessing feasibility of MIP" in result.log

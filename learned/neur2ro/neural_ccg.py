@@ -1,0 +1,265 @@
+"""Neur2RO: column-and-constraint generation with the value network embedded in the main and adversarial MIPs.
+
+Main problem (``objective="argmax"``, the paper's default): choose ``x``; the network's
+x-part ``rho_x(sum_i phi_x)`` is embedded once (``phi_x`` is linear in binary ``x``, so only
+``rho_x``'s ReLUs need binaries); for every scenario ``xi^k`` found so far its embedding
+``rho_xi(...)`` is computed outside the MIP and only the value head ``V`` is embedded, giving
+``pred_k(x)``. Binaries ``s_k`` select the arg-max scenario (``a >= pred_k``,
+``a <= pred_k + M_k (1 - s_k)``, ``sum s_k = 1``), and the **exact** second stage at the
+selected scenario is enforced by big-M on ``s_k`` (rows and an epigraph ``z``); the objective is
+``c'x + z``. ``objective="max"`` minimises the network value ``max_k pred_k`` instead (the
+paper's weaker ablation).
+
+Adversarial problem: for the main problem's ``x``, maximise the network's estimate over
+``xi in Xi`` (the per-item ``phi_xi`` copies, ``rho_xi`` and ``V`` embedded, ``rho_x`` fixed).
+Robust first-stage rows (capital budgeting's budget) are kept by an exact linear adversary.
+
+Loop (anchor §1.4): stop when the adversary's value is within ``tolerance`` of the main
+problem's arg-max value, when its scenario repeats one already found (L1 distance below
+``repeat_tolerance``), after ``max_iterations`` scenarios, or at the time limit. The last
+main-problem ``x`` is returned.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from functools import reduce
+
+import numpy as np
+
+from ormodel.learned.neur2ro.embedding import EmbeddingStats, add_mlp, add_relu
+from ormodel.learned.neur2ro.exact import robust_violation
+from ormodel.learned.neur2ro.mip import Affine, MipBuilder
+from ormodel.learned.neur2ro.network import ValueNetwork
+from ormodel.learned.neur2ro.problem import TwoStageRobustProblem
+from ormodel.learned.neur2ro.solution import RobustSolution
+from ormodel.result import Result
+from ormodel.solvers import SolveOptions
+
+__all__ = ["Neur2ROSettings", "solve_neur2ro", "build_main_problem", "build_adversary", "MainProblem", "Adversary"]
+
+
+@dataclass
+class Neur2ROSettings:
+    """Knobs of the Neur2RO loop (defaults as in the paper where it sets them)."""
+
+    backend: str = "highs"
+    objective: str = "argmax"
+    tolerance: float = 1e-4
+    repeat_tolerance: float = 1e-3
+    max_iterations: int = 20
+    time_limit: float = 600.0
+    mip_time_limit: float = 60.0
+    mip_gap: float = 1e-3
+    threads: int | None = 1
+
+
+@dataclass
+class MainProblem:
+    """A built main problem and the handles to read its solution."""
+
+    builder: MipBuilder
+    x: np.ndarray
+    predictions: list[Affine]
+    stats: EmbeddingStats
+
+
+@dataclass
+class Adversary:
+    """A built adversarial problem and its handles."""
+
+    builder: MipBuilder
+    xi: np.ndarray
+    prediction: Affine
+    stats: EmbeddingStats
+
+
+def _value_head(builder: MipBuilder, name: str, network: ValueNetwork, x_part: Affine, xi_part: Affine,
+                stats: EmbeddingStats) -> Affine:
+    (first_weight, first_bias), (second_weight, second_bias) = network.layer_arrays("value")
+    split = network.sizes.rho_out
+    pre = x_part.left_multiply(first_weight[:, :split], first_bias) + xi_part.left_multiply(first_weight[:, split:])
+    hidden = add_relu(builder, name, pre.compact(), stats)
+    return hidden.left_multiply(second_weight, second_bias)
+
+
+def build_main_problem(problem: TwoStageRobustProblem, network: ValueNetwork, scenarios: list[np.ndarray],
+                       feasibility_scenarios: list[np.ndarray] | None = None, objective: str = "argmax") -> MainProblem:
+    """The main MIP over ``x`` for the scenarios found so far (see the module docstring)."""
+    if objective not in ("argmax", "max"):
+        raise ValueError(f"neur2ro: objective must be 'argmax' or 'max', got {objective!r}")
+    if not scenarios:
+        raise ValueError("neur2ro: the main problem needs at least one scenario")
+    stats = EmbeddingStats()
+    builder = MipBuilder(f"{problem.name}_neur2ro_main")
+    x = builder.add_variables("x", problem.n_first, 0.0, 1.0, integer=True,
+                              objective=problem.first_stage_objective if objective == "argmax" else 0.0)
+    base, delta = network.x_embedding_affine(problem)
+    x_embedding = Affine.of_columns(x, delta.T, base)
+    x_part = add_mlp(builder, "rho_x", x_embedding, network.layer_arrays("rho_x"), stats)
+    if x_part.columns.size > 2 * x_part.size:
+        x_part = builder.materialize("x_representation", x_part)
+    predictions = []
+    for index, xi in enumerate(scenarios):
+        xi_part = Affine.of_constant(network.xi_embedding(problem, xi))
+        predictions.append(_value_head(builder, f"value_{index}", network, x_part, xi_part, stats))
+    bounds = [builder.bounds(prediction) for prediction in predictions]
+    lowest = min(float(low[0]) for low, _ in bounds)
+    highest = max(float(high[0]) for _, high in bounds)
+    label_scale = float(network.label_scale)
+    if objective == "max":
+        top = builder.add_variables("prediction_max", 1, lower=lowest, upper=highest, objective=label_scale)
+        builder.objective_offset = float(network.label_offset)
+        for index, prediction in enumerate(predictions):
+            builder.add_rows(f"above_{index}", Affine.of_columns(top) + _negate(prediction), lower=0.0)
+        for index, xi in enumerate(feasibility_scenarios or []):
+            matrix, upper = problem.robust_rows(xi)
+            builder.add_rows(f"robust_{index}", Affine.of_columns(x, matrix), upper=upper)
+        return MainProblem(builder, x, predictions, stats)
+    top = builder.add_variables("prediction_max", 1, lower=max(float(low[0]) for low, _ in bounds), upper=highest)
+    select = builder.add_variables("select", len(scenarios), 0.0, 1.0, integer=True)
+    builder.add_rows("select_one", Affine.of_columns(select, np.ones((1, len(scenarios)))), lower=1.0, upper=1.0)
+    for index, prediction in enumerate(predictions):
+        builder.add_rows(f"above_{index}", Affine.of_columns(top) + _negate(prediction), lower=0.0)
+        big_m = highest - float(bounds[index][0][0])
+        expression = Affine.of_columns(np.concatenate([top, select[index : index + 1]]), np.array([[1.0, big_m]])) + _negate(prediction)
+        builder.add_rows(f"argmax_{index}", expression, upper=big_m)
+    _add_exact_recourse(builder, problem, x, select, scenarios)
+    for index, xi in enumerate(feasibility_scenarios or []):
+        matrix, upper = problem.robust_rows(xi)
+        builder.add_rows(f"robust_{index}", Affine.of_columns(x, matrix), upper=upper)
+    return MainProblem(builder, x, predictions, stats)
+
+
+def _negate(expression: Affine) -> Affine:
+    return Affine(expression.columns, -expression.coefficients, -expression.constant)
+
+
+def _add_exact_recourse(builder: MipBuilder, problem: TwoStageRobustProblem, x: np.ndarray, select: np.ndarray,
+                        scenarios: list[np.ndarray]) -> None:
+    """The exact second stage at the selected scenario: one ``y``, rows and epigraph switched by ``select``."""
+    y = builder.add_variables("y", problem.n_second, problem.second_stage_lower, problem.second_stage_upper,
+                              integer=problem.second_stage_integrality)
+    columns = np.concatenate([x, y])
+    lower, upper = builder.column_bounds()
+    value_low, _ = problem.value_bounds()
+    epigraph = builder.add_variables("recourse_value", 1, lower=value_low - 1.0, upper=np.inf, objective=1.0)
+    for index, xi in enumerate(scenarios):
+        recourse = problem.recourse(xi)
+        matrix = np.hstack([recourse.matrix_x, recourse.matrix_y])
+        certain = ~recourse.uncertain_rows
+        if index == 0 and certain.any():
+            builder.add_rows("recourse", Affine.of_columns(columns, matrix[certain]), upper=recourse.upper[certain])
+        for row in np.flatnonzero(recourse.uncertain_rows):
+            expression = Affine.of_columns(columns, matrix[row : row + 1])
+            _, high = builder.bounds(expression)
+            big_m = float(high[0] - recourse.upper[row])
+            if big_m <= 0:
+                continue
+            switched = expression + Affine.of_columns(select[index : index + 1], [[big_m]])
+            builder.add_rows(f"recourse_{index}_{row}", switched, upper=recourse.upper[row] + big_m)
+        # recourse_value >= constant + objective_x'x + objective_y'y - M (1 - s_k)
+        value = Affine.of_columns(columns, np.concatenate([recourse.objective_x, recourse.objective_y])[None, :], [recourse.constant])
+        _, high = builder.bounds(value)
+        big_m = float(high[0] - (value_low - 1.0))
+        expression = Affine.of_columns(np.concatenate([epigraph, select[index : index + 1]]), np.array([[1.0, -big_m]])) + _negate(value)
+        builder.add_rows(f"epigraph_{index}", expression, lower=-big_m)
+
+
+def build_adversary(problem: TwoStageRobustProblem, network: ValueNetwork, x: np.ndarray) -> Adversary:
+    """``max_{xi in Xi}`` of the network's estimate at fixed ``x`` as a MIP (maximise ``prediction``)."""
+    stats = EmbeddingStats()
+    builder = MipBuilder(f"{problem.name}_neur2ro_adversary")
+    uncertainty = problem.uncertainty
+    xi = builder.add_variables("xi", uncertainty.dimension, uncertainty.lower, uncertainty.upper)
+    set_matrix, set_lower, set_upper = uncertainty.rows()
+    if set_matrix.shape[0]:
+        builder.add_rows("uncertainty_set", Affine.of_columns(xi, set_matrix), set_lower, set_upper)
+    constant, jacobian = problem.xi_item_inputs_affine()
+    scale = network.xi_scale.cpu().numpy()
+    constant = constant / scale
+    jacobian = jacobian / scale[None, :, None]
+    phi_layers = network.layer_arrays("phi_xi")
+    item_embeddings = []
+    for item in range(problem.n_first):
+        inputs = Affine.of_columns(xi, jacobian[item], constant[item]).compact()
+        item_embeddings.append(add_mlp(builder, f"phi_xi_{item}", inputs, phi_layers, stats))
+    summed = reduce(lambda left, right: left + right, item_embeddings).compact()
+    summed = builder.materialize("xi_embedding", summed)
+    xi_part = add_mlp(builder, "rho_xi", summed, network.layer_arrays("rho_xi"), stats)
+    if xi_part.columns.size > 2 * xi_part.size:
+        xi_part = builder.materialize("xi_representation", xi_part)
+    x_part = Affine.of_constant(network.x_representation(problem, x))
+    prediction = _value_head(builder, "value", network, x_part, xi_part, stats)
+    builder.set_objective(prediction.columns, prediction.coefficients[0])
+    builder.objective_offset = float(prediction.constant[0])
+    return Adversary(builder, xi, prediction, stats)
+
+
+def _solve(builder: MipBuilder, settings: Neur2ROSettings, time_limit: float, sense: str) -> Result:
+    options = SolveOptions(time_limit=max(time_limit, 0.5), gap=settings.mip_gap, threads=settings.threads, compute_conflict=False)
+    return builder.solve(settings.backend, options, sense=sense)
+
+
+def solve_neur2ro(problem: TwoStageRobustProblem, network: ValueNetwork, settings: Neur2ROSettings | None = None) -> RobustSolution:
+    """Run the Neur2RO loop on ``problem`` with a trained ``network``."""
+    settings = settings or Neur2ROSettings()
+    started = time.perf_counter()
+    scenarios = [problem.nominal_scenario()]
+    feasibility: list[np.ndarray] = []
+    history: list[dict] = []
+    x = np.zeros(problem.n_first)
+    estimate = math.nan
+    status = "iteration_limit"
+    iterations = 0
+    while True:
+        remaining = settings.time_limit - (time.perf_counter() - started)
+        if remaining <= 0:
+            status = "time_limit"
+            break
+        iterations += 1
+        main_started = time.perf_counter()
+        main = build_main_problem(problem, network, scenarios, feasibility, settings.objective)
+        result = _solve(main.builder, settings, min(settings.mip_time_limit, remaining), "minimize")
+        main_seconds = time.perf_counter() - main_started
+        if result.values is None:
+            status = f"main_{result.status.value}"
+            break
+        x = np.round(np.asarray(result.values)[main.x])
+        estimate = float(result.objective)
+        violation, violating_xi = robust_violation(problem, x)
+        if violation > 1e-7:
+            feasibility.append(violating_xi)
+            history.append({"iteration": iterations, "main_seconds": main_seconds, "feasibility_cut": True})
+            continue
+        predictions = network.predict(problem, np.repeat(x[None, :], len(scenarios), axis=0), np.asarray(scenarios), device="cpu")
+        main_value = float(predictions.max())
+        remaining = settings.time_limit - (time.perf_counter() - started)
+        adversary_started = time.perf_counter()
+        adversary = build_adversary(problem, network, x)
+        adversary_result = _solve(adversary.builder, settings, min(settings.mip_time_limit, max(remaining, 0.5)), "maximize")
+        adversary_seconds = time.perf_counter() - adversary_started
+        if adversary_result.values is None:
+            status = f"adversary_{adversary_result.status.value}"
+            break
+        xi = np.asarray(adversary_result.values)[adversary.xi]
+        xi = np.clip(xi, problem.uncertainty.lower, problem.uncertainty.upper)
+        adversary_value = float(network.unscale(adversary_result.objective))
+        history.append({
+            "iteration": iterations, "main_seconds": main_seconds, "adversary_seconds": adversary_seconds,
+            "main_objective": estimate, "main_prediction": main_value, "adversary_prediction": adversary_value,
+            "main_binaries": main.stats.binary, "adversary_binaries": adversary.stats.binary,
+        })
+        if abs(adversary_value - main_value) <= settings.tolerance * max(abs(adversary_value), 1e-9) or adversary_value <= main_value:
+            status = "gap"
+            break
+        if min(float(np.abs(xi - known).sum()) for known in scenarios) < settings.repeat_tolerance:
+            status = "repeated_scenario"
+            break
+        if len(scenarios) >= settings.max_iterations:
+            status = "iteration_limit"
+            break
+        scenarios.append(xi)
+    return RobustSolution("neur2ro", x, estimate, None, status, scenarios, iterations, time.perf_counter() - started, history)
