@@ -8,7 +8,7 @@ Usage (called by ``benchmarks/balans.py``)::
 
     .venv-balans/bin/python benchmarks/balans_pypi_runner.py INSTANCE.mps SECONDS SEED
 
-Output: ``SOLVE_STARTED`` when the package's clock starts (imports are done), one line ``TRACE <seconds> <objective>`` per new incumbent (seconds since ``Balans.solve``
+The package's seed is its default (1283) plus SEED. Output: ``SOLVE_STARTED`` when the package's clock starts (imports are done), one line ``TRACE <seconds> <objective>`` per new incumbent (seconds since ``Balans.solve``
 was called, objective in the package's minimised space: negated for maximisation problems), then
 ``ARMS <json>`` (destroy-operator outcome counts) and ``DONE <seconds>``. The package's time
 limits are its ``configs/default.json`` values (first solution 10 s, iteration 12 s, local branching
@@ -21,9 +21,12 @@ import json
 import sys
 import time
 
+PACKAGE_SEED = 1283  # the package's default seed (configs/default.json)
+
 
 def main() -> int:
-    path, seconds, seed = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+    path, seconds = sys.argv[1], float(sys.argv[2])
+    seed = PACKAGE_SEED + int(sys.argv[3])  # the package draws randint(0, seed): seed 0 fails
     from alns.ALNS import ALNS
     from alns.Outcome import Outcome
     from alns.stop import MaxRuntime

@@ -10,7 +10,8 @@ labels are not disputed; the disputed ones are listed with their label and our v
     python benchmarks/nl_golden_replay.py --data ../shared/data/nl --output benchmarks/results/nl_golden
 
 Writes golden.jsonl, golden-replay.jsonl (result tables), records/ (one call record per
-problem), summary.md, and accuracy.png (accuracy by suite and tolerance).
+problem, about 1 MB; not kept in the repository), summary.md, and accuracy.png (accuracy by
+suite and tolerance).
 """
 
 from __future__ import annotations
@@ -35,11 +36,11 @@ def main() -> int:
     args = parser.parse_args()
 
     import yaml
-
-    from ormodel.bench.report import load_rows
     from ormodel.nl2opt.benchmark import TOLERANCE_POLICIES, golden_records, summarize, summary_markdown
     from ormodel.nl2opt.retrieval import load_golden
     from ormodel.nl2opt.testing import ScriptedChatServer, golden_script
+
+    from ormodel.bench.report import load_rows
 
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
@@ -53,7 +54,7 @@ def main() -> int:
     with ScriptedChatServer(golden_script(answers)) as server:
         started = time.perf_counter()
         live = subprocess.run(command + ["--base-url", server.url, "--model", "scripted-golden", "--table", str(output / "golden.jsonl"),
-                                         "--records", str(output / "records")], capture_output=True, text=True,
+                                         "--records", str(output / "records")], capture_output=True, text=True, check=False,
                               env={**os.environ, "ORMODEL_LLM_API_KEY": "scripted"})
         live_seconds = time.perf_counter() - started
         requests = len(server.requests)
@@ -63,7 +64,7 @@ def main() -> int:
         return live.returncode
     started = time.perf_counter()
     replay = subprocess.run(command + ["--replay", str(output / "records"), "--table", str(output / "golden-replay.jsonl")],
-                            capture_output=True, text=True, env={key: value for key, value in os.environ.items()
+                            capture_output=True, text=True, check=False, env={key: value for key, value in os.environ.items()
                                                                  if not key.startswith(("ORMODEL_LLM", "OPENAI"))})
     replay_seconds = time.perf_counter() - started
     print(replay.stdout)
@@ -112,7 +113,6 @@ def _plot(by_suite: dict, path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
     from ormodel.nl2opt.benchmark import TOLERANCE_POLICIES, summarize
 
     suites = sorted(by_suite)
@@ -124,7 +124,7 @@ def _plot(by_suite: dict, path: Path) -> None:
     axis.set_xticks([index + width for index in range(len(suites))], suites, rotation=20, fontsize=8)
     axis.set_ylabel("accuracy incl. disputed labels (%)")
     axis.set_title("Golden formulations through `ormodel bench nl` (scripted LLM)")
-    axis.legend(fontsize=8)
+    axis.legend(fontsize=8, loc="lower left")
     figure.tight_layout()
     figure.savefig(path, dpi=120)
 

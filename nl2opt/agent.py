@@ -21,9 +21,10 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from ormodel.nl2opt.checks import Finding, feedback_text, result_findings, structural_findings
 from ormodel.nl2opt.client import ChatModel, LLMError, Message
@@ -31,7 +32,7 @@ from ormodel.nl2opt.extract import FormulationParseError, extract_document
 from ormodel.nl2opt.prompts import build_messages, findings_feedback, model_error_feedback, parse_feedback
 from ormodel.nl2opt.retrieval import ExampleLibrary
 
-__all__ = ["Agent", "AgentOptions", "Answer", "Attempt", "Round", "describe_changes", "solution_text"]
+__all__ = ["Agent", "AgentOptions", "Answer", "Attempt", "Round", "backend_for", "describe_changes", "solution_text"]
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class AgentOptions:
         samples: parallel attempts for self-consistency (1: a single attempt).
         examples: worked examples retrieved into the prompt (0: zero-shot).
         exclude_examples: ``suite/id`` keys never used as examples (the problem being benchmarked).
-        solver: backend name, or ``auto`` to pick one by problem class.
+        solver: backend name, or ``auto`` to pick one by problem class (SCIP for nonlinear models).
         time_limit: seconds per solve.
         sample_temperature: temperature of attempts after the first.
         seed: base seed sent to the server (attempt ``k`` uses ``seed + k``).
@@ -192,8 +193,9 @@ class Answer:
         if self.changes:
             lines += ["## Corrections", ""] + [f"- {change}" for change in self.changes] + [""]
         if len(self.attempts) > 1 and self.agreement is not None:
-            lines += [f"Self-consistency: {round(self.agreement * len(self.attempts))} of {len(self.attempts)} attempts agree "
-                      f"on the objective (votes: {', '.join('—' if vote is None else f'{vote:.10g}' for vote in self.votes)}).", ""]
+            shown = ", ".join("—" if vote is None else f"{vote:.10g}" for vote in self.votes)
+            agreeing = round(self.agreement * len(self.attempts))
+            lines += [f"Self-consistency: {agreeing} of {len(self.attempts)} attempts agree on the objective (votes: {shown}).", ""]
         lines.append(f"{self.rounds} round(s), {self.total_tokens} tokens, {self.total_time:.1f} s.")
         return "\n".join(lines) + "\n"
 
@@ -207,8 +209,17 @@ def _finite(value: float | None) -> float | None:
 
 def _format(value: float) -> str:
     if abs(value - round(value)) < 1e-9 * max(1.0, abs(value)):
-        return str(int(round(value)))
+        return str(round(value))
     return f"{value:.6g}"
+
+
+def backend_for(problem: Any, solver: str = "auto") -> str:
+    """The backend for a formulation: ``solver``, except that ``auto`` sends nonlinear models to SCIP."""
+    if solver != "auto":
+        return solver
+    from ormodel.solvers.elementwise import uses_nonlinear_terms
+
+    return "scip" if uses_nonlinear_terms(problem) else "auto"
 
 
 def solution_text(problem: Any, result: Any, limit: int = 20) -> tuple[str, dict[str, float]]:
@@ -296,11 +307,13 @@ class Agent:
 
         try:
             problem = problem_from_dict(document)
-            compile_problem(problem)
+            solver = backend_for(problem, self.options.solver)
+            if solver != "scip":
+                compile_problem(problem)
         except ModelError as error:
             return "model_error", None, None, [], str(error)
         try:
-            result = solve(problem, solver=self.options.solver, time_limit=self.options.time_limit)
+            result = solve(problem, solver=solver, time_limit=self.options.time_limit)
         except ModelError as error:
             return "model_error", problem, None, [], str(error)
         except Exception as error:  # noqa: BLE001 - a solver that rejects the model is feedback too
@@ -310,8 +323,8 @@ class Agent:
 
             try:
                 diagnose(problem, result, time_limit=self.options.time_limit)
-            except Exception:  # noqa: BLE001 - a diagnosis is a help, not a requirement
-                pass
+            except Exception as error:  # noqa: BLE001 - a diagnosis is a help, not a requirement
+                result.extra["diagnosis_error"] = str(error)
         findings = result_findings(problem, result)
         if not any(item.severity == "error" for item in findings):
             findings = structural_findings(problem) + findings

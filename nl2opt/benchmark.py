@@ -20,15 +20,26 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
-from ormodel.result import Result, Status
 from ormodel.solvers.base import SolveOptions
 
-__all__ = ["TOLERANCE_POLICIES", "nl_suite", "nl2opt_method", "judge", "summarize", "summary_markdown", "default_data_root",
-           "golden_records", "NLSummary"]
+from ormodel.result import Result, Status
+
+__all__ = [
+    "TOLERANCE_POLICIES",
+    "NLSummary",
+    "default_data_root",
+    "golden_records",
+    "judge",
+    "nl2opt_method",
+    "nl_suite",
+    "summarize",
+    "summary_markdown",
+]
 
 METHOD_NAME = "nl2opt"
 PLUGIN = "ormodel.nl2opt.benchmark"
@@ -186,7 +197,7 @@ def nl2opt_method(model: Any, options: SolveOptions, params: dict[str, Any]) -> 
                "outcomes": [item.outcome for attempt in answer.attempts for item in attempt.rounds]}
     result = Result(status=status, objective=answer.objective if answer.objective is not None else math.nan,
                     solve_time=time.perf_counter() - started, solver=METHOD_NAME,
-                    message=answer.error if status == Status.ERROR else None)
+                    message=(answer.error or "") if status == Status.ERROR else "")
     result.extra["json"] = summary
     return result
 

@@ -24,7 +24,7 @@ from ormodel.expressions import Index, Name, Node, walk
 from ormodel.problem import Problem
 from ormodel.result import Result, Status
 
-__all__ = ["Finding", "structural_findings", "result_findings", "feedback_text"]
+__all__ = ["Finding", "feedback_text", "result_findings", "structural_findings"]
 
 
 @dataclass(frozen=True)

@@ -81,8 +81,8 @@ def _bench_group(subparsers: Any) -> Any:
     bench = getattr(subparsers, "choices", {}).get("bench")
     if bench is None:
         return None
-    for action in bench._actions:  # noqa: SLF001 - argparse offers no public way to reach a subparser group
-        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+    for action in bench._actions:
+        if isinstance(action, argparse._SubParsersAction):
             return action
     return None
 
@@ -160,14 +160,14 @@ def ask_command(args: argparse.Namespace) -> int:
 
 def bench_nl_command(args: argparse.Namespace) -> int:
     """Handler of ``ormodel bench nl``."""
+    from ormodel.nl2opt.benchmark import PLUGIN, nl_suite, problem_lines, summarize, summary_markdown
+    from ormodel.nl2opt.config import LLMNotConfigured, load_config
     from rich.console import Console
 
     from ormodel.bench.executors import make_executor
     from ormodel.bench.method_spec import MethodSpec
     from ormodel.bench.report import load_rows
     from ormodel.bench.runner import run_benchmark
-    from ormodel.nl2opt.benchmark import PLUGIN, nl_suite, problem_lines, summarize, summary_markdown
-    from ormodel.nl2opt.config import LLMNotConfigured, load_config
 
     params: dict[str, Any] = {"max_rounds": args.max_rounds, "samples": args.samples, "examples": args.examples,
                               "solver": args.solver}

@@ -19,12 +19,13 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Protocol
 
 from ormodel.nl2opt.config import LLMConfig
 
-__all__ = ["ChatClient", "ChatResponse", "ChatModel", "LLMError", "Message", "five_element_response_format"]
+__all__ = ["ChatClient", "ChatModel", "ChatResponse", "LLMError", "Message", "five_element_response_format"]
 
 Message = dict[str, str]
 
@@ -75,7 +76,7 @@ class ChatResponse:
                 "finish_reason": self.finish_reason, "model": self.model}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ChatResponse":
+    def from_dict(cls, data: dict[str, Any]) -> ChatResponse:
         """Rebuild a response from :meth:`to_dict` output."""
         return cls(text=data["text"], prompt_tokens=int(data.get("prompt_tokens", 0)), completion_tokens=int(data.get("completion_tokens", 0)),
                    latency=float(data.get("latency", 0.0)), attempts=int(data.get("attempts", 1)), errors=list(data.get("errors", [])),
@@ -167,7 +168,7 @@ class ChatClient:
                 response = self._request(list(messages), five_element_response_format(mode),
                                          self.config.temperature if temperature is None else temperature,
                                          self.config.seed if seed is None else seed)
-            except Exception as error:  # noqa: BLE001 - classified below
+            except Exception as error:
                 if not isinstance(error, self._openai.OpenAIError):
                     raise
                 if mode != "none" and self.config.structured_output == "auto" and self._refuses_format(error):

@@ -23,12 +23,14 @@ Config file (TOML)::
 from __future__ import annotations
 
 import os
-import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-__all__ = ["LLMConfig", "LLMNotConfigured", "load_config", "DEFAULT_CONFIG_PATH", "HOW_TO_CONFIGURE"]
+import tomllib
+
+__all__ = ["DEFAULT_CONFIG_PATH", "HOW_TO_CONFIGURE", "LLMConfig", "LLMNotConfigured", "load_config"]
 
 DEFAULT_CONFIG_PATH = Path("~/.config/ormodel/llm.toml")
 OPENAI_BASE_URL = "https://api.openai.com/v1"
@@ -97,7 +99,7 @@ class LLMConfig:
         if self.max_retries < 0:
             raise ValueError(f"max_retries must be >= 0, got {self.max_retries}")
 
-    def with_overrides(self, **changes: Any) -> "LLMConfig":
+    def with_overrides(self, **changes: Any) -> LLMConfig:
         """A copy with the given (non-None) fields replaced."""
         return replace(self, **{key: value for key, value in changes.items() if value is not None})
 

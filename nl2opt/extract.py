@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["extract_document", "FormulationParseError"]
+__all__ = ["FormulationParseError", "extract_document"]
 
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[ \t]*\n(.*?)```", re.DOTALL)
 _ELEMENTS = ("sets", "parameters", "variables", "objective", "constraints")

@@ -9,11 +9,12 @@ OptiMUS's debugging loop.
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ormodel.nl2opt.client import Message
 
-__all__ = ["SYSTEM_PROMPT", "build_messages", "parse_feedback", "model_error_feedback", "findings_feedback", "example_messages"]
+__all__ = ["SYSTEM_PROMPT", "build_messages", "example_messages", "findings_feedback", "model_error_feedback", "parse_feedback"]
 
 SYSTEM_PROMPT = """\
 You are an operations-research modeling expert. Turn the user's problem into a five-element \

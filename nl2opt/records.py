@@ -23,12 +23,13 @@ import os
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from ormodel.nl2opt.client import ChatModel, ChatResponse, LLMError, Message
 
-__all__ = ["call_key", "RunRecorder", "RecordingClient", "ReplayClient", "ReplayMismatch", "read_record"]
+__all__ = ["RecordingClient", "ReplayClient", "ReplayMismatch", "RunRecorder", "call_key", "read_record"]
 
 RECORD_VERSION = 1
 
@@ -121,7 +122,7 @@ class ReplayClient:
         self.replayed = 0
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike[str]) -> "ReplayClient":
+    def from_file(cls, path: str | os.PathLike[str]) -> ReplayClient:
         """A replayer of the record at ``path``."""
         return cls(read_record(path), os.fspath(path))
 

@@ -25,19 +25,19 @@ import math
 import os
 import re
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import yaml
 
-__all__ = ["GoldenExample", "read_golden", "load_golden", "default_golden_folder", "ExampleLibrary", "tokens"]
+__all__ = ["ExampleLibrary", "GoldenExample", "default_golden_folder", "load_golden", "read_golden", "tokens"]
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _HEADER = re.compile(r"^#\s*([a-z_]+):\s*(.*?)\s*$")
 _WORD = re.compile(r"[a-z]+")
-_STOP = frozenset("a an and are as at be by each for from has have in is it its of on or per that the their this to with "
-                  "which what how many much should can must will all any than into".split())
+_STOP = frozenset(["a", "an", "and", "are", "as", "at", "be", "by", "each", "for", "from", "has", "have", "in", "is", "it", "its", "of", "on", "or", "per", "that", "the", "their", "this", "to", "with", "which", "what", "how", "many", "much", "should", "can", "must", "will", "all", "any", "than", "into"])
 
 
 @dataclass(frozen=True)
@@ -94,9 +94,9 @@ def read_golden(path: str | os.PathLike[str]) -> GoldenExample:
     missing = [key for key in ("id", "suite", "label", "value") if key not in header]
     if missing:
         raise ValueError(f"{path}: the header lacks {', '.join(missing)} (lines '# key: value' before the document)")
-    document = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader (the C one when available)
+    document = yaml.load(text, Loader=_LOADER)
     if not isinstance(document, dict):
-        raise ValueError(f"{path}: the document is not a five-element mapping")
+        raise ValueError(f"{path}: the document is not a five-element mapping")  # noqa: TRY004 - bad file content
     value = _number(header["value"])
     if value is None:
         raise ValueError(f"{path}: '# value:' must be a number")
@@ -163,7 +163,7 @@ class ExampleLibrary:
         self._vectors = [self._weights(count) for count in counts]
 
     @classmethod
-    def from_folder(cls, folder: str | os.PathLike[str] | None = None) -> "ExampleLibrary":
+    def from_folder(cls, folder: str | os.PathLike[str] | None = None) -> ExampleLibrary:
         """The library of the golden examples in ``folder`` (default :func:`default_golden_folder`)."""
         return cls(load_golden(folder))
 

@@ -20,9 +20,10 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Self
 
 __all__ = ["Reply", "ScriptedChatServer", "golden_script", "question_of"]
 
@@ -94,8 +95,8 @@ class ScriptedChatServer:
         """The OpenAI-compatible base URL (``http://127.0.0.1:PORT/v1``)."""
         if self._server is None:
             raise RuntimeError("the server is not running")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        port = self._server.server_address[1]
+        return f"http://127.0.0.1:{port}/v1"
 
     def _next(self, request: dict[str, Any]) -> Reply:
         with self._lock:
@@ -108,14 +109,14 @@ class ScriptedChatServer:
             return Reply(status=500, error=f"the script has only {len(self.script)} replies")
         return self.script[index]
 
-    def start(self) -> "ScriptedChatServer":
+    def start(self) -> ScriptedChatServer:
         """Listen on 127.0.0.1 on a free port, serving in a daemon thread."""
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
             def _send(self, status: int, payload: dict[str, Any], headers: Mapping[str, str] = {}) -> None:
@@ -128,7 +129,7 @@ class ScriptedChatServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 try:
                     request = json.loads(self.rfile.read(length) or b"{}")
@@ -170,13 +171,13 @@ class ScriptedChatServer:
                 for piece in (reply.content[:half], reply.content[half:]):
                     chunk = {"id": "chatcmpl-scripted", "object": "chat.completion.chunk", "created": 0, "model": owner.model,
                              "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
-                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode("utf-8"))
+                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                 final = {"id": "chatcmpl-scripted", "object": "chat.completion.chunk", "created": 0, "model": owner.model,
                          "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
-                self.wfile.write(f"data: {json.dumps(final)}\n\n".encode("utf-8"))
+                self.wfile.write(f"data: {json.dumps(final)}\n\n".encode())
                 usage_chunk = {"id": "chatcmpl-scripted", "object": "chat.completion.chunk", "created": 0, "model": owner.model,
                                "choices": [], "usage": usage}
-                self.wfile.write(f"data: {json.dumps(usage_chunk)}\n\n".encode("utf-8"))
+                self.wfile.write(f"data: {json.dumps(usage_chunk)}\n\n".encode())
                 self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()
                 self.close_connection = True
@@ -197,8 +198,9 @@ class ScriptedChatServer:
             self._thread.join(timeout=5)
             self._thread = None
 
-    def __enter__(self) -> "ScriptedChatServer":
-        return self.start()
+    def __enter__(self) -> Self:
+        self.start()
+        return self
 
-    def __exit__(self, *exc_info: Any) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()

@@ -146,12 +146,13 @@ def write_model_file(form: StandardForm, path: str | os.PathLike[str]) -> None:
     highspy = _highs_module()
     path = os.fspath(path)
     highs = load_into_highs(form)
+    lp_format = path.lower().endswith((".lp", ".lp.gz"))
     if form.names.variables:
         for column, label in enumerate(form.names.column_labels(form.num_columns)):
-            highs.passColName(column, _file_safe(label))
+            highs.passColName(column, _file_safe(label, lp_format))
     if form.names.constraints:
         for row, label in enumerate(form.names.row_labels(form.num_rows)):
-            highs.passRowName(row, _file_safe(label))
+            highs.passRowName(row, _file_safe(label, lp_format))
     directory = os.path.dirname(os.path.abspath(path))
     handle, temporary = tempfile.mkstemp(dir=directory, suffix=os.path.splitext(path)[1])
     os.close(handle)
@@ -164,9 +165,10 @@ def write_model_file(form: StandardForm, path: str | os.PathLike[str]) -> None:
             os.unlink(temporary)
 
 
-def _file_safe(label: str) -> str:
-    """MPS/LP names may not contain spaces; keep brackets and commas, which both formats accept."""
-    return label.replace(" ", "_")
+def _file_safe(label: str, lp_format: bool) -> str:
+    """A name both formats accept: no spaces; in LP files, parentheses for brackets (LP reserves ``[ ]``)."""
+    label = label.replace(" ", "_")
+    return label.replace("[", "(").replace("]", ")") if lp_format else label
 
 
 _STATUS_MAP = {
@@ -310,11 +312,12 @@ class HighsBackend:
         )
         highs = load_into_highs(relaxed)
         highs.setOptionValue("iis_strategy", 2 if hasattr(highspy, "IisStrategy") else 1)
-        status, iis = highs.getIis()
-        if status == highspy.HighsStatus.kError or not getattr(iis, "valid_", True):
+        found = _compute_iis(highspy, highs)
+        if found is None:
             return None
-        rows = [form.names.row_label(int(row)) for row in iis.row_index_]
-        columns = [form.names.column_label(int(column)) for column in iis.col_index_]
+        iis_rows, iis_columns = found
+        rows = [form.names.row_label(int(row)) for row in iis_rows]
+        columns = [form.names.column_label(int(column)) for column in iis_columns]
         conflict = Conflict(rows=rows, columns=columns, complete=True)
         if form.is_mip and not rows and not columns:
             return None
@@ -333,6 +336,23 @@ class HighsBackend:
         vector = np.asarray(direction, dtype=np.float64)[: form.num_columns]
         components = {form.names.column_label(int(column)): float(vector[column]) for column in np.flatnonzero(np.abs(vector) > 1e-9)}
         return Ray(components)
+
+
+def _compute_iis(highspy: Any, highs: "highspy.Highs") -> tuple[list[int], list[int]] | None:
+    """Row and column indices of an IIS, across highspy releases (1.12 fills an argument, later return it)."""
+    try:
+        status, iis = highs.getIis()
+    except TypeError:
+        iis = highspy.HighsIis()
+        status = highs.getIis(iis)
+    valid = getattr(iis, "valid_", getattr(iis, "valid", True))
+    if status == highspy.HighsStatus.kError or not valid:
+        return None
+    rows = getattr(iis, "row_index_", None)
+    columns = getattr(iis, "col_index_", None)
+    rows = iis.row_index if rows is None else rows
+    columns = iis.col_index if columns is None else columns
+    return [int(row) for row in rows], [int(column) for column in columns]
 
 
 def _read_and_remove(path: str) -> str:

@@ -40,16 +40,16 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import scipy.sparse as sp
+from ormodel.solvers.highs import load_into_highs
 
 from ormodel.result import Status
-from ormodel.solvers.highs import load_into_highs
 from ormodel.standard_form import Sense, StandardForm
 
 __all__ = [
-    "SubSolution",
-    "PersistentModel",
     "HighsPersistentModel",
+    "PersistentModel",
     "ScipPersistentModel",
+    "SubSolution",
     "open_persistent",
     "persistent_backends",
 ]
@@ -586,12 +586,8 @@ class ScipPersistentModel(_UndoStack):
             best = model.getBestSol()
             values = np.array([model.getSolVal(best, variable) for variable in self.variables], dtype=np.float64)
             objective = float(model.getSolObjVal(best))
-        bound = math.nan
-        try:
-            dual = float(model.getDualbound())
-            bound = dual if abs(dual) < 1e19 else math.nan
-        except Exception:  # noqa: BLE001 - no bound before solving starts
-            pass
+        dual = float(model.getDualbound()) if model.getStage() >= self._scip.SCIP_STAGE.TRANSFORMED else math.inf
+        bound = dual if abs(dual) < 1e19 else math.nan
         return SubSolution(status=status, values=values, objective=objective, bound=bound, seconds=seconds)
 
 

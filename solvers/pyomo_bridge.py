@@ -12,15 +12,22 @@
   installed. ``get_backend("pyomo")`` uses HiGHS; ``get_backend("pyomo:cbc")`` picks CBC.
 
 Example:
-    >>> from ormodel.io import load
-    >>> concrete = to_pyomo(load("examples/transportation.yaml"))  # doctest: +SKIP
-    >>> sorted(component.name for component in concrete.component_objects(ctype=None))  # doctest: +SKIP
+    >>> from ormodel.io import problem_from_dict
+    >>> problem = problem_from_dict({"sets": {"I": ["a", "b"]}, "variables": {"x": {"index": ["I"], "upper": 1}},
+    ...     "objective": {"sense": "max", "expression": "sum(x[i] for i in I)"},
+    ...     "constraints": [{"name": "pair", "expression": "x['a'] + x['b'] <= 1.5"}]})
+    >>> concrete = to_pyomo(problem)
+    >>> concrete.x["a"].ub, concrete.pair.ub
+    (1.0, 1.5)
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -127,7 +134,7 @@ def build_pyomo(model: Problem | StandardForm) -> PyomoModel:
         constraint = pyo.Constraint(index, rule=lambda _, *key, position=position: row_expression(position[_pyomo_key(key)]))
         concrete.add_component(name, constraint)
         for offset, key in enumerate(keys):
-            rows[block.start + offset] = constraint.get(key)
+            rows[block.start + offset] = constraint[key] if key in constraint else None
     nonzero = np.flatnonzero(form.objective)
     objective = LinearExpression(constant=form.objective_offset, linear_coefs=form.objective[nonzero].tolist(),
                                  linear_vars=[columns[int(column)] for column in nonzero])
@@ -241,6 +248,17 @@ def _block(name: str, start: int, keys: list[tuple[Any, ...]], indexed: bool) ->
     return Block(name, start, len(keys), (len(keys),), (), key_columns=tuple(columns))
 
 
+@contextlib.contextmanager
+def _quiet_pyomo() -> Iterator[None]:
+    logger = logging.getLogger("pyomo.core")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 _TIME_LIMIT_OPTION = {"cbc": "seconds", "glpk": "tmlim", "gurobi": "TimeLimit", "gurobi_direct": "TimeLimit", "cplex": "timelimit",
                       "ipopt": "max_cpu_time", "scip": "limits/time"}
 
@@ -310,7 +328,9 @@ class PyomoBackend:
         result.extra["build_time"] = build_time
         has_solution = len(outcome.solution) > 0 if hasattr(outcome, "solution") else False
         if has_solution and status not in (Status.INFEASIBLE, Status.UNBOUNDED, Status.INFEASIBLE_OR_UNBOUNDED):
-            built.model.solutions.load_from(outcome)
+            with _quiet_pyomo():
+                # Pyomo warns when loading a point from a limit-stopped solve; the status already says so.
+                built.model.solutions.load_from(outcome)
             values = np.array([math.nan if variable.value is None else float(variable.value) for variable in built.columns], dtype=np.float64)
             # Columns no constraint or objective uses may come back without a value: any point in their bounds is optimal.
             missing = np.isnan(values)

@@ -14,4 +14,4 @@ Example:
 from ormodel.learned.balans.config import DEFAULT_OPERATORS, OPERATOR_KINDS, PAPER_OPERATORS, BalansConfig
 from ormodel.learned.balans.solver import solve
 
-__all__ = ["solve", "BalansConfig", "DEFAULT_OPERATORS", "PAPER_OPERATORS", "OPERATOR_KINDS"]
+__all__ = ["DEFAULT_OPERATORS", "OPERATOR_KINDS", "PAPER_OPERATORS", "BalansConfig", "solve"]

@@ -12,9 +12,10 @@ from typing import Any
 
 from ormodel.learned.balans.config import BalansConfig
 from ormodel.learned.balans.solver import solve
+from ormodel.solvers.base import SolveOptions
+
 from ormodel.methods import register_method
 from ormodel.result import Result
-from ormodel.solvers.base import SolveOptions
 
 __all__ = ["balans_method"]
 

@@ -28,18 +28,18 @@ Only integer columns are ever fixed; continuous columns stay free.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
-
 from ormodel.learned.balans.config import parse_operator
 
 if TYPE_CHECKING:
     from ormodel.learned.balans.search import SearchContext
 
-__all__ = ["Neighborhood", "DestroyOperator", "make_operator", "applicable"]
+__all__ = ["DestroyOperator", "Neighborhood", "applicable", "make_operator"]
 
 
 @dataclass
@@ -87,7 +87,7 @@ class DestroyOperator:
     needs_lp: bool = False
     needs_binaries: bool = False
 
-    def __call__(self, context: "SearchContext", incumbent: np.ndarray, rng: np.random.Generator) -> Neighborhood:
+    def __call__(self, context: SearchContext, incumbent: np.ndarray, rng: np.random.Generator) -> Neighborhood:
         """The neighbourhood of ``incumbent``."""
         return self.build(context, incumbent, rng)
 
@@ -96,18 +96,18 @@ def _free_share(candidates: np.ndarray, share: float, rng: np.random.Generator) 
     """A random ``share`` of ``candidates`` (at least one when there are any), without replacement."""
     if candidates.size == 0:
         return candidates
-    count = max(1, int(math.ceil(share * candidates.size)))
+    count = max(1, math.ceil(share * candidates.size))
     return rng.choice(candidates, size=min(count, candidates.size), replace=False)
 
 
-def _fix_all_but(context: "SearchContext", free: np.ndarray) -> np.ndarray:
+def _fix_all_but(context: SearchContext, free: np.ndarray) -> np.ndarray:
     mask = context.discrete.copy()
     mask[free] = False
     return np.flatnonzero(mask)
 
 
 def _mutation(size: float) -> DestroyFunction:
-    def build(context: "SearchContext", incumbent: np.ndarray, rng: np.random.Generator) -> Neighborhood:
+    def build(context: SearchContext, incumbent: np.ndarray, rng: np.random.Generator) -> Neighborhood:
         free = _free_share(np.flatnonzero(context.discrete), size, rng)
         return Neighborhood(fix=_fix_all_but(context, free))
 
@@ -115,7 +115,7 @@ def _mutation(size: float) -> DestroyFunction:
 
 
 def _rins(size: float) -> DestroyFunction:
-    def build(context: "SearchContext", incumbent: np.ndarray, rng: np.random.Generator) -> Neighborhood:
+    def build(context: SearchContext, incumbent: np.ndarray, rng: np.random.Generator) -> Neighborhood:
         lp = context.lp_solution()
         if lp is None:
             return Neighborhood(empty=True)
@@ -129,7 +129,7 @@ def _rins(size: float) -> DestroyFunction:
 
 
 def _rens(size: float) -> DestroyFunction:
-    def build(context: "SearchContext", incumbent: np.ndarray, rng: np.random.Generator) -> Neighborhood:
+    def build(context: SearchContext, incumbent: np.ndarray, rng: np.random.Generator) -> Neighborhood:
         lp = context.lp_solution()
         if lp is None:
             return Neighborhood(empty=True)
@@ -146,7 +146,7 @@ def _rens(size: float) -> DestroyFunction:
     return build
 
 
-def _dins(context: "SearchContext", incumbent: np.ndarray, rng: np.random.Generator) -> Neighborhood:
+def _dins(context: SearchContext, incumbent: np.ndarray, rng: np.random.Generator) -> Neighborhood:
     lp = context.lp_solution()
     if lp is None:
         return Neighborhood(empty=True)
@@ -159,7 +159,7 @@ def _dins(context: "SearchContext", incumbent: np.ndarray, rng: np.random.Genera
     return Neighborhood(fix=_fix_all_but(context, chosen), bound_columns=chosen, bound_lower=lower, bound_upper=upper)
 
 
-def _hamming_row(context: "SearchContext", incumbent: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray, float]:
+def _hamming_row(context: SearchContext, incumbent: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray, float]:
     """Coefficients of ``Δ(x, x_inc)`` over the binaries: ``+1`` where x_inc = 0, ``-1`` where x_inc = 1, and the constant."""
     binaries = np.flatnonzero(context.binary)
     at_one = np.round(incumbent[binaries]) >= 0.5
@@ -168,7 +168,7 @@ def _hamming_row(context: "SearchContext", incumbent: np.ndarray, width: int) ->
 
 
 def _local_branching(size: float) -> DestroyFunction:
-    def build(context: "SearchContext", incumbent: np.ndarray, rng: np.random.Generator) -> Neighborhood:
+    def build(context: SearchContext, incumbent: np.ndarray, rng: np.random.Generator) -> Neighborhood:
         binaries, coefficients, constant = _hamming_row(context, incumbent, context.form.num_columns)
         if binaries.size == 0:
             return Neighborhood(empty=True)
@@ -184,7 +184,7 @@ def _local_branching(size: float) -> DestroyFunction:
 
 
 def _proximity(size: float) -> DestroyFunction:
-    def build(context: "SearchContext", incumbent: np.ndarray, rng: np.random.Generator) -> Neighborhood:
+    def build(context: SearchContext, incumbent: np.ndarray, rng: np.random.Generator) -> Neighborhood:
         form = context.form
         binaries, coefficients, _ = _hamming_row(context, incumbent, form.num_columns)
         if binaries.size == 0:
@@ -215,13 +215,13 @@ def _proximity(size: float) -> DestroyFunction:
     return build
 
 
-def _random_objective(context: "SearchContext", incumbent: np.ndarray, rng: np.random.Generator) -> Neighborhood:
+def _random_objective(context: SearchContext, incumbent: np.ndarray, rng: np.random.Generator) -> Neighborhood:
     objective = rng.uniform(-1.0, 1.0, size=context.form.num_columns)
     objective /= max(float(np.linalg.norm(objective)), 1e-12)
     return Neighborhood(objective=objective, solution_limit=1, warm_start=False)
 
 
-def _crossover(context: "SearchContext", incumbent: np.ndarray, rng: np.random.Generator) -> Neighborhood:
+def _crossover(context: SearchContext, incumbent: np.ndarray, rng: np.random.Generator) -> Neighborhood:
     partner = context.crossover_partner(incumbent, rng)
     if partner is None:
         return Neighborhood(empty=True)
@@ -260,8 +260,4 @@ def make_operator(name: str) -> DestroyOperator:
 
 def applicable(operator: DestroyOperator, has_binaries: bool, has_integers: bool) -> bool:
     """Whether an operator can do anything on a model (Balans drops binary-only operators without binaries)."""
-    if not has_integers:
-        return False
-    if operator.needs_binaries and not has_binaries:
-        return False
-    return True
+    return has_integers and (has_binaries or not operator.needs_binaries)

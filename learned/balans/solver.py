@@ -15,19 +15,20 @@ from __future__ import annotations
 
 import math
 import multiprocessing
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
-
-from ormodel.compiler import as_standard_form
 from ormodel.learned.balans.config import BalansConfig
 from ormodel.learned.balans.search import Deadline, SearchOutcome, run_search
+from ormodel.solvers.persistent import open_persistent
+
+from ormodel.compiler import as_standard_form
 from ormodel.methods import load_model_input
 from ormodel.result import Result, Status
-from ormodel.solvers.persistent import open_persistent
 from ormodel.standard_form import StandardForm
 
-__all__ = ["solve", "SharedIncumbent"]
+__all__ = ["SharedIncumbent", "solve"]
 
 
 def _as_form(problem: Any) -> StandardForm:
@@ -174,7 +175,7 @@ def _solve_parallel(form: StandardForm, backend: str, config: BalansConfig, dead
         if process.is_alive():
             process.terminate()
             process.join(timeout=1.0)
-    shared_value, shared_values = shared.best()
+    _, shared_values = shared.best()
     if not outcomes:
         message = "; ".join(errors) or "no worker finished within the budget"
         values = shared_values

@@ -25,10 +25,11 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
-__all__ = ["collect_instance", "run_collection_task", "collect", "collect_family", "main"]
+__all__ = ["collect", "collect_family", "collect_instance", "main", "run_collection_task"]
 
 
 def _instance(task: dict[str, Any]) -> tuple[Any, str]:

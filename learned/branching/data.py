@@ -9,17 +9,17 @@ in the batch's candidate list.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import torch
 import torch_geometric
-
 from ormodel.learned.branching.observation import BipartiteObservation
 from ormodel.learned.branching.sampling import read_sample
 
-__all__ = ["BipartiteSample", "observation_graph", "SampleDataset", "batch_candidates", "make_loader"]
+__all__ = ["BipartiteSample", "SampleDataset", "batch_candidates", "make_loader", "observation_graph"]
 
 
 class BipartiteSample(torch_geometric.data.Data):

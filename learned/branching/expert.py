@@ -13,12 +13,13 @@ limit gives a cheaper expert whose child bounds are still valid (dual simplex) b
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
-__all__ = ["ExpertDecision", "strong_branching_scores", "expert_decision", "FULL_ITERATION_LIMIT"]
+__all__ = ["FULL_ITERATION_LIMIT", "ExpertDecision", "expert_decision", "strong_branching_scores"]
 
 FULL_ITERATION_LIMIT = 2**31 - 1
 _INFEASIBLE_GAIN = 1e10

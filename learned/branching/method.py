@@ -3,25 +3,30 @@
 Parameters (``params``): ``model`` — a checkpoint path or a shipped policy name (``setcover``,
 ``cauctions``, ``facility``, ``indset``, ``mixed``; default ``mixed``); ``protocol`` — ``true`` for
 the evaluation protocol of Gasse et al. 2019 (root-only cuts, no restarts; default ``false``,
-SCIP's normal settings); ``device`` — ``auto`` (CUDA when present), ``cpu`` or ``cuda``.
+SCIP's normal settings); ``device`` — ``auto`` (CUDA when present), ``cpu`` or ``cuda``;
+``scip`` — a dict of extra SCIP parameters (e.g. ``{"presolving/maxrounds": 0}``).
 
 Example (command line)::
 
     ormodel solve instance.mps --method gnn-branching --model setcover --time-limit 600
+    ormodel solve instance.mps --method gnn-branching --model policy.pt --param protocol=true \
+        --param 'scip={"limits/gap": 0.01}'
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from ormodel.learned.branching.rule import solve_with_policy
+from ormodel.solvers.base import SolveOptions
+
 from ormodel.methods import register_method
 from ormodel.result import Result
-from ormodel.solvers.base import SolveOptions
 
 __all__ = ["gnn_branching"]
 
-_PARAMETERS = {"model", "protocol", "device"}
+_PARAMETERS = {"model", "protocol", "device", "scip"}
 
 
 def _flag(value: Any, name: str) -> bool:
@@ -39,6 +44,11 @@ def gnn_branching(model: Any, options: SolveOptions, params: dict[str, Any]) -> 
     unknown = sorted(set(params) - _PARAMETERS)
     if unknown:
         raise ValueError(f"gnn-branching does not take {', '.join(unknown)}; its parameters are {', '.join(sorted(_PARAMETERS))}")
+    scip_parameters = params.get("scip", {})
+    if not isinstance(scip_parameters, dict):
+        raise TypeError(f"gnn-branching parameter 'scip' must be a dict of SCIP parameters, got {scip_parameters!r}")
+    if scip_parameters:
+        options = dataclasses.replace(options, extra={**options.extra, **scip_parameters})
     return solve_with_policy(
         model,
         params.get("model") or "mixed",

@@ -101,14 +101,14 @@ class ObservationExtractor:
     """
 
     def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget all cached data (call when the extractor moves to another model)."""
         self._static: _StaticPart | None = None
         self._row_cache: dict[tuple[int, str], tuple[np.ndarray, np.ndarray, float, float, float]] = {}
         self._incumbent_key: Any = None
         self._incumbent_values: np.ndarray | None = None
-
-    def reset(self) -> None:
-        """Forget all cached data (call when the extractor moves to another model)."""
-        self.__init__()
 
     def extract(self, model: Any) -> BipartiteObservation:
         """The observation of the current node's LP (the LP must be solved)."""

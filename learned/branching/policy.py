@@ -22,16 +22,23 @@ it). Weights use orthogonal initialisation.
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import torch
 import torch_geometric
+from ormodel.learned.branching.observation import CONSTRAINT_FEATURES, EDGE_FEATURES, VARIABLE_FEATURES
 from torch import nn
 
-from ormodel.learned.branching.observation import CONSTRAINT_FEATURES, EDGE_FEATURES, VARIABLE_FEATURES
-
-__all__ = ["PreNorm", "BipartiteConvolution", "BranchingPolicy", "resolve_device", "load_policy", "save_policy",
-           "candidate_log_probabilities"]
+__all__ = [
+    "BipartiteConvolution",
+    "BranchingPolicy",
+    "PreNorm",
+    "candidate_log_probabilities",
+    "load_policy",
+    "resolve_device",
+    "save_policy",
+]
 
 EMBEDDING_SIZE = 64
 
@@ -42,6 +49,9 @@ class _NormalizationPass(Exception):
 
 class PreNorm(nn.Module):
     """Fixed affine normalisation ``(x + shift) * scale`` with statistics learned in a first pass."""
+
+    shift: torch.Tensor
+    scale: torch.Tensor
 
     def __init__(self, units: int, shift: bool = True, scale: bool = True) -> None:
         super().__init__()
@@ -223,7 +233,11 @@ def load_policy(path: str | os.PathLike[str], device: str | torch.device = "auto
     """A policy from :func:`save_policy`'s file, in eval mode on ``device``; returns (policy, metadata)."""
     if not os.path.exists(path):
         raise FileNotFoundError(f"policy file {os.fspath(path)!r} does not exist")
-    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:
+        raise ValueError(f"{os.fspath(path)}: not an ormodel GNN branching policy file ({type(error).__name__}); "
+                         "train one with python -m ormodel.learned.branching.train") from error
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != "ormodel-gnn-branching-1":
         raise ValueError(f"{os.fspath(path)}: not an ormodel GNN branching policy file (train one with "
                          "python -m ormodel.learned.branching.train)")

@@ -20,15 +20,22 @@ from typing import Any
 import numpy as np
 import pyscipopt
 import torch
-
 from ormodel.learned.branching.observation import ObservationExtractor
 from ormodel.learned.branching.policy import BranchingPolicy, load_policy, resolve_device
 from ormodel.learned.branching.scip_setup import PROTOCOL_PARAMETERS
-from ormodel.result import Result
 from ormodel.solvers.base import SolveOptions
 
-__all__ = ["PolicyBranchrule", "include_policy", "solve_with_policy", "resolve_policy_path", "WEIGHTS_FOLDER",
-           "SHIPPED_POLICIES", "RULE_PRIORITY"]
+from ormodel.result import Result
+
+__all__ = [
+    "RULE_PRIORITY",
+    "SHIPPED_POLICIES",
+    "WEIGHTS_FOLDER",
+    "PolicyBranchrule",
+    "include_policy",
+    "resolve_policy_path",
+    "solve_with_policy",
+]
 
 RULE_PRIORITY = 1_000_000
 WEIGHTS_FOLDER = Path(__file__).resolve().parent / "weights"
@@ -113,8 +120,9 @@ def solve_with_policy(model: Any, policy: str | os.PathLike[str] | BranchingPoli
                       options: SolveOptions | None = None, protocol: bool = False,
                       device: str = "auto") -> Result:
     """Solve a linear MIP (Problem, StandardForm or MPS/LP path) with SCIP branching by the policy."""
-    from ormodel.methods import load_model_input
     from ormodel.solvers.scip import ScipBackend
+
+    from ormodel.methods import load_model_input
 
     options = options or SolveOptions()
     started = time.perf_counter()

@@ -18,18 +18,26 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pyscipopt
-
 from ormodel.learned.branching.expert import expert_decision
 from ormodel.learned.branching.observation import BipartiteObservation, ObservationExtractor
 
-__all__ = ["Sample", "write_sample", "read_sample", "ExploreThenExpertSampler", "include_sampler",
-           "SAMPLER_PRIORITY", "EXPLORATION_PRIORITY", "sample_files"]
+__all__ = [
+    "EXPLORATION_PRIORITY",
+    "SAMPLER_PRIORITY",
+    "ExploreThenExpertSampler",
+    "Sample",
+    "include_sampler",
+    "read_sample",
+    "sample_files",
+    "write_sample",
+]
 
 SAMPLER_PRIORITY = 1_000_000
 EXPLORATION_PRIORITY = 999_999

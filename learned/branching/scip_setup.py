@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-__all__ = ["scip_model", "apply_protocol", "apply_common_settings", "PROTOCOL_PARAMETERS"]
+__all__ = ["PROTOCOL_PARAMETERS", "apply_common_settings", "apply_protocol", "scip_model"]
 
 PROTOCOL_PARAMETERS: dict[str, int] = {"separating/maxrounds": 0, "presolving/maxrestarts": 0}
 

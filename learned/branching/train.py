@@ -22,12 +22,12 @@ import json
 import os
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import torch
-
 from ormodel.learned.branching.data import batch_candidates, make_loader
 from ormodel.learned.branching.policy import (
     BranchingPolicy,
@@ -37,7 +37,7 @@ from ormodel.learned.branching.policy import (
 )
 from ormodel.learned.branching.sampling import sample_files
 
-__all__ = ["TrainingConfig", "train_policy", "evaluate_policy", "main"]
+__all__ = ["TrainingConfig", "evaluate_policy", "main", "train_policy"]
 
 ACCURACY_LEVELS = (1, 3, 5, 10)
 
@@ -84,7 +84,7 @@ def evaluate_policy(policy: BranchingPolicy, files: Sequence[str | os.PathLike[s
     count = 0
     for batch in make_loader(files, batch_size=batch_size):
         batch = batch.to(target)
-        loss, log_probabilities, group, groups_tensor = _batch_loss(policy, batch)
+        loss, log_probabilities, _group, groups_tensor = _batch_loss(policy, batch)
         groups = int(groups_tensor)
         total_loss += float(loss) * groups
         counts = batch.candidate_count.tolist()
@@ -99,7 +99,7 @@ def evaluate_policy(policy: BranchingPolicy, files: Sequence[str | os.PathLike[s
         count += groups
     if count == 0:
         raise ValueError("no validation samples to evaluate")
-    metrics = {"loss": total_loss / count, "samples": float(count)}
+    metrics: dict[str, float] = {"loss": total_loss / count, "samples": float(count)}
     metrics.update({f"acc@{level}": hits[level] / count for level in ACCURACY_LEVELS})
     return metrics
 
@@ -121,7 +121,8 @@ def train_policy(train_files: Sequence[Path], valid_files: Sequence[Path], outpu
 
     normalization_files = list(train_files)
     if len(normalization_files) > config.normalization_samples:
-        normalization_files = list(random.choice(normalization_files, config.normalization_samples, replace=False))
+        picked = random.choice(len(normalization_files), config.normalization_samples, replace=False)
+        normalization_files = [normalization_files[index] for index in sorted(picked)]
     normalization_batches = [batch.to(device) for batch in make_loader(normalization_files, batch_size=config.batch_size)]
     passes = policy.fit_normalization(normalization_batches)
     del normalization_batches
@@ -145,13 +146,13 @@ def train_policy(train_files: Sequence[Path], valid_files: Sequence[Path], outpu
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            train_loss += float(loss) * int(groups)
+            train_loss += loss.item() * int(groups)
             seen += int(groups)
         valid = evaluate_policy(policy, valid_files, str(device), config.valid_batch_size)
-        record = {"epoch": epoch, "train_loss": train_loss / max(seen, 1), **{f"valid_{k}": v for k, v in valid.items()},
+        epoch_record = {"epoch": epoch, "train_loss": train_loss / max(seen, 1), **{f"valid_{k}": v for k, v in valid.items()},
                   "learning_rate": learning_rate, "seconds": round(time.perf_counter() - epoch_started, 2)}
-        history.append(record)
-        log(json.dumps(record))
+        history.append(epoch_record)
+        log(json.dumps(epoch_record))
         if valid["loss"] < best_loss:
             best_loss, best_epoch, stale = valid["loss"], epoch, 0
             save_policy(policy, output, {**(metadata or {}), "epoch": epoch, "valid": valid})
@@ -169,9 +170,9 @@ def train_policy(train_files: Sequence[Path], valid_files: Sequence[Path], outpu
             break
     from ormodel.learned.branching.policy import load_policy
 
-    best_policy, stored = load_policy(output, device)
+    best_policy, _ = load_policy(output, device)
     final_valid = evaluate_policy(best_policy, valid_files, str(device), config.valid_batch_size)
-    record = {
+    record: dict[str, Any] = {
         **(metadata or {}),
         "config": config.as_dict(),
         "train_samples": len(train_files),

@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 
-from ormodel.learned.neur2ro.exact import worst_case
+from ormodel.learned.neur2ro.exact import robust_violation, worst_case
 from ormodel.learned.neur2ro.mip import Affine, MipBuilder
 from ormodel.learned.neur2ro.problem import TwoStageRobustProblem
 from ormodel.learned.neur2ro.solution import RobustSolution
@@ -105,15 +105,22 @@ def solve_ccg(problem: TwoStageRobustProblem, backend: str = "highs", time_limit
 
 def solve_nominal(problem: TwoStageRobustProblem, xi: np.ndarray | None = None, backend: str = "highs",
                   time_limit: float | None = 600.0, method: str = "nominal") -> RobustSolution:
-    """The deterministic problem at one scenario (default: the nominal scenario)."""
+    """The deterministic problem at one scenario (default: the nominal one), keeping the robust first-stage rows."""
     started = time.perf_counter()
     scenario = problem.nominal_scenario() if xi is None else np.asarray(xi, dtype=np.float64)
-    builder, x_columns = build_ccg_master(problem, [scenario])
-    feasibility_rows, feasibility_upper = problem.robust_rows(scenario)
-    if feasibility_rows.shape[0]:
-        builder.add_rows("robust", Affine.of_columns(x_columns, feasibility_rows), upper=feasibility_upper)
-    result = builder.solve(backend, SolveOptions(time_limit=time_limit, gap=1e-6, threads=1, compute_conflict=False))
-    if result.values is None:
-        raise RuntimeError(f"{problem.name}: the deterministic problem ended with {result.status.value}")
-    x = np.round(np.asarray(result.values)[x_columns])
-    return RobustSolution(method, x, float(result.objective), None, method, [scenario], 1, time.perf_counter() - started)
+    feasibility: list[np.ndarray] = [scenario]
+    while True:
+        builder, x_columns = build_ccg_master(problem, [scenario])
+        for index, feasibility_xi in enumerate(feasibility):
+            rows, upper = problem.robust_rows(feasibility_xi)
+            if rows.shape[0]:
+                builder.add_rows(f"robust_{index}", Affine.of_columns(x_columns, rows), upper=upper)
+        result = builder.solve(backend, SolveOptions(time_limit=time_limit, gap=1e-6, threads=1, compute_conflict=False))
+        if result.values is None:
+            raise RuntimeError(f"{problem.name}: the deterministic problem ended with {result.status.value}")
+        x = np.round(np.asarray(result.values)[x_columns])
+        violation, violating_xi = robust_violation(problem, x)
+        if violation <= 1e-7 or len(feasibility) > 50:
+            break
+        feasibility.append(violating_xi)
+    return RobustSolution(method, x, float(result.objective), None, method, [scenario], len(feasibility), time.perf_counter() - started)

@@ -84,6 +84,8 @@ def add_relu(builder: MipBuilder, name: str, pre_activation: Affine, stats: Embe
         # h - U d <= 0
         builder.add_rows(f"{name}_off", Affine.of_columns(np.concatenate([hidden, switch]),
                                                           np.hstack([identity, -np.diag(upper[rows])])), upper=0.0)
+        builder.define(hidden, lambda values, pre=pre: np.maximum(pre.evaluate(values), 0.0))
+        builder.define(switch, lambda values, pre=pre: (pre.evaluate(values) > 0.0).astype(np.float64))
         output_coefficients = np.zeros((size, count))
         output_coefficients[rows, np.arange(count)] = 1.0
         output_columns.append(hidden)

@@ -102,7 +102,7 @@ def _box_range(constant: float, gradient: np.ndarray, lower: np.ndarray, upper: 
     return low, high
 
 
-def worst_case(problem: TwoStageRobustProblem, x: np.ndarray, backend: str = "highs", tolerance: float = 1e-6,
+def worst_case(problem: TwoStageRobustProblem, x: np.ndarray, backend: str = "highs", tolerance: float = 1e-5,
                time_limit: float | None = None, max_iterations: int = 2000) -> WorstCase:
     """``max_{xi in Xi} c'x + Q(x, xi)`` by the cutting-plane adversary (see the module docstring)."""
     started = time.perf_counter()
@@ -118,7 +118,8 @@ def worst_case(problem: TwoStageRobustProblem, x: np.ndarray, backend: str = "hi
     eta_upper = value_high + 1.0
     solutions: list[np.ndarray] = []
     seen: set[bytes] = set()
-    xi = problem.nominal_scenario()
+    pending = [np.asarray(xi, dtype=np.float64) for xi in problem.initial_scenarios()]
+    xi = pending.pop(0)
     best_value, best_xi, bound = -math.inf, xi, math.inf
     iterations = 0
     converged = False
@@ -136,10 +137,14 @@ def worst_case(problem: TwoStageRobustProblem, x: np.ndarray, backend: str = "hi
             converged = True
             break
         key = np.round(second_stage.y).astype(np.int8).tobytes()
-        if key in seen:
-            break
-        seen.add(key)
-        solutions.append(second_stage.y)
+        if key in seen and math.isfinite(bound) and not pending:
+            break  # the master proposed a scenario whose best response it already knows: tolerances are binding
+        if key not in seen:
+            seen.add(key)
+            solutions.append(second_stage.y)
+        if pending:
+            xi = pending.pop(0)
+            continue
         builder = MipBuilder(f"{problem.name}_adversary")
         xi_columns = builder.add_variables("xi", uncertainty.dimension, lower_xi, upper_xi)
         eta = builder.add_variables("eta", 1, lower=value_low - 1.0, upper=eta_upper, objective=1.0)
@@ -152,7 +157,7 @@ def worst_case(problem: TwoStageRobustProblem, x: np.ndarray, backend: str = "hi
             switch_columns: list[int] = []
             for row in range(row_constant.size):
                 scale = 1.0 + abs(row_constant[row]) + float(np.abs(row_gradient[row]).sum())
-                epsilon = 1e-6 * scale
+                epsilon = 1e-5 * scale
                 low, high = _box_range(row_constant[row], row_gradient[row], lower_xi, upper_xi)
                 if high < epsilon:
                     continue

@@ -19,7 +19,7 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -123,6 +123,24 @@ class MipBuilder:
         self.objective_offset = 0.0
         self._lower_cache: np.ndarray | None = None
         self._upper_cache: np.ndarray | None = None
+        self._definitions: list[tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]] = []
+
+    def define(self, columns: np.ndarray, function: Callable[[np.ndarray], np.ndarray]) -> None:
+        """Declare how ``columns`` follow from earlier columns (used by :meth:`complete` for warm starts)."""
+        self._definitions.append((np.asarray(columns, dtype=np.int64), function))
+
+    def complete(self, known: dict[int, float] | list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        """A full point from values of some columns: definitions fill the rest in creation order, zeros (clipped) the others."""
+        values = np.full(self.num_columns, np.nan)
+        pairs = known.items() if isinstance(known, dict) else known
+        for columns, column_values in pairs:
+            values[np.asarray(columns, dtype=np.int64)] = column_values
+        for columns, function in self._definitions:
+            if np.isnan(values[columns]).any():
+                values[columns] = function(values)
+        lower, upper = self.column_bounds()
+        values = np.where(np.isnan(values), np.clip(0.0, lower, upper), values)
+        return values
 
     def add_variables(self, name: str, count: int, lower: float | np.ndarray = 0.0, upper: float | np.ndarray = np.inf,
                       integer: bool | np.ndarray = False, objective: float | Sequence[float] | np.ndarray = 0.0) -> np.ndarray:
@@ -197,6 +215,7 @@ class MipBuilder:
         columns = self.add_variables(name, expression.size, lower=minimum, upper=maximum)
         identity = Affine.of_columns(columns, -np.eye(expression.size))
         self.add_rows(f"{name}_def", expression + identity, lower=0.0, upper=0.0)
+        self.define(columns, expression.evaluate)
         return Affine.of_columns(columns)
 
     def build(self, sense: Sense | str = Sense.MINIMIZE) -> StandardForm:

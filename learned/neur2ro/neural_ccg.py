@@ -30,7 +30,7 @@ from functools import reduce
 import numpy as np
 
 from ormodel.learned.neur2ro.embedding import EmbeddingStats, add_mlp, add_relu
-from ormodel.learned.neur2ro.exact import robust_violation
+from ormodel.learned.neur2ro.exact import robust_violation, solve_second_stage
 from ormodel.learned.neur2ro.mip import Affine, MipBuilder
 from ormodel.learned.neur2ro.network import ValueNetwork
 from ormodel.learned.neur2ro.problem import TwoStageRobustProblem
@@ -54,6 +54,8 @@ class Neur2ROSettings:
     mip_time_limit: float = 60.0
     mip_gap: float = 1e-3
     threads: int | None = 1
+    warm_start_samples: int = 128
+    seed: int = 0
 
 
 @dataclass
@@ -64,6 +66,7 @@ class MainProblem:
     x: np.ndarray
     predictions: list[Affine]
     stats: EmbeddingStats
+    y: np.ndarray | None = None
 
 
 @dataclass
@@ -111,6 +114,7 @@ def build_main_problem(problem: TwoStageRobustProblem, network: ValueNetwork, sc
     label_scale = float(network.label_scale)
     if objective == "max":
         top = builder.add_variables("prediction_max", 1, lower=lowest, upper=highest, objective=label_scale)
+        builder.define(top, lambda values: np.array([max(float(p.evaluate(values)[0]) for p in predictions)]))
         builder.objective_offset = float(network.label_offset)
         for index, prediction in enumerate(predictions):
             builder.add_rows(f"above_{index}", Affine.of_columns(top) + _negate(prediction), lower=0.0)
@@ -121,16 +125,18 @@ def build_main_problem(problem: TwoStageRobustProblem, network: ValueNetwork, sc
     top = builder.add_variables("prediction_max", 1, lower=max(float(low[0]) for low, _ in bounds), upper=highest)
     select = builder.add_variables("select", len(scenarios), 0.0, 1.0, integer=True)
     builder.add_rows("select_one", Affine.of_columns(select, np.ones((1, len(scenarios)))), lower=1.0, upper=1.0)
+    builder.define(top, lambda values: np.array([max(float(p.evaluate(values)[0]) for p in predictions)]))
+    builder.define(select, lambda values: np.eye(len(scenarios))[int(np.argmax([float(p.evaluate(values)[0]) for p in predictions]))])
     for index, prediction in enumerate(predictions):
         builder.add_rows(f"above_{index}", Affine.of_columns(top) + _negate(prediction), lower=0.0)
         big_m = highest - float(bounds[index][0][0])
         expression = Affine.of_columns(np.concatenate([top, select[index : index + 1]]), np.array([[1.0, big_m]])) + _negate(prediction)
         builder.add_rows(f"argmax_{index}", expression, upper=big_m)
-    _add_exact_recourse(builder, problem, x, select, scenarios)
+    y = _add_exact_recourse(builder, problem, x, select, scenarios)
     for index, xi in enumerate(feasibility_scenarios or []):
         matrix, upper = problem.robust_rows(xi)
         builder.add_rows(f"robust_{index}", Affine.of_columns(x, matrix), upper=upper)
-    return MainProblem(builder, x, predictions, stats)
+    return MainProblem(builder, x, predictions, stats, y)
 
 
 def _negate(expression: Affine) -> Affine:
@@ -138,7 +144,7 @@ def _negate(expression: Affine) -> Affine:
 
 
 def _add_exact_recourse(builder: MipBuilder, problem: TwoStageRobustProblem, x: np.ndarray, select: np.ndarray,
-                        scenarios: list[np.ndarray]) -> None:
+                        scenarios: list[np.ndarray]) -> np.ndarray:
     """The exact second stage at the selected scenario: one ``y``, rows and epigraph switched by ``select``."""
     y = builder.add_variables("y", problem.n_second, problem.second_stage_lower, problem.second_stage_upper,
                               integer=problem.second_stage_integrality)
@@ -146,6 +152,18 @@ def _add_exact_recourse(builder: MipBuilder, problem: TwoStageRobustProblem, x: 
     lower, upper = builder.column_bounds()
     value_low, _ = problem.value_bounds()
     epigraph = builder.add_variables("recourse_value", 1, lower=value_low - 1.0, upper=np.inf, objective=1.0)
+
+    def best_response(values: np.ndarray) -> np.ndarray:
+        chosen = int(np.argmax(values[select]))
+        solution = solve_second_stage(problem, np.round(values[x]), scenarios[chosen])
+        return solution.y if solution.y is not None else np.zeros(problem.n_second)
+
+    def recourse_value(values: np.ndarray) -> np.ndarray:
+        chosen = int(np.argmax(values[select]))
+        return np.array([problem.recourse(scenarios[chosen]).value(values[x], values[y])])
+
+    builder.define(y, best_response)
+    builder.define(epigraph, recourse_value)
     for index, xi in enumerate(scenarios):
         recourse = problem.recourse(xi)
         matrix = np.hstack([recourse.matrix_x, recourse.matrix_y])
@@ -166,6 +184,7 @@ def _add_exact_recourse(builder: MipBuilder, problem: TwoStageRobustProblem, x: 
         big_m = float(high[0] - (value_low - 1.0))
         expression = Affine.of_columns(np.concatenate([epigraph, select[index : index + 1]]), np.array([[1.0, -big_m]])) + _negate(value)
         builder.add_rows(f"epigraph_{index}", expression, lower=-big_m)
+    return y
 
 
 def build_adversary(problem: TwoStageRobustProblem, network: ValueNetwork, x: np.ndarray) -> Adversary:
@@ -198,8 +217,10 @@ def build_adversary(problem: TwoStageRobustProblem, network: ValueNetwork, x: np
     return Adversary(builder, xi, prediction, stats)
 
 
-def _solve(builder: MipBuilder, settings: Neur2ROSettings, time_limit: float, sense: str) -> Result:
-    options = SolveOptions(time_limit=max(time_limit, 0.5), gap=settings.mip_gap, threads=settings.threads, compute_conflict=False)
+def _solve(builder: MipBuilder, settings: Neur2ROSettings, time_limit: float, sense: str,
+           warm_start: np.ndarray | None = None) -> Result:
+    options = SolveOptions(time_limit=max(time_limit, 0.5), gap=settings.mip_gap, threads=settings.threads,
+                           compute_conflict=False, warm_start=warm_start)
     return builder.solve(settings.backend, options, sense=sense)
 
 
@@ -207,6 +228,7 @@ def solve_neur2ro(problem: TwoStageRobustProblem, network: ValueNetwork, setting
     """Run the Neur2RO loop on ``problem`` with a trained ``network``."""
     settings = settings or Neur2ROSettings()
     started = time.perf_counter()
+    rng = np.random.default_rng(settings.seed)
     scenarios = [problem.nominal_scenario()]
     feasibility: list[np.ndarray] = []
     history: list[dict] = []
@@ -222,7 +244,9 @@ def solve_neur2ro(problem: TwoStageRobustProblem, network: ValueNetwork, setting
         iterations += 1
         main_started = time.perf_counter()
         main = build_main_problem(problem, network, scenarios, feasibility, settings.objective)
-        result = _solve(main.builder, settings, min(settings.mip_time_limit, remaining), "minimize")
+        start_x = x if problem.robust_feasible(x) else np.zeros(problem.n_first)
+        result = _solve(main.builder, settings, min(settings.mip_time_limit, remaining), "minimize",
+                        main.builder.complete([(main.x, start_x)]))
         main_seconds = time.perf_counter() - main_started
         if result.values is None:
             status = f"main_{result.status.value}"
@@ -239,7 +263,15 @@ def solve_neur2ro(problem: TwoStageRobustProblem, network: ValueNetwork, setting
         remaining = settings.time_limit - (time.perf_counter() - started)
         adversary_started = time.perf_counter()
         adversary = build_adversary(problem, network, x)
-        adversary_result = _solve(adversary.builder, settings, min(settings.mip_time_limit, max(remaining, 0.5)), "maximize")
+        candidates = [np.asarray(scenarios), problem.uncertainty.sample(rng, settings.warm_start_samples)]
+        if main.y is not None:
+            # the scenario that hurts the main problem's own recourse most (one exact linear step)
+            _, gradient = problem.objective_in_xi(x, np.asarray(result.values)[main.y])
+            candidates.append(problem.uncertainty.maximize_linear(gradient)[1][None, :])
+        candidates = np.vstack(candidates)
+        guesses = network.predict(problem, np.repeat(x[None, :], len(candidates), axis=0), candidates, device="cpu")
+        warm = adversary.builder.complete([(adversary.xi, candidates[int(np.argmax(guesses))])])
+        adversary_result = _solve(adversary.builder, settings, min(settings.mip_time_limit, max(remaining, 0.5)), "maximize", warm)
         adversary_seconds = time.perf_counter() - adversary_started
         if adversary_result.values is None:
             status = f"adversary_{adversary_result.status.value}"

@@ -141,6 +141,18 @@ class TwoStageRobustProblem(ABC):
         """The scenario of the nominal (deterministic) problem."""
         return self.uncertainty.nominal()
 
+    def initial_scenarios(self) -> list[np.ndarray]:
+        """Scenarios the exact adversary evaluates first: the nominal one, plus the corners of a small box."""
+        from itertools import product
+
+        from ormodel.learned.neur2ro.uncertainty import BoxSet
+
+        scenarios = [self.nominal_scenario()]
+        if isinstance(self.uncertainty, BoxSet) and self.uncertainty.dimension <= 6:
+            low, high = self.uncertainty.low, self.uncertainty.high
+            scenarios.extend(np.array(corner, dtype=np.float64) for corner in product((low, high), repeat=self.uncertainty.dimension))
+        return scenarios
+
     def value_bounds(self) -> tuple[float, float]:
         """Bounds on ``c'x + Q(x, xi)`` over all binary x, all ``xi`` in the bounding box and all ``y`` in bounds."""
         low_xi, high_xi = self.uncertainty.lower, self.uncertainty.upper

@@ -24,14 +24,14 @@ __all__ = ["BENCH_EXTENSION_MODULES", "add_commands", "compare_command", "report
 
 # Modules that add further ``bench`` subcommands: each defines ``add_bench_commands(commands)`` and
 # receives the ``bench`` subparsers object (e.g. ``bench nl`` for NL suites). Missing modules are skipped.
-BENCH_EXTENSION_MODULES: list[str] = ["ormodel.nl2opt.bench_cli"]
+BENCH_EXTENSION_MODULES: list[str] = []
 
 
 def add_commands(subparsers: Any) -> Any:
     """Add ``bench`` with ``run``, ``report`` and ``compare``; returns the ``bench`` subparsers object."""
     bench = subparsers.add_parser("bench", help="run benchmark suites and report on them",
                                   description="Benchmark suites × methods × seeds; see docs/benchmark-runner.md.")
-    commands = bench.add_subparsers(dest="bench_command", metavar="{run,report,compare}")
+    commands = bench.add_subparsers(dest="bench_command")
     commands.required = True
 
     run = commands.add_parser("run", help="run a suite with some methods (resumes a table that already has rows)",
@@ -40,7 +40,7 @@ def add_commands(subparsers: Any) -> Any:
                                   "Run every (instance, method, seed) of a suite, each in its own process with a wall-clock\n"
                                   "limit and a memory guard, appending one JSON line per run to --table. Runs already in the\n"
                                   "table are skipped, so an interrupted run resumes by running the same command again.\n\n"
-                                  "SUITE: gen:FAMILY[:LEVEL[:SEEDS]] | mps:FOLDER | files:FOLDER[:GLOB] (or a folder of MPS files)\n"
+                                  "SUITE: gen:FAMILY[:LEVEL[:SEEDS[:KEY=VALUE,...]]] | mps:FOLDER | models:FOLDER[:GLOB] | files:FOLDER[:GLOB]\n"
                                   "METHOD: [LABEL=]NAME[:KEY=VALUE,...], e.g. highs, nopre=highs:presolve=off, scip:threads=1"))
     run.add_argument("suite", help="suite spec, e.g. gen:setcover:easy:0-4 or mps:path/to/folder")
     run.add_argument("-m", "--method", action="append", required=True, dest="methods", metavar="METHOD",
@@ -116,7 +116,11 @@ def run_command(args: argparse.Namespace) -> int:
     except (ValueError, FileNotFoundError, ImportError) as error:
         return _error(str(error))
     console = Console(stderr=True)
-    executor = make_executor(args.executor, args.jobs, args.scheduler, processes=not args.dask_threads)
+    try:
+        executor = make_executor(args.executor, args.jobs, args.scheduler, processes=not args.dask_threads)
+    except (OSError, RuntimeError, TimeoutError) as error:
+        where = f" at {args.scheduler}" if args.scheduler else ""
+        return _error(f"cannot start the {args.executor} executor{where}: {error}")
     where = getattr(executor, "address", None) or f"{getattr(executor, 'jobs', '')} jobs"
     console.print(f"[bold]{suite.name}[/]: {len(suite)} instances × {len(methods)} methods × {len(seeds)} seeds on "
                   f"{executor.name} ({where}); table {args.table}")

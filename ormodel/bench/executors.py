@@ -9,7 +9,7 @@ result table (no concurrent appends, so local and Dask runs produce the same tab
 * :class:`DaskExecutor` — ``dask.distributed``: connects to a running scheduler (``address``, e.g.
   ``tcp://head:8786`` of a ``dask scheduler`` / ``dask worker`` cluster or a dask-jobqueue SLURM/PBS
   cluster), or starts a :class:`distributed.LocalCluster` on this machine. Each task occupies one
-  worker thread for the duration of its run process; ``resources`` can limit runs per worker.
+  worker thread for the duration of its run process.
 """
 
 from __future__ import annotations

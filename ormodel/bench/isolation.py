@@ -12,6 +12,7 @@ died without writing a result, e.g. a segfault or an abort in solver code).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
@@ -34,10 +35,9 @@ _ACTIVE_LOCK = threading.Lock()
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+    if hasattr(os, "killpg"):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
     try:
         process.kill()
     except ProcessLookupError:
@@ -77,11 +77,20 @@ def task_key(task: dict[str, Any]) -> tuple[str, str, int]:
 
 
 def execute_task(task: dict[str, Any]) -> dict[str, Any]:
-    """Run one (instance, method, seed) task in a child process and return its result row."""
+    """Run one (instance, method, seed) task in a child process and return its result row (never raises on run failures)."""
+    try:
+        return _execute(task)
+    except Exception as error:  # noqa: BLE001 - e.g. the process could not start: record it, keep the benchmark going
+        row = _base_row(task)
+        row.update(status="error", time=0.0, wall_time=0.0, objective=None, bound=None, nodes=None, trace=[],
+                   error=f"the runner could not run this task: {type(error).__name__}: {error}")
+        return row
+
+
+def _base_row(task: dict[str, Any]) -> dict[str, Any]:
     time_limit = task.get("time_limit")
     grace = float(task.get("grace", DEFAULT_GRACE))
-    wall_limit = None if time_limit is None else float(time_limit) + grace
-    row: dict[str, Any] = {
+    return {
         "suite": task.get("suite", ""),
         "suite_kind": task.get("suite_kind", ""),
         "instance": task["instance"]["id"],
@@ -90,12 +99,19 @@ def execute_task(task: dict[str, Any]) -> dict[str, Any]:
         "spec": task["method"].get("spec", ""),
         "seed": int(task["seed"]),
         "time_limit": time_limit,
-        "wall_limit": wall_limit,
+        "wall_limit": None if time_limit is None else float(time_limit) + grace,
         "memory_limit_mb": task.get("memory_limit_mb"),
         "best_known": task["instance"].get("best_known"),
         "host": socket.gethostname(),
         "started_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+def _execute(task: dict[str, Any]) -> dict[str, Any]:
+    time_limit = task.get("time_limit")
+    grace = float(task.get("grace", DEFAULT_GRACE))
+    wall_limit = None if time_limit is None else float(time_limit) + grace
+    row = _base_row(task)
     with tempfile.TemporaryDirectory(prefix="ormodel-bench-") as folder:
         task_path = os.path.join(folder, "task.json")
         result_path = os.path.join(folder, "result.json")

@@ -258,7 +258,8 @@ def instance_markdown(rows: Sequence[dict[str, Any]], include_time: bool = True)
             objective = _number(row.get("objective"))
             text = f"{row.get('status')} {objective:.6g}" if objective is not None else str(row.get("status"))
             if row.get("nodes") is not None:
-                text += f", {int(row['nodes'])} nodes"
+                count = int(row["nodes"])
+                text += f", {count} node{'' if count == 1 else 's'}"
             if include_time:
                 text += f", {(_number(row.get('time')) or 0.0):.2f} s"
             parts.append(text)

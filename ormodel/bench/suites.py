@@ -6,6 +6,7 @@ loaded there. Built-in loaders:
 
 * ``generated``: ``ormodel.datasets.milp.generate(family, level, seed)`` → StandardForm.
 * ``model-file``: an MPS/LP file read through HiGHS → StandardForm.
+* ``model``: a five-element YAML/JSON, MPS or LP file through ``ormodel.io.load`` → Problem or StandardForm.
 * ``path``: the file path itself, for methods that read their own format (job-shop files).
 * ``record``: the source dictionary itself, for suites of records (e.g. NL questions with answers,
   where the method is an LLM agent).
@@ -20,6 +21,7 @@ Suite specifications on the command line (:func:`parse_suite`):
   size overrides after the seeds, e.g. ``gen:setcover:easy:0-9:n_rows=200,n_cols=400``.
 * ``mps:FOLDER`` — every ``*.mps``, ``*.mps.gz``, ``*.lp`` file in a folder; best-known values from
   ``*.solu`` files in the folder unless ``--best-known`` names a file.
+* ``models:FOLDER[:GLOB]`` — model files (five-element YAML/JSON, MPS, LP) loaded by ``ormodel.io.load``.
 * ``files:FOLDER[:GLOB]`` — any files, passed to methods as paths.
 
 Example:
@@ -47,6 +49,7 @@ __all__ = [
     "file_suite",
     "generated_suite",
     "get_loader",
+    "model_file_suite",
     "model_folder_suite",
     "parse_seeds",
     "parse_suite",
@@ -174,6 +177,12 @@ def _load_model_file(source: dict[str, Any]) -> Any:
     return read_model_file(source["path"])
 
 
+def _load_model(source: dict[str, Any]) -> Any:
+    from ormodel.methods import load_model_input
+
+    return load_model_input(source["path"])
+
+
 def _load_path(source: dict[str, Any]) -> Any:
     path = source["path"]
     if not os.path.exists(path):
@@ -187,6 +196,7 @@ def _load_record(source: dict[str, Any]) -> Any:
 
 register_loader("generated", _load_generated)
 register_loader("model-file", _load_model_file)
+register_loader("model", _load_model)
 register_loader("path", _load_path)
 register_loader("record", _load_record)
 
@@ -371,6 +381,23 @@ def file_suite(
     return Suite(name=name or os.path.basename(os.path.normpath(folder)), instances=instances, kind="files")
 
 
+def model_file_suite(folder: str | os.PathLike[str], pattern: str = "*", best_known_file: str | None = None, name: str | None = None) -> Suite:
+    """Model files (five-element ``.yaml``/``.json``, ``.mps``, ``.lp``) matching ``pattern``, loaded by ``ormodel.io.load``."""
+    folder = os.fspath(folder)
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"{folder}: not a folder")
+    suffixes = (".yaml", ".yml", ".json", ".mps", ".mps.gz", ".lp")
+    paths = sorted(path for path in glob.glob(os.path.join(folder, pattern)) if os.path.isfile(path) and path.endswith(suffixes))
+    if not paths:
+        raise ValueError(f"{folder}: no model files ({', '.join(suffixes)}) match {pattern!r}")
+    known = read_best_known(best_known_file) if best_known_file else _folder_best_known(folder, None)
+    instances = [
+        Instance(id=_instance_id(path), loader="model", source={"path": os.path.abspath(path)}, best_known=known.get(_instance_id(path)))
+        for path in paths
+    ]
+    return Suite(name=name or os.path.basename(os.path.normpath(folder)), instances=instances, kind="model-files")
+
+
 def record_suite(name: str, records: list[dict[str, Any]], answer_key: str = "answer", id_key: str = "id", sense: str | None = None) -> Suite:
     """A suite of JSON records (e.g. NL questions); each record is loaded as itself, its answer is the best-known value."""
     instances = []
@@ -437,6 +464,9 @@ _SUITE_KINDS: dict[str, SuiteFactory] = {
     "gen": _generated_from_spec,
     "mps": lambda argument, best_known_file: model_folder_suite(argument, best_known_file),
     "files": _files_from_spec,
+    "models": lambda argument, best_known_file: model_file_suite(
+        argument.partition(":")[0], argument.partition(":")[2] or "*", best_known_file
+    ),
 }
 
 

@@ -76,6 +76,7 @@ class ResultTable:
         os.makedirs(folder, exist_ok=True)
         line = json.dumps(_clean(row), sort_keys=True, allow_nan=False, default=_fallback) + "\n"
         with open(self.path, "a+b") as handle:
+            _lock(handle)
             handle.seek(0, os.SEEK_END)
             if handle.tell() > 0:
                 handle.seek(-1, os.SEEK_END)
@@ -98,6 +99,15 @@ class ResultTable:
             if frame[column].map(lambda value: isinstance(value, (dict, list))).any():
                 frame[column] = frame[column].map(lambda value: json.dumps(value) if isinstance(value, (dict, list)) else value)
         frame.to_parquet(os.fspath(path), index=False)
+
+
+def _lock(handle: Any) -> None:
+    """Exclusive lock until the file is closed, so two runners appending to one table never interleave lines (POSIX)."""
+    try:
+        import fcntl
+    except ImportError:
+        return
+    fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
 
 
 def _clean(value: Any) -> Any:

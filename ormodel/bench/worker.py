@@ -42,7 +42,10 @@ def _die_with_parent() -> None:
 def _limit_memory(megabytes: float | None) -> None:
     if not megabytes:
         return
-    import resource
+    try:
+        import resource
+    except ImportError:  # not POSIX: no address-space limit available
+        return
 
     limit = int(megabytes * 1024 * 1024)
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
@@ -113,6 +116,15 @@ def _json_ready(value: Any) -> Any:
     return str(value)
 
 
+def _model_sense(model: Any) -> str | None:
+    """``"minimize"``/``"maximize"`` of a StandardForm (``.sense``) or a Problem (``.objective.sense``)."""
+    sense = getattr(model, "sense", None)
+    if sense is None:
+        sense = getattr(getattr(model, "objective", None), "sense", None)
+    value = getattr(sense, "value", sense)
+    return value if value in ("minimize", "maximize") else None
+
+
 def run_task(task: dict[str, Any]) -> dict[str, Any]:
     """Load the instance, run the method, and return the outcome fields of the result row."""
     from ormodel.bench.method_spec import MethodSpec
@@ -128,8 +140,7 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
         method = MethodSpec.from_dict(task["method"])
         model = instance.load()
         outcome["load_time"] = time.perf_counter() - started
-        sense = getattr(model, "sense", None)
-        outcome["sense"] = getattr(sense, "value", sense) if sense is not None else instance.sense
+        outcome["sense"] = _model_sense(model) or instance.sense
         options = method.solve_options(task.get("time_limit"), task.get("seed"))
         method_started = time.perf_counter()
         result = run_method(method.name, model, options, method.params)

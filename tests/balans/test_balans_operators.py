@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import pytest
-
 from ormodel.learned.balans.config import BalansConfig, parse_operator
 from ormodel.learned.balans.operators import make_operator
 from ormodel.learned.balans.search import BalansState, Deadline, SearchContext, _Destroyed, trivial_solution

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from ormodel.solvers.persistent import PersistentModel, open_persistent, persistent_backends
 
 from ormodel.result import Status
-from ormodel.solvers.persistent import PersistentModel, open_persistent, persistent_backends
 from ormodel.standard_form import Sense
 
 

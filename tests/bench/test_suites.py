@@ -124,23 +124,30 @@ def test_highs_trace_from_a_real_log() -> None:
     assert trace_from_log("unknown-solver", result.log) is None
 
 
-def test_scip_trace_from_a_real_log(tmp_path: object) -> None:
-    pyscipopt = pytest.importorskip("pyscipopt")
-    form = small_set_cover(60, 120, 2)
-    model = pyscipopt.Model()
-    model.hideOutput(False)
-    log_path = os.path.join(str(tmp_path), "scip.log")
-    model.setLogfile(log_path)
-    model.setParam("display/freq", 1)
-    variables = [model.addVar(vtype="B", obj=float(cost)) for cost in form.objective]
-    for row in range(form.num_rows):
-        start, end = form.matrix.indptr[row], form.matrix.indptr[row + 1]
-        model.addCons(pyscipopt.quicksum(variables[column] for column in form.matrix.indices[start:end]) >= 1)
-    model.hideOutput(True)
-    model.optimize()
-    with open(log_path) as handle:
-        log = handle.read()
-    trace = scip_trace(log)
+def test_scip_trace_from_a_real_log() -> None:
+    pytest.importorskip("pyscipopt")
+    from ormodel.solvers.base import SolveOptions
+
+    from ormodel.methods import method_names, run_method
+
+    if "scip" not in method_names():
+        pytest.skip("no SCIP backend registered")
+    result = run_method("scip", small_set_cover(60, 120, 2), SolveOptions(threads=1))
+    trace = scip_trace(result.log)
     assert trace, "SCIP's display table reports incumbents"
-    assert trace[-1][1] == pytest.approx(model.getObjVal())
+    assert trace[-1][1] == pytest.approx(result.objective)
     assert [objective for _, objective in trace] == sorted((objective for _, objective in trace), reverse=True)
+    assert trace_from_log("scip", result.log) == trace
+
+
+def test_model_file_suite_loads_five_element_models(examples_dir: object) -> None:
+    from ormodel.bench.worker import _model_sense
+
+    folder = str(examples_dir)
+    if not os.path.exists(os.path.join(folder, "knapsack.yaml")):
+        pytest.skip("examples/knapsack.yaml is not in this checkout")
+    suite = parse_suite(f"models:{folder}:*.yaml")
+    knapsack = next(instance for instance in suite.instances if instance.id == "knapsack")
+    assert knapsack.loader == "model"
+    assert _model_sense(knapsack.load()) == "maximize"
+    assert _model_sense(small_set_cover(5, 10, 0)) == "minimize"

@@ -22,8 +22,8 @@ import pytest
 
 pyscipopt = pytest.importorskip("pyscipopt")
 
-from ormodel.learned.branching.expert import expert_decision  # noqa: E402
-from ormodel.learned.branching.observation import (  # noqa: E402
+from ormodel.learned.branching.expert import expert_decision
+from ormodel.learned.branching.observation import (
     CONSTRAINT_FEATURES,
     VARIABLE_FEATURES,
     ObservationExtractor,
@@ -34,7 +34,7 @@ SQRT2 = math.sqrt(2.0)
 SQRT8 = math.sqrt(8.0)
 
 
-def _tiny_model() -> "pyscipopt.Model":
+def _tiny_model() -> pyscipopt.Model:
     model = pyscipopt.Model()
     model.hideOutput()
     x = model.addVar("x", vtype="B", obj=-3.0)

@@ -9,18 +9,19 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("torch_geometric")
 pytest.importorskip("pyscipopt")
 
-from ormodel.learned.branching.data import batch_candidates, observation_graph  # noqa: E402
-from ormodel.learned.branching.observation import BipartiteObservation  # noqa: E402
-from ormodel.learned.branching.policy import (  # noqa: E402
+from ormodel.learned.branching.data import batch_candidates, observation_graph
+from ormodel.learned.branching.observation import BipartiteObservation
+from ormodel.learned.branching.policy import (
     BipartiteConvolution,
     BranchingPolicy,
     PreNorm,
+    _NormalizationPass,
     candidate_log_probabilities,
     load_policy,
     resolve_device,
     save_policy,
 )
-from ormodel.learned.branching.sampling import Sample, read_sample, write_sample  # noqa: E402
+from ormodel.learned.branching.sampling import Sample, read_sample, write_sample
 
 
 def _random_observation(random: np.random.Generator, constraints: int, variables: int, edges: int) -> BipartiteObservation:
@@ -47,7 +48,7 @@ def test_batching_offsets_edges_and_candidates() -> None:
     # Constraint indices shift by 3 constraints, variable indices by 4 variables.
     np.testing.assert_array_equal(batch.edge_index[:, 6:].numpy(), second.edge_index.numpy() + np.array([[3], [4]]))
     assert batch.candidates.tolist() == [1, 3, 4, 6, 8]
-    candidates, group, choices, groups = batch_candidates(batch)
+    _candidates, group, choices, groups = batch_candidates(batch)
     assert groups == 2 and group.tolist() == [0, 0, 1, 1, 1]
     assert choices.tolist() == [1, 4]  # second sample's choice 2 sits at position 2 + 2
 
@@ -67,7 +68,7 @@ def test_prenorm_statistics_standardize_inputs() -> None:
     layer = PreNorm(2)
     layer.start_updates()
     data = torch.tensor([[1.0, 10.0], [3.0, 30.0], [5.0, 50.0]])
-    with pytest.raises(Exception):
+    with pytest.raises(_NormalizationPass):
         layer(data)
     layer.stop_updates()
     output = layer(data)
@@ -117,7 +118,7 @@ def test_policy_save_load_round_trip(tmp_path) -> None:
     with torch.no_grad():
         np.testing.assert_allclose(policy.forward_batch(graph).numpy(), loaded.forward_batch(graph).numpy(), atol=1e-6)
     (tmp_path / "bad.pt").write_bytes(b"not a checkpoint")
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError, match="bad.pt: not an ormodel GNN branching policy file"):
         load_policy(tmp_path / "bad.pt", "cpu")
     with pytest.raises(FileNotFoundError):
         load_policy(tmp_path / "missing.pt", "cpu")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
-
 from ormodel.nl2opt.client import ChatClient
 from ormodel.nl2opt.config import LLMConfig
 from ormodel.nl2opt.testing import ScriptedChatServer

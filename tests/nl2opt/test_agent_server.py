@@ -6,10 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-
 from ormodel.nl2opt.agent import Agent, AgentOptions
 from ormodel.nl2opt.client import LLMError
-from ormodel.nl2opt.records import ReplayClient, ReplayMismatch, RecordingClient, RunRecorder
+from ormodel.nl2opt.records import RecordingClient, ReplayClient, ReplayMismatch, RunRecorder
 from ormodel.nl2opt.testing import Reply
 
 from .conftest import PRODUCTION, PRODUCTION_OPTIMUM, QUESTION, as_json, fast_client, production
@@ -189,3 +188,16 @@ def test_recorded_run_replays_without_an_llm(chat_server, tmp_path: Path) -> Non
     assert replayed.total_tokens == live.total_tokens
     with pytest.raises(ReplayMismatch):
         Agent(ReplayClient.from_file(record), OPTIONS).solve("a different question")
+
+
+def test_nonlinear_formulation_is_solved_by_scip(chat_server) -> None:
+    disk = {"name": "disk", "description": "largest x + y on a disk",
+            "variables": {"x": {"lower": -5, "upper": 5, "description": "first coordinate"},
+                          "y": {"lower": -5, "upper": 5, "description": "second coordinate"}},
+            "objective": {"sense": "maximize", "expression": "x + y", "description": "sum of coordinates"},
+            "constraints": [{"name": "inside", "expression": "sqrt(x ** 2 + y ** 2) <= 2"}]}
+    server = chat_server([Reply(as_json(disk))])
+    answer = Agent(fast_client(server), OPTIONS).solve("Maximize x + y inside the disk of radius 2.")
+    assert answer.status == "solved" and answer.rounds == 1
+    assert answer.objective == pytest.approx(2 * 2 ** 0.5, rel=1e-6)
+    assert answer.attempts[0].result.solver == "scip"

@@ -12,9 +12,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from ormodel.nl2opt.agent import backend_for
+from ormodel.nl2opt.retrieval import load_golden, read_golden
 
 from ormodel.io import load_problem
-from ormodel.nl2opt.retrieval import load_golden, read_golden
 from ormodel.result import Status
 from ormodel.solve import solve
 
@@ -42,7 +43,8 @@ def test_golden_formulation_solves_to_its_value(path: Path) -> None:
     example = read_golden(path)
     assert path.stem == f"{example.suite}__{example.id}", "file name must be SUITE__ID.yaml"
     assert example.summary, "the document needs a one-line description (the retrieval summary)"
-    result = solve(load_problem(path), solver="auto", time_limit=30)
+    problem = load_problem(path)
+    result = solve(problem, solver=backend_for(problem), time_limit=30)
     assert result.status == Status.OPTIMAL, f"{path.name}: {result.status} {result.message}"
     assert _close(result.objective, example.value), f"{path.name}: solved {result.objective}, header value {example.value}"
     assert example.label is not None

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from ormodel.io import problem_from_dict
 from ormodel.nl2opt.agent import describe_changes
 from ormodel.nl2opt.checks import structural_findings
 from ormodel.nl2opt.config import LLMConfig, LLMNotConfigured, load_config
 from ormodel.nl2opt.extract import FormulationParseError, extract_document
 from ormodel.nl2opt.retrieval import ExampleLibrary, load_golden, tokens
+
+from ormodel.io import problem_from_dict
 
 from .conftest import PRODUCTION, production
 

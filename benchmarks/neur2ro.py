@@ -1,0 +1,166 @@
+"""Neur2RO vs exact CCG vs the nominal solution on generated two-stage robust instances.
+
+For every instance (robust knapsack and capital budgeting, several sizes) the methods run side
+by side in one process: exact CCG (time limit), Neur2RO (shipped weights), and the nominal
+solution (the deterministic problem at the nominal scenario, robust first-stage rows kept).
+Each first-stage decision is then evaluated exactly by the cutting-plane adversary
+(:func:`ormodel.learned.neur2ro.exact.worst_case`), whose bound certifies the value when it
+converges. Reported: worst-case objective (minimisation of minus profit/revenue), the gap to
+the best value any method found on the instance, and the time. Writes ``results.jsonl``,
+``summary.md`` and ``neur2ro.png`` under ``--out``.
+
+    python benchmarks/neur2ro.py --kp-sizes 20,40 --cb-sizes 10,20 --instances 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ormodel.learned.neur2ro.ccg import solve_ccg, solve_nominal
+from ormodel.learned.neur2ro.exact import worst_case
+from ormodel.learned.neur2ro.instances import make_problem
+from ormodel.learned.neur2ro.network import load_network
+from ormodel.learned.neur2ro.neural_ccg import Neur2ROSettings, solve_neur2ro
+
+METHODS = ("ccg", "neur2ro", "nominal")
+
+
+def _sizes(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part.strip()]
+
+
+def run(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Run every method on every instance; one record per (instance, method)."""
+    from rich.progress import Progress
+
+    torch.set_num_threads(1)
+    networks = {kind: load_network(None, kind) for kind in ("knapsack", "capital_budgeting")}
+    jobs = [("knapsack", size, args.seed + index) for size in _sizes(args.kp_sizes) for index in range(args.instances)]
+    jobs += [("capital_budgeting", size, args.seed + index) for size in _sizes(args.cb_sizes) for index in range(args.instances)]
+    records: list[dict[str, Any]] = []
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with Progress(disable=args.no_progress) as progress, open(out / "results.jsonl", "w") as sink:
+        task = progress.add_task("neur2ro benchmark", total=len(jobs))
+        for kind, size, seed in jobs:
+            problem = make_problem(kind, size, seed)
+            found = {}
+            found["ccg"] = solve_ccg(problem, backend=args.backend, time_limit=args.ccg_time_limit)
+            network, _ = networks[kind]
+            found["neur2ro"] = solve_neur2ro(problem, network, Neur2ROSettings(
+                backend=args.backend, time_limit=args.neur2ro_time_limit, mip_time_limit=args.mip_time_limit))
+            found["nominal"] = solve_nominal(problem, backend=args.backend)
+            instance_records = []
+            for method in METHODS:
+                solution = found[method]
+                if method == "ccg" and math.isfinite(solution.estimate):
+                    value, bound, converged, eval_seconds = solution.estimate, solution.estimate, True, 0.0
+                else:
+                    evaluation = worst_case(problem, solution.x, args.backend, time_limit=args.eval_time_limit)
+                    value, bound, converged, eval_seconds = evaluation.value, evaluation.bound, evaluation.converged, evaluation.solve_time
+                instance_records.append({
+                    "problem": kind, "size": size, "seed": seed, "instance": problem.name, "method": method,
+                    "worst_case": value, "worst_case_bound": bound, "evaluation_converged": converged,
+                    "evaluation_seconds": eval_seconds, "seconds": solution.solve_time, "status": solution.status,
+                    "iterations": solution.iterations, "scenarios": len(solution.scenarios),
+                    "lower_bound": solution.bound, "selected": int(np.sum(solution.x)),
+                })
+            best = min(record["worst_case"] for record in instance_records)
+            for record in instance_records:
+                record["best_known"] = best
+                record["gap_percent"] = 100.0 * (record["worst_case"] - best) / max(abs(best), 1e-9) if math.isfinite(record["worst_case"]) else math.inf
+                sink.write(json.dumps(record) + "\n")
+                sink.flush()
+            records.extend(instance_records)
+            progress.advance(task)
+    return records
+
+
+def summarize(records: list[dict[str, Any]]) -> str:
+    """Markdown table: per class, size and method the mean/median gap and the mean time."""
+    lines = ["| problem | n | method | instances | mean gap % | median gap % | max gap % | mean time s | statuses | evaluations converged |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    keys = sorted({(record["problem"], record["size"]) for record in records})
+    for problem, size in keys:
+        for method in METHODS:
+            subset = [record for record in records if record["problem"] == problem and record["size"] == size and record["method"] == method]
+            if not subset:
+                continue
+            gaps = [record["gap_percent"] for record in subset]
+            times = [record["seconds"] for record in subset]
+            statuses = ",".join(sorted({record["status"] for record in subset}))
+            converged = sum(bool(record["evaluation_converged"]) for record in subset)
+            lines.append(f"| {problem} | {size} | {method} | {len(subset)} | {statistics.mean(gaps):.3f} | "
+                         f"{statistics.median(gaps):.3f} | {max(gaps):.3f} | {statistics.mean(times):.1f} | {statuses} | {converged}/{len(subset)} |")
+    return "\n".join(lines)
+
+
+def plot(records: list[dict[str, Any]], path: Path) -> None:
+    """Gap and time per method and size."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4))
+    keys = sorted({(record["problem"], record["size"]) for record in records})
+    labels = [f"{'KP' if problem == 'knapsack' else 'CB'} {size}" for problem, size in keys]
+    width = 0.25
+    for offset, method in enumerate(METHODS):
+        gaps, times = [], []
+        for problem, size in keys:
+            subset = [r for r in records if r["problem"] == problem and r["size"] == size and r["method"] == method]
+            gaps.append(statistics.mean(r["gap_percent"] for r in subset) if subset else 0.0)
+            times.append(statistics.mean(r["seconds"] for r in subset) if subset else 0.0)
+        positions = np.arange(len(keys)) + (offset - 1) * width
+        axes[0].bar(positions, gaps, width, label=method)
+        axes[1].bar(positions, times, width, label=method)
+    for axis, title in zip(axes, ("mean gap to best found (%)", "mean time (s)")):
+        axis.set_xticks(np.arange(len(keys)), labels)
+        axis.set_title(title)
+        axis.legend()
+    axes[1].set_yscale("log")
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--kp-sizes", default="20,40")
+    parser.add_argument("--cb-sizes", default="10,20")
+    parser.add_argument("--instances", type=int, default=2, help="instances per size (seeds seed..seed+k-1)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--backend", default="highs")
+    parser.add_argument("--ccg-time-limit", type=float, default=60.0)
+    parser.add_argument("--neur2ro-time-limit", type=float, default=60.0)
+    parser.add_argument("--mip-time-limit", type=float, default=10.0, help="per main/adversarial MIP in Neur2RO")
+    parser.add_argument("--eval-time-limit", type=float, default=60.0, help="exact worst-case evaluation of one decision")
+    parser.add_argument("--out", default="benchmarks/results/neur2ro")
+    parser.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    records = run(args)
+    table = summarize(records)
+    out = Path(args.out)
+    plot(records, out / "neur2ro.png")
+    header = (f"command: python {' '.join(sys.argv)}\n\nmachine: {platform.machine()} {platform.python_version()}, "
+              f"wall time {time.perf_counter() - started:.0f} s\n\n")
+    (out / "summary.md").write_text(header + table + "\n")
+    print(header + table)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,128 @@
+"""Exact evaluation and CCG against brute-force enumeration on tiny instances."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from scipy.optimize import linprog
+
+from ormodel.compiler import compile_problem
+from ormodel.datasets.robust import generate_capital_budgeting, generate_knapsack
+from ormodel.learned.neur2ro import (
+    BoxSet, BudgetSet, RobustCapitalBudgeting, RobustKnapsack, solve_ccg, solve_nominal, solve_second_stage, worst_case,
+)
+from ormodel.solvers import get_backend
+
+
+def _knapsack_recourses(problem: RobustKnapsack, x: np.ndarray) -> list[np.ndarray]:
+    """Every feasible (keep, repair) for a first-stage x, by enumeration (0: drop, 1: keep, 2: keep+repair)."""
+    inst = problem.instance
+    choices = []
+    for option in itertools.product((0, 1, 2), repeat=inst.n_items):
+        option = np.asarray(option)
+        keep = (option >= 1).astype(float)
+        repair = (option == 2).astype(float)
+        if np.any(keep > x) or inst.weights @ keep + inst.repair_weights @ repair > inst.capacity + 1e-9:
+            continue
+        choices.append(np.concatenate([keep, repair]))
+    return choices
+
+
+def _knapsack_worst_case_by_enumeration(problem: RobustKnapsack, x: np.ndarray) -> float:
+    """max_xi min_j value_j(xi) as one LP over all enumerated recourse decisions (scipy, independent of ormodel)."""
+    n = problem.n_first
+    rows, rhs = [], []
+    for y in _knapsack_recourses(problem, x):
+        constant, gradient = problem.objective_in_xi(x, y)
+        rows.append(np.concatenate([[1.0], -gradient]))  # eta - g'xi <= constant
+        rhs.append(constant + problem.first_stage_objective @ x)
+    rows.append(np.concatenate([[0.0], np.ones(n)]))
+    rhs.append(problem.uncertainty.budget)
+    result = linprog(np.concatenate([[-1.0], np.zeros(n)]), A_ub=np.asarray(rows), b_ub=np.asarray(rhs),
+                     bounds=[(None, None)] + [(0.0, 1.0)] * n, method="highs")
+    assert result.status == 0
+    return -float(result.fun)
+
+
+def test_budget_set_maximize_linear_matches_lp() -> None:
+    budget = BudgetSet(5, 2.5)
+    direction = np.array([0.3, -1.0, 2.0, 0.7, 0.1])
+    value, point = budget.maximize_linear(direction)
+    reference = linprog(-direction, A_ub=np.ones((1, 5)), b_ub=[2.5], bounds=[(0, 1)] * 5, method="highs")
+    assert value == pytest.approx(-reference.fun)
+    assert budget.contains(point)
+    samples = budget.sample(np.random.default_rng(0), 20)
+    assert all(budget.contains(sample) for sample in samples)
+    box = BoxSet(4)
+    assert box.maximize_linear(np.array([1.0, -2.0, 0.0, 3.0]))[0] == pytest.approx(6.0)
+
+
+def test_second_stage_five_element_model_matches_fast_path() -> None:
+    rng = np.random.default_rng(3)
+    for problem in (RobustKnapsack(generate_knapsack(6, seed=4)), RobustCapitalBudgeting(generate_capital_budgeting(6, seed=4))):
+        x = (rng.random(problem.n_first) < 0.5).astype(float)
+        if not problem.robust_feasible(x):
+            x = np.zeros(problem.n_first)
+        xi = problem.uncertainty.sample(rng, 1)[0]
+        fast = solve_second_stage(problem, x, xi)
+        result = get_backend("highs").solve(compile_problem(problem.second_stage_problem(x, xi)))
+        assert result.objective == pytest.approx(fast.value, rel=1e-6, abs=1e-6)
+
+
+def test_knapsack_worst_case_matches_enumeration() -> None:
+    problem = RobustKnapsack(generate_knapsack(4, seed=7, budget_factor=0.2, h=40))
+    for x in (np.ones(4), np.array([1.0, 0.0, 1.0, 1.0])):
+        exact = worst_case(problem, x)
+        assert exact.converged
+        assert exact.value == pytest.approx(_knapsack_worst_case_by_enumeration(problem, x), rel=1e-5)
+        assert solve_second_stage(problem, x, exact.xi).value == pytest.approx(exact.value, rel=1e-6)
+
+
+def test_knapsack_ccg_matches_enumerated_robust_optimum() -> None:
+    problem = RobustKnapsack(generate_knapsack(4, seed=7, budget_factor=0.2, h=40))
+    optimum = min(_knapsack_worst_case_by_enumeration(problem, np.asarray(x, dtype=float))
+                  for x in itertools.product((0, 1), repeat=4))
+    solution = solve_ccg(problem, time_limit=60)
+    assert solution.status == "optimal"
+    assert solution.estimate == pytest.approx(optimum, rel=1e-5)
+    assert _knapsack_worst_case_by_enumeration(problem, solution.x) == pytest.approx(optimum, rel=1e-5)
+    assert solution.bound <= optimum + 1e-6 * abs(optimum)
+
+
+def _capital_budgeting_value(problem: RobustCapitalBudgeting, x: np.ndarray, xi: np.ndarray) -> float:
+    """min over all later investments y by enumeration (inf when none is feasible)."""
+    best = np.inf
+    recourse = problem.recourse(xi)
+    for y in itertools.product((0, 1), repeat=problem.n_second):
+        y = np.asarray(y, dtype=float)
+        if recourse.violation(x, y) <= 1e-9:
+            best = min(best, recourse.value(x, y))
+    return best
+
+
+def test_capital_budgeting_worst_case_and_ccg_against_enumeration() -> None:
+    problem = RobustCapitalBudgeting(generate_capital_budgeting(3, seed=5))
+    grid = np.array(list(itertools.product(np.linspace(-1, 1, 5), repeat=4)))
+    values = {}
+    for x in itertools.product((0, 1), repeat=3):
+        x = np.asarray(x, dtype=float)
+        exact = worst_case(problem, x)
+        if not problem.robust_feasible(x):
+            assert exact.value == np.inf
+            continue
+        assert exact.converged
+        # attained at its scenario, and no grid scenario is worse
+        assert _capital_budgeting_value(problem, x, exact.xi) == pytest.approx(exact.value, rel=1e-6)
+        assert max(_capital_budgeting_value(problem, x, xi) for xi in grid) <= exact.value + 1e-6
+        values[tuple(x)] = exact.value
+    solution = solve_ccg(problem, time_limit=60)
+    assert solution.status == "optimal"
+    assert solution.estimate == pytest.approx(min(values.values()), rel=1e-5)
+
+
+def test_nominal_baseline_is_feasible() -> None:
+    problem = RobustCapitalBudgeting(generate_capital_budgeting(5, seed=1))
+    nominal = solve_nominal(problem)
+    assert problem.robust_feasible(nominal.x)

@@ -1,0 +1,134 @@
+"""The value network, its big-M embedding (exact forward pass), data generation, training and the loop."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from ormodel.datasets.robust import generate_capital_budgeting, generate_knapsack
+from ormodel.learned.neur2ro import RobustCapitalBudgeting, RobustKnapsack
+from ormodel.learned.neur2ro.data import generate_data
+from ormodel.learned.neur2ro.network import NETWORK_SIZES, ValueNetwork, load_network
+from ormodel.learned.neur2ro.neural_ccg import Neur2ROSettings, build_adversary, build_main_problem, solve_neur2ro
+from ormodel.learned.neur2ro.train import train_value_network
+from ormodel.solvers import SolveOptions, get_backend
+
+torch.set_num_threads(1)
+
+
+def _random_network(problem, seed: int) -> ValueNetwork:
+    torch.manual_seed(seed)
+    network = ValueNetwork(NETWORK_SIZES[problem.kind])
+    network.x_scale.copy_(torch.as_tensor(np.abs(problem.x_item_inputs(np.ones(problem.n_first))).max(axis=0) + 1e-9))
+    network.xi_scale.copy_(torch.as_tensor(np.abs(problem.xi_item_inputs(problem.uncertainty.upper)).max(axis=0) + 1e-9))
+    network.label_offset.fill_(-3.0)
+    network.label_scale.fill_(2.5)
+    return network.eval()
+
+
+def _problems():
+    return [RobustKnapsack(generate_knapsack(6, seed=11)), RobustCapitalBudgeting(generate_capital_budgeting(5, seed=11))]
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_adversary_embedding_reproduces_forward_pass(index: int) -> None:
+    problem = _problems()[index]
+    rng = np.random.default_rng(index)
+    for trial in range(3):
+        network = _random_network(problem, seed=trial)
+        x = (rng.random(problem.n_first) < 0.5).astype(float)
+        xi = problem.uncertainty.sample(rng, 1)[0]
+        adversary = build_adversary(problem, network, x)
+        form = adversary.builder.build("maximize")
+        form.column_lower[adversary.xi] = xi
+        form.column_upper[adversary.xi] = xi
+        result = get_backend("highs").solve(form, SolveOptions(gap=1e-9))
+        expected = float(network.predict(problem, x, xi, device="cpu")[0])
+        assert network.unscale(result.objective) == pytest.approx(expected, rel=1e-5, abs=1e-5)
+        # the warm start built from the forward pass is feasible and has the same value
+        warm = adversary.builder.complete([(adversary.xi, xi)])
+        assert max(form.violations(warm).values()) <= 1e-7
+        assert float(network.unscale(adversary.prediction.evaluate(warm)[0])) == pytest.approx(expected, rel=1e-6, abs=1e-6)
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_main_problem_embedding_reproduces_forward_pass(index: int) -> None:
+    problem = _problems()[index]
+    rng = np.random.default_rng(10 + index)
+    network = _random_network(problem, seed=5)
+    scenarios = list(problem.uncertainty.sample(rng, 3))
+    x = (rng.random(problem.n_first) < 0.5).astype(float)
+    if not problem.robust_feasible(x):
+        x = np.zeros(problem.n_first)
+    main = build_main_problem(problem, network, scenarios, objective="max")
+    form = main.builder.build()
+    form.column_lower[main.x] = x
+    form.column_upper[main.x] = x
+    result = get_backend("highs").solve(form, SolveOptions(gap=1e-9))
+    predictions = network.predict(problem, np.repeat(x[None, :], 3, axis=0), np.asarray(scenarios), device="cpu")
+    assert result.objective == pytest.approx(float(predictions.max()), rel=1e-5, abs=1e-5)
+    for index_k, prediction in enumerate(main.predictions):
+        assert network.unscale(prediction.evaluate(result.values)[0]) == pytest.approx(predictions[index_k], rel=1e-5, abs=1e-5)
+
+
+def test_data_generation_is_seeded_and_independent_of_workers() -> None:
+    serial = generate_data("capital_budgeting", instances=3, decisions=2, scenarios=2, seed=4, sizes=(5, 8), workers=1)
+    parallel = generate_data("capital_budgeting", instances=3, decisions=2, scenarios=2, seed=4, sizes=(5, 8), workers=2)
+    assert np.array_equal(serial.labels, parallel.labels)
+    assert np.array_equal(serial.decisions, parallel.decisions)
+    other = generate_data("capital_budgeting", instances=3, decisions=2, scenarios=2, seed=5, sizes=(5, 8), workers=1)
+    assert not np.array_equal(serial.labels, other.labels)
+
+
+def test_training_fits_and_saves(tmp_path) -> None:
+    data = generate_data("capital_budgeting", instances=6, decisions=3, scenarios=3, seed=1, sizes=(5, 8))
+    network, statistics = train_value_network(data, epochs=250, batch_size=16, learning_rate=5e-3, log=False)
+    scaled = (data.labels - data.labels.min()) / (data.labels.max() - data.labels.min())
+    assert statistics["train_mae_scaled"] < 0.5 * np.abs(scaled - scaled.mean()).mean()
+    path = tmp_path / "cb.pt"
+    network.save(path, {"note": "test"})
+    loaded, metadata = load_network(path)
+    problem = data.problems()[0]
+    x, xi = np.zeros((2, problem.n_first)), np.zeros((2, 4))
+    assert np.allclose(loaded.predict(problem, x, xi, device="cpu"), network.predict(problem, x, xi, device="cpu"))
+    assert metadata["note"] == "test"
+
+
+def test_neur2ro_loop_returns_robust_feasible_decision() -> None:
+    problem = RobustCapitalBudgeting(generate_capital_budgeting(6, seed=2))
+    network = _random_network(problem, seed=1)
+    solution = solve_neur2ro(problem, network, Neur2ROSettings(time_limit=30, mip_time_limit=5, max_iterations=3))
+    assert solution.status in ("gap", "repeated_scenario", "iteration_limit", "time_limit")
+    assert problem.robust_feasible(solution.x)
+    assert 1 <= len(solution.scenarios) <= 3
+
+
+def test_embedding_on_scip_matches_forward_pass() -> None:
+    pytest.importorskip("pyscipopt")
+    problem = _problems()[1]
+    network = _random_network(problem, seed=3)
+    rng = np.random.default_rng(3)
+    x = np.ones(problem.n_first)
+    xi = problem.uncertainty.sample(rng, 1)[0]
+    adversary = build_adversary(problem, network, x)
+    form = adversary.builder.build("maximize")
+    form.column_lower[adversary.xi] = xi
+    form.column_upper[adversary.xi] = xi
+    result = get_backend("scip").solve(form, SolveOptions(gap=1e-9))
+    assert network.unscale(result.objective) == pytest.approx(float(network.predict(problem, x, xi, device="cpu")[0]), rel=1e-5, abs=1e-5)
+
+
+@pytest.mark.parametrize("kind", ["knapsack", "capital_budgeting"])
+def test_registered_method_runs_with_shipped_weights(kind: str) -> None:
+    from ormodel.learned.neur2ro.network import DEFAULT_WEIGHTS
+    from ormodel.methods import run_method
+
+    if not DEFAULT_WEIGHTS[kind].exists():
+        pytest.skip("shipped weights not built")
+    instance = (generate_knapsack(8, seed=3) if kind == "knapsack" else generate_capital_budgeting(6, seed=3))
+    result = run_method("neur2ro", instance, SolveOptions(time_limit=20),
+                        {"mip_time_limit": 4, "max_iterations": 3, "evaluate": True})
+    assert result.array("x").shape == (instance.n_items if kind == "knapsack" else instance.n_projects,)
+    assert np.isfinite(result.objective)
+    assert result.extra["worst_case"]["converged"]
