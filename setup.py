@@ -14,9 +14,13 @@ FOLDERS = {
     "ormodel.nl2opt": "nl2opt",
 }
 
+# Data-only packages: the NL golden formulations live with the tests and feed the retrieval library.
+DATA_FOLDERS = {"ormodel.nl2opt.golden": "tests/nl2opt/golden"}
+
 packages = []
 for package, folder in FOLDERS.items():
     packages.append(package)
     packages.extend(f"{package}.{sub}" for sub in find_packages(folder))
+packages.extend(DATA_FOLDERS)
 
-setup(packages=packages, package_dir=FOLDERS)
+setup(packages=packages, package_dir={**FOLDERS, **DATA_FOLDERS})

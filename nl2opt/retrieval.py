@@ -105,12 +105,15 @@ def read_golden(path: str | os.PathLike[str]) -> GoldenExample:
 
 
 def default_golden_folder() -> Path | None:
-    """``$ORMODEL_NL_EXAMPLES``, else the repository's ``tests/nl2opt/golden`` when it is there."""
+    """``$ORMODEL_NL_EXAMPLES``, else the installed ``ormodel/nl2opt/golden``, else the checkout's ``tests/nl2opt/golden``."""
     configured = os.environ.get("ORMODEL_NL_EXAMPLES")
     if configured:
         return Path(configured)
-    candidate = Path(__file__).resolve().parent.parent / "tests" / "nl2opt" / "golden"
-    return candidate if candidate.is_dir() else None
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "golden", here.parent / "tests" / "nl2opt" / "golden"):
+        if candidate.is_dir():
+            return candidate
+    return None
 
 
 def load_golden(folder: str | os.PathLike[str] | None = None) -> list[GoldenExample]:

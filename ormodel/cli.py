@@ -63,6 +63,10 @@ def command_solve(args: argparse.Namespace) -> int:
     else:
         model = _load(args.file)
         result = solve(model, solver=args.solver, params=params or None, **options)
+    if model is not None and result.values is None and result.status.value in ("infeasible", "unbounded", "infeasible_or_unbounded"):
+        from ormodel.solvers.diagnosis import diagnose
+
+        diagnose(model, result)  # IIS or unbounded ray in the model's names, whatever the backend
     check = None
     if args.check and model is not None and result.values is not None:
         from ormodel.solvers.diagnosis import check_solution
@@ -97,6 +101,8 @@ def _print_result(result: Any, include_zeros: bool, check: Any) -> None:
         console.print(Text("irreducible infeasible subset: ", style="bold red") + Text(result.conflict.describe()))
     if result.ray is not None:
         console.print(Text("unbounded direction: ", style="bold red") + Text(result.ray.describe()))
+    if result.extra.get("diagnosis"):
+        console.print(Text("diagnosis: ", style="bold") + Text(str(result.extra["diagnosis"])))
     if result.has_solution:
         values = result.values_by_name(nonzero_only=not include_zeros)
         table = Table(title="solution" + ("" if include_zeros else " (non-zero values)"))

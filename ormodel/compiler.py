@@ -214,10 +214,16 @@ class Compiler:
                 raise ModelError(f"{label} bound {bound!r} is not a parameter", location, self.problem.suggest(bound))
             if parameter.is_scalar:
                 return np.full(size, float(parameter.values))
-            if tuple(parameter.index) != tuple(index):
+            axes = _subsequence_axes(tuple(parameter.index), tuple(index))
+            if axes is None:
                 raise ModelError(f"{label} bound parameter {bound!r} is indexed by {parameter.index}, the variable by {index}",
-                                 location, "a bound parameter must be scalar or have the variable's index sets")
-            values = parameter.values.ravel().astype(np.float64)
+                                 location, "a bound parameter must be scalar or indexed by some of the variable's index sets, "
+                                 "in the variable's order (it is repeated over the others)")
+            shape = tuple(self.problem.sets[name].size for name in index)
+            spread = [1] * len(index)
+            for axis, set_name in zip(axes, parameter.index):
+                spread[axis] = self.problem.sets[set_name].size
+            values = np.broadcast_to(np.asarray(parameter.values, dtype=np.float64).reshape(spread), shape).ravel()
             if np.isnan(values).any():
                 raise ModelError(f"{label} bound parameter {bound!r} has missing entries and no default", location)
             return values
@@ -1000,3 +1006,17 @@ def as_standard_form(model: Any) -> StandardForm:
     if isinstance(model, Problem):
         return compile_problem(model)
     raise TypeError(f"expected a Problem or a StandardForm, got {type(model).__name__}")
+
+
+def _subsequence_axes(part: tuple[str, ...], whole: tuple[str, ...]) -> list[int] | None:
+    """Positions in ``whole`` of the names of ``part``, matched in order; ``None`` when ``part`` is not a subsequence."""
+    axes: list[int] = []
+    position = 0
+    for name in part:
+        while position < len(whole) and whole[position] != name:
+            position += 1
+        if position == len(whole):
+            return None
+        axes.append(position)
+        position += 1
+    return axes

@@ -105,6 +105,12 @@ class Result:
         nodes: branch-and-bound nodes, when reported.
         raw_status: the solver's own status text.
         message: anything the backend wants the user to know.
+        names: the name map from columns/rows back to indexed variables and constraints.
+        extra: method-specific facts under documented keys; the shared ones are
+            ``"trace"`` (incumbent over time as ``[[seconds, objective], ...]``, read by the
+            benchmark runner for primal integrals), ``"auto_choice"`` (which backend
+            ``solver="auto"`` picked and why), ``"diagnosis"`` (infeasibility/unboundedness
+            explanation) and ``"json"`` (extra fields for ``--json`` output).
     """
 
     status: Status

@@ -16,22 +16,18 @@ def solve(model: Problem | StandardForm | str | os.PathLike[str], solver: str = 
           params: dict[str, Any] | None = None, **options: Any) -> Result:
     """Solve a model with a backend or method; ``options`` are :class:`~ormodel.solvers.SolveOptions` fields.
 
-    ``solver="auto"`` picks the first installed backend that supports the problem class and says
-    which in ``result.message``.
+    ``solver="auto"`` picks the first installed backend that supports the problem class (SCIP for
+    nonlinear five-element models) and says which in ``result.message`` and
+    ``result.extra["auto_choice"]``.
     """
-    from ormodel.compiler import as_standard_form
     from ormodel.methods import load_model_input, run_method
-    from ormodel.solvers import SolveOptions, choose_backend
+    from ormodel.solvers import SolveOptions
+    from ormodel.solvers.base import solve_auto
 
     solve_options = SolveOptions(**options)
     if method is not None:
         return run_method(method, model, solve_options, params)
     loaded = load_model_input(model)
     if solver.lower() == "auto":
-        form = as_standard_form(loaded) if not isinstance(loaded, StandardForm) else loaded
-        backend = choose_backend(form)
-        result = backend.solve(form, solve_options)
-        note = f"solver 'auto' chose {backend.name} for this {form.problem_class()} problem"
-        result.message = f"{note}; {result.message}" if result.message else note
-        return result
+        return solve_auto(loaded, solve_options)
     return run_method(solver, loaded, solve_options, params)

@@ -300,8 +300,10 @@ class PyomoBackend:
                 arguments["timelimit"] = float(options.time_limit)
             elif self.solver_name in _TIME_LIMIT_OPTION:
                 solver_options[_TIME_LIMIT_OPTION[self.solver_name]] = float(options.time_limit)
-        if options.gap is not None and self.solver_name in ("highs", "appsi_highs"):
-            solver_options["mip_rel_gap"] = float(options.gap)
+        if self.solver_name in ("highs", "appsi_highs"):
+            for option, value in (("mip_rel_gap", options.gap), ("threads", options.threads), ("random_seed", options.seed)):
+                if value is not None:
+                    solver_options.setdefault(option, value)
         if solver_options:
             arguments["options"] = solver_options
         build_time = time.perf_counter() - started

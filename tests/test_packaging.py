@@ -39,13 +39,19 @@ def test_wheel_contains_mapped_packages(wheel_target: Path) -> None:
                      "ormodel/learned/__init__.py", "ormodel/nl2opt/__init__.py", "ormodel/schema/problem.schema.json",
                      "ormodel/py.typed"):
         assert (wheel_target / relative).is_file(), relative
+    assert len(list((wheel_target / "ormodel/nl2opt/golden").glob("*.yaml"))) >= 60, "the golden set feeds retrieval"
+    for folder in ("branching", "dispatching", "neur2ro"):
+        assert list((wheel_target / "ormodel/learned" / folder / "weights").glob("*.pt")), f"{folder} weights are shipped"
     assert not (wheel_target / "solvers").exists(), "no top-level 'solvers' package may be installed"
     assert not (wheel_target / "datasets").exists(), "no top-level 'datasets' package may be installed"
 
 
 def test_wheel_imports_outside_the_checkout(wheel_target: Path, tmp_path: Path) -> None:
     environment = {**os.environ, "PYTHONPATH": str(wheel_target)}
-    code = "import ormodel.solvers, ormodel.datasets, ormodel.learned, ormodel.nl2opt; print(ormodel.solvers.__file__)"
+    code = ("import ormodel.solvers, ormodel.datasets, ormodel.learned, ormodel.nl2opt\n"
+            "from ormodel.nl2opt.retrieval import default_golden_folder\n"
+            "assert str(default_golden_folder()).startswith(ormodel.__path__[0]), default_golden_folder()\n"
+            "print(ormodel.solvers.__file__)")
     completed = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip().startswith(str(wheel_target))

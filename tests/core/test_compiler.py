@@ -242,3 +242,21 @@ def test_equality_join_matches_the_filtered_cross_product() -> None:
     second = om.compile(problem_from_dict(filtered)).matrix.toarray()
     np.testing.assert_array_equal(first, second)
     assert np.abs(first).sum() == 2 * len(arcs)
+
+
+def test_bound_parameter_over_some_index_sets_is_repeated_over_the_others() -> None:
+    doc: dict[str, Any] = {
+        "sets": {"K": ["a", "b"], "T": {"from": 1, "to": 3}},
+        "parameters": {"avail": {"index": ["K"], "values": {"a": 2, "b": 5}}},
+        "variables": {"run": {"index": ["T", "K"], "upper": "avail"}},
+        "objective": {"sense": "maximize", "expression": "sum(run[t, k] for t in T for k in K)"},
+        "constraints": [],
+    }
+    form = om.compile(problem_from_dict(doc))
+    assert form.column_upper.tolist() == [2, 5, 2, 5, 2, 5]
+    doc["parameters"]["avail"]["index"] = ["T"]
+    doc["parameters"]["avail"]["values"] = [1, 2, 3]
+    assert om.compile(problem_from_dict(doc)).column_upper.tolist() == [1, 1, 2, 2, 3, 3]
+    doc["variables"]["run"]["index"] = ["K", "K"]
+    with pytest.raises(om.ModelError, match="indexed by some of the variable's index sets"):
+        om.compile(problem_from_dict(doc))
