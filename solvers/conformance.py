@@ -4,7 +4,10 @@ In the spirit of MathOptInterface's ``MOI.Test``: each :class:`Case` builds a mo
 :class:`~ormodel.solvers.base.Capability` it needs and what a correct answer looks like (accepted
 statuses, objective value, IIS families, ray variables). :func:`run_case` solves it on a backend
 and checks the answer *with ormodel's own evaluation* (:func:`~ormodel.solvers.diagnosis.check_solution`),
-not with the solver's claims. A backend that lacks a capability, or rejects a model class by
+not with the solver's claims. For optimal LPs on backends that declare
+:attr:`~ormodel.solvers.base.Capability.DUALS`, the duals must form an optimality certificate
+(stationarity and complementary slackness, also checked by ormodel). A backend that lacks a
+capability, or rejects a model class by
 :meth:`unsupported_reason` (an optional backend method), is skipped explicitly with the reason.
 
 To add a backend: implement the protocol, register it, and add its name to
@@ -18,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Callable
@@ -54,6 +58,8 @@ class Case:
         conflict_excluded: constraint families an IIS must not contain.
         ray_variables: variable families a ray must involve (after :func:`diagnose`).
         max_wall_time: upper bound on the wall time of the solve (time-limit cases).
+        verify: extra checks of a returned point (e.g. CP constraints, which the five elements
+            do not express); returns failure messages.
     """
 
     name: str
@@ -67,6 +73,7 @@ class Case:
     conflict_excluded: frozenset[str] = frozenset()
     ray_variables: frozenset[str] = frozenset()
     max_wall_time: float | None = None
+    verify: Callable[[Any, Result], list[str]] | None = None
 
 
 @dataclass
@@ -281,6 +288,54 @@ def _market_split(rows: int = 4, columns: int = 40, seed: int = 7) -> StandardFo
                                     column_upper=upper, integrality=np.ones(columns + 2 * rows, dtype=bool), name="market_split")
 
 
+_DURATIONS = {"a": 3, "b": 1, "c": 2}
+
+
+def _single_machine() -> Any:
+    # Minimize total completion time on one machine: shortest job first gives 1 + 3 + 6 = 10.
+    return _problem({
+        "sets": {"jobs": list(_DURATIONS)},
+        "parameters": {"duration": {"index": ["jobs"], "values": _DURATIONS}},
+        "variables": {"start": {"index": ["jobs"], "type": "integer", "upper": 20}},
+        "objective": {"sense": "min", "expression": "sum(start[j] + duration[j] for j in jobs)"},
+    })
+
+
+def _no_overlap_options() -> SolveOptions:
+    from ormodel.solvers.cpsat import CpConstraints
+
+    cp = CpConstraints().no_overlap([f"start[{job}]" for job in _DURATIONS], list(_DURATIONS.values()))
+    return SolveOptions(threads=1, extra={"cp_constraints": cp})
+
+
+def _intervals_disjoint(model: Any, result: Result) -> list[str]:
+    assert result.values is not None
+    spans = sorted((result.value(f"start[{job}]"), result.value(f"start[{job}]") + duration, job) for job, duration in _DURATIONS.items())
+    return [f"jobs {first[2]} and {second[2]} overlap" for first, second in itertools.pairwise(spans) if first[1] > second[0] + 1e-9]
+
+
+def _distinct_labels() -> Any:
+    # Three integers in 0..5 that differ pairwise, smallest sum: 0 + 1 + 2 = 3.
+    return _problem({
+        "sets": {"I": [1, 2, 3]},
+        "variables": {"label": {"index": ["I"], "type": "integer", "upper": 5}},
+        "objective": {"sense": "min", "expression": "sum(label[i] for i in I)"},
+        "constraints": [{"name": "first_is_largest", "expression": "label[1] >= label[2] + 1"}],
+    })
+
+
+def _all_different_options() -> SolveOptions:
+    from ormodel.solvers.cpsat import CpConstraints
+
+    return SolveOptions(threads=1, extra={"cp_constraints": CpConstraints().all_different("label")})
+
+
+def _labels_differ(model: Any, result: Result) -> list[str]:
+    assert result.values is not None
+    values = [round(value) for value in result.array("label").tolist()]
+    return [] if len(set(values)) == len(values) else [f"labels {values} are not all different"]
+
+
 _UNBOUNDED = (Status.UNBOUNDED, Status.INFEASIBLE_OR_UNBOUNDED)
 _INFEASIBLE = (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED)
 
@@ -305,6 +360,10 @@ CASES: list[Case] = [
     Case("qp_convex", Capability.QP, _convex_qp, (Status.OPTIMAL,), -8.5, tolerance=1e-5),
     Case("miqp", Capability.MIQP, _miqp, (Status.OPTIMAL,), 0.16, tolerance=1e-5),
     Case("minlp_log", Capability.MINLP, _nonlinear, (Status.OPTIMAL,), 3.0, tolerance=1e-5),
+    Case("cp_no_overlap", Capability.CP, _single_machine, (Status.OPTIMAL,), 10.0, options=_no_overlap_options(),
+         verify=_intervals_disjoint),
+    Case("cp_all_different", Capability.CP, _distinct_labels, (Status.OPTIMAL,), 3.0, options=_all_different_options(),
+         verify=_labels_differ),
 ]
 
 
@@ -346,6 +405,10 @@ def run_case(backend_or_name: Backend | str, case: Case) -> CaseOutcome:
                         + (f"; message: {result.message}" if result.message else ""))
     if result.status.is_success or (result.status.is_limit and result.has_solution):
         failures += _check_point(model, result, case)
+        if case.verify is not None and result.values is not None:
+            failures += case.verify(model, result)
+    if case.needs == Capability.LP and Capability.DUALS in backend.capabilities and result.status == Status.OPTIMAL:
+        failures += _check_duals(model, result)
     if case.max_wall_time is not None and seconds > case.max_wall_time:
         failures.append(f"took {seconds:.1f} s, the limit allows {case.max_wall_time:.1f} s")
     if case.conflict_families or case.ray_variables:
@@ -378,6 +441,40 @@ def _check_point(model: Any, result: Result, case: Case) -> list[str]:
     tolerance = case.tolerance * max(1.0, abs(case.objective or 0.0))
     if case.objective is not None and result.status == Status.OPTIMAL and abs(check.objective - case.objective) > tolerance:
         failures.append(f"objective {check.objective}, expected {case.objective}")
+    return failures
+
+
+def _check_duals(model: Any, result: Result, tolerance: float = 1e-6) -> list[str]:
+    """LP optimality certificate: stationarity ``c = A'y + z`` and complementary slackness with the right signs.
+
+    With the point's feasibility (checked separately) this proves the point optimal, whatever
+    the solver says. Sign convention: for minimization a positive dual belongs to a row or
+    column at its lower bound and a negative one to its upper bound (reversed for maximization).
+    """
+    from ormodel.compiler import as_standard_form
+
+    form = as_standard_form(model)
+    if result.row_duals is None or result.reduced_costs is None or result.values is None:
+        return ["the backend declares duals but returned none for an optimal LP"]
+    row_duals, reduced_costs = np.asarray(result.row_duals), np.asarray(result.reduced_costs)
+    scale = max(1.0, float(np.abs(form.objective).max(initial=0.0)))
+    residual = float(np.abs(form.objective - form.matrix.T @ row_duals - reduced_costs).max(initial=0.0))
+    failures = []
+    if residual > tolerance * scale:
+        failures.append(f"duals violate stationarity c = A'y + z by {residual:.3g}")
+    direction = 1.0 if form.sense.value == "minimize" else -1.0
+    activity = form.matrix @ result.values
+    for kind, duals, values, lower, upper, labels in (
+        ("row", row_duals, activity, form.row_lower, form.row_upper, form.names.row_label),
+        ("column", reduced_costs, result.values, form.column_lower, form.column_upper, form.names.column_label),
+    ):
+        for index in np.flatnonzero(np.abs(duals) > tolerance * scale):
+            signed = direction * duals[index]
+            bound = lower[index] if signed > 0 else upper[index]
+            if not (math.isfinite(bound) and abs(values[index] - bound) <= tolerance * max(1.0, abs(bound))):
+                side = "lower" if signed > 0 else "upper"
+                failures.append(f"{kind} {labels(int(index))} has dual {duals[index]:.6g} but is not at its {side} bound "
+                                f"({values[index]:.6g} vs {bound:.6g})")
     return failures
 
 

@@ -134,7 +134,7 @@ def build_pyomo(model: Problem | StandardForm) -> PyomoModel:
         constraint = pyo.Constraint(index, rule=lambda _, *key, position=position: row_expression(position[_pyomo_key(key)]))
         concrete.add_component(name, constraint)
         for offset, key in enumerate(keys):
-            rows[block.start + offset] = constraint[key] if key in constraint else None
+            rows[block.start + offset] = constraint[key] if key in constraint else None  # noqa: SIM401 - Pyomo components have no get()
     nonzero = np.flatnonzero(form.objective)
     objective = LinearExpression(constant=form.objective_offset, linear_coefs=form.objective[nonzero].tolist(),
                                  linear_vars=[columns[int(column)] for column in nonzero])

@@ -401,8 +401,8 @@ class ScipBackend:
     def conflict(self, built: BuiltScipModel) -> Conflict | None:
         """An irreducible infeasible subsystem from SCIP's IIS finder, in the model's names.
 
-        ``rows`` are the constraints SCIP kept; ``columns`` the variables whose finite bounds
-        remain in the subsystem (SCIP relaxes bounds it does not need).
+        ``rows`` are the constraints SCIP kept; ``columns`` the variables of those constraints
+        whose finite bounds remain in the subsystem (SCIP relaxes bounds it does not need).
         """
         if built.unsatisfiable_rows:
             return Conflict(rows=list(built.unsatisfiable_rows), columns=[], complete=True)
@@ -413,12 +413,21 @@ class ScipBackend:
         subsystem = iis.getSubscip()
         if not iis.isSubscipInfeasible():
             return None
-        rows = [constraint.name for constraint in subsystem.getConss() if not constraint.name.startswith("_objective")]
+        kept = [constraint for constraint in subsystem.getConss() if not constraint.name.startswith("_objective")]
+        rows = [constraint.name for constraint in kept]
+        # A variable in none of the kept constraints cannot take part, whatever its bounds.
+        involved: set[str] = set()
+        for constraint in kept:
+            try:
+                involved.update(variable.name for variable in subsystem.getConsVars(constraint))
+            except Exception:  # noqa: BLE001 - constraint types without a variable list: keep every variable
+                involved = {variable.name for variable in subsystem.getVars()}
+                break
         original = {variable.name: variable for variable in built.variables}
         columns = []
         for variable in subsystem.getVars():
             source = original.get(variable.name)
-            if source is None or variable.name.startswith("_"):
+            if source is None or variable.name.startswith("_") or variable.name not in involved:
                 continue
             kept_lower = variable.getLbOriginal() > -subsystem.infinity() and variable.getLbOriginal() == source.getLbOriginal()
             kept_upper = variable.getUbOriginal() < subsystem.infinity() and variable.getUbOriginal() == source.getUbOriginal()

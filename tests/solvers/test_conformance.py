@@ -52,3 +52,53 @@ def test_a_wrong_answer_fails_the_suite() -> None:
     assert not outcome.passed
     assert outcome.status == Status.OPTIMAL
     assert any("not feasible" in failure or "objective" in failure for failure in outcome.failures)
+
+
+def test_wrong_duals_fail_the_suite() -> None:
+    """On a backend that declares duals, duals that do not certify optimality are caught."""
+    from ormodel.solvers.conformance import case_by_name
+
+    highs = get_backend("highs")
+
+    class WrongDuals:
+        name = "wrong_duals"
+        capabilities = highs.capabilities
+
+        def available(self) -> bool:
+            return True
+
+        def solve(self, model, options=None):
+            result = highs.solve(model, options)
+            if result.row_duals is not None:
+                result.row_duals = -result.row_duals
+            return result
+
+    assert run_case(highs, case_by_name("lp_transportation")).passed
+    outcome = run_case(WrongDuals(), case_by_name("lp_transportation"))
+    assert not outcome.passed
+    assert any("stationarity" in failure for failure in outcome.failures)
+    assert any("meet_demand[" in failure and "not at its upper bound" in failure for failure in outcome.failures)
+
+
+def test_ignored_cp_constraints_fail_the_suite() -> None:
+    """A backend that claims CP but drops the no-overlap constraint is caught by the case's own check."""
+    from dataclasses import replace
+
+    from ormodel.solvers.conformance import case_by_name
+
+    cpsat = get_backend("cpsat")
+
+    class DropsConstraints:
+        name = "drops_cp"
+        capabilities = cpsat.capabilities
+
+        def available(self) -> bool:
+            return True
+
+        def solve(self, model, options=None):
+            return cpsat.solve(model, replace(options, extra={}))
+
+    outcome = run_case(DropsConstraints(), case_by_name("cp_no_overlap"))
+    assert not outcome.passed
+    assert any("overlap" in failure for failure in outcome.failures)
+    assert any("expected 10" in failure for failure in outcome.failures)

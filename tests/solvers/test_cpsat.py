@@ -122,3 +122,18 @@ def test_hints_time_limit_and_solution_limit(cpsat) -> None:
     assert result.values is not None and check_solution(form, result).feasible
     limited = cpsat.solve(form, SolveOptions(solution_limit=1, threads=1))
     assert limited.status in (Status.FEASIBLE, Status.OPTIMAL) and limited.values is not None
+
+
+def test_workers_and_hints_reach_cpsat(cpsat, capsys: pytest.CaptureFixture[str]) -> None:
+    from ormodel.solvers.conformance import case_by_name
+
+    knapsack = case_by_name("milp_knapsack").build()
+    hint = {"take[1]": 0, "take[2]": 1, "take[3]": 0, "take[4]": 1}
+    result = cpsat.solve(knapsack, SolveOptions(threads=1, verbose=True, warm_start=hint))
+    capsys.readouterr()
+    assert result.status == Status.OPTIMAL and result.objective == 21.0
+    assert "num_workers: 1" in result.log and "with 1 workers" in result.log
+    assert "The solution hint is complete and is feasible. Its objective value is 21." in result.log
+    two = cpsat.solve(knapsack, SolveOptions(threads=2, verbose=True, time_limit=5))
+    capsys.readouterr()
+    assert "num_workers: 2" in two.log and two.status == Status.OPTIMAL

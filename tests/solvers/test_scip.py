@@ -108,3 +108,21 @@ def test_min_max_in_nonlinear_model_is_a_clear_error() -> None:
                                  "objective": {"sense": "min", "expression": "exp(x) + max(x, y)"}})
     with pytest.raises(ExpressionError, match="max"):
         get_backend("scip").solve(problem)
+
+
+def test_gap_and_node_limits_reach_scip() -> None:
+    from ormodel.solvers.conformance import _market_split
+
+    seen: dict[str, object] = {}
+
+    def setup(model, built: BuiltScipModel) -> None:
+        seen["gap"] = model.getParam("limits/gap")
+        seen["nodes"] = model.getParam("limits/nodes")
+
+    form = _market_split(rows=3, columns=30)
+    result = get_backend("scip").solve(form, SolveOptions(gap=0.25, node_limit=50, extra={"setup": setup}))
+    assert seen == {"gap": 0.25, "nodes": 50}
+    assert result.nodes is not None and result.nodes <= 50
+    assert result.status in (Status.OPTIMAL, Status.FEASIBLE, Status.OTHER_LIMIT)
+    if result.values is not None:
+        assert check_solution(form, result).feasible
