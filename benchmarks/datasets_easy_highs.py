@@ -69,6 +69,18 @@ def main() -> int:
     Console().print(table)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    markdown = [
+        "| family | rows | cols | nnz | gen s (mean) | HiGHS status | solve s (sgm, shift 1) | solve s (max) | nodes (mean) |",
+        "|---|---:|---:|---:|---:|---|---:|---:|---:|",
+    ]
+    for family, (row_count, column_count, nonzeros), generation, solve, statuses, nodes in rows:
+        counts = ", ".join(f"{statuses.count(value)} {value}" for value in sorted(set(statuses)))
+        markdown.append(
+            f"| {family} | {row_count} | {column_count} | {nonzeros} | {sum(generation) / len(generation):.2f} | {counts} | "
+            f"{shifted_geometric_mean(solve):.1f} | {max(solve):.1f} | {sum(nodes) / len(nodes):.0f} |"
+        )
+    (out / f"highs_{args.level}.md").write_text("\n".join(markdown) + "\n")
+    print("\n".join(markdown))
     import matplotlib
 
     matplotlib.use("Agg")

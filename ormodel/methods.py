@@ -35,6 +35,7 @@ _LAZY_MODULES: dict[str, str] = {
     "dispatch": "ormodel.learned.dispatching.method",
     "gnn-branching": "ormodel.learned.branching.method",
     "neur2ro": "ormodel.learned.neur2ro.method",
+    "nl2opt": "ormodel.nl2opt.benchmark",
 }
 
 

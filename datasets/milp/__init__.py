@@ -4,6 +4,8 @@ Every family has named hardness levels whose sizes come from the papers that int
 (Gasse et al. 2019 for set cover, combinatorial auctions, facility location and independent
 set; Balans / Distributional MIPLIB for the ``balans`` level). The same ``(family, level,
 seed)`` always gives the same instance, bit for bit (``numpy.random.default_rng(seed)``).
+Instances come as a :class:`~ormodel.standard_form.StandardForm` (written as MPS) or as a
+five-element :class:`~ormodel.problem.Problem` (written as YAML/JSON) with the same rows and columns.
 
 Example:
     >>> from ormodel.datasets.milp import generate
@@ -26,22 +28,30 @@ from ormodel.datasets.milp.facility import capacitated_facility_location
 from ormodel.datasets.milp.gisp import generalized_independent_set
 from ormodel.datasets.milp.indset import independent_set
 from ormodel.datasets.milp.mknapsack import multiple_knapsack
+from ormodel.datasets.milp.problems import to_problem
 from ormodel.datasets.milp.setcover import set_cover
 from ormodel.datasets.milp.vertexcover import vertex_cover
 
+from ormodel.problem import Problem
 from ormodel.standard_form import StandardForm
 
 __all__ = [
     "FAMILIES",
+    "FORMATS",
     "GENERATORS",
     "LEVELS",
     "SIZES",
     "SOURCES",
     "generate",
+    "generate_problem",
     "instance_name",
     "parameters",
+    "to_problem",
     "write_instances",
 ]
+
+# File formats of write_instances: the matrix form (MPS, LP) or the five-element Problem (YAML, JSON).
+FORMATS: tuple[str, ...] = ("mps", "lp", "yaml", "json")
 
 GENERATORS: dict[str, Callable[..., StandardForm]] = {
     "setcover": set_cover,
@@ -163,25 +173,41 @@ def generate(family: str, level: str = "easy", seed: int = 0, **size_overrides: 
     return _generator(family)(rng, instance_name(family, level, int(seed), **size_overrides), **settings)
 
 
+def generate_problem(family: str, level: str = "easy", seed: int = 0, **size_overrides: Any) -> Problem:
+    """The instance of :func:`generate` as a five-element Problem (sets, parameters, variables, objective, constraints)."""
+    return to_problem(generate(family, level, seed, **size_overrides), family)
+
+
 def write_instances(
     family: str,
     level: str,
     seeds: Iterable[int],
     folder: str | os.PathLike[str],
     progress: Callable[[Path], None] | None = None,
+    file_format: str = "mps",
     **size_overrides: Any,
 ) -> list[Path]:
-    """Generate one instance per seed and write each as ``<folder>/<name>.mps``; returns the paths."""
+    """Generate one instance per seed and write each as ``<folder>/<name>.<file_format>``; returns the paths.
+
+    ``mps``/``lp`` write the matrix form; ``yaml``/``json`` write the five-element Problem.
+    """
     from ormodel.solvers.highs import write_model_file
 
+    from ormodel.io import save
+
+    if file_format not in FORMATS:
+        raise ValueError(f"unknown instance format {file_format!r}; choose one of {', '.join(FORMATS)}")
     parameters(family, level, **size_overrides)
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
     paths = []
     for seed in seeds:
         form = generate(family, level, seed, **size_overrides)
-        path = target / f"{form.name}.mps"
-        write_model_file(form, path)
+        path = target / f"{form.name}.{file_format}"
+        if file_format in ("mps", "lp"):
+            write_model_file(form, path)
+        else:
+            save(to_problem(form, family), path)
         paths.append(path)
         if progress is not None:
             progress(path)

@@ -18,7 +18,7 @@ from typing import Any
 from ormodel.datasets.nl.records import AnswerStatus, NLDataError, NLRecord, parse_answer
 from ormodel.datasets.nl.suites import SUITES, CrossCheck, IssueFile, SuiteSpec
 
-__all__ = ["SuiteStatus", "available_suites", "load_suite", "read_rows", "read_normalized", "write_normalized"]
+__all__ = ["SuiteStatus", "available_suites", "load_suite", "read_normalized", "read_rows", "write_normalized"]
 
 QUESTION_FIELDS = ("en_question", "question", "Question", "description", "question.txt", "description.txt")
 ANSWER_FIELDS = ("en_answer", "answer", "Answer")

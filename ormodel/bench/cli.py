@@ -41,6 +41,7 @@ def add_commands(subparsers: Any) -> Any:
                                   "limit and a memory guard, appending one JSON line per run to --table. Runs already in the\n"
                                   "table are skipped, so an interrupted run resumes by running the same command again.\n\n"
                                   "SUITE: gen:FAMILY[:LEVEL[:SEEDS[:KEY=VALUE,...]]] | mps:FOLDER | models:FOLDER[:GLOB] | files:FOLDER[:GLOB]\n"
+                                  "       | jssp:taillard[:ta01-ta10,...] | jssp:random:JOBSxMACHINES[:SEEDS] | nl:SUITE[:IDS]\n"
                                   "METHOD: [LABEL=]NAME[:KEY=VALUE,...], e.g. highs, nopre=highs:presolve=off, scip:threads=1"))
     run.add_argument("suite", help="suite spec, e.g. gen:setcover:easy:0-4 or mps:path/to/folder")
     run.add_argument("-m", "--method", action="append", required=True, dest="methods", metavar="METHOD",

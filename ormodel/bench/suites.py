@@ -23,6 +23,9 @@ Suite specifications on the command line (:func:`parse_suite`):
   ``*.solu`` files in the folder unless ``--best-known`` names a file.
 * ``models:FOLDER[:GLOB]`` — model files (five-element YAML/JSON, MPS, LP) loaded by ``ormodel.io.load``.
 * ``files:FOLDER[:GLOB]`` — any files, passed to methods as paths.
+* ``jssp:taillard[:NAMES]``, ``jssp:random:JxM[:SEEDS]`` — generated job-shop sets
+  (:mod:`ormodel.datasets.jssp.bench_suite`, registered on first use).
+* ``nl:SUITE[:IDS]`` — an NL suite (:mod:`ormodel.nl2opt.benchmark`, registered on first use).
 
 Example:
     >>> suite = parse_suite("gen:setcover:easy:0-2")
@@ -470,19 +473,38 @@ _SUITE_KINDS: dict[str, SuiteFactory] = {
 }
 
 
+# Suite kinds whose modules register them on import (heavier or optional dependencies).
+_LAZY_SUITE_KINDS: dict[str, str] = {
+    "jssp": "ormodel.datasets.jssp.bench_suite",
+    "nl": "ormodel.nl2opt.benchmark",
+}
+
+
+def _import_lazy_kind(prefix: str) -> None:
+    module = _LAZY_SUITE_KINDS.get(prefix)
+    if module is None or prefix in _SUITE_KINDS:
+        return
+    try:
+        importlib.import_module(module)
+    except ImportError as error:
+        raise ValueError(f"suite kind {prefix}: needs {module}, which cannot be imported ({error})") from error
+
+
 def register_suite_kind(prefix: str, factory: SuiteFactory) -> None:
     """Let :func:`parse_suite` build suites written ``PREFIX:ARGUMENT`` with ``factory(argument, best_known_file)``."""
     _SUITE_KINDS[prefix] = factory
 
 
 def suite_kinds() -> list[str]:
-    """Registered suite prefixes."""
-    return sorted(_SUITE_KINDS)
+    """Registered suite prefixes (and those registered on first use)."""
+    return sorted(set(_SUITE_KINDS) | set(_LAZY_SUITE_KINDS))
 
 
 def parse_suite(spec: str, best_known_file: str | None = None) -> Suite:
     """Build a suite from ``PREFIX:ARGUMENT`` (see the module docstring); a bare folder means ``mps:FOLDER``."""
     prefix, separator, argument = spec.partition(":")
+    if separator:
+        _import_lazy_kind(prefix)
     if separator and prefix in _SUITE_KINDS:
         return _SUITE_KINDS[prefix](argument, best_known_file)
     if os.path.isdir(spec):

@@ -40,7 +40,21 @@ def test_generate_rejects_unknown_parameter(tmp_path: Path, capsys: pytest.Captu
     assert not list(tmp_path.glob("*.mps"))
 
 
-def test_list_shows_present_and_missing_suites(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_generate_five_element_yaml(tmp_path: Path) -> None:
+    from ormodel.io import load
+    from ormodel.problem import Problem
+
+    assert _run(["datasets", "generate", "vertexcover", "--seeds", "1", "--format", "yaml", "--out", str(tmp_path),
+                 "--param", "n_nodes=12"]) == 0
+    (path,) = tmp_path.glob("*.yaml")
+    assert path.name == "vertexcover-easy-n_nodes12-s1.yaml"
+    problem = load(path)
+    assert isinstance(problem, Problem) and [constraint.name for constraint in problem.constraints] == ["cover"]
+
+
+def test_list_shows_present_and_missing_suites(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "250")
     folder = tmp_path / "complexor"
     folder.mkdir()
     row = {"id": "steel4", "description.txt": "d", "sample": [{"input": {}, "output": [110]}]}
@@ -49,6 +63,20 @@ def test_list_shows_present_and_missing_suites(tmp_path: Path, capsys: pytest.Ca
     output = capsys.readouterr().out
     assert "complexor" in output and "present" in output and "missing" in output
     assert "setcover" in output and "1 of" in output
+    assert "job-shop taillard" in output and "Taillard job-shop ta01-ta80" in output and "MIPLIB" in output
+
+
+def test_list_counts_jobshop_and_mip_files(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "250")
+    (tmp_path / "jssp" / "instances" / "ta").mkdir(parents=True)
+    (tmp_path / "jssp" / "instances" / "ta" / "ta01.txt").write_text("1 1\n0 5\n")
+    (tmp_path / "nl").mkdir()
+    assert _run(["datasets", "list", "--data", str(tmp_path), "--no-count"]) == 0
+    output = capsys.readouterr().out
+    assert "0 of 48 NL suites present" in output
+    rows = [line for line in output.splitlines() if "Taillard job-shop" in line or "MIPLIB instances" in line]
+    assert "present" in rows[0] and " 1 " in rows[0] and "missing" in rows[1]
 
 
 def test_export_writes_normalized_jsonl(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

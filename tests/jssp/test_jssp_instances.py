@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +48,41 @@ def test_taillard_generator_reproduces_published_first_job(name: str) -> None:
     instance = taillard_instance(name)
     assert instance.machines[0].tolist() == machines
     assert instance.durations[0].tolist() == durations
+
+
+def _published_digest(instance) -> str:
+    """SHA-256 of the instance in the standard format, tokens joined by single spaces (layout-independent)."""
+    rows = [[str(instance.num_jobs), str(instance.num_machines)]]
+    rows += [
+        [str(value) for pair in zip(route, times) for value in pair]
+        for route, times in zip(instance.machines.tolist(), instance.durations.tolist())
+    ]
+    return hashlib.sha256("\n".join(" ".join(row) for row in rows).encode()).hexdigest()
+
+
+# Computed from the published instance files (ScheduleOpt/benchmarks copies of Taillard's ta01-ta80), so the
+# whole of each instance is checked without the data: one instance per size class, and all 80 together.
+PUBLISHED_DIGESTS = {
+    "ta01": "86183f5ad50eca5a",
+    "ta11": "871d9b84b1b75257",
+    "ta21": "3acd4298c241270e",
+    "ta31": "06d92b5e046d0b50",
+    "ta41": "c51baa47188fe631",
+    "ta51": "34ac723b15c4d6ac",
+    "ta61": "63b498aa6de04836",
+    "ta71": "1945dbaf3a73bbe0",
+    "ta80": "04e5ff845e7068f9",
+}
+PUBLISHED_DIGEST_ALL = "a733826847ac8994fdea899b659d67b242a09c71593317956b15bf5ecf554221"
+
+
+def test_taillard_generator_reproduces_published_instances_exactly() -> None:
+    digests = {name: _published_digest(taillard_instance(name)) for name in taillard_names()}
+    assert {name: digests[name][:16] for name in PUBLISHED_DIGESTS} == PUBLISHED_DIGESTS
+    combined = hashlib.sha256()
+    for name in taillard_names():
+        combined.update(digests[name].encode())
+    assert combined.hexdigest() == PUBLISHED_DIGEST_ALL
 
 
 def test_taillard_sizes_and_names() -> None:
