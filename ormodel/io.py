@@ -59,39 +59,82 @@ def json_schema() -> dict[str, Any]:
     return json.loads(text)
 
 
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class _Lines:
-    """Line numbers of the document's elements and items (YAML and JSON alike)."""
+    """Line numbers of the document's elements and items (YAML and JSON alike), found only when an error needs one."""
 
     def __init__(self, text: str | None) -> None:
-        self.table: dict[tuple[Any, ...], int] = {}
-        if text is None:
-            return
-        try:
-            root = yaml.compose(text)
-        except yaml.YAMLError:
-            return
-        self._visit(root, ())
+        self.text = text
+        self._table: dict[tuple[Any, ...], int] | None = None
+
+    @property
+    def table(self) -> dict[tuple[Any, ...], int]:
+        if self._table is None:
+            self._table = {}
+            if self.text is not None:
+                try:
+                    root = yaml.compose(self.text, Loader=_SAFE_LOADER)
+                except yaml.YAMLError:
+                    root = None
+                self._visit(root, ())
+        return self._table
 
     def _visit(self, node: Any, path: tuple[Any, ...]) -> None:
         if node is None:
             return
-        self.table[path] = node.start_mark.line + 1
+        table = self.table
+        table[path] = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 key_path = (*path, key.value)
-                self.table[key_path] = key.start_mark.line + 1
+                table[key_path] = key.start_mark.line + 1
                 self._visit(value, key_path)
-                self.table[key_path] = key.start_mark.line + 1
+                table[key_path] = key.start_mark.line + 1
         elif isinstance(node, yaml.SequenceNode) and len(path) == 1:
             for position, value in enumerate(node.value):
                 self._visit(value, (*path, position))
 
     def line(self, *path: Any) -> int | None:
+        table = self.table
         while path:
-            if path in self.table:
-                return self.table[path]
+            if path in table:
+                return table[path]
             path = path[:-1]
         return None
+
+
+_SAMPLE_ABOVE = 64
+
+
+def _shape(value: Any) -> Any:
+    """What the schema can tell apart in a list item: its JSON type, and for a list its items' types."""
+    if isinstance(value, list):
+        return ("list", tuple(_shape(item) if not isinstance(item, list) else "list" for item in value))
+    if isinstance(value, Mapping):
+        return ("mapping", id(value))  # mappings are always validated one by one
+    return type(value)
+
+
+def _schema_sample(document: Any) -> Any:
+    """The document with each long list cut to one item of every shape in it.
+
+    The schema constrains list items only by type and length, so a list validates exactly when
+    one item of each shape does; this keeps validation of 10^5-member sets and tables fast.
+    """
+    if isinstance(document, Mapping):
+        sampled = {key: _schema_sample(value) for key, value in document.items()}
+        return document if all(sampled[key] is document[key] for key in document) else sampled
+    if isinstance(document, list):
+        if len(document) <= _SAMPLE_ABOVE:
+            items = [_schema_sample(item) for item in document]
+            return document if all(new is old for new, old in zip(items, document)) else items
+        seen: dict[Any, Any] = {}
+        for item in document:
+            seen.setdefault(_shape(item), item)
+        return [_schema_sample(item) for item in seen.values()]
+    return document
 
 
 def validate_document(document: Any, source: str | None = None, lines: _Lines | None = None) -> None:
@@ -99,9 +142,14 @@ def validate_document(document: Any, source: str | None = None, lines: _Lines | 
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(json_schema())
-    error = jsonschema.exceptions.best_match(validator.iter_errors(document))
+    sample = _schema_sample(document)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(sample))
     if error is None:
         return
+    if sample is not document:  # report against the whole document, so paths and indices are the real ones
+        error = jsonschema.exceptions.best_match(validator.iter_errors(document))
+        if error is None:
+            return
     while error.validator in ("oneOf", "anyOf") and error.context:
         # Descend into the alternative that got furthest (e.g. the mapping form of a variable).
         deepest = [item for item in error.context if item.validator != "type"] or list(error.context)
@@ -338,7 +386,7 @@ def load_problem(path: str | os.PathLike[str]) -> Problem:
     with open(path, encoding="utf-8") as handle:
         text = handle.read()
     try:
-        document = json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
+        document = json.loads(text) if path.endswith(".json") else yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
     except json.JSONDecodeError as error:
         raise ModelError(f"invalid JSON: {error.msg}", Location(file=path, line=error.lineno, column=error.colno)) from None
     except yaml.YAMLError as error:

@@ -148,3 +148,17 @@ def test_save_is_atomic_on_error(tmp_path: Path, examples_dir: Path) -> None:
     with pytest.raises(om.ModelError, match="cannot be written as a five-element document"):
         om.save(mps, target)
     assert not target.exists()
+
+
+def test_long_lists_are_validated_item_by_item_shape(tmp_path: Path) -> None:
+    members = [[i, i + 1] for i in range(5000)]
+    document = {"sets": {"N": list(range(5001)), "ARCS": members},
+                "variables": {"flow": {"index": ["ARCS"]}},
+                "objective": {"sense": "minimize", "expression": "sum(flow[i, j] for (i, j) in ARCS)"}, "constraints": []}
+    assert problem_from_dict(document).sets["ARCS"].size == 5000
+    members[3777] = [3777, {"oops": 1}]
+    path = tmp_path / "arcs.json"
+    path.write_text(json.dumps(document, indent=1))
+    with pytest.raises(om.ModelError, match="sets/ARCS/3777") as caught:
+        load_problem(path)
+    assert caught.value.location.line is not None and caught.value.location.line > 1000
