@@ -7,7 +7,9 @@
   - a field of :class:`~ormodel.solvers.base.SolveOptions` (``threads``, ``gap``, ``node_limit``,
     ``solution_limit``) sets that field;
   - ``param.KEY=VALUE`` goes into the method's ``params`` (e.g. ``balans:param.backend=scip``);
-  - anything else is a raw solver option in ``SolveOptions.extra`` (e.g. HiGHS ``presolve=off``).
+  - anything else is a raw solver option in ``SolveOptions.extra`` for a backend (e.g. HiGHS
+    ``presolve=off``), and a method parameter for a learned method (``dispatch:rule=spt`` is
+    ``dispatch:param.rule=spt``).
 
   Values are read as ``true``/``false``, integers, floats, or else kept as text.
 * ``LABEL=`` names the method in tables and plots (default: the whole spec text), so one
@@ -99,6 +101,9 @@ class MethodSpec:
                 options[key] = parsed
             else:
                 extra[key] = parsed
+        if extra and not _is_backend(name):
+            params = {**extra, **params}
+            extra = {}
         return cls(label=label or original, name=name, options=options, extra=extra, params=params, spec=original)
 
     def solve_options(self, time_limit: float | None, seed: int | None) -> SolveOptions:
@@ -118,3 +123,10 @@ class MethodSpec:
             label=data["label"], name=data["name"], options=dict(data.get("options") or {}),
             extra=dict(data.get("extra") or {}), params=dict(data.get("params") or {}), spec=data.get("spec", ""),
         )
+
+
+def _is_backend(name: str) -> bool:
+    """True for a solver backend's name (its raw options go to the solver), false for a learned/meta method."""
+    from ormodel.solvers.base import backend_names
+
+    return name in backend_names()

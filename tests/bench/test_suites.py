@@ -104,6 +104,8 @@ def test_method_spec_parsing() -> None:
     options = spec.solve_options(time_limit=5.0, seed=3)
     assert (options.time_limit, options.seed, options.threads, options.extra["presolve"]) == (5.0, 3, 1, "off")
     assert MethodSpec.from_dict(spec.to_dict()) == spec
+    learned = MethodSpec.parse("dispatch:rule=spt,improve=false,param.samples=4")
+    assert learned.extra == {} and learned.params == {"rule": "spt", "improve": False, "samples": 4}
     for bad, message in (("highs:threads", "KEY=VALUE"), ("highs:time_limit=3", "set by the runner"), ("bad label=highs", "label"), ("", "empty")):
         with pytest.raises(ValueError, match=message):
             MethodSpec.parse(bad)
