@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from ormodel.solvers.base import Capability, SolveOptions, UnsupportedProblem
 from ormodel.solvers.labels import column_labels, row_labels
+from ormodel.solvers.native import import_cp_model
 
 from ormodel.result import Result, Status
 from ormodel.standard_form import Sense, StandardForm
@@ -201,7 +202,7 @@ class CpSatBackend:
         This imports OR-Tools into the calling process, which then cannot load highspy (and
         fails to if highspy is already loaded); :meth:`solve` calls it in a worker process.
         """
-        from ortools.sat.python import cp_model
+        cp_model = import_cp_model()
 
         from ormodel.compiler import as_standard_form
 
@@ -512,7 +513,7 @@ def _run_worker(request: dict[str, Any], time_limit: float | None) -> dict[str, 
 
 def _solve_request(request: dict[str, Any]) -> dict[str, Any]:
     """Build and solve in this process (which must not have loaded highspy)."""
-    from ortools.sat.python import cp_model
+    cp_model = import_cp_model()
 
     form: StandardForm = request["form"]
     try:
@@ -564,7 +565,7 @@ class _SolutionLimit:
     """Stops CP-SAT after a number of improving solutions."""
 
     def __new__(cls, limit: int) -> Any:
-        from ortools.sat.python import cp_model
+        cp_model = import_cp_model()
 
         class Callback(cp_model.CpSolverSolutionCallback):
             def __init__(self) -> None:

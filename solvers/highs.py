@@ -22,6 +22,7 @@ import scipy.sparse as sp
 
 from ormodel.result import Conflict, Ray, Result, Status
 from ormodel.solvers.base import Capability, SolveOptions
+from ormodel.solvers.native import import_highspy
 from ormodel.standard_form import NameMap, Sense, StandardForm
 
 if TYPE_CHECKING:
@@ -35,9 +36,7 @@ _INF = 1e30
 
 
 def _highs_module() -> Any:
-    import highspy
-
-    return highspy
+    return import_highspy()
 
 
 def _clip_infinity(array: np.ndarray) -> np.ndarray:
