@@ -1,22 +1,28 @@
 """Job-shop dispatching on Taillard ta01–ta80: static rules, the learned policy and CP-SAT side by side.
 
 Instances come from the project's own Taillard generator (checked against the files under
-``--data`` when present); best-known upper bounds come from ``--data``'s ``bounds_taillard.json``
-when present, else from the committed table. Columns per instance:
+``--data`` when present); best-known upper bounds come from ``--data``'s ``jssp/bounds_taillard.json``
+when present, else from the committed table. CP-SAT runs with ``--workers`` (default 1) and torch
+with ``--threads`` (default 1), so the whole run fits on one core. Three parts, in this order:
 
-* static rules (non-delay and Giffler–Thompson active variants);
-* the learned policy, greedy and best of ``--samples`` samples (+ greedy);
-* ``cpsat=policy``: cold CP-SAT with the same wall time as the policy's sampling run;
-* for each ``--time-limits`` L: cold CP-SAT with L seconds, and CP-SAT warm-started from the
-  policy's sampled schedule with L seconds in total (the policy's time included).
+1. **Rules and greedy** on every chosen instance: the static rules (non-delay and
+   Giffler–Thompson ``-gt`` variants) and the learned policy's greedy schedule.
+2. **Short time limits** on ``--limit-sizes`` (default 100x20), for each ``LIMIT:COUNT`` of
+   ``--time-limits`` on the first COUNT instances of the class: cold CP-SAT with LIMIT seconds,
+   and the policy's greedy schedule warm-starting CP-SAT for the rest of LIMIT (policy time included).
+3. **Sampling** on the first ``--sampling-per-class`` instances of each class: the best of
+   ``--samples`` sampled schedules (plus greedy) taking T seconds; cold CP-SAT with the same T
+   seconds; CP-SAT warm-started from the sampled schedule for another T seconds (total 2T).
 
-Reported: mean gap (%) to the best-known upper bound per size class (``best-rule`` is the best
-single rule of the class, ``best-rule/inst`` the best rule picked per instance), plus a JSONL of
-every run, a markdown table and a plot.
+Every run is appended to ``runs.jsonl`` as it finishes; ``--max-seconds`` stops starting new
+runs after that much wall time, and ``--summarize DIR`` rebuilds the tables from a run's JSONL.
+Reported: mean gap (%) to the best-known upper bound per size class (``best-rule`` = the rule
+with the lowest mean gap in that class; ``best-rule/inst`` = the best rule picked per instance).
 
 Usage:
-    python benchmarks/dispatching.py --sizes 15x15,100x20 --per-class 2 --time-limits 10,60 --out benchmarks/out/dispatching
-    python benchmarks/dispatching.py --instances ta01,ta71 --methods rules,greedy
+    python benchmarks/dispatching.py --out benchmarks/results/dispatching
+    python benchmarks/dispatching.py --instances ta01,ta71 --time-limits 10:1 --sampling-per-class 1 --samples 4
+    python benchmarks/dispatching.py --summarize benchmarks/results/dispatching
 """
 
 from __future__ import annotations
@@ -36,12 +42,11 @@ from ormodel.learned.dispatching.policy import load_policy
 from ormodel.learned.dispatching.rules import dispatch_with_rule
 from rich.console import Console
 from rich.progress import Progress
-from rich.table import Table
 
 REPO = Path(__file__).resolve().parents[1]
 RULE_NAMES = ("spt", "lpt", "mwkr", "mopnr", "fifo")
+RULE_COLUMNS = tuple(rule + suffix for suffix in ("", "-gt") for rule in RULE_NAMES)
 SIZE_ORDER = ["15x15", "20x15", "20x20", "30x15", "30x20", "50x15", "50x20", "100x20"]
-METHOD_GROUPS = ("rules", "greedy", "sampling", "cpsat")
 
 
 def upper_bounds(data: Path) -> dict[str, int]:
@@ -50,6 +55,20 @@ def upper_bounds(data: Path) -> dict[str, int]:
     if path.is_file():
         return {name: int(entry["ub"]) for name, entry in json.loads(path.read_text()).items()}
     return {name: upper for name, (_, upper) in TAILLARD_BOUNDS.items()}
+
+
+def parse_limits(text: str) -> list[tuple[float, int]]:
+    """``"10:10,60:2"`` → ``[(10.0, 10), (60.0, 2)]`` (seconds, instances of each limit class)."""
+    limits = []
+    for part in filter(None, (piece.strip() for piece in text.split(","))):
+        seconds, _, count = part.partition(":")
+        try:
+            limits.append((float(seconds), int(count) if count else 10))
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"time limit {part!r} is not SECONDS or SECONDS:COUNT, e.g. 60:2"
+            ) from None
+    return limits
 
 
 def choose_instances(arguments: argparse.Namespace) -> list[str]:
@@ -66,8 +85,8 @@ def choose_instances(arguments: argparse.Namespace) -> list[str]:
     return chosen
 
 
-def run_instance(name: str, arguments: argparse.Namespace, policy, data: Path) -> dict:
-    """Every requested method on one instance; makespans and seconds by column."""
+def checked_instance(name: str, data: Path):
+    """The generated instance, compared with the published file when ``data`` has it."""
     instance = taillard_instance(name)
     shared_file = data / "jssp" / "instances" / "ta" / f"{name}.txt"
     if shared_file.is_file():
@@ -77,118 +96,313 @@ def run_instance(name: str, arguments: argparse.Namespace, policy, data: Path) -
             and np.array_equal(published.durations, instance.durations)
         ):
             raise SystemExit(f"{name}: the generated instance differs from {shared_file}")
-    row: dict = {"instance": name, "size": taillard_size_class(name), "makespan": {}, "seconds": {}}
-    methods = set(arguments.methods.split(","))
-    if "rules" in methods:
-        for mode, suffix in (("non_delay", ""), ("active", "-gt")):
-            for rule in RULE_NAMES:
-                began = time.perf_counter()
-                schedule = dispatch_with_rule(instance, rule, mode=mode)
-                row["makespan"][rule + suffix] = schedule.makespan
-                row["seconds"][rule + suffix] = time.perf_counter() - began
-    sampled = None
-    if "greedy" in methods:
-        greedy = policy.solve(instance, samples=0, device=arguments.device, threads=arguments.threads)
-        instance.check_schedule(greedy.starts)
-        row["makespan"]["policy-greedy"] = greedy.makespan
-        row["seconds"]["policy-greedy"] = greedy.seconds
-    if "sampling" in methods:
-        sampled = policy.solve(
-            instance, samples=arguments.samples, seed=arguments.seed, device=arguments.device, threads=arguments.threads
-        )
-        instance.check_schedule(sampled.starts)
-        label = f"policy-s{arguments.samples}"
-        row["makespan"][label] = sampled.makespan
-        row["seconds"][label] = sampled.seconds
-    if "cpsat" in methods:
-        if sampled is not None:
-            cold = solve_jobshop_cpsat(
-                instance, time_limit=max(sampled.seconds, 0.1), seed=arguments.seed, workers=arguments.workers
-            )
-            row["makespan"]["cpsat=policy"] = cold.makespan
-            row["seconds"]["cpsat=policy"] = cold.solve_time
-        for limit in arguments.time_limits:
-            cold = solve_jobshop_cpsat(instance, time_limit=limit, seed=arguments.seed, workers=arguments.workers)
-            row["makespan"][f"cpsat-{limit:g}s"] = cold.makespan
-            row["seconds"][f"cpsat-{limit:g}s"] = cold.solve_time
-            if sampled is not None:
-                remaining = max(limit - sampled.seconds, 0.1)
-                warm = solve_jobshop_cpsat(
-                    instance,
-                    time_limit=remaining,
-                    seed=arguments.seed,
-                    workers=arguments.workers,
-                    warm_start=sampled.starts,
-                )
-                instance.check_schedule(warm.starts)
-                row["makespan"][f"policy+cpsat-{limit:g}s"] = warm.makespan
-                row["seconds"][f"policy+cpsat-{limit:g}s"] = sampled.seconds + warm.solve_time
-    return row
+    return instance
 
 
-def summarize(
-    rows: list[dict], bounds: dict[str, int]
-) -> tuple[list[str], list[str], dict[str, dict[str, float]], dict[str, dict[str, float]]]:
-    """Mean gap (%) and mean seconds per size class and column."""
-    columns: list[str] = []
-    for row in rows:
-        columns.extend(column for column in row["makespan"] if column not in columns)
-    gaps: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    seconds: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for row in rows:
-        upper = bounds[row["instance"]]
-        rule_columns = [column for column in row["makespan"] if column.split("-gt")[0] in RULE_NAMES]
-        for column, makespan in row["makespan"].items():
-            gaps[row["size"]][column].append((makespan - upper) / upper * 100)
-            seconds[row["size"]][column].append(row["seconds"][column])
-        if rule_columns:
-            best = min(row["makespan"][column] for column in rule_columns)
-            gaps[row["size"]]["best-rule/inst"].append((best - upper) / upper * 100)
-    sizes = [size for size in SIZE_ORDER if size in gaps]
-    mean_gaps = {size: {column: float(np.mean(values)) for column, values in gaps[size].items()} for size in sizes}
-    if any(gaps[size].get("best-rule/inst") for size in sizes):
-        position = len([column for column in columns if column.split("-gt")[0] in RULE_NAMES])
-        columns[position:position] = ["best-rule", "best-rule/inst"]
-        for size in sizes:
-            rule_means = [value for column, value in mean_gaps[size].items() if column.split("-gt")[0] in RULE_NAMES]
-            mean_gaps[size]["best-rule"] = min(rule_means)
-    mean_seconds = {
-        size: {column: float(np.mean(values)) for column, values in seconds[size].items()} for size in sizes
+def first_per_class(names: list[str], count: int, sizes: set[str] | None = None) -> list[str]:
+    """The first ``count`` names of each size class (restricted to ``sizes`` when given)."""
+    seen: dict[str, int] = defaultdict(int)
+    chosen = []
+    for name in names:
+        size = taillard_size_class(name)
+        if (sizes is None or size in sizes) and seen[size] < count:
+            seen[size] += 1
+            chosen.append(name)
+    return chosen
+
+
+class Recorder:
+    """Appends one JSON line per (instance, method) run."""
+
+    def __init__(self, path: Path) -> None:
+        self.file = path.open("w")
+
+    def __call__(self, name: str, part: str, method: str, makespan: float, seconds: float, **extra) -> None:
+        record = {
+            "instance": name,
+            "size": taillard_size_class(name),
+            "part": part,
+            "method": method,
+            "makespan": float(makespan),
+            "seconds": round(float(seconds), 3),
+            **extra,
+        }
+        self.file.write(json.dumps(record) + "\n")
+        self.file.flush()
+
+
+def run_benchmark(arguments: argparse.Namespace) -> None:
+    """Parts 1–3 with a progress bar; writes ``runs.jsonl`` under ``--out``."""
+    names = choose_instances(arguments)
+    policy = load_policy(arguments.weights, device=arguments.device)
+    record = Recorder(arguments.out / "runs.jsonl")
+    began = time.perf_counter()
+    limit_names = {
+        limit: first_per_class(names, count, set(arguments.limit_sizes.split(",")))
+        for limit, count in arguments.time_limits
     }
-    return sizes, columns, mean_gaps, mean_seconds
+    sampling_names = first_per_class(names, arguments.sampling_per_class)
+    total = len(names) + sum(len(chosen) for chosen in limit_names.values()) + len(sampling_names)
+    greedy_schedules: dict[str, tuple[np.ndarray, float]] = {}
+    solve_options = {"seed": arguments.seed, "workers": arguments.workers}
+    policy_options = {"device": arguments.device, "threads": arguments.threads}
+
+    def out_of_time() -> bool:
+        return arguments.max_seconds is not None and time.perf_counter() - began > arguments.max_seconds
+
+    with Progress(console=Console(width=200)) as progress:
+        task = progress.add_task("dispatching benchmark", total=total)
+        # Part 1: rules and greedy on every instance.
+        for name in names:
+            if out_of_time():
+                break
+            progress.update(task, description=f"rules+greedy {name}")
+            instance = checked_instance(name, arguments.data)
+            for mode, suffix in (("non_delay", ""), ("active", "-gt")):
+                for rule in RULE_NAMES:
+                    started = time.perf_counter()
+                    schedule = dispatch_with_rule(instance, rule, mode=mode)
+                    record(name, "rules", rule + suffix, schedule.makespan, time.perf_counter() - started)
+            greedy = policy.solve(instance, samples=0, **policy_options)
+            instance.check_schedule(greedy.starts)
+            greedy_schedules[name] = (greedy.starts, greedy.seconds)
+            record(name, "rules", "policy-greedy", greedy.makespan, greedy.seconds)
+            progress.advance(task)
+        # Part 2: cold CP-SAT vs CP-SAT warm-started from the greedy policy at equal short limits.
+        for limit, chosen in limit_names.items():
+            for name in chosen:
+                if out_of_time() or name not in greedy_schedules:
+                    continue
+                progress.update(task, description=f"{limit:g} s limit {name}")
+                instance = taillard_instance(name)
+                cold = solve_jobshop_cpsat(instance, time_limit=limit, **solve_options)
+                record(name, f"limit{limit:g}", "cpsat", cold.makespan, cold.solve_time, status=cold.status)
+                starts, policy_seconds = greedy_schedules[name]
+                remaining = limit - policy_seconds
+                if remaining > 0.05:
+                    warm = solve_jobshop_cpsat(instance, time_limit=remaining, warm_start=starts, **solve_options)
+                    instance.check_schedule(warm.starts)
+                    makespan, seconds = warm.makespan, policy_seconds + warm.solve_time
+                else:  # the policy alone used the whole limit
+                    makespan, seconds = instance.makespan(starts), policy_seconds
+                record(name, f"limit{limit:g}", "policy+cpsat", makespan, seconds, policy_seconds=policy_seconds)
+                progress.advance(task)
+        # Part 3: sampling, CP-SAT with the sampling's time, CP-SAT warm-started from the sample.
+        for name in sampling_names:
+            if out_of_time():
+                break
+            progress.update(task, description=f"sampling {name}")
+            instance = taillard_instance(name)
+            sampled = policy.solve(instance, samples=arguments.samples, seed=arguments.seed, **policy_options)
+            instance.check_schedule(sampled.starts)
+            record(name, "sampling", "policy-sampling", sampled.makespan, sampled.seconds, samples=arguments.samples)
+            budget = max(sampled.seconds, 0.1)
+            cold = solve_jobshop_cpsat(instance, time_limit=budget, **solve_options)
+            makespan = cold.makespan if cold.has_solution else float("nan")
+            record(name, "sampling", "cpsat=T", makespan, cold.solve_time, status=cold.status)
+            warm = solve_jobshop_cpsat(instance, time_limit=budget, warm_start=sampled.starts, **solve_options)
+            instance.check_schedule(warm.starts)
+            record(name, "sampling", "policy-sampling+cpsat(T)", warm.makespan, sampled.seconds + warm.solve_time)
+            progress.advance(task)
 
 
-def markdown(sizes: list[str], columns: list[str], mean_gaps: dict, mean_seconds: dict, counts: dict[str, int]) -> str:
-    """Gap table (and a seconds table) in markdown."""
-    header = "| size | n | " + " | ".join(columns) + " |"
-    rule = "|" + "---|" * (len(columns) + 2)
-    lines = ["Mean gap (%) to best-known upper bound:", "", header, rule]
-    for size in sizes:
-        cells = [f"{mean_gaps[size][column]:.1f}" if column in mean_gaps[size] else "" for column in columns]
-        lines.append(f"| {size} | {counts[size]} | " + " | ".join(cells) + " |")
-    lines += ["", "Mean seconds per instance:", "", header, rule]
-    for size in sizes:
-        cells = [f"{mean_seconds[size][column]:.2f}" if column in mean_seconds[size] else "" for column in columns]
-        lines.append(f"| {size} | {counts[size]} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+def mean_gap(records: list[dict], bounds: dict[str, int]) -> float:
+    """Mean gap (%) of ``records`` to the best-known upper bound (NaN counts as missing)."""
+    gaps = [(entry["makespan"] - bounds[entry["instance"]]) / bounds[entry["instance"]] * 100 for entry in records]
+    gaps = [gap for gap in gaps if not np.isnan(gap)]
+    return float(np.mean(gaps)) if gaps else float("nan")
 
 
-def plot(sizes: list[str], columns: list[str], mean_gaps: dict, path: Path) -> None:
-    """Grouped bars of the mean gap per size class."""
+def _cell(value: float) -> str:
+    return "" if np.isnan(value) else f"{value:.1f}"
+
+
+def summarize(records: list[dict], bounds: dict[str, int]) -> tuple[str, dict]:
+    """Markdown tables for the three parts, and the per-class numbers behind the targets."""
+    by_part: dict[str, dict[str, dict[str, list[dict]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
+    for entry in records:
+        by_part[entry["part"]][entry["size"]][entry["method"]].append(entry)
+    lines: list[str] = []
+    targets: dict = {"rules": {}, "sampling": {}, "limits": {}}
+
+    def best_rule_gaps(names: set[str], size: str) -> tuple[str, float, float]:
+        rule_records = by_part["rules"][size]
+        means = {
+            column: mean_gap([entry for entry in rule_records[column] if entry["instance"] in names], bounds)
+            for column in RULE_COLUMNS
+            if rule_records.get(column)
+        }
+        best_column = min(means, key=means.get)
+        per_instance = []
+        for name in sorted(names):
+            best = min(
+                entry["makespan"]
+                for column in RULE_COLUMNS
+                for entry in rule_records[column]
+                if entry["instance"] == name
+            )
+            per_instance.append({"instance": name, "makespan": best})
+        return best_column, means[best_column], mean_gap(per_instance, bounds)
+
+    rule_sizes = [size for size in SIZE_ORDER if by_part["rules"].get(size, {}).get("policy-greedy")]
+    if rule_sizes:
+        header = [
+            "size",
+            "n",
+            *RULE_COLUMNS,
+            "best-rule",
+            "best-rule/inst",
+            "policy-greedy",
+            "greedy s",
+            "greedy < best-rule",
+        ]
+        lines += ["**Part 1 — rules and greedy policy**, mean gap (%) to best-known UB:", ""]
+        lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        for size in rule_sizes:
+            methods = by_part["rules"][size]
+            names = {entry["instance"] for entry in methods["policy-greedy"]}
+            best_column, best_gap, per_instance_gap = best_rule_gaps(names, size)
+            greedy_gap = mean_gap(methods["policy-greedy"], bounds)
+            seconds = float(np.mean([entry["seconds"] for entry in methods["policy-greedy"]]))
+            met = greedy_gap < best_gap
+            targets["rules"][size] = {
+                "greedy": greedy_gap,
+                "best_rule": best_gap,
+                "best_rule_name": best_column,
+                "met": met,
+            }
+            cells = [
+                _cell(mean_gap([e for e in methods[column] if e["instance"] in names], bounds))
+                for column in RULE_COLUMNS
+            ]
+            lines.append(
+                f"| {size} | {len(names)} | "
+                + " | ".join(cells)
+                + f" | {best_gap:.1f} ({best_column}) | {per_instance_gap:.1f} | {greedy_gap:.1f} | {seconds:.2f} | {'yes' if met else 'no'} |"
+            )
+        lines.append("")
+
+    limit_parts = sorted((part for part in by_part if part.startswith("limit")), key=lambda part: float(part[5:]))
+    if limit_parts:
+        header = [
+            "limit",
+            "size",
+            "n",
+            "cpsat (cold)",
+            "policy-greedy + warm cpsat",
+            "policy-greedy",
+            "warm better / equal / worse",
+        ]
+        lines += ["**Part 2 — equal short time limits**, mean gap (%) to best-known UB:", ""]
+        lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        for part in limit_parts:
+            for size in [size for size in SIZE_ORDER if size in by_part[part]]:
+                methods = by_part[part][size]
+                cold = {entry["instance"]: entry["makespan"] for entry in methods["cpsat"]}
+                warm = {entry["instance"]: entry["makespan"] for entry in methods["policy+cpsat"]}
+                names = sorted(set(cold) & set(warm))
+                greedy_gap = mean_gap(
+                    [e for e in by_part["rules"][size]["policy-greedy"] if e["instance"] in names], bounds
+                )
+                unsolved = sum(bool(np.isnan(cold[name])) for name in names)
+                better = sum(bool(np.isnan(cold[name])) or warm[name] < cold[name] for name in names)
+                equal = sum(warm[name] == cold[name] for name in names)
+                cold_gap = mean_gap([e for e in methods["cpsat"] if e["instance"] in names], bounds)
+                warm_gap = mean_gap([e for e in methods["policy+cpsat"] if e["instance"] in names], bounds)
+                targets["limits"][f"{part[5:]}s {size}"] = {
+                    "cold": cold_gap,
+                    "cold_without_schedule": unsolved,
+                    "warm": warm_gap,
+                    "met": better > len(names) / 2 and not warm_gap > cold_gap,
+                }
+                cold_cell = _cell(cold_gap) + (f" ({unsolved} without a schedule)" if unsolved else "")
+                lines.append(
+                    f"| {part[5:]} s | {size} | {len(names)} | {cold_cell} | {_cell(warm_gap)} | {_cell(greedy_gap)} | "
+                    f"{better} / {equal} / {len(names) - better - equal} |"
+                )
+        lines.append("")
+    sampling_sizes = [size for size in SIZE_ORDER if size in by_part["sampling"]]
+    if sampling_sizes:
+        columns = ["policy-sampling", "cpsat=T", "policy-sampling+cpsat(T)"]
+        header = ["size", "n", "best-rule", "policy-greedy", *columns, "T (s)", "sampling < best-rule"]
+        lines += [
+            "**Part 3 — sampling subset**, mean gap (%) to best-known UB (best-rule: the class's best rule of part 1, on these instances):",
+            "",
+        ]
+        lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        for size in sampling_sizes:
+            methods = by_part["sampling"][size]
+            names = {entry["instance"] for entry in methods["policy-sampling"]}
+            best_column = targets["rules"].get(size, {}).get("best_rule_name")
+            rule_records = by_part["rules"][size]
+            best_gap = (
+                mean_gap([e for e in rule_records[best_column] if e["instance"] in names], bounds)
+                if best_column
+                else float("nan")
+            )
+            greedy_gap = mean_gap([e for e in rule_records["policy-greedy"] if e["instance"] in names], bounds)
+            gaps = {column: mean_gap(methods[column], bounds) for column in columns}
+            seconds = float(np.mean([entry["seconds"] for entry in methods["policy-sampling"]]))
+            met = gaps["policy-sampling"] < best_gap
+            targets["sampling"][size] = {**gaps, "best_rule": best_gap, "greedy": greedy_gap, "met": met}
+            lines.append(
+                f"| {size} | {len(names)} | {_cell(best_gap)} | {_cell(greedy_gap)} | "
+                + " | ".join(_cell(gaps[column]) for column in columns)
+                + f" | {seconds:.1f} | {'yes' if met else 'no'} |"
+            )
+        lines.append("")
+
+    return "\n".join(lines), targets
+
+
+def plot(records: list[dict], bounds: dict[str, int], path: Path) -> None:
+    """Left: best rule vs greedy policy on every instance; right: the sampling subset."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    shown = [column for column in columns if not column.endswith("-gt") and column not in ("lpt", "spt")]
-    figure, axes = plt.subplots(figsize=(max(6, 1.2 * len(sizes) * len(shown) / 4), 4))
-    width = 0.8 / max(len(shown), 1)
-    for index, column in enumerate(shown):
-        values = [mean_gaps[size].get(column, np.nan) for size in sizes]
-        axes.bar(np.arange(len(sizes)) + index * width, values, width, label=column)
-    axes.set_xticks(np.arange(len(sizes)) + 0.4 - width / 2, sizes)
-    axes.set_ylabel("gap to best-known UB (%)")
-    axes.legend(fontsize=7, ncol=2)
+    _, targets = summarize(records, bounds)
+    panels = []
+    sizes = [size for size in SIZE_ORDER if size in targets["rules"]]
+    panels.append(
+        (
+            "all instances",
+            sizes,
+            {
+                "best rule": [targets["rules"][size]["best_rule"] for size in sizes],
+                "policy greedy": [targets["rules"][size]["greedy"] for size in sizes],
+            },
+        )
+    )
+    subset = [size for size in SIZE_ORDER if size in targets["sampling"]]
+    if subset:
+        columns = {
+            "best rule": "best_rule",
+            "policy greedy": "greedy",
+            "policy sampling (T s)": "policy-sampling",
+            "cold CP-SAT (T s)": "cpsat=T",
+            "sampling + warm CP-SAT (2T s)": "policy-sampling+cpsat(T)",
+        }
+        panels.append(
+            (
+                "sampling subset",
+                subset,
+                {
+                    label: [targets["sampling"][size].get(key, np.nan) for size in subset]
+                    for label, key in columns.items()
+                },
+            )
+        )
+    figure, axes_list = plt.subplots(1, len(panels), figsize=(7 * len(panels), 4), squeeze=False)
+    for axes, (title, panel_sizes, series) in zip(axes_list[0], panels, strict=True):
+        width = 0.8 / len(series)
+        for index, (label, values) in enumerate(series.items()):
+            axes.bar(np.arange(len(panel_sizes)) + index * width, values, width, label=label)
+        axes.set_xticks(np.arange(len(panel_sizes)) + 0.4 - width / 2, panel_sizes, fontsize=8)
+        axes.set_title(title)
+        axes.set_ylabel("mean gap to best-known UB (%)")
+        axes.legend(fontsize=7)
     figure.tight_layout()
     figure.savefig(path, dpi=120)
 
@@ -199,62 +413,44 @@ def main() -> None:
     parser.add_argument("--sizes", default="", help="size classes, e.g. 15x15,100x20 (default: all)")
     parser.add_argument("--per-class", type=int, default=10, help="instances per size class (first ones)")
     parser.add_argument("--instances", default="", help="explicit instance names, e.g. ta01,ta71 (overrides --sizes)")
+    parser.add_argument("--limit-sizes", default="100x20", help="size classes of part 2")
     parser.add_argument(
-        "--time-limits", default="10,60", help="CP-SAT time limits in seconds, comma-separated ('' for none)"
+        "--time-limits", type=parse_limits, default=parse_limits("10:10,60:2"), help="part 2: SECONDS:COUNT,..."
     )
-    parser.add_argument("--methods", default=",".join(METHOD_GROUPS), help=f"subset of {','.join(METHOD_GROUPS)}")
-    parser.add_argument("--samples", type=int, default=32)
+    parser.add_argument("--sampling-per-class", type=int, default=2, help="part 3: instances per size class")
+    parser.add_argument("--samples", type=int, default=8)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--workers", type=int, default=2, help="CP-SAT workers")
-    parser.add_argument(
-        "--threads", type=int, default=1, help="torch threads for the policy (1 is fastest for its small batches)"
-    )
+    parser.add_argument("--workers", type=int, default=1, help="CP-SAT workers")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads for the policy")
     parser.add_argument("--weights", default=None, help="policy weights (default: the shipped ones)")
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--max-seconds", type=float, default=None, help="start no new run after this wall time")
+    parser.add_argument("--summarize", type=Path, default=None, help="only rebuild the tables from DIR/runs.jsonl")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "out" / "dispatching")
     arguments = parser.parse_args()
-    arguments.time_limits = [float(value) for value in arguments.time_limits.split(",") if value.strip()]
-    unknown = set(arguments.methods.split(",")) - set(METHOD_GROUPS)
-    if unknown:
-        raise SystemExit(f"unknown method groups {sorted(unknown)}; choose from {', '.join(METHOD_GROUPS)}")
-    torch.manual_seed(arguments.seed)
-    names = choose_instances(arguments)
     bounds = upper_bounds(arguments.data)
-    policy = load_policy(arguments.weights, device=arguments.device)
-    arguments.out.mkdir(parents=True, exist_ok=True)
-    console = Console(width=240)
-    rows = []
+    out = arguments.summarize or arguments.out
     began = time.perf_counter()
-    with (arguments.out / "runs.jsonl").open("w") as runs, Progress(console=console) as progress:
-        task = progress.add_task("dispatching benchmark", total=len(names))
-        for name in names:
-            progress.update(task, description=f"{name} ({taillard_size_class(name)})")
-            row = run_instance(name, arguments, policy, arguments.data)
-            rows.append(row)
-            runs.write(json.dumps(row) + "\n")
-            runs.flush()
-            progress.advance(task)
-    sizes, columns, mean_gaps, mean_seconds = summarize(rows, bounds)
-    counts = {size: sum(row["size"] == size for row in rows) for size in sizes}
-    table = Table(title="Mean gap (%) to best-known UB")
-    table.add_column("size")
-    table.add_column("n")
-    for column in columns:
-        table.add_column(column, justify="right")
-    for size in sizes:
-        table.add_row(
-            size,
-            str(counts[size]),
-            *[f"{mean_gaps[size][column]:.1f}" if column in mean_gaps[size] else "" for column in columns],
-        )
-    console.print(table)
-    text = markdown(sizes, columns, mean_gaps, mean_seconds, counts)
-    command = "python benchmarks/dispatching.py " + " ".join(os.sys.argv[1:])
-    (arguments.out / "table.md").write_text(
-        f"Command: `{command}`\n\nInstances: {', '.join(names)}\n\nWall time: {time.perf_counter() - began:.0f} s\n\n{text}"
+    if arguments.summarize is None:
+        torch.manual_seed(arguments.seed)
+        out.mkdir(parents=True, exist_ok=True)
+        run_benchmark(arguments)
+    command_file = out / "command.txt"
+    if arguments.summarize is None:
+        elapsed = time.perf_counter() - began
+        command_file.write_text("python benchmarks/dispatching.py " + " ".join(os.sys.argv[1:]) + f"\n{elapsed:.0f}\n")
+    command, elapsed_text = (
+        (command_file.read_text().splitlines() + ["", ""])[:2] if command_file.is_file() else ("", "")
     )
-    plot(sizes, columns, mean_gaps, arguments.out / "gaps.png")
-    console.print(f"wrote {arguments.out / 'table.md'}, {arguments.out / 'runs.jsonl'}, {arguments.out / 'gaps.png'}")
+    records = [json.loads(line) for line in (out / "runs.jsonl").read_text().splitlines() if line.strip()]
+    text, targets = summarize(records, bounds)
+    header = f"Command: `{command}`\n\nRuns: {len(records)}; wall time {elapsed_text} s\n\n"
+    (out / "table.md").write_text(header + text)
+    (out / "targets.json").write_text(json.dumps(targets, indent=1))
+    plot(records, bounds, out / "gaps.png")
+    console = Console(width=240)
+    console.print(text)
+    console.print(f"wrote {out / 'table.md'}, {out / 'runs.jsonl'}, {out / 'targets.json'}, {out / 'gaps.png'}")
 
 
 if __name__ == "__main__":

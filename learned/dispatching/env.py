@@ -63,6 +63,7 @@ class DispatchEnvironment:
         self.machines = np.stack([instance.machines for instance in instances])
         self.durations = np.stack([instance.durations for instance in instances])
         self._rows = np.arange(self.batch_size)[:, None]
+        self._columns = np.arange(self.num_jobs)[None, :]
         self.reset()
 
     # ------------------------------------------------------------------ state
@@ -103,16 +104,16 @@ class DispatchEnvironment:
 
     def next_machine(self) -> np.ndarray:
         """``(batch, jobs)`` machine of each job's next operation (last one for finished jobs)."""
-        return np.take_along_axis(self.machines, self._clipped_next()[:, :, None], axis=2)[:, :, 0]
+        return self.machines[self._rows, self._columns, self._clipped_next()]
 
     def next_duration(self) -> np.ndarray:
         """``(batch, jobs)`` duration of each job's next operation (0 for finished jobs)."""
-        duration = np.take_along_axis(self.durations, self._clipped_next()[:, :, None], axis=2)[:, :, 0]
+        duration = self.durations[self._rows, self._columns, self._clipped_next()]
         return np.where(self.job_done, 0, duration)
 
     def earliest_start(self) -> np.ndarray:
         """``(batch, jobs)`` earliest start of each job's next operation (huge for finished jobs)."""
-        machine_free = np.take_along_axis(self.machine_ready, self.next_machine(), axis=1)
+        machine_free = self.machine_ready[self._rows, self.next_machine()]
         start = np.maximum(self.job_ready, machine_free)
         return np.where(self.job_done, _UNREACHABLE, start)
 
@@ -155,9 +156,9 @@ class DispatchEnvironment:
     def _competitors(self, candidates: np.ndarray) -> np.ndarray:
         """``(batch, jobs)`` number of candidates sharing each job's next machine."""
         machine = self.next_machine()
-        counts = np.zeros((self.batch_size, self.num_machines), dtype=np.int64)
-        np.add.at(counts, (np.broadcast_to(self._rows, machine.shape)[candidates], machine[candidates]), 1)
-        return np.take_along_axis(counts, machine, axis=1)
+        slots = self._rows * self.num_machines + machine
+        counts = np.bincount(slots[candidates], minlength=self.batch_size * self.num_machines)
+        return counts[slots]
 
     def _settle(self) -> None:
         """Schedule forced operations until every instance is at a real decision or done."""

@@ -32,6 +32,8 @@ def job_features(env: DispatchEnvironment) -> np.ndarray:
     columns: list[np.ndarray] = []
 
     next_machine = env.next_machine()
+    rows = np.arange(env.batch_size)[:, None]
+    job_index = np.arange(jobs)[None, :]
     earliest = np.where(done, now, env.earliest_start())
     remaining_operations = (operations - env.next_operation).astype(float)
     columns.append(env.mask.astype(float))
@@ -44,22 +46,20 @@ def job_features(env: DispatchEnvironment) -> np.ndarray:
     maximum_work = np.maximum(env.job_remaining_work.max(axis=1, keepdims=True), 1)
     columns.append(env.job_remaining_work / maximum_work)
     columns.append(remaining_operations / np.maximum(remaining_operations.max(axis=1, keepdims=True), 1))
-    machine_ready = np.take_along_axis(env.machine_ready, next_machine, axis=1)
+    machine_ready = env.machine_ready[rows, next_machine]
     columns.append(np.clip((machine_ready - now) / scale, -10.0, 10.0) * active)
-    columns.append(np.take_along_axis(env.machine_remaining_work, next_machine, axis=1) / machine_total * active)
+    columns.append(env.machine_remaining_work[rows, next_machine] / machine_total * active)
     columns.append(np.log1p(env.competitors) / np.log1p(jobs))
     for step in range(1, _LOOKAHEAD + 1):
         position = env.next_operation + step
         exists = position < operations
-        clipped = np.minimum(position, operations - 1)[:, :, None]
-        machine = np.take_along_axis(env.machines, clipped, axis=2)[:, :, 0]
-        duration = np.take_along_axis(env.durations, clipped, axis=2)[:, :, 0]
+        clipped = np.minimum(position, operations - 1)
+        machine = env.machines[rows, job_index, clipped]
+        duration = env.durations[rows, job_index, clipped]
         columns.append(exists.astype(float))
         columns.append(duration / scale * exists)
-        columns.append(np.take_along_axis(env.machine_remaining_work, machine, axis=1) / machine_total * exists)
-        columns.append(
-            np.clip((np.take_along_axis(env.machine_ready, machine, axis=1) - now) / scale, -10.0, 10.0) * exists
-        )
+        columns.append(env.machine_remaining_work[rows, machine] / machine_total * exists)
+        columns.append(np.clip((env.machine_ready[rows, machine] - now) / scale, -10.0, 10.0) * exists)
     scheduled_fraction = (
         1.0 - env.job_remaining_work.sum(axis=1, keepdims=True) / env.durations.sum(axis=(1, 2))[:, None]
     )

@@ -6,6 +6,9 @@ builds the policy's greedy schedule plus ``samples`` sampled ones, keeps the bes
 the time limit. The result's objective is the makespan; its values are the start times, named
 ``start[j,k]`` (job ``j``, route position ``k``).
 
+With a time limit, sampling (in batches of 8) stops starting new batches after half of it (all of it without
+``improve``), so fewer samples than asked may be drawn; ``extra["samples"]`` says how many.
+
 Parameters (``params``): ``samples`` (int, default 32), ``improve`` (bool), ``temperature``
 (float, 1.0), ``rule`` (a static rule name instead of the policy, e.g. ``"mopnr"``),
 ``weights`` or ``model`` (a weights file; the CLI's ``--model``), ``device`` (``"auto"``),
@@ -100,15 +103,22 @@ def solve_dispatch(model: Any, options: SolveOptions, params: dict[str, Any]) ->
         from ormodel.learned.dispatching.policy import load_policy
 
         policy = load_policy(params.get("weights") or params.get("model"), device=params.get("device", "auto"))
+        improve_requested = bool(params.get("improve", options.time_limit is not None))
+        # With a time limit, sampling gets half of it when CP-SAT improves afterwards, else all of it.
+        sampling_limit = None
+        if options.time_limit is not None:
+            sampling_limit = options.time_limit / 2 if improve_requested else options.time_limit
         found = policy.solve(
             instance,
             samples=samples,
             seed=seed,
             temperature=float(params.get("temperature", 1.0)),
             device=params.get("device", "auto"),
+            batch_size=32 if sampling_limit is None else 8,
+            time_limit=sampling_limit,
         )
         starts, makespan = found.starts, found.makespan
-        extra["samples"] = samples
+        extra["samples"] = len(found.all_makespans) - 1
     instance.check_schedule(starts)
     extra["dispatch_makespan"] = int(makespan)
     extra["dispatch_seconds"] = time.perf_counter() - began

@@ -173,14 +173,21 @@ class DispatchPolicy(nn.Module):
         device: str | torch.device = "auto",
         batch_size: int = 32,
         threads: int | None = 1,
+        time_limit: float | None = None,
     ) -> PolicySchedule:
-        """The greedy schedule, or the best of ``samples`` sampled ones plus the greedy one."""
+        """The greedy schedule, or the best of ``samples`` sampled ones plus the greedy one.
+
+        With ``time_limit`` (seconds) no new batch of samples starts once that much time has
+        passed, so fewer than ``samples`` may be drawn (the greedy schedule is always built).
+        """
         began = time.perf_counter()
         env = self.run([instance], greedy=True, device=device, threads=threads)
         best_starts, best = env.starts[0].copy(), int(env.makespans()[0])
         makespans = [best]
         done = 0
         while done < samples:
+            if time_limit is not None and time.perf_counter() - began >= time_limit:
+                break
             count = min(batch_size, samples - done)
             env = self.run(
                 [instance] * count,

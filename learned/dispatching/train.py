@@ -9,6 +9,10 @@ Phase 2 (REINFORCE): for each training instance the policy samples ``group`` sch
 advantage of a schedule is its makespan's standardized distance to the group mean (the shared
 baseline of POMO-style training), so no critic is needed.
 
+Optional: ``--validation-instances N`` scores the greedy policy against the best static rule on
+fixed random validation instances (``--validation-sizes``) every ``--validate-every`` iterations
+and keeps the best-scoring weights; ``--init WEIGHTS`` fine-tunes saved weights.
+
 Every step is seeded (instances, CP-SAT, sampling, torch), so a command reproduces its weights::
 
     python -m ormodel.learned.dispatching.train --seed 0 --output learned/dispatching/weights/dispatch_policy.pt
@@ -17,6 +21,7 @@ Every step is seeded (instances, CP-SAT, sampling, torch), so a command reproduc
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import time
 from collections.abc import Sequence
@@ -29,10 +34,18 @@ from ormodel.datasets.jssp.instance import JobShopInstance
 from ormodel.learned.dispatching.cpsat import solve_jobshop_cpsat
 from ormodel.learned.dispatching.env import DispatchEnvironment
 from ormodel.learned.dispatching.features import job_features, same_machine_mask
-from ormodel.learned.dispatching.policy import DEFAULT_WEIGHTS, DispatchPolicy, torch_threads
+from ormodel.learned.dispatching.policy import DEFAULT_WEIGHTS, DispatchPolicy, load_policy, torch_threads
 from ormodel.learned.dispatching.rules import dispatch_batch_with_rule
 
-__all__ = ["collect_imitation_data", "imitation_phase", "main", "parse_sizes", "reinforce_phase"]
+__all__ = [
+    "collect_imitation_data",
+    "imitation_phase",
+    "main",
+    "parse_sizes",
+    "reinforce_phase",
+    "validate",
+    "validation_sets",
+]
 
 States = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 
@@ -131,6 +144,36 @@ def sample_with_log_probabilities(
     return env.makespans(), log_probability
 
 
+VALIDATION_RULES = ("spt", "mwkr", "mopnr", "fifo")
+
+
+def validation_sets(sizes: list[tuple[int, int]], count: int, seed: int) -> list[list[JobShopInstance]]:
+    """Fixed random validation instances per size (seeds far from the training instances' seeds)."""
+    return [
+        random_jobshop_batch(count, jobs, machines, seed=900_000_000 + 1000 * seed + index)
+        for index, (jobs, machines) in enumerate(sizes)
+    ]
+
+
+def best_rule_makespans(instances: Sequence[JobShopInstance]) -> np.ndarray:
+    """Makespans of the static rule (non-delay) with the lowest mean on ``instances``."""
+    per_rule = [
+        np.array([schedule.makespan for schedule in dispatch_batch_with_rule(instances, rule)], dtype=float)
+        for rule in VALIDATION_RULES
+    ]
+    return min(per_rule, key=lambda makespans: float(makespans.mean()))
+
+
+def validate(policy: DispatchPolicy, sets: list[list[JobShopInstance]], references: list[np.ndarray]) -> float:
+    """Mean over sizes of the greedy policy's mean makespan ratio to the best static rule (lower is better)."""
+    policy.eval()
+    ratios = []
+    for instances, reference in zip(sets, references, strict=True):
+        env = policy.run(instances, greedy=True, device="cpu", threads=None)
+        ratios.append(float((env.makespans() / reference).mean()))
+    return float(np.mean(ratios))
+
+
 def reinforce_phase(
     policy: DispatchPolicy,
     sizes: list[tuple[int, int]],
@@ -143,9 +186,32 @@ def reinforce_phase(
     log: list[dict],
     checkpoint_every: int = 0,
     checkpoint_path: Path | None = None,
-) -> None:
-    """REINFORCE with the group-mean baseline on fresh random instances each iteration."""
+    validation: tuple[list[list[JobShopInstance]], list[np.ndarray]] | None = None,
+    validate_every: int = 25,
+) -> dict:
+    """REINFORCE with the group-mean baseline on fresh random instances each iteration.
+
+    With ``validation`` (instance sets and their best-rule makespans) the greedy policy is scored
+    every ``validate_every`` iterations and at the start; the best-scoring weights are loaded back
+    at the end. Returns ``{"iteration": ..., "score": ...}`` of the kept weights.
+    """
     optimizer = torch.optim.Adam(policy.parameters(), lr=learning_rate)
+    best = {"iteration": 0, "score": float("inf")}
+    best_state = None
+
+    def check(iterations_done: int) -> None:
+        nonlocal best_state
+        if validation is None:
+            return
+        score = validate(policy, *validation)
+        entry = {"phase": "validation", "iterations": iterations_done, "greedy_over_best_rule": round(score, 5)}
+        log.append(entry)
+        print(json.dumps(entry), flush=True)
+        if score < best["score"]:
+            best.update(iteration=iterations_done, score=score)
+            best_state = copy.deepcopy(policy.state_dict())
+
+    check(0)
     size_random = np.random.default_rng(seed + 1)
     began = time.perf_counter()
     for iteration in range(iterations):
@@ -183,6 +249,13 @@ def reinforce_phase(
                 checkpoint_path.with_suffix(f".rl{iteration + 1:04d}.pt"),
                 {"phase": "reinforce", "iterations": iteration + 1},
             )
+        if validate_every and (iteration + 1) % validate_every == 0:
+            check(iteration + 1)
+    if not validate_every or iterations % validate_every:
+        check(iterations)
+    if best_state is not None:
+        policy.load_state_dict(best_state)
+    return best
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -210,6 +283,22 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="also save the imitation policy and every --checkpoint-every RL iterations here",
     )
     parser.add_argument("--checkpoint-every", type=int, default=25)
+    parser.add_argument(
+        "--init", type=Path, default=None, help="start from these weights (fine-tuning; use --imitation-instances 0)"
+    )
+    parser.add_argument(
+        "--validation-sizes",
+        type=parse_sizes,
+        default=parse_sizes("20x15,30x20"),
+        help="sizes of the fixed random validation sets (greedy vs best static rule); the best weights are kept",
+    )
+    parser.add_argument(
+        "--validation-instances",
+        type=int,
+        default=0,
+        help="instances per validation size (0: off, keep the last weights)",
+    )
+    parser.add_argument("--validate-every", type=int, default=25, help="REINFORCE iterations between validations")
     arguments = parser.parse_args(argv)
 
     with torch_threads(arguments.threads):
@@ -219,7 +308,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 def _train(arguments: argparse.Namespace, argv: Sequence[str] | None) -> None:
     torch.manual_seed(arguments.seed)
     generator = torch.Generator().manual_seed(arguments.seed)
-    policy = DispatchPolicy()
+    policy = DispatchPolicy() if arguments.init is None else load_policy(arguments.init, device="cpu")
     log: list[dict] = []
     began = time.perf_counter()
     arguments.output.parent.mkdir(parents=True, exist_ok=True)
@@ -256,8 +345,13 @@ def _train(arguments: argparse.Namespace, argv: Sequence[str] | None) -> None:
         if arguments.checkpoint_dir is not None:
             arguments.checkpoint_dir.mkdir(parents=True, exist_ok=True)
             policy.save(arguments.checkpoint_dir / "policy.imitation.pt", {"phase": "imitation"})
+    kept = None
     if arguments.rl_iterations > 0:
-        reinforce_phase(
+        validation = None
+        if arguments.validation_instances > 0:
+            sets = validation_sets(arguments.validation_sizes, arguments.validation_instances, arguments.seed)
+            validation = (sets, [best_rule_makespans(instances) for instances in sets])
+        kept = reinforce_phase(
             policy,
             arguments.rl_sizes,
             arguments.rl_iterations,
@@ -269,6 +363,8 @@ def _train(arguments: argparse.Namespace, argv: Sequence[str] | None) -> None:
             log,
             arguments.checkpoint_every,
             None if arguments.checkpoint_dir is None else arguments.checkpoint_dir / "policy.pt",
+            validation,
+            arguments.validate_every,
         )
     metadata = {
         "command": "python -m ormodel.learned.dispatching.train "
@@ -277,6 +373,8 @@ def _train(arguments: argparse.Namespace, argv: Sequence[str] | None) -> None:
             key: (str(value) if isinstance(value, Path) else value) for key, value in vars(arguments).items()
         },
         "seconds": round(time.perf_counter() - began, 1),
+        "kept": kept,
+        "validation": [entry for entry in log if entry["phase"] == "validation"],
         "log_tail": log[-5:],
     }
     policy.save(arguments.output, metadata)

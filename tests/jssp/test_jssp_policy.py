@@ -33,6 +33,13 @@ def test_untrained_policy_builds_feasible_reproducible_schedules() -> None:
     instance.check_schedule(first.starts)
 
 
+def test_sampling_respects_a_time_limit() -> None:
+    policy = DispatchPolicy()
+    instance = random_jobshop(6, 4, seed=2)
+    assert len(policy.solve(instance, samples=64, batch_size=4, time_limit=0.0, device="cpu").all_makespans) == 1
+    assert len(policy.solve(instance, samples=6, batch_size=4, time_limit=60.0, device="cpu").all_makespans) == 7
+
+
 def test_policy_handles_other_sizes_with_one_network() -> None:
     policy = DispatchPolicy()
     for jobs, machines in ((3, 3), (12, 4), (5, 9)):
@@ -78,13 +85,57 @@ def test_training_entry_point_is_reproducible(tmp_path: Path) -> None:
         "2",
         "--rl-group",
         "3",
+        "--validation-sizes",
+        "5x4",
+        "--validation-instances",
+        "2",
+        "--validate-every",
+        "1",
     ]
     train_main([*arguments, "--output", str(tmp_path / "first.pt")])
     train_main([*arguments, "--output", str(tmp_path / "second.pt")])
     first = load_policy(tmp_path / "first.pt", device="cpu").state_dict()
     second = load_policy(tmp_path / "second.pt", device="cpu").state_dict()
     assert all(torch.equal(first[key], second[key]) for key in first)
-    assert load_policy(tmp_path / "first.pt", device="cpu").metadata["arguments"]["seed"] == 5
+    metadata = load_policy(tmp_path / "first.pt", device="cpu").metadata
+    assert metadata["arguments"]["seed"] == 5
+    # Validation ran at the start and after each iteration; the kept weights are the best-scoring ones.
+    scores = {entry["iterations"]: entry["greedy_over_best_rule"] for entry in metadata["validation"]}
+    assert sorted(scores) == [0, 1, 2]
+    assert metadata["kept"]["score"] == pytest.approx(min(scores.values()), abs=1e-4)
+
+
+def test_fine_tuning_starts_from_given_weights(tmp_path: Path) -> None:
+    torch.manual_seed(1)
+    start = DispatchPolicy()
+    start.save(tmp_path / "start.pt")
+    arguments = ["--seed", "2", "--init", str(tmp_path / "start.pt"), "--imitation-instances", "0"]
+    arguments += ["--rl-sizes", "5x4", "--rl-iterations", "1", "--rl-instances", "2", "--rl-group", "2"]
+    arguments += ["--validation-instances", "0", "--output", str(tmp_path / "tuned.pt")]
+    train_main(arguments)
+    initial = load_policy(tmp_path / "start.pt", device="cpu").state_dict()
+    tuned = load_policy(tmp_path / "tuned.pt", device="cpu").state_dict()
+    assert initial.keys() == tuned.keys()
+    assert any(not torch.equal(initial[key], tuned[key]) for key in initial)
+    assert load_policy(tmp_path / "tuned.pt", device="cpu").metadata["arguments"]["init"] == str(tmp_path / "start.pt")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_gpu_inference_matches_cpu() -> None:
+    from ormodel.learned.dispatching.env import DispatchEnvironment
+
+    torch.manual_seed(0)
+    policy = DispatchPolicy()
+    instance = random_jobshop(10, 6, seed=3)
+    env = DispatchEnvironment([instance])
+    rows = np.arange(1)
+    on_cpu = policy.to("cpu").eval().state_logits(env, rows, torch.device("cpu"))
+    on_gpu = policy.to("cuda").eval().state_logits(env, rows, torch.device("cuda")).cpu()
+    legal = torch.from_numpy(env.mask)
+    assert torch.allclose(on_cpu[legal], on_gpu[legal], atol=1e-4)
+    schedule = policy.solve(instance, samples=4, seed=0, device="cuda")
+    instance.check_schedule(schedule.starts)
+    assert schedule.makespan == instance.makespan(schedule.starts)
 
 
 def test_dispatch_method_on_a_file(tmp_path: Path) -> None:
