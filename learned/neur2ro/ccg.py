@@ -54,8 +54,12 @@ def build_ccg_master(problem: TwoStageRobustProblem, scenarios: list[np.ndarray]
 
 
 def solve_ccg(problem: TwoStageRobustProblem, backend: str = "highs", time_limit: float = 600.0, tolerance: float = 1e-6,
-              max_iterations: int = 500, threads: int | None = 1) -> RobustSolution:
-    """Exact CCG; ``status`` is ``optimal`` when the bounds met, else why it stopped."""
+              max_iterations: int = 500, threads: int | None = 1, second_stage_gap: float = 1e-6) -> RobustSolution:
+    """Exact CCG; ``status`` is ``optimal`` when the bounds met, else why it stopped.
+
+    ``tolerance`` is the relative gap of the master MIP and of the stopping test; ``second_stage_gap``
+    that of the adversary's second-stage solves (:func:`~ormodel.learned.neur2ro.exact.worst_case`).
+    """
     started = time.perf_counter()
     scenarios = [problem.nominal_scenario()]
     best_x, best_value = np.zeros(problem.n_first), math.inf
@@ -83,7 +87,7 @@ def solve_ccg(problem: TwoStageRobustProblem, backend: str = "highs", time_limit
             if not math.isfinite(best_value):
                 best_x = x
             break
-        adversary = worst_case(problem, x, backend, time_limit=remaining)
+        adversary = worst_case(problem, x, backend, time_limit=remaining, second_stage_gap=second_stage_gap)
         if adversary.converged and adversary.value < best_value:
             best_x, best_value = x, adversary.value
         elif not math.isfinite(best_value) and not adversary.converged:
@@ -104,7 +108,7 @@ def solve_ccg(problem: TwoStageRobustProblem, backend: str = "highs", time_limit
 
 
 def solve_nominal(problem: TwoStageRobustProblem, xi: np.ndarray | None = None, backend: str = "highs",
-                  time_limit: float | None = 600.0, method: str = "nominal") -> RobustSolution:
+                  time_limit: float | None = 600.0, method: str = "nominal", gap: float = 1e-6) -> RobustSolution:
     """The deterministic problem at one scenario (default: the nominal one), keeping the robust first-stage rows."""
     started = time.perf_counter()
     scenario = problem.nominal_scenario() if xi is None else np.asarray(xi, dtype=np.float64)
@@ -115,7 +119,7 @@ def solve_nominal(problem: TwoStageRobustProblem, xi: np.ndarray | None = None, 
             rows, upper = problem.robust_rows(feasibility_xi)
             if rows.shape[0]:
                 builder.add_rows(f"robust_{index}", Affine.of_columns(x_columns, rows), upper=upper)
-        result = builder.solve(backend, SolveOptions(time_limit=time_limit, gap=1e-6, threads=1, compute_conflict=False))
+        result = builder.solve(backend, SolveOptions(time_limit=time_limit, gap=gap, threads=1, compute_conflict=False))
         if result.values is None:
             raise RuntimeError(f"{problem.name}: the deterministic problem ended with {result.status.value}")
         x = np.round(np.asarray(result.values)[x_columns])

@@ -29,7 +29,7 @@ import numpy as np
 
 from ormodel.learned.neur2ro.mip import Affine, MipBuilder
 
-__all__ = ["add_relu", "add_mlp", "EmbeddingStats"]
+__all__ = ["add_relu", "add_mlp", "tightened", "EmbeddingStats"]
 
 #: a linear layer as ``(weight (out, in), bias (out,) or None)``
 Layer = tuple[np.ndarray, "np.ndarray | None"]
@@ -97,12 +97,26 @@ def _negate(expression: Affine) -> Affine:
     return Affine(expression.columns, -expression.coefficients, -expression.constant)
 
 
+def tightened(builder: MipBuilder, name: str, expression: Affine) -> Affine:
+    """``expression`` as new columns whose bounds are tightened over the LP relaxation of the model so far."""
+    materialized = builder.materialize(name, expression)
+    builder.tighten_bounds(materialized.columns)
+    return materialized
+
+
 def add_mlp(builder: MipBuilder, name: str, inputs: Affine, layers: Sequence[Layer], stats: EmbeddingStats | None = None,
-            final_relu: bool = False) -> Affine:
-    """A ReLU MLP (ReLU between layers; after the last one only if ``final_relu``) applied to ``inputs``."""
+            final_relu: bool = False, tighten: bool = False) -> Affine:
+    """A ReLU MLP (ReLU between layers; after the last one only if ``final_relu``) applied to ``inputs``.
+
+    With ``tighten`` every pre-activation gets its own columns with bounds from the LP relaxation
+    (:meth:`MipBuilder.tighten_bounds`) instead of interval arithmetic alone: fewer unstable units
+    and smaller big-M values, at the price of two LPs per unit.
+    """
     hidden = inputs
     for position, (weight, bias) in enumerate(layers):
         hidden = hidden.left_multiply(weight, bias)
         if position < len(layers) - 1 or final_relu:
+            if tighten:
+                hidden = tightened(builder, f"{name}_{position}_pre", hidden)
             hidden = add_relu(builder, f"{name}_{position}", hidden, stats)
     return hidden

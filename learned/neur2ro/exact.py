@@ -103,8 +103,12 @@ def _box_range(constant: float, gradient: np.ndarray, lower: np.ndarray, upper: 
 
 
 def worst_case(problem: TwoStageRobustProblem, x: np.ndarray, backend: str = "highs", tolerance: float = 1e-5,
-               time_limit: float | None = None, max_iterations: int = 2000) -> WorstCase:
-    """``max_{xi in Xi} c'x + Q(x, xi)`` by the cutting-plane adversary (see the module docstring)."""
+               time_limit: float | None = None, max_iterations: int = 2000, second_stage_gap: float = 1e-6) -> WorstCase:
+    """``max_{xi in Xi} c'x + Q(x, xi)`` by the cutting-plane adversary (see the module docstring).
+
+    ``second_stage_gap`` is the relative MIP gap of each second-stage solve: the returned value can
+    exceed the true ``Q`` at the returned scenario by at most that fraction.
+    """
     started = time.perf_counter()
     x = np.round(np.asarray(x, dtype=np.float64))
     violation, violating_xi = robust_violation(problem, x)
@@ -128,7 +132,7 @@ def worst_case(problem: TwoStageRobustProblem, x: np.ndarray, backend: str = "hi
         if remaining is not None and remaining <= 0:
             break
         iterations += 1
-        second_stage = solve_second_stage(problem, x, xi, backend, time_limit=remaining)
+        second_stage = solve_second_stage(problem, x, xi, backend, time_limit=remaining, gap=second_stage_gap)
         if second_stage.y is None:
             return WorstCase(math.inf, xi, math.inf, True, iterations, time.perf_counter() - started)
         if second_stage.value > best_value:

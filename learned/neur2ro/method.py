@@ -4,7 +4,8 @@
 from :mod:`ormodel.datasets.robust`, or a path to a published robust knapsack instance file.
 ``params``: ``weights`` (path; default: the shipped weights of the problem class), ``backend``
 (``highs``/``scip``), ``objective`` (``argmax``/``max``), ``max_iterations``, ``mip_time_limit``,
-``evaluate`` (also compute the exact worst case of the returned decision), ``device``.
+``evaluate`` (also compute the exact worst case of the returned decision), ``device`` (``auto``:
+CUDA when available, else CPU), ``tolerance`` (the loop's relative gap).
 The :class:`~ormodel.result.Result` holds ``x`` by name; ``objective`` is the exact worst case
 when ``evaluate`` is on, else the main problem's value; ``extra`` has the loop's history.
 """
@@ -45,6 +46,8 @@ def run_neur2ro(model: Any, options: SolveOptions, params: dict[str, Any]) -> Re
         mip_time_limit=float(params.get("mip_time_limit", 60.0)),
         threads=options.threads or 1,
         seed=int(options.seed or 0),
+        device=str(params.get("device", "auto")),
+        tolerance=float(params.get("tolerance", 1e-4)),
     )
     solution = solve_neur2ro(problem, network, settings)
     names = NameMap([Block("x", 0, problem.n_first, (problem.n_first,), ((np.arange(problem.n_first),),))])

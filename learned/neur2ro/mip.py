@@ -18,13 +18,14 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
-from ormodel.result import Result
+from ormodel.result import Result, Status
 from ormodel.solvers import SolveOptions, get_backend
 from ormodel.standard_form import Block, NameMap, Sense, StandardForm
 
@@ -195,6 +196,64 @@ class MipBuilder:
         assert self._upper_cache is not None
         return self._lower_cache, self._upper_cache
 
+    def set_column_bounds(self, columns: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        """Replace the bounds of existing ``columns`` (e.g. after bound tightening)."""
+        full_lower, full_upper = self.column_bounds()
+        full_lower, full_upper = full_lower.copy(), full_upper.copy()
+        full_lower[np.asarray(columns, dtype=np.int64)] = lower
+        full_upper[np.asarray(columns, dtype=np.int64)] = upper
+        self._lower, self._upper = [full_lower], [full_upper]
+        self._lower_cache = self._upper_cache = None
+
+    def tighten_bounds(self, columns: np.ndarray, time_limit: float = 5.0) -> int:
+        """Tighten the bounds of ``columns`` to their range over the LP relaxation of the model so far.
+
+        Valid for every integer-feasible point (the relaxation contains them); a small outward
+        margin absorbs LP tolerances. Returns the number of LPs solved. Needs highspy.
+        """
+        import time
+
+        import highspy
+
+        from ormodel.solvers.highs import load_into_highs
+
+        columns = np.asarray(columns, dtype=np.int64)
+        if columns.size == 0 or self.num_rows == 0:
+            return 0
+        form = self.build()
+        form.integrality = np.zeros(form.num_columns, dtype=bool)
+        form.objective = np.zeros(form.num_columns)
+        highs = load_into_highs(form)
+        highs.setOptionValue("threads", 1)
+        highs.setOptionValue("presolve", "off")
+        lower, upper = self.column_bounds()
+        new_lower, new_upper = lower[columns].copy(), upper[columns].copy()
+        started = time.perf_counter()
+        solved = 0
+        previous = -1
+        for position, column in enumerate(columns):
+            for sense, target in ((highspy.ObjSense.kMinimize, new_lower), (highspy.ObjSense.kMaximize, new_upper)):
+                if time.perf_counter() - started > time_limit:
+                    break
+                if previous >= 0:
+                    highs.changeColCost(int(previous), 0.0)
+                highs.changeColCost(int(column), 1.0)
+                previous = int(column)
+                highs.changeObjectiveSense(sense)
+                highs.run()
+                solved += 1
+                if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                    continue
+                value = float(highs.getInfo().objective_function_value)
+                margin = 1e-7 * (1.0 + abs(value))
+                if sense == highspy.ObjSense.kMinimize:
+                    target[position] = max(target[position], value - margin)
+                else:
+                    target[position] = min(target[position], value + margin)
+        new_upper = np.maximum(new_upper, new_lower)
+        self.set_column_bounds(columns, new_lower, new_upper)
+        return solved
+
     def bounds(self, expression: Affine) -> tuple[np.ndarray, np.ndarray]:
         """Interval-arithmetic bounds of an expression from the column bounds."""
         if expression.columns.size == 0:
@@ -245,8 +304,30 @@ class MipBuilder:
 
     def solve(self, backend: str = "highs", options: SolveOptions | None = None,
               sense: Sense | str = Sense.MINIMIZE) -> Result:
-        """Build and solve on one of ormodel's backends."""
-        return get_backend(backend).solve(self.build(sense), options or SolveOptions())
+        """Build and solve on one of ormodel's backends.
+
+        HiGHS 1.12 sometimes ends a small MIP with a solve error ("transformNewIntegerFeasibleSolution"
+        in its log); such a solve is repeated without presolve, then with another random seed, then on
+        SCIP when it is installed.
+        """
+        options = options or SolveOptions()
+        form = self.build(sense)
+        result = get_backend(backend).solve(form, options)
+        if result.status != Status.ERROR or backend != "highs":
+            return result
+        retries = [
+            ("highs", dataclasses.replace(options, extra={**options.extra, "presolve": "off"})),
+            ("highs", dataclasses.replace(options, seed=(options.seed or 0) + 7919)),
+            ("scip", options),
+        ]
+        for retry_backend, retry_options in retries:
+            try:
+                result = get_backend(retry_backend).solve(form, retry_options)
+            except (ImportError, KeyError, ValueError):
+                continue
+            if result.status != Status.ERROR:
+                return result
+        return result
 
 
 def _safe_product(coefficients: np.ndarray, bounds: np.ndarray) -> np.ndarray:

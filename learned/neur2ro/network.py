@@ -73,6 +73,11 @@ def _mlp(sizes: tuple[int, int, int], bias: bool) -> nn.Sequential:
 class ValueNetwork(nn.Module):
     """The set-based value network with its input and label scaling."""
 
+    x_scale: torch.Tensor
+    xi_scale: torch.Tensor
+    label_offset: torch.Tensor
+    label_scale: torch.Tensor
+
     def __init__(self, sizes: NetworkSizes) -> None:
         super().__init__()
         self.sizes = sizes
@@ -121,7 +126,7 @@ class ValueNetwork(nn.Module):
     # --- numpy views used by the MIP embedding ---------------------------------------------
     def layer_arrays(self, block: str) -> list[tuple[np.ndarray, np.ndarray | None]]:
         """``[(weight, bias), ...]`` of one sub-network (``phi_x``, ``phi_xi``, ``rho_x``, ``rho_xi``, ``value``)."""
-        layers = []
+        layers: list[tuple[np.ndarray, np.ndarray | None]] = []
         for module in getattr(self, block):
             if isinstance(module, nn.Linear):
                 weight = module.weight.detach().double().cpu().numpy()

@@ -22,6 +22,7 @@ main-problem ``x`` is returned.
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from dataclasses import dataclass
@@ -29,16 +30,17 @@ from functools import reduce
 
 import numpy as np
 
-from ormodel.learned.neur2ro.embedding import EmbeddingStats, add_mlp, add_relu
+from ormodel.learned.neur2ro.embedding import EmbeddingStats, add_mlp, add_relu, tightened
 from ormodel.learned.neur2ro.exact import robust_violation, solve_second_stage
 from ormodel.learned.neur2ro.mip import Affine, MipBuilder
-from ormodel.learned.neur2ro.network import ValueNetwork
+from ormodel.learned.neur2ro.network import ValueNetwork, resolve_device
 from ormodel.learned.neur2ro.problem import TwoStageRobustProblem
 from ormodel.learned.neur2ro.solution import RobustSolution
 from ormodel.result import Result
 from ormodel.solvers import SolveOptions
 
-__all__ = ["Neur2ROSettings", "solve_neur2ro", "build_main_problem", "build_adversary", "MainProblem", "Adversary"]
+__all__ = ["Neur2ROSettings", "solve_neur2ro", "build_main_problem", "build_adversary", "build_scenario_encoding",
+           "MainProblem", "Adversary", "ScenarioEncoding"]
 
 
 @dataclass
@@ -56,6 +58,10 @@ class Neur2ROSettings:
     threads: int | None = 1
     warm_start_samples: int = 128
     seed: int = 0
+    #: where the network's forward passes run: ``auto`` (CUDA when available, else CPU), ``cpu``, ``cuda``
+    device: str = "auto"
+    #: LP-based bound tightening in the adversarial MIP
+    tighten: bool = True
 
 
 @dataclass
@@ -80,11 +86,13 @@ class Adversary:
 
 
 def _value_head(builder: MipBuilder, name: str, network: ValueNetwork, x_part: Affine, xi_part: Affine,
-                stats: EmbeddingStats) -> Affine:
+                stats: EmbeddingStats, tighten: bool = False) -> Affine:
     (first_weight, first_bias), (second_weight, second_bias) = network.layer_arrays("value")
     split = network.sizes.rho_out
-    pre = x_part.left_multiply(first_weight[:, :split], first_bias) + xi_part.left_multiply(first_weight[:, split:])
-    hidden = add_relu(builder, name, pre.compact(), stats)
+    pre = (x_part.left_multiply(first_weight[:, :split], first_bias) + xi_part.left_multiply(first_weight[:, split:])).compact()
+    if tighten:
+        pre = tightened(builder, f"{name}_pre", pre)
+    hidden = add_relu(builder, name, pre, stats)
     return hidden.left_multiply(second_weight, second_bias)
 
 
@@ -149,13 +157,17 @@ def _add_exact_recourse(builder: MipBuilder, problem: TwoStageRobustProblem, x: 
     y = builder.add_variables("y", problem.n_second, problem.second_stage_lower, problem.second_stage_upper,
                               integer=problem.second_stage_integrality)
     columns = np.concatenate([x, y])
-    lower, upper = builder.column_bounds()
     value_low, _ = problem.value_bounds()
     epigraph = builder.add_variables("recourse_value", 1, lower=value_low - 1.0, upper=np.inf, objective=1.0)
 
     def best_response(values: np.ndarray) -> np.ndarray:
+        # a good feasible y is enough for a warm start (the CB recourse at the nominal scenario is a subset-sum
+        # problem that takes HiGHS minutes to close to 1e-6), so the solve is capped
         chosen = int(np.argmax(values[select]))
-        solution = solve_second_stage(problem, np.round(values[x]), scenarios[chosen])
+        try:
+            solution = solve_second_stage(problem, np.round(values[x]), scenarios[chosen], time_limit=1.0, gap=1e-3)
+        except RuntimeError:
+            return np.zeros(problem.n_second)
         return solution.y if solution.y is not None else np.zeros(problem.n_second)
 
     def recourse_value(values: np.ndarray) -> np.ndarray:
@@ -187,8 +199,22 @@ def _add_exact_recourse(builder: MipBuilder, problem: TwoStageRobustProblem, x: 
     return y
 
 
-def build_adversary(problem: TwoStageRobustProblem, network: ValueNetwork, x: np.ndarray) -> Adversary:
-    """``max_{xi in Xi}`` of the network's estimate at fixed ``x`` as a MIP (maximise ``prediction``)."""
+@dataclass
+class ScenarioEncoding:
+    """The part of the adversarial MIP that does not depend on ``x``: ``xi in Xi`` and ``rho_xi(sum_i phi_xi)``.
+
+    Built (and bound-tightened) once per problem; :func:`build_adversary` copies it and adds the
+    value head for each new ``x``.
+    """
+
+    builder: MipBuilder
+    xi: np.ndarray
+    xi_part: Affine
+    stats: EmbeddingStats
+
+
+def build_scenario_encoding(problem: TwoStageRobustProblem, network: ValueNetwork, tighten: bool = True) -> ScenarioEncoding:
+    """``xi``, the per-item ``phi_xi`` copies, their sum and ``rho_xi`` embedded in a new MIP."""
     stats = EmbeddingStats()
     builder = MipBuilder(f"{problem.name}_neur2ro_adversary")
     uncertainty = problem.uncertainty
@@ -206,15 +232,31 @@ def build_adversary(problem: TwoStageRobustProblem, network: ValueNetwork, x: np
         inputs = Affine.of_columns(xi, jacobian[item], constant[item]).compact()
         item_embeddings.append(add_mlp(builder, f"phi_xi_{item}", inputs, phi_layers, stats))
     summed = reduce(lambda left, right: left + right, item_embeddings).compact()
-    summed = builder.materialize("xi_embedding", summed)
-    xi_part = add_mlp(builder, "rho_xi", summed, network.layer_arrays("rho_xi"), stats)
+    summed = tightened(builder, "xi_embedding", summed) if tighten else builder.materialize("xi_embedding", summed)
+    xi_part = add_mlp(builder, "rho_xi", summed, network.layer_arrays("rho_xi"), stats, tighten=tighten)
     if xi_part.columns.size > 2 * xi_part.size:
         xi_part = builder.materialize("xi_representation", xi_part)
+    return ScenarioEncoding(builder, xi, xi_part, stats)
+
+
+def build_adversary(problem: TwoStageRobustProblem, network: ValueNetwork, x: np.ndarray, tighten: bool = True,
+                    encoding: ScenarioEncoding | None = None) -> Adversary:
+    """``max_{xi in Xi}`` of the network's estimate at fixed ``x`` as a MIP (maximise ``prediction``).
+
+    With ``tighten`` (default) the bounds after the per-item encoders (the summed embedding, the
+    pre-activations of ``rho_xi`` and ``V``) come from the LP relaxation, which sees the
+    uncertainty set's rows (the knapsack's budget) that interval arithmetic ignores. ``encoding``
+    (from :func:`build_scenario_encoding` with the same ``tighten``) is reused instead of rebuilt.
+    """
+    if encoding is None:
+        encoding = build_scenario_encoding(problem, network, tighten)
+    builder = copy.deepcopy(encoding.builder)
+    stats = copy.deepcopy(encoding.stats)
     x_part = Affine.of_constant(network.x_representation(problem, x))
-    prediction = _value_head(builder, "value", network, x_part, xi_part, stats)
+    prediction = _value_head(builder, "value", network, x_part, encoding.xi_part, stats, tighten=tighten)
     builder.set_objective(prediction.columns, prediction.coefficients[0])
     builder.objective_offset = float(prediction.constant[0])
-    return Adversary(builder, xi, prediction, stats)
+    return Adversary(builder, encoding.xi, prediction, stats)
 
 
 def _solve(builder: MipBuilder, settings: Neur2ROSettings, time_limit: float, sense: str,
@@ -229,6 +271,8 @@ def solve_neur2ro(problem: TwoStageRobustProblem, network: ValueNetwork, setting
     settings = settings or Neur2ROSettings()
     started = time.perf_counter()
     rng = np.random.default_rng(settings.seed)
+    device = resolve_device(settings.device)
+    encoding: ScenarioEncoding | None = None
     scenarios = [problem.nominal_scenario()]
     feasibility: list[np.ndarray] = []
     history: list[dict] = []
@@ -258,18 +302,20 @@ def solve_neur2ro(problem: TwoStageRobustProblem, network: ValueNetwork, setting
             feasibility.append(violating_xi)
             history.append({"iteration": iterations, "main_seconds": main_seconds, "feasibility_cut": True})
             continue
-        predictions = network.predict(problem, np.repeat(x[None, :], len(scenarios), axis=0), np.asarray(scenarios), device="cpu")
+        predictions = network.predict(problem, np.repeat(x[None, :], len(scenarios), axis=0), np.asarray(scenarios), device=device)
         main_value = float(predictions.max())
         remaining = settings.time_limit - (time.perf_counter() - started)
         adversary_started = time.perf_counter()
-        adversary = build_adversary(problem, network, x)
-        candidates = [np.asarray(scenarios), problem.uncertainty.sample(rng, settings.warm_start_samples)]
+        if encoding is None:
+            encoding = build_scenario_encoding(problem, network, settings.tighten)
+        adversary = build_adversary(problem, network, x, settings.tighten, encoding)
+        candidate_parts = [np.asarray(scenarios), problem.uncertainty.sample(rng, settings.warm_start_samples)]
         if main.y is not None:
             # the scenario that hurts the main problem's own recourse most (one exact linear step)
             _, gradient = problem.objective_in_xi(x, np.asarray(result.values)[main.y])
-            candidates.append(problem.uncertainty.maximize_linear(gradient)[1][None, :])
-        candidates = np.vstack(candidates)
-        guesses = network.predict(problem, np.repeat(x[None, :], len(candidates), axis=0), candidates, device="cpu")
+            candidate_parts.append(problem.uncertainty.maximize_linear(gradient)[1][None, :])
+        candidates = np.vstack(candidate_parts)
+        guesses = network.predict(problem, np.repeat(x[None, :], len(candidates), axis=0), candidates, device=device)
         warm = adversary.builder.complete([(adversary.xi, candidates[int(np.argmax(guesses))])])
         adversary_result = _solve(adversary.builder, settings, min(settings.mip_time_limit, max(remaining, 0.5)), "maximize", warm)
         adversary_seconds = time.perf_counter() - adversary_started

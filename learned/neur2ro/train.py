@@ -1,9 +1,9 @@
 """Generate labelled data and train Neur2RO's value network; writes a small ``.pt`` weights file.
 
-Usage (the shipped weights were made with the commands recorded in ``docs/neur2ro.md``)::
+Usage (the shipped weights, ``weights/README.md`` lists both commands and the data recipe)::
 
     python -m ormodel.learned.neur2ro.train --problem knapsack --seed 0 \\
-        --instances 160 --decisions 5 --scenarios 5 --sizes 20,30,40,50,60 --epochs 300
+        --instances 80 --decisions 4 --scenarios 5 --sizes 20,30,40,50 --epochs 300
 
 The paper's protocol is ``--instances 500 --decisions 10 --scenarios 50 --epochs 500`` (250 000
 labels); ``--workers`` labels instances in parallel and gives the same data for any worker count.
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any, Sequence
@@ -162,7 +163,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     metadata = {
         "problem": kind, "seed": args.seed, "instances": len(dataset.instance_sizes), "decisions": args.decisions,
         "scenarios": args.scenarios, "sizes": sorted({int(size) for size in dataset.instance_sizes}),
-        "data_seconds": dataset.seconds, "backend": args.backend,
+        "data_seconds": dataset.seconds, "backend": args.backend, "epochs_requested": args.epochs,
+        "batch_size": args.batch_size, "learning_rate": args.learning_rate, "device": args.device,
+        "torch": str(torch.__version__), "command": "python -m ormodel.learned.neur2ro.train " + " ".join(argv if argv is not None else sys.argv[1:]),
         **{key: value for key, value in statistics.items() if key != "history"},
     }
     network.save(output, metadata)

@@ -9,7 +9,8 @@ import torch
 from ormodel.datasets.robust import generate_capital_budgeting, generate_knapsack
 from ormodel.learned.neur2ro import RobustCapitalBudgeting, RobustKnapsack
 from ormodel.learned.neur2ro.data import generate_data
-from ormodel.learned.neur2ro.network import NETWORK_SIZES, ValueNetwork, load_network
+from ormodel.learned.neur2ro.exact import solve_second_stage
+from ormodel.learned.neur2ro.network import NETWORK_SIZES, ValueNetwork, load_network, resolve_device
 from ormodel.learned.neur2ro.neural_ccg import Neur2ROSettings, build_adversary, build_main_problem, solve_neur2ro
 from ormodel.learned.neur2ro.train import train_value_network
 from ormodel.solvers import SolveOptions, get_backend
@@ -81,11 +82,17 @@ def test_data_generation_is_seeded_and_independent_of_workers() -> None:
     assert not np.array_equal(serial.labels, other.labels)
 
 
-def test_training_fits_and_saves(tmp_path) -> None:
-    data = generate_data("capital_budgeting", instances=6, decisions=3, scenarios=3, seed=1, sizes=(5, 8))
-    network, statistics = train_value_network(data, epochs=250, batch_size=16, learning_rate=5e-3, log=False)
+def test_training_fits_is_seeded_and_saves(tmp_path) -> None:
+    data = generate_data("capital_budgeting", instances=4, decisions=3, scenarios=3, seed=1, sizes=(5, 8))
+    network, statistics = train_value_network(data, epochs=150, batch_size=32, learning_rate=1e-2, log=False)
     scaled = (data.labels - data.labels.min()) / (data.labels.max() - data.labels.min())
     assert statistics["train_mae_scaled"] < 0.5 * np.abs(scaled - scaled.mean()).mean()
+    # same seed, same weights; another seed, other weights
+    first, _ = train_value_network(data, epochs=5, batch_size=32, seed=3, log=False)
+    again, _ = train_value_network(data, epochs=5, batch_size=32, seed=3, log=False)
+    other, _ = train_value_network(data, epochs=5, batch_size=32, seed=4, log=False)
+    assert all(torch.equal(first.state_dict()[key], again.state_dict()[key]) for key in first.state_dict())
+    assert not torch.equal(first.phi_x[0].weight, other.phi_x[0].weight)
     path = tmp_path / "cb.pt"
     network.save(path, {"note": "test"})
     loaded, metadata = load_network(path)
@@ -95,13 +102,52 @@ def test_training_fits_and_saves(tmp_path) -> None:
     assert metadata["note"] == "test"
 
 
+def test_argmax_main_problem_uses_exact_recourse_at_predicted_worst_scenario() -> None:
+    problem = RobustKnapsack(generate_knapsack(6, seed=11))
+    network = _random_network(problem, seed=2)
+    rng = np.random.default_rng(4)
+    scenarios = list(problem.uncertainty.sample(rng, 3))
+    for trial in range(2):
+        x = (rng.random(problem.n_first) < 0.6).astype(float)
+        main = build_main_problem(problem, network, scenarios, objective="argmax")
+        form = main.builder.build()
+        form.column_lower[main.x] = x
+        form.column_upper[main.x] = x
+        result = get_backend("highs").solve(form, SolveOptions(gap=1e-9))
+        predictions = network.predict(problem, np.repeat(x[None, :], 3, axis=0), np.asarray(scenarios), device="cpu")
+        chosen = scenarios[int(np.argmax(predictions))]
+        assert result.objective == pytest.approx(solve_second_stage(problem, x, chosen).value, rel=1e-6, abs=1e-6)
+
+
+def test_adversary_tightening_keeps_the_optimum_and_drops_binaries() -> None:
+    problem = RobustKnapsack(generate_knapsack(4, seed=12))
+    network = _random_network(problem, seed=4)
+    x = np.ones(problem.n_first)
+    values = []
+    for tighten in (False, True):
+        adversary = build_adversary(problem, network, x, tighten=tighten)
+        result = adversary.builder.solve("highs", SolveOptions(gap=1e-7), sense="maximize")
+        values.append((result.objective, adversary.stats.binary))
+    assert values[1][0] == pytest.approx(values[0][0], rel=1e-6, abs=1e-7)
+    assert values[1][1] <= values[0][1]
+
+
 def test_neur2ro_loop_returns_robust_feasible_decision() -> None:
-    problem = RobustCapitalBudgeting(generate_capital_budgeting(6, seed=2))
+    problem = RobustCapitalBudgeting(generate_capital_budgeting(5, seed=2))
     network = _random_network(problem, seed=1)
-    solution = solve_neur2ro(problem, network, Neur2ROSettings(time_limit=30, mip_time_limit=5, max_iterations=3))
+    solution = solve_neur2ro(problem, network, Neur2ROSettings(time_limit=20, mip_time_limit=0.5, max_iterations=2))
     assert solution.status in ("gap", "repeated_scenario", "iteration_limit", "time_limit")
     assert problem.robust_feasible(solution.x)
-    assert 1 <= len(solution.scenarios) <= 3
+    assert 1 <= len(solution.scenarios) <= 2
+
+
+def test_device_auto_resolves_to_an_available_device() -> None:
+    device = resolve_device("auto")
+    assert device.type == ("cuda" if torch.cuda.is_available() else "cpu")
+    problem = RobustKnapsack(generate_knapsack(5, seed=1))
+    network = _random_network(problem, seed=0)
+    x, xi = np.ones((2, 5)), problem.uncertainty.sample(np.random.default_rng(0), 2)
+    assert np.allclose(network.predict(problem, x, xi, device="auto"), network.predict(problem, x, xi, device="cpu"), rtol=1e-5)
 
 
 def test_embedding_on_scip_matches_forward_pass() -> None:
@@ -126,9 +172,22 @@ def test_registered_method_runs_with_shipped_weights(kind: str) -> None:
 
     if not DEFAULT_WEIGHTS[kind].exists():
         pytest.skip("shipped weights not built")
-    instance = (generate_knapsack(8, seed=3) if kind == "knapsack" else generate_capital_budgeting(6, seed=3))
+    instance = (generate_knapsack(6, seed=3) if kind == "knapsack" else generate_capital_budgeting(5, seed=3))
     result = run_method("neur2ro", instance, SolveOptions(time_limit=20),
-                        {"mip_time_limit": 4, "max_iterations": 3, "evaluate": True})
+                        {"mip_time_limit": 1, "max_iterations": 1, "evaluate": True, "device": "auto"})
     assert result.array("x").shape == (instance.n_items if kind == "knapsack" else instance.n_projects,)
     assert np.isfinite(result.objective)
     assert result.extra["worst_case"]["converged"]
+
+
+def test_training_command_writes_loadable_weights_with_its_recipe(tmp_path) -> None:
+    from ormodel.learned.neur2ro.train import main
+
+    output = tmp_path / "cb.pt"
+    arguments = ["--problem", "cb", "--seed", "2", "--instances", "2", "--decisions", "1", "--scenarios", "2",
+                 "--sizes", "5", "--epochs", "2", "--output", str(output), "--data", str(tmp_path / "cb.npz")]
+    assert main(arguments) == 0
+    network, metadata = load_network(output)
+    assert metadata["command"].endswith(" ".join(arguments))
+    assert metadata["samples"] == 4 and metadata["batch_size"] == 64
+    assert (tmp_path / "cb.npz").exists()
