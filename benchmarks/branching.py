@@ -17,10 +17,16 @@ wins = runs that solved fastest on their instance. Times are measured both as wa
 process CPU time; ``--clock cpu`` (default) makes SCIP's limit a CPU-time limit too, which keeps
 results meaningful on a shared machine where wall clock depends on other jobs.
 
-Usage (the reduced run recorded in benchmarks/RESULTS.md)::
+Usage (the reduced run recorded in benchmarks/RESULTS.md, inside ``cpu_slot``: one core)::
 
-    nice .venv/bin/python benchmarks/branching.py --levels easy medium --instances 2 --time-limit 60 \\
-        --out bench_out/branching
+    .venv/bin/python benchmarks/branching.py --levels medium --instances 2 --time-limit 50 \
+        --methods scip gnn --torch-threads 1 --out OUT
+    .venv/bin/python benchmarks/branching.py --levels easy --instances 2 --time-limit 25 \
+        --methods scip gnn gnn-mixed --torch-threads 1 --out OUT
+
+The issue's full scale is ``--instances 20 --time-limit 3600`` (add ``--scip-seeds 5`` for the
+anchor's 100 solves per family and level); ``--level-time-limits easy=600 medium=3600`` sets
+limits per level in one invocation.
 
 Rows are appended to ``<out>/results.jsonl`` as runs finish (rerunning resumes); ``--report-only``
 rebuilds the table (``<out>/table.md``) and plot (``<out>/branching_time.png``) from it.
@@ -82,6 +88,26 @@ def _load_rows(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+def _solved_in_time(row: dict[str, Any], time_field: str) -> bool:
+    """Solved within the time limit as this table measures time.
+
+    SCIP's CPU clock counts user time only; a run that spent system time (e.g. page faults in the
+    policy's inference) can end "optimal" past the limit by process CPU time. Such a run counts
+    as unsolved at the limit, the same cap every method gets.
+    """
+    return bool(row["solved"]) and row[time_field] <= row["time_limit"]
+
+
+def _gap(row: dict[str, Any]) -> float:
+    """Relative primal-dual gap at the end of a run (0 when solved, 1 without an incumbent)."""
+    if row["solved"]:
+        return 0.0
+    objective, bound = row.get("objective"), row.get("bound")
+    if objective is None or bound is None or not (math.isfinite(objective) and math.isfinite(bound)):
+        return 1.0
+    return min(1.0, abs(objective - bound) / max(abs(objective), abs(bound), 1e-9))
+
+
 def summarize(rows: list[dict[str, Any]], time_field: str) -> list[dict[str, Any]]:
     """One summary row per (family, level, method): solved, shifted geomean time, nodes, wins."""
     from ormodel.bench.metrics import shifted_geometric_mean
@@ -96,22 +122,25 @@ def summarize(rows: list[dict[str, Any]], time_field: str) -> list[dict[str, Any
         for row in group:
             by_run.setdefault((row["instance_seed"], row["scip_seed"]), {})[row["method"]] = row
         complete = {run: entries for run, entries in by_run.items() if all(method in entries for method in methods)}
-        all_solved = [run for run, entries in complete.items() if all(entries[m]["solved"] for m in methods)]
+        all_solved = [run for run, entries in complete.items()
+                      if all(_solved_in_time(entries[m], time_field) for m in methods)]
         wins = {method: 0 for method in methods}
         for entries in complete.values():
-            solved = [(entries[m][time_field], m) for m in methods if entries[m]["solved"]]
+            solved = [(entries[m][time_field], m) for m in methods if _solved_in_time(entries[m], time_field)]
             if solved:
                 wins[min(solved)[1]] += 1
         for method in methods:
             runs = [entries[method] for entries in complete.values()]
-            times = [row[time_field] if row["solved"] else row["time_limit"] for row in runs]
+            times = [row[time_field] if _solved_in_time(row, time_field) else row["time_limit"] for row in runs]
             nodes = [complete[run][method]["nodes"] for run in all_solved]
+            gaps = [_gap(row) for row in runs]
             summaries.append({
                 "family": family, "level": level, "method": method, "runs": len(runs),
-                "solved": sum(row["solved"] for row in runs),
+                "solved": sum(_solved_in_time(row, time_field) for row in runs),
                 "time": shifted_geometric_mean(times, shift=1.0) if times else math.nan,
                 "nodes": sum(nodes) / len(nodes) if nodes else math.nan,
                 "nodes_on": len(all_solved), "wins": wins[method],
+                "gap": sum(gaps) / len(gaps) if gaps else math.nan,
             })
     return summaries
 
@@ -120,14 +149,15 @@ def markdown_table(summaries: list[dict[str, Any]], time_field: str) -> str:
     """The summary as a Markdown table, with each GNN's time ratio to SCIP default."""
     reference = {(row["family"], row["level"]): row["time"] for row in summaries if row["method"] == "scip"}
     label = "CPU" if time_field == "cpu_seconds" else "wall"
-    lines = [f"| family | level | method | solved | time ({label}, 1-sgm, s) | ratio to scip | nodes (all solved) | wins |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [(f"| family | level | method | solved | time ({label}, 1-sgm, s) | ratio to scip | nodes (all solved) | wins "
+              "| mean gap at end |"),
+             "|---|---|---|---|---|---|---|---|---|"]
     for row in summaries:
         base = reference.get((row["family"], row["level"]))
         ratio = row["time"] / base if base and not math.isnan(row["time"]) else math.nan
         nodes = "-" if math.isnan(row["nodes"]) else f"{row['nodes']:.0f} (n={row['nodes_on']})"
         lines.append(f"| {row['family']} | {row['level']} | {row['method']} | {row['solved']}/{row['runs']} | "
-                     f"{row['time']:.2f} | {ratio:.2f} | {nodes} | {row['wins']}/{row['runs']} |")
+                     f"{row['time']:.2f} | {ratio:.2f} | {nodes} | {row['wins']}/{row['runs']} | {100 * row['gap']:.2f} % |")
     return "\n".join(lines)
 
 
@@ -173,6 +203,21 @@ def report(out: Path, clock: str) -> str:
     return text
 
 
+def _level_limits(pairs: list[str], levels: list[str], default: float) -> dict[str, float]:
+    """Time limit per level from ``LEVEL=SECONDS`` pairs (others get ``default``)."""
+    limits = {level: default for level in levels}
+    for pair in pairs:
+        level, separator, seconds = pair.partition("=")
+        try:
+            value = float(seconds)
+        except ValueError:
+            value = math.nan
+        if not separator or not value > 0:
+            raise SystemExit(f"--level-time-limits: {pair!r} must look like LEVEL=SECONDS with SECONDS > 0, e.g. medium=60")
+        limits[level] = value
+    return limits
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
     parser = argparse.ArgumentParser(description="SCIP default vs SCIP + GCN branching policy on generated instances.")
@@ -183,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scip-seeds", type=int, default=1, help="SCIP seeds per instance (0..N-1)")
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
     parser.add_argument("--time-limit", type=float, default=3600.0, help="seconds per run")
+    parser.add_argument("--level-time-limits", nargs="*", default=[], metavar="LEVEL=SECONDS",
+                        help="per-level overrides of --time-limit, e.g. easy=30 medium=60")
     parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu", help="what SCIP's time limit and the table's time measure")
     parser.add_argument("--weights", default=str(Path(__file__).resolve().parents[1] / "learned" / "branching" / "weights"))
     parser.add_argument("--device", default="auto", help="policy device: auto (CUDA when present), cpu, cuda")
@@ -208,6 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     missing = [name for name in sorted(needed) if not (weights / f"{name}.pt").exists()]
     if missing:
         raise SystemExit(f"missing policies in {weights}: {', '.join(missing)} (train them, see docs/gnn-branching.md)")
+    limits = _level_limits(arguments.level_time_limits, arguments.levels, arguments.time_limit)
     results_path = out / "results.jsonl"
     done = {_run_key(row) for row in _load_rows(results_path)}
     plan = [(family, level, seed, scip_seed, method)
@@ -218,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     with Progress() as progress, results_path.open("a") as handle:
         task = progress.add_task("branching benchmark", total=len(plan), completed=len(plan) - len(todo))
         for family, level, seed, scip_seed, method in todo:
-            row = run_one(family, level, seed, scip_seed, method, arguments.time_limit, arguments.clock, weights,
+            row = run_one(family, level, seed, scip_seed, method, limits[level], arguments.clock, weights,
                           arguments.device)
             row["command"] = " ".join(["benchmarks/branching.py", *(sys.argv[1:] if argv is None else argv)])
             handle.write(json.dumps(row) + "\n")

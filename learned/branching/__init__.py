@@ -11,4 +11,6 @@ Heavy dependencies (torch, torch_geometric, pyscipopt) are imported by the submo
 * :mod:`~ormodel.learned.branching.train` — training CLI (cross-entropy to the expert).
 * :mod:`~ormodel.learned.branching.rule` — the policy as a SCIP branching rule, ``solve_with_policy``.
 * :mod:`~ormodel.learned.branching.method` — the ``gnn-branching`` method.
+* :mod:`~ormodel.learned.branching.memory` — heap reuse for large inference tensors (glibc).
+* :mod:`~ormodel.learned.branching.describe` — training records of checkpoints as a table.
 """

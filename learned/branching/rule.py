@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pyscipopt
 import torch
+from ormodel.learned.branching.memory import keep_freed_memory
 from ormodel.learned.branching.observation import ObservationExtractor
 from ormodel.learned.branching.policy import BranchingPolicy, load_policy, resolve_device
 from ormodel.learned.branching.scip_setup import PROTOCOL_PARAMETERS
@@ -46,6 +47,7 @@ class PolicyBranchrule(pyscipopt.Branchrule):
     """Branch on the candidate the GCN policy scores highest."""
 
     def __init__(self, policy: BranchingPolicy, device: str | torch.device = "auto") -> None:
+        keep_freed_memory()  # large per-pass tensors: avoid an mmap + page faults on every node
         self.device = resolve_device(device)
         self.policy = policy.to(self.device).eval()
         self.extractor = ObservationExtractor()

@@ -115,3 +115,12 @@ def test_method_rejects_bad_parameters(trained) -> None:
         run_method("gnn-branching", form, SolveOptions(), {"modle": "x"})
     with pytest.raises(FileNotFoundError, match="neither a file nor a shipped policy"):
         run_method("gnn-branching", form, SolveOptions(), {"model": "/nonexistent/policy.pt"})
+
+
+def test_describe_lists_the_training_record(trained) -> None:
+    from ormodel.learned.branching.describe import describe_policies
+
+    _, policy_path, record = trained
+    table = describe_policies([policy_path])
+    assert f"| tiny | {record['train_samples']} | {record['valid_samples']} |" in table
+    assert f"{record['valid']['acc@1']:.3f}" in table
