@@ -590,6 +590,7 @@ class Compiler:
                 factor = self.numbers(right, node.right)
                 if polarity and _sign(factor) != 1 and self._has_piecewise(node.left):
                     left = self.evaluate(node.left, frame, polarity * _sign(factor))
+                assert isinstance(left, Affine)
                 return left.scaled(factor)
             return self.multiply(left, right, node)
         if op == "/":

@@ -259,10 +259,11 @@ class _Reader:
             if comprehension.is_async:
                 raise _error("async generators are not allowed", comprehension.target, self.text)
             target = comprehension.target
+            targets: tuple[str, ...]
             if isinstance(target, ast.Name):
                 targets, unpack = (target.id,), False
             elif isinstance(target, ast.Tuple) and all(isinstance(item, ast.Name) for item in target.elts):
-                targets, unpack = tuple(item.id for item in target.elts), True  # type: ignore[union-attr]
+                targets, unpack = tuple(item.id for item in target.elts if isinstance(item, ast.Name)), True
             else:
                 raise _error("a generator's target must be a name or a tuple of names", target, self.text)
             domain = self.domain(comprehension.iter)
@@ -348,7 +349,9 @@ def parse_generators(text: str) -> tuple[Generator, ...]:
 
 def _split_top_level(text: str) -> list[str]:
     """Split ``i in I, j in J`` on commas outside brackets; keep ``(i, j) in A`` whole."""
-    pieces, depth, current = [], 0, []
+    pieces: list[str] = []
+    current: list[str] = []
+    depth = 0
     for character in text:
         if character in "([{":
             depth += 1

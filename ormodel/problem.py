@@ -167,16 +167,17 @@ class IndexSet:
             count = len(components[0])
             return np.zeros(count, dtype=np.int64), np.zeros(count, dtype=bool)
         if self.dimen == 1:
-            keys = matched[0]
+            keys: Any = matched[0]
         else:
             valid = np.ones(len(components[0]), dtype=bool)
             for (uniques, _), component in zip(self._codes(), matched):
+                assert uniques is not None and component is not None
                 position = np.clip(np.searchsorted(uniques, component), 0, max(len(uniques) - 1, 0))
                 valid &= uniques[position] == component if len(uniques) else False
             keys = self._keys(list(matched))  # type: ignore[arg-type]
         assert self._sorted_keys is not None and self._sort_order is not None
         slot = np.clip(np.searchsorted(self._sorted_keys, keys), 0, max(self.size - 1, 0))
-        found = self._sorted_keys[slot] == keys if self.size else np.zeros(len(keys), dtype=bool)
+        found: Any = self._sorted_keys[slot] == keys if self.size else np.zeros(len(keys), dtype=np.bool_)
         if self.dimen > 1:
             found &= valid
         return np.where(found, self._sort_order[slot] if self.size else 0, 0), found
