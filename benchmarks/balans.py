@@ -18,7 +18,7 @@ wall-clock budget and one thread, runs one at a time, and reports its incumbents
   its default configuration.
 
 Metrics (``ormodel.bench.metrics``): the primal gap (Berthold 2013, in [0, 1]) at the budget,
-against the best objective any method found on the instance, and the primal integral over
+against the best objective any method found on the instance within the budget, and the primal integral over
 ``[0, budget]`` in seconds. Only incumbents found within the budget count.
 
 Usage::
@@ -65,8 +65,9 @@ def write_mps(form: Any, path: Path) -> None:
 
 def run_backend(name: str, form: Any, seconds: float) -> dict[str, Any]:
     """One backend alone with one thread; its trace comes from its log."""
-    from ormodel.bench.traces import trace_from_log
     from ormodel.solvers import SolveOptions, get_backend
+
+    from ormodel.bench.traces import trace_from_log
 
     backend = get_backend(name)
     started = time.monotonic()
@@ -119,12 +120,13 @@ def run_scip_file(path: Path, seconds: float) -> dict[str, Any]:
             "build_seconds": offset}
 
 
-def run_ormodel_balans(backend: str, form: Any, seconds: float, seed: int) -> dict[str, Any]:
-    """ormodel's Balans; its trace and arm statistics come back in ``Result.extra``."""
+def run_ormodel_balans(backend: str, form: Any, seconds: float, seed: int,
+                       config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """ormodel's Balans (default configuration unless ``config`` overrides it); trace and arm statistics from ``Result.extra``."""
     from ormodel.learned.balans import solve
 
     started = time.monotonic()
-    result = solve(form, backend=backend, time_limit=seconds, seed=seed)
+    result = solve(form, backend=backend, time_limit=seconds, seed=seed, config=config)
     wall = time.monotonic() - started
     return {"objective": float(result.objective) if result.has_solution else math.nan, "wall": wall,
             "trace": result.extra["trace"], "status": result.status.value, "final_time": wall,
@@ -184,9 +186,8 @@ def _load_rows(path: Path) -> list[dict[str, Any]]:
 
 def run(args: argparse.Namespace) -> None:
     """Generate the instances and run every method on each, appending rows to the results file."""
-    from rich.progress import Progress
-
     from ormodel.datasets.milp import generate
+    from rich.progress import Progress
 
     out = Path(args.out)
     (out / "instances").mkdir(parents=True, exist_ok=True)
@@ -195,16 +196,18 @@ def run(args: argparse.Namespace) -> None:
     families = args.families.split(",")
     methods = args.methods.split(",")
     seeds = range(args.first_seed, args.first_seed + args.instances)
-    import ormodel.learned.balans.search  # noqa: F401 - import alns/mabwiser before any clock starts
+    # Import alns, mabwiser and PySCIPOpt before any clock starts.
+    import ormodel.learned.balans.search
     import ormodel.solvers.scip  # noqa: F401
     import pyscipopt  # noqa: F401
 
     total = len(families) * len(seeds) * len(methods)
     with Progress() as progress, open(results, "a", encoding="utf-8") as sink:
         task = progress.add_task("balans benchmark", total=total)
-        for family in families:
-            level = FAMILY_LEVELS[family]
-            for seed in seeds:
+        # Seeds outermost: a run cut short still has the same number of instances of every family.
+        for seed in seeds:
+            for family in families:
+                level = FAMILY_LEVELS[family]
                 form = None
                 name = f"{family}-{level}-s{seed}"
                 mps = out / "instances" / f"{name}.mps"
@@ -225,7 +228,8 @@ def run(args: argparse.Namespace) -> None:
                         row = run_balans_pypi(args.balans_python, mps, args.time_limit, seed,
                                               maximize=form.sense.value == "maximize")
                     elif method.startswith("ormodel-balans-"):
-                        row = run_ormodel_balans(method.rsplit("-", 1)[1], form, args.time_limit, seed)
+                        row = run_ormodel_balans(method.rsplit("-", 1)[1], form, args.time_limit, seed,
+                                                 json.loads(args.config) if args.config else None)
                     else:
                         raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
                     row.update({"family": family, "level": level, "seed": seed, "instance": name, "method": method,
@@ -247,7 +251,11 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
     references: dict[str, float] = {}
     for row in rows:
-        values = [point[1] for point in row["trace"]] + [row["objective"]]
+        # Only what a method had within the budget sets the reference (some run past it: HiGHS, the package).
+        horizon = float(row["time_limit"])
+        values = [point[1] for point in row["trace"] if point[0] <= horizon]
+        if float(row["wall"]) <= horizon + 0.5:
+            values.append(row["objective"])
         for value in values:
             if value is None or not math.isfinite(value):
                 continue
@@ -310,7 +318,32 @@ def markdown(summary: dict[str, Any], rows: list[dict[str, Any]]) -> str:
                 share = 100 * pulls / pulls_by_family[family] if pulls_by_family[family] else 0.0
                 cells.append(f"{share:.0f}% ({best})")
             lines.append(f"| {operator} | " + " | ".join(cells) + " |")
-        lines.append(f"| iterations | " + " | ".join(str(pulls_by_family[family]) for family in FAMILY_LEVELS) + " |")
+        lines.append("| iterations | " + " | ".join(str(pulls_by_family[family]) for family in FAMILY_LEVELS) + " |")
+        lines.append("")
+    pypi_totals: dict[str, dict[str, list[int]]] = {}
+    for row in rows:
+        if row["method"] != "balans-pypi":
+            continue
+        for operator, counts in (row.get("arms") or {}).items():
+            cell = pypi_totals.setdefault(operator, {}).setdefault(row["family"], [0, 0])
+            cell[0] += int(sum(counts))
+            cell[1] += int(counts[0]) if counts else 0
+    if pypi_totals:
+        lines.append("Arm usage of the balans PyPI package (runs that reached the end of `Balans.solve`; share of pulls, "
+                     "new incumbents in brackets):")
+        lines.append("")
+        lines.append("| balans-pypi | " + " | ".join(FAMILY_LEVELS) + " |")
+        lines.append("|---" * (len(FAMILY_LEVELS) + 1) + "|")
+        pulls_by_family = {family: sum(pypi_totals[op].get(family, [0, 0])[0] for op in pypi_totals)
+                           for family in FAMILY_LEVELS}
+        for operator in sorted(pypi_totals):
+            cells = []
+            for family in FAMILY_LEVELS:
+                pulls, best = pypi_totals[operator].get(family, [0, 0])
+                share = 100 * pulls / pulls_by_family[family] if pulls_by_family[family] else 0.0
+                cells.append(f"{share:.0f}% ({best})")
+            lines.append(f"| {operator} | " + " | ".join(cells) + " |")
+        lines.append("| iterations | " + " | ".join(str(pulls_by_family[family]) for family in FAMILY_LEVELS) + " |")
         lines.append("")
     statuses: dict[str, int] = {}
     for row in rows:
@@ -359,6 +392,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(REPO / "bench_out" / "balans"), help="folder for instances and results")
     parser.add_argument("--balans-python", default=str(REPO / ".venv-balans" / "bin" / "python"),
                         help="python of the virtual environment where `pip install balans` was run")
+    parser.add_argument("--config", default="", help="JSON overrides of ormodel's Balans configuration "
+                        "(for validation runs on other seeds; the recorded benchmark uses the defaults)")
     parser.add_argument("--report-only", action="store_true", help="only rebuild the tables and plot from results.jsonl")
     args = parser.parse_args(argv)
     if not args.report_only:

@@ -410,6 +410,7 @@ def run_search(
     def destroy_with(operator: DestroyOperator) -> Callable[..., _Destroyed]:
         def destroy(state: BalansState, generator: np.random.Generator, **_: Any) -> _Destroyed:
             timing["start"] = time.monotonic()
+            timing["lp_before"] = context.phase_seconds["lp"]
             current = state
             if shared is not None:
                 shared_value, shared_values = shared.best()
@@ -434,7 +435,7 @@ def run_search(
 
     class _RecordingSelector(MABSelector):
         def __call__(self, generator: np.random.Generator, best: Any, current: Any) -> tuple[int, int]:  # type: ignore[override]
-            if not self.mab._is_initial_fit:  # noqa: SLF001 - same check as MABSelector
+            if not self.mab._is_initial_fit:
                 return 0, 0  # the first pull is the first configured operator, not a random one
             return super().__call__(generator, best, current)
 
@@ -443,8 +444,10 @@ def run_search(
             operator = operators[destroy_index]
             reward = float(self.scores[int(outcome)])
             if time_aware:
+                # The LP relaxation is solved once, on the first pull that needs it; that one-time cost is not the arm's.
+                own_seconds = seconds - (context.phase_seconds["lp"] - timing.get("lp_before", 0.0))
                 allowed = context.iteration_time * (config.local_branching_factor if operator.kind == "local_branching" else 1.0)
-                reward *= min(1.0, allowed / max(seconds, 1e-9))
+                reward *= min(1.0, allowed / max(own_seconds, 1e-9))
             self.mab.partial_fit([f"{destroy_index}_{repair_index}"], [reward])
             book.record(operator.name, int(outcome), seconds, reward)
 
