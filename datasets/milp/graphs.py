@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["barabasi_albert", "erdos_renyi", "greedy_clique_partition", "sorted_edges"]
+__all__ = ["barabasi_albert", "erdos_renyi", "greedy_clique_partition", "random_graph", "sorted_edges"]
 
 
 def sorted_edges(edges: np.ndarray) -> np.ndarray:
@@ -65,6 +65,16 @@ def erdos_renyi(node_count: int, edge_probability: float, rng: np.random.Generat
     upper_u, upper_v = np.triu_indices(node_count, k=1)
     keep = rng.random(upper_u.shape[0]) < edge_probability
     return np.stack([upper_u[keep], upper_v[keep]], axis=1).astype(np.int64)
+
+
+def random_graph(graph: str, node_count: int, affinity: int, edge_probability: float, rng: np.random.Generator,
+                 family: str) -> np.ndarray:
+    """Edges of a ``barabasi_albert`` or ``erdos_renyi`` graph; ``family`` names the generator in the error."""
+    if graph == "barabasi_albert":
+        return barabasi_albert(node_count, affinity, rng)
+    if graph == "erdos_renyi":
+        return erdos_renyi(node_count, edge_probability, rng)
+    raise ValueError(f"{family}: graph must be 'barabasi_albert' or 'erdos_renyi', got {graph!r}")
 
 
 def greedy_clique_partition(node_count: int, edges: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from ormodel.datasets.milp._build import ColumnFamily, RowFamily, assemble
-from ormodel.datasets.milp.graphs import barabasi_albert, erdos_renyi, greedy_clique_partition
+from ormodel.datasets.milp.graphs import greedy_clique_partition, random_graph
 
 from ormodel.standard_form import Sense, StandardForm
 
@@ -45,11 +45,6 @@ def independent_set(
     edge_probability: float = 0.05,
 ) -> StandardForm:
     """A maximum independent set instance on a random graph (BA by default, or ``erdos_renyi``)."""
-    if graph == "barabasi_albert":
-        edges = barabasi_albert(n_nodes, affinity, rng)
-    elif graph == "erdos_renyi":
-        edges = erdos_renyi(n_nodes, edge_probability, rng)
-    else:
-        raise ValueError(f"independent set: graph must be 'barabasi_albert' or 'erdos_renyi', got {graph!r}")
+    edges = random_graph(graph, n_nodes, affinity, edge_probability, rng, "independent set")
     cliques, pairs = clique_rows(n_nodes, edges)
     return assemble(name, Sense.MAXIMIZE, [ColumnFamily("x", np.ones(n_nodes))], [cliques, pairs])

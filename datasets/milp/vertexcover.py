@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from ormodel.datasets.milp._build import ColumnFamily, RowFamily, assemble
-from ormodel.datasets.milp.graphs import barabasi_albert, erdos_renyi
+from ormodel.datasets.milp.graphs import random_graph
 
 from ormodel.standard_form import Sense, StandardForm
 
@@ -24,12 +24,7 @@ def vertex_cover(
     edge_probability: float = 0.05,
 ) -> StandardForm:
     """A weighted vertex cover instance on a random graph (BA by default, or ``erdos_renyi``)."""
-    if graph == "barabasi_albert":
-        edges = barabasi_albert(n_nodes, affinity, rng)
-    elif graph == "erdos_renyi":
-        edges = erdos_renyi(n_nodes, edge_probability, rng)
-    else:
-        raise ValueError(f"vertex cover: graph must be 'barabasi_albert' or 'erdos_renyi', got {graph!r}")
+    edges = random_graph(graph, n_nodes, affinity, edge_probability, rng, "vertex cover")
     weights = rng.random(n_nodes)
     count = edges.shape[0]
     cover = RowFamily(

@@ -197,3 +197,12 @@ def test_files_are_identical_across_processes(tmp_path: Path) -> None:
     milp.write_instances("indset", "easy", [4], tmp_path / "here")
     milp.write_instances("cauctions", "easy", [4], tmp_path / "here")
     assert [_digest(tmp_path / "child" / name) for name in names] == [_digest(tmp_path / "here" / name) for name in names]
+
+
+def test_unknown_graph_kind_is_named_with_the_family() -> None:
+    from ormodel.datasets.milp.indset import independent_set
+    from ormodel.datasets.milp.vertexcover import vertex_cover
+
+    for build, family in ((independent_set, "independent set"), (vertex_cover, "vertex cover")):
+        with pytest.raises(ValueError, match=f"{family}: graph must be 'barabasi_albert' or 'erdos_renyi', got 'grid'"):
+            build(np.random.default_rng(0), "g", n_nodes=20, graph="grid")
