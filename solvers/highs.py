@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from ormodel.problem import Problem
 
-__all__ = ["HighsBackend", "load_into_highs", "read_model_file", "write_model_file"]
+__all__ = ["HIGHS_STATUS", "HighsBackend", "load_into_highs", "read_model_file", "write_model_file"]
 
 _INF = 1e30
 
@@ -170,7 +170,7 @@ def _file_safe(label: str, lp_format: bool) -> str:
     return label.replace("[", "(").replace("]", ")") if lp_format else label
 
 
-_STATUS_MAP = {
+HIGHS_STATUS = {
     "kOptimal": Status.OPTIMAL,
     "kInfeasible": Status.INFEASIBLE,
     "kUnbounded": Status.UNBOUNDED,
@@ -278,7 +278,7 @@ class HighsBackend:
     def _result(self, highs: "highspy.Highs", form: StandardForm, elapsed: float) -> Result:
         model_status = highs.getModelStatus()
         raw = highs.modelStatusToString(model_status)
-        status = _STATUS_MAP.get(str(model_status).split(".")[-1], Status.ERROR)
+        status = HIGHS_STATUS.get(str(model_status).split(".")[-1], Status.ERROR)
         info = highs.getInfo()
         has_point = info.primal_solution_status == 2 or (form.is_mip and info.primal_solution_status >= 1 and status.is_limit)
         result = Result(status=status, solver=self.name, solve_time=elapsed, raw_status=raw, names=form.names)

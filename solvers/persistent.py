@@ -40,7 +40,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import scipy.sparse as sp
-from ormodel.solvers.highs import load_into_highs
+from ormodel.solvers.highs import HIGHS_STATUS, load_into_highs
 
 from ormodel.result import Status
 from ormodel.standard_form import Sense, StandardForm
@@ -139,6 +139,47 @@ class _UndoStack:
 
     def checkpoint(self) -> int:
         return len(self.undo)
+
+    def rollback(self, mark: int) -> None:
+        """Undo every change made since ``checkpoint()`` returned ``mark``."""
+        while len(self.undo) > mark:
+            kind, payload = self.undo.pop()
+            if kind == "bounds":
+                columns, lower, upper = payload
+                self._apply_bounds(columns, lower, upper)
+            elif kind == "objective":
+                objective, sense = payload
+                self._apply_objective(objective, sense)
+            elif kind == "integrality":
+                columns, integer = payload
+                self._apply_integrality(columns, integer)
+            elif kind == "rows":
+                self._delete_last_rows(payload)
+                self.added_rows -= payload
+            elif kind == "columns":
+                self._delete_last_columns(payload)
+                self.added_columns -= payload
+                keep = self.num_columns
+                self.column_lower = self.column_lower[:keep]
+                self.column_upper = self.column_upper[:keep]
+                self.objective = self.objective[:keep]
+                self.integrality = self.integrality[:keep]
+
+    # Each backend applies a change, and removes what was added last, in its own solver.
+    def _apply_bounds(self, columns: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def _apply_objective(self, objective: np.ndarray, sense: Sense) -> None:
+        raise NotImplementedError
+
+    def _apply_integrality(self, columns: np.ndarray, integer: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def _delete_last_rows(self, count: int) -> None:
+        raise NotImplementedError
+
+    def _delete_last_columns(self, count: int) -> None:
+        raise NotImplementedError
 
     def _full_point(self, warm_start: np.ndarray) -> np.ndarray:
         """A warm start over all current columns: added columns not given start at 0 clipped to bounds."""
@@ -263,34 +304,15 @@ class HighsPersistentModel(_UndoStack):
         self.added_rows += count
         self.undo.append(("rows", count))
 
-    def rollback(self, mark: int) -> None:
-        """Undo every change made since ``checkpoint()`` returned ``mark``."""
-        while len(self.undo) > mark:
-            kind, payload = self.undo.pop()
-            if kind == "bounds":
-                columns, lower, upper = payload
-                self._apply_bounds(columns, lower, upper)
-            elif kind == "objective":
-                objective, sense = payload
-                self._apply_objective(objective, sense)
-            elif kind == "integrality":
-                columns, integer = payload
-                self._apply_integrality(columns, integer)
-            elif kind == "rows":
-                total = self.form.num_rows + self.added_rows
-                indices = np.arange(total - payload, total, dtype=np.int32)
-                self.highs.deleteRows(indices.size, indices)
-                self.added_rows -= payload
-            elif kind == "columns":
-                total = self.num_columns
-                indices = np.arange(total - payload, total, dtype=np.int32)
-                self.highs.deleteCols(indices.size, indices)
-                self.added_columns -= payload
-                keep = total - payload
-                self.column_lower = self.column_lower[:keep]
-                self.column_upper = self.column_upper[:keep]
-                self.objective = self.objective[:keep]
-                self.integrality = self.integrality[:keep]
+    def _delete_last_rows(self, count: int) -> None:
+        total = self.form.num_rows + self.added_rows
+        indices = np.arange(total - count, total, dtype=np.int32)
+        self.highs.deleteRows(indices.size, indices)
+
+    def _delete_last_columns(self, count: int) -> None:
+        total = self.num_columns
+        indices = np.arange(total - count, total, dtype=np.int32)
+        self.highs.deleteCols(indices.size, indices)
 
     # -- solving ---------------------------------------------------------------------------
     def solve(
@@ -315,7 +337,7 @@ class HighsPersistentModel(_UndoStack):
         highs.run()
         seconds = time.perf_counter() - started
         status_name = str(highs.getModelStatus()).split(".")[-1]
-        status = _HIGHS_STATUS.get(status_name, Status.ERROR)
+        status = HIGHS_STATUS.get(status_name, Status.ERROR)
         info = highs.getInfo()
         values = None
         objective = math.nan
@@ -327,23 +349,7 @@ class HighsPersistentModel(_UndoStack):
         bound = float(info.mip_dual_bound) if self.integrality.any() else objective
         if not math.isfinite(bound) or abs(bound) >= 1e30:
             bound = math.nan
-        if values is not None and status == Status.TIME_LIMIT:
-            status = Status.TIME_LIMIT
         return SubSolution(status=status, values=values, objective=objective, bound=bound, seconds=seconds)
-
-
-_HIGHS_STATUS = {
-    "kOptimal": Status.OPTIMAL,
-    "kInfeasible": Status.INFEASIBLE,
-    "kUnbounded": Status.UNBOUNDED,
-    "kUnboundedOrInfeasible": Status.INFEASIBLE_OR_UNBOUNDED,
-    "kTimeLimit": Status.TIME_LIMIT,
-    "kIterationLimit": Status.OTHER_LIMIT,
-    "kSolutionLimit": Status.OTHER_LIMIT,
-    "kInterrupt": Status.OTHER_LIMIT,
-    "kObjectiveBound": Status.OTHER_LIMIT,
-    "kObjectiveTarget": Status.OTHER_LIMIT,
-}
 
 
 class ScipPersistentModel(_UndoStack):
@@ -522,34 +528,15 @@ class ScipPersistentModel(_UndoStack):
         self.added_rows += count
         self.undo.append(("rows", count))
 
-    def rollback(self, mark: int) -> None:
-        """Undo every change made since ``checkpoint()`` returned ``mark``."""
-        while len(self.undo) > mark:
-            kind, payload = self.undo.pop()
-            if kind == "bounds":
-                columns, lower, upper = payload
-                self._apply_bounds(columns, lower, upper)
-            elif kind == "objective":
-                objective, sense = payload
-                self._apply_objective(objective, sense)
-            elif kind == "integrality":
-                columns, integer = payload
-                self._apply_integrality(columns, integer)
-            elif kind == "rows":
-                self._problem_stage()
-                for _ in range(min(payload, len(self._added_constraints))):
-                    self.model.delCons(self._added_constraints.pop())
-                self.added_rows -= payload
-            elif kind == "columns":
-                self._problem_stage()
-                for _ in range(payload):
-                    self.model.delVar(self._added_variables.pop())
-                self.added_columns -= payload
-                keep = self.num_columns
-                self.column_lower = self.column_lower[:keep]
-                self.column_upper = self.column_upper[:keep]
-                self.objective = self.objective[:keep]
-                self.integrality = self.integrality[:keep]
+    def _delete_last_rows(self, count: int) -> None:
+        self._problem_stage()
+        for _ in range(min(count, len(self._added_constraints))):
+            self.model.delCons(self._added_constraints.pop())
+
+    def _delete_last_columns(self, count: int) -> None:
+        self._problem_stage()
+        for _ in range(count):
+            self.model.delVar(self._added_variables.pop())
 
     # -- solving ---------------------------------------------------------------------------
     def solve(
