@@ -11,7 +11,6 @@ import dataclasses
 import importlib
 import json
 import math
-import os
 import sys
 from typing import Any, Callable, Sequence
 
