@@ -56,6 +56,8 @@ class Neighborhood:
         solution_limit: stop after this many solutions (``None``: no limit).
         time_factor: multiple of the iteration time limit this sub-MIP gets.
         warm_start: give the incumbent to the solver as a start.
+        dense_rows: the added rows span most columns (local branching, proximity); HiGHS solves
+            such sub-MIPs without presolve, which can otherwise overrun its time limit by far.
         empty: nothing to search (the operator does not apply to this incumbent); skip the solve.
     """
 
@@ -70,6 +72,7 @@ class Neighborhood:
     solution_limit: int | None = None
     time_factor: float = 1.0
     warm_start: bool = True
+    dense_rows: bool = False
     empty: bool = False
 
 
@@ -178,7 +181,7 @@ def _local_branching(size: float) -> DestroyFunction:
         row = sp.csr_array((coefficients, (np.zeros(binaries.size, dtype=np.int64), binaries)),
                            shape=(1, context.form.num_columns))
         return Neighborhood(rows=[(row, np.array([-np.inf]), np.array([radius - constant]))],
-                            time_factor=context.config.local_branching_factor)
+                            time_factor=context.config.local_branching_factor, dense_rows=True)
 
     return build
 
@@ -210,6 +213,7 @@ def _proximity(size: float) -> DestroyFunction:
             new_columns=(np.array([context.config.big_m]), np.array([0.0]), np.array([np.inf]), np.array([False])),
             new_column_start=np.array([slack_start]),
             objective=objective,
+            dense_rows=True,
         )
 
     return build

@@ -27,6 +27,7 @@ from alns import ALNS
 from alns.select import MABSelector
 from mabwiser.mab import LearningPolicy
 from ormodel.learned.balans.config import BalansConfig
+from ormodel.learned.balans.initial import is_feasible, one_opt_shift, trivial_solution
 from ormodel.learned.balans.operators import DestroyOperator, Neighborhood, applicable, make_operator
 from ormodel.solvers.persistent import HighsPersistentModel
 
@@ -34,9 +35,6 @@ from ormodel.result import Status
 from ormodel.standard_form import Sense, StandardForm
 
 __all__ = ["BalansState", "Deadline", "SearchContext", "SearchOutcome", "run_search", "trivial_solution"]
-
-FEASIBILITY_TOLERANCE = 1e-6
-
 
 class Deadline:
     """One wall-clock budget shared by every phase of a run."""
@@ -93,36 +91,6 @@ class SearchOutcome:
     iterations: int
     phases: dict[str, float]
     message: str = ""
-
-
-def _feasible(form: StandardForm, values: np.ndarray, tolerance: float = FEASIBILITY_TOLERANCE) -> bool:
-    violation = form.violations(values)
-    scale = 1.0 + float(np.max(np.abs(form.matrix @ values), initial=0.0)) * 1e-9
-    return violation["row"] <= tolerance * scale and violation["bound"] <= tolerance and violation["integrality"] <= tolerance
-
-
-def trivial_solution(form: StandardForm) -> np.ndarray | None:
-    """The best feasible point among SCIP-style trivial candidates (zero, lower, upper, objective-preferred bounds).
-
-    Each candidate is checked with one sparse product, so this costs milliseconds even on large models.
-    """
-    lower = np.where(np.isfinite(form.column_lower), form.column_lower, np.nan)
-    upper = np.where(np.isfinite(form.column_upper), form.column_upper, np.nan)
-    zero = np.clip(0.0, form.column_lower, form.column_upper)
-    sign = -1.0 if form.sense == Sense.MAXIMIZE else 1.0
-    preferred = np.where(sign * form.objective > 0, lower, upper)
-    candidates = [zero, np.where(np.isnan(lower), zero, lower), np.where(np.isnan(upper), zero, upper),
-                  np.where(np.isnan(preferred), zero, preferred)]
-    best: np.ndarray | None = None
-    best_value = math.inf
-    for candidate in candidates:
-        candidate = np.where(form.integrality, np.round(candidate), candidate)
-        if not np.all(np.isfinite(candidate)) or not _feasible(form, candidate):
-            continue
-        value = sign * form.objective_value(candidate)
-        if value < best_value:
-            best, best_value = candidate, value
-    return best
 
 
 class SearchContext:
@@ -224,7 +192,7 @@ class SearchContext:
         if result.values is None:
             return None
         values = self._clean(result.values)
-        if not _feasible(self.form, values):
+        if not is_feasible(self.form, values):
             return None
         self.add_to_pool(values)
         if self.on_incumbent is not None:
@@ -268,14 +236,15 @@ class SearchContext:
                 model.add_rows(matrix, lower, upper)
             if neighborhood.objective is not None:
                 model.set_objective(neighborhood.objective, Sense.MINIMIZE)
+            options: dict[str, Any] = {"presolve": False} if neighborhood.dense_rows and model.backend == "highs" else {}
             result = self.solve(limit, warm_start=start if neighborhood.warm_start else None,
-                                solution_limit=neighborhood.solution_limit)
+                                solution_limit=neighborhood.solution_limit, **options)
         finally:
             model.rollback(mark)
         if result.values is None:
             return self._failed(current, destroyed.operator)
         values = self._clean(result.values)
-        if not _feasible(self.form, values):
+        if not is_feasible(self.form, values):
             return self._failed(current, destroyed.operator)
         value = self.internal_objective(values)
         if value < current.value - 1e-9:
@@ -363,19 +332,28 @@ def run_search(
     context.on_incumbent = note
     phases: dict[str, float] = {"load": deadline.elapsed()}
 
-    # Initial solution: trivial points first (milliseconds), then the backend's first feasible one.
+    # Initial solution: trivial points (milliseconds), improved by greedy one-opt shifts (a pass over
+    # the columns), then the backend's first feasible one if neither gives a point.
     started = time.monotonic()
-    incumbent = trivial_solution(form) if config.initial == "auto" else None
+    incumbent = trivial_solution(form) if config.initial in ("auto", "trivial") else None
     if incumbent is not None:
         note(incumbent, context.internal_objective(incumbent))
     phases["trivial"] = time.monotonic() - started
+    if incumbent is not None and config.initial == "auto":
+        started = time.monotonic()
+        shift_deadline = started + max(0.0, context.time_for(config.initial_fraction * deadline.seconds))
+        shifted = one_opt_shift(form, incumbent, deadline=shift_deadline)
+        if is_feasible(form, shifted):
+            incumbent = shifted
+            note(incumbent, context.internal_objective(incumbent))
+        phases["shift"] = time.monotonic() - started
     status_hint: Status | None = None
     if incumbent is None:
         started = time.monotonic()
         limit = context.time_for(config.initial_fraction * deadline.seconds)
         if limit > 0.05:
             result = context.solve(limit, solution_limit=1, feasibility_emphasis=True)
-            if result.values is not None and _feasible(form, context._clean(result.values)):
+            if result.values is not None and is_feasible(form, context._clean(result.values)):
                 incumbent = context._clean(result.values)
                 note(incumbent, context.internal_objective(incumbent))
                 if result.status == Status.OPTIMAL:
