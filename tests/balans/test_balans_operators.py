@@ -77,3 +77,23 @@ def test_operator_names_parse() -> None:
                          ("mutation_0", "must be in")]:
         with pytest.raises(ValueError, match=message):
             parse_operator(bad)
+
+
+def test_full_model_sub_mips_wait_for_room_until_their_overrun_is_known() -> None:
+    form = set_cover()
+    config = BalansConfig(iteration_time=1.0)  # local branching wants 2.5 s
+    context = SearchContext(form, open_persistent(form, "highs"), config, Deadline(2.0))
+    incumbent = trivial_solution(form)
+    assert incumbent is not None
+    state = BalansState(incumbent, context.internal_objective(incumbent))
+    operator = make_operator("local_branching_10")
+    neighborhood = operator(context, state.values, np.random.default_rng(0))
+    assert neighborhood.dense_rows
+    # 2 s left < 2.5 s assumed overrun: not started, nothing solved.
+    assert context.repair(_Destroyed(state, neighborhood, operator.name)).value == math.inf
+    assert operator.name not in context.operator_overshoot
+    # Once the operator's overrun is known to be small, it runs within what is left.
+    context.operator_overshoot[operator.name] = 0.0
+    candidate = context.repair(_Destroyed(state, neighborhood, operator.name))
+    assert math.isfinite(candidate.value)
+    assert operator.name in context.operator_overshoot
