@@ -601,7 +601,9 @@ _SCIP_STATUS = {
     "userinterrupt": Status.OTHER_LIMIT,
 }
 
-_FACTORIES = {"highs": HighsPersistentModel, "scip": ScipPersistentModel}
+_FACTORIES: dict[str, type[HighsPersistentModel] | type[ScipPersistentModel]] = {
+    "highs": HighsPersistentModel, "scip": ScipPersistentModel,
+}
 
 
 def persistent_backends() -> list[str]:

@@ -146,7 +146,7 @@ def _worker_configs(config: BalansConfig) -> list[BalansConfig]:
 
 def _solve_parallel(form: StandardForm, backend: str, config: BalansConfig, deadline: Deadline) -> SearchOutcome:
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
+    context: Any = multiprocessing.get_context(method)  # fork or spawn context (both have Process)
     shared = SharedIncumbent(context, form.num_columns)
     queue = context.Queue()
     configs = _worker_configs(config)
