@@ -19,8 +19,9 @@ results meaningful on a shared machine where wall clock depends on other jobs.
 
 Usage (the reduced run recorded in benchmarks/RESULTS.md, inside ``cpu_slot``: one core)::
 
-    .venv/bin/python benchmarks/branching.py --levels medium --instances 2 --time-limit 50 \
+    .venv/bin/python benchmarks/branching.py --levels medium --instances 3 --time-limit 90 \
         --methods scip gnn --torch-threads 1 --out OUT
+    # easy size with the mixed policy as well:
     .venv/bin/python benchmarks/branching.py --levels easy --instances 2 --time-limit 25 \
         --methods scip gnn gnn-mixed --torch-threads 1 --out OUT
 

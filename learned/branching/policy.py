@@ -121,15 +121,38 @@ class BipartiteConvolution(torch_geometric.nn.MessagePassing):
     def forward(self, source: torch.Tensor, edge_index: torch.Tensor, edge_features: torch.Tensor,
                 target: torch.Tensor) -> torch.Tensor:
         """New target embeddings; ``edge_index[0]`` indexes sources and ``edge_index[1]`` targets."""
-        summed = self.propagate(edge_index, size=(source.shape[0], target.shape[0]),
-                                node_features=(self.source_module(source), self.target_module(target)),
-                                edge_features=edge_features)
+        if self.message_norm.updating:
+            summed = self.propagate(edge_index, size=(source.shape[0], target.shape[0]),
+                                    node_features=(self.source_module(source), self.target_module(target)),
+                                    edge_features=edge_features)
+        else:
+            summed = self._summed_messages(source, edge_index, edge_features, target)
         degree = torch.bincount(edge_index[1], minlength=target.shape[0]).to(summed.dtype).unsqueeze(-1)
         aggregated = nn.functional.linear(summed, self.message_output.weight) + degree * self.message_output.bias
         return self.output_module(torch.cat([self.post_aggregation(aggregated), target], dim=-1))
 
     def message(self, node_features_i: torch.Tensor, node_features_j: torch.Tensor, edge_features: torch.Tensor) -> torch.Tensor:
         return torch.relu(self.message_norm(node_features_i + self.edge_module(edge_features) + node_features_j))
+
+    def _summed_messages(self, source: torch.Tensor, edge_index: torch.Tensor, edge_features: torch.Tensor,
+                         target: torch.Tensor) -> torch.Tensor:
+        """``Σ_j ReLU(PreNorm(W_t h_i + W_e e_ij + W_s h_j))`` with the fixed PreNorm folded into the node terms.
+
+        PreNorm is affine, so ``((a + b + c) + shift) * scale`` is computed as
+        ``(a + shift) * scale + b * scale + c * scale`` with the scaling done per node (not per edge),
+        and the edge term added in place as a rank-1 update: three passes over the edge tensor
+        instead of seven. Same function as :meth:`message` + sum (up to float rounding).
+        """
+        scale = self.message_norm.scale
+        target_terms = (self.target_module(target) + self.message_norm.shift) * scale
+        source_terms = self.source_module(source) * scale
+        edge_weight = (self.edge_module.weight * scale).t()
+        messages = target_terms.index_select(0, edge_index[1])
+        messages.add_(source_terms.index_select(0, edge_index[0]))
+        messages.addmm_(edge_features, edge_weight)
+        messages.relu_()
+        summed = messages.new_zeros((target.shape[0], messages.shape[1]))
+        return summed.index_add_(0, edge_index[1], messages)
 
 
 class BranchingPolicy(nn.Module):

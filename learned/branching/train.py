@@ -28,7 +28,8 @@ from typing import Any
 
 import numpy as np
 import torch
-from ormodel.learned.branching.data import batch_candidates, make_loader
+from ormodel.learned.branching.data import SampleDataset, batch_candidates, make_loader
+from ormodel.learned.branching.memory import keep_freed_memory
 from ormodel.learned.branching.policy import (
     BranchingPolicy,
     candidate_log_probabilities,
@@ -73,16 +74,21 @@ def _batch_loss(policy: BranchingPolicy, batch: Any) -> tuple[torch.Tensor, torc
     return loss, log_probabilities, group, torch.tensor(groups)
 
 
-@torch.no_grad()
-def evaluate_policy(policy: BranchingPolicy, files: Sequence[str | os.PathLike[str]], device: str = "auto",
-                    batch_size: int = 64) -> dict[str, float]:
-    """Mean cross-entropy and acc@1/3/5/10 of ``policy`` on sample files."""
+def evaluate_policy(policy: BranchingPolicy, files: Sequence[str | os.PathLike[str]] | SampleDataset,
+                    device: str = "auto", batch_size: int = 64) -> dict[str, float]:
+    """Mean cross-entropy and acc@1/3/5/10 of ``policy`` on sample files (or a :class:`SampleDataset`)."""
+    keep_freed_memory()
     target = resolve_device(device)
     policy.to(target).eval()
+    with torch.inference_mode():
+        return _evaluate(policy, make_loader(files, batch_size=batch_size), target)
+
+
+def _evaluate(policy: BranchingPolicy, loader: Any, target: torch.device) -> dict[str, float]:
     total_loss = 0.0
     hits = {level: 0 for level in ACCURACY_LEVELS}
     count = 0
-    for batch in make_loader(files, batch_size=batch_size):
+    for batch in loader:
         batch = batch.to(target)
         loss, log_probabilities, _group, groups_tensor = _batch_loss(policy, batch)
         groups = int(groups_tensor)
@@ -114,16 +120,20 @@ def train_policy(train_files: Sequence[Path], valid_files: Sequence[Path], outpu
     if not valid_files:
         raise ValueError("no validation samples: pass --valid with a folder of held-out samples")
     started = time.perf_counter()
+    keep_freed_memory()  # batches allocate ~100 MB tensors: without it every pass pays page faults
     torch.manual_seed(config.seed)
     random = np.random.default_rng(config.seed)
     device = resolve_device(config.device)
     policy = BranchingPolicy().to(device)
 
-    normalization_files = list(train_files)
-    if len(normalization_files) > config.normalization_samples:
-        picked = random.choice(len(normalization_files), config.normalization_samples, replace=False)
-        normalization_files = [normalization_files[index] for index in sorted(picked)]
-    normalization_batches = [batch.to(device) for batch in make_loader(normalization_files, batch_size=config.batch_size)]
+    train_set = SampleDataset(train_files, cache=True)
+    valid_set = SampleDataset(valid_files, cache=True)
+    normalization_indices = list(range(len(train_files)))
+    if len(normalization_indices) > config.normalization_samples:
+        picked = random.choice(len(normalization_indices), config.normalization_samples, replace=False)
+        normalization_indices = [int(index) for index in sorted(picked)]
+    normalization_batches = [batch.to(device) for batch in make_loader(
+        torch.utils.data.Subset(train_set, normalization_indices), batch_size=config.batch_size)]
     passes = policy.fit_normalization(normalization_batches)
     del normalization_batches
 
@@ -133,14 +143,15 @@ def train_policy(train_files: Sequence[Path], valid_files: Sequence[Path], outpu
     stale = 0
     history = []
     learning_rate = config.learning_rate
+    training_seconds = 0.0
+    sample_epochs = 0
     for epoch in range(config.epochs):
         epoch_started = time.perf_counter()
         policy.train()
         draws = random.choice(len(train_files), config.epoch_size * config.batch_size, replace=True)
-        epoch_files = [train_files[index] for index in draws]
         train_loss = 0.0
         seen = 0
-        for batch in make_loader(epoch_files, batch_size=config.batch_size, shuffle=False):
+        for batch in make_loader(torch.utils.data.Subset(train_set, draws.tolist()), batch_size=config.batch_size):
             batch = batch.to(device)
             loss, _, _, groups = _batch_loss(policy, batch)
             optimizer.zero_grad()
@@ -148,9 +159,14 @@ def train_policy(train_files: Sequence[Path], valid_files: Sequence[Path], outpu
             optimizer.step()
             train_loss += loss.item() * int(groups)
             seen += int(groups)
-        valid = evaluate_policy(policy, valid_files, str(device), config.valid_batch_size)
-        epoch_record = {"epoch": epoch, "train_loss": train_loss / max(seen, 1), **{f"valid_{k}": v for k, v in valid.items()},
-                  "learning_rate": learning_rate, "seconds": round(time.perf_counter() - epoch_started, 2)}
+        train_seconds = time.perf_counter() - epoch_started
+        training_seconds += train_seconds
+        sample_epochs += seen
+        valid = evaluate_policy(policy, valid_set, str(device), config.valid_batch_size)
+        epoch_record = {"epoch": epoch, "train_loss": train_loss / max(seen, 1),
+                        **{f"valid_{k}": v for k, v in valid.items()},
+                        "learning_rate": learning_rate, "train_seconds": round(train_seconds, 2),
+                        "seconds": round(time.perf_counter() - epoch_started, 2)}
         history.append(epoch_record)
         log(json.dumps(epoch_record))
         if valid["loss"] < best_loss:
@@ -171,7 +187,7 @@ def train_policy(train_files: Sequence[Path], valid_files: Sequence[Path], outpu
     from ormodel.learned.branching.policy import load_policy
 
     best_policy, _ = load_policy(output, device)
-    final_valid = evaluate_policy(best_policy, valid_files, str(device), config.valid_batch_size)
+    final_valid = evaluate_policy(best_policy, valid_set, str(device), config.valid_batch_size)
     record: dict[str, Any] = {
         **(metadata or {}),
         "config": config.as_dict(),
@@ -182,6 +198,8 @@ def train_policy(train_files: Sequence[Path], valid_files: Sequence[Path], outpu
         "epochs_run": len(history),
         "valid": final_valid,
         "seconds": round(time.perf_counter() - started, 1),
+        "sample_epochs": sample_epochs,
+        "train_seconds_per_sample": round(training_seconds / max(sample_epochs, 1), 5),
         "device": str(device),
     }
     save_policy(best_policy, output, record)
