@@ -279,6 +279,31 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {"references": references, "table": table, "curves": curves}
 
 
+def _arm_table(label: str, runs: list[tuple[str, dict[str, tuple[int, int]]]]) -> list[str]:
+    """Markdown table of arm usage: per operator and family, share of pulls and new incumbents (in brackets).
+
+    ``runs`` holds ``(family, {operator: (pulls, new incumbents)})`` per run.
+    """
+    totals: dict[str, dict[str, list[int]]] = {}
+    for family, arms in runs:
+        for operator, (pulls, best) in arms.items():
+            cell = totals.setdefault(operator, {}).setdefault(family, [0, 0])
+            cell[0] += pulls
+            cell[1] += best
+    pulls_by_family = {family: sum(totals[op].get(family, [0, 0])[0] for op in totals) for family in FAMILY_LEVELS}
+    lines = [f"| {label} | " + " | ".join(FAMILY_LEVELS) + " |", "|---" * (len(FAMILY_LEVELS) + 1) + "|"]
+    for operator in sorted(totals):
+        cells = []
+        for family in FAMILY_LEVELS:
+            pulls, best = totals[operator].get(family, [0, 0])
+            share = 100 * pulls / pulls_by_family[family] if pulls_by_family[family] else 0.0
+            cells.append(f"{share:.0f}% ({best})")
+        lines.append(f"| {operator} | " + " | ".join(cells) + " |")
+    lines.append("| iterations | " + " | ".join(str(pulls_by_family[family]) for family in FAMILY_LEVELS) + " |")
+    lines.append("")
+    return lines
+
+
 def markdown(summary: dict[str, Any], rows: list[dict[str, Any]]) -> str:
     """The results tables and arm statistics as Markdown."""
     table = summary["table"]
@@ -300,51 +325,17 @@ def markdown(summary: dict[str, Any], rows: list[dict[str, Any]]) -> str:
     lines.append("Arm usage of ormodel's Balans (share of pulls; new incumbents in brackets), summed over instances:")
     lines.append("")
     for method in ("ormodel-balans-highs", "ormodel-balans-scip"):
-        lines.append(f"| {method} | " + " | ".join(FAMILY_LEVELS) + " |")
-        lines.append("|---" * (len(FAMILY_LEVELS) + 1) + "|")
-        totals: dict[str, dict[str, list[int]]] = {}
-        for row in rows:
-            if row["method"] != method:
-                continue
-            for operator, entry in row.get("arms", {}).items():
-                cell = totals.setdefault(operator, {}).setdefault(row["family"], [0, 0])
-                cell[0] += int(entry["pulls"])
-                cell[1] += int(entry["best"])
-        pulls_by_family = {family: sum(totals[op].get(family, [0, 0])[0] for op in totals) for family in FAMILY_LEVELS}
-        for operator in sorted(totals):
-            cells = []
-            for family in FAMILY_LEVELS:
-                pulls, best = totals[operator].get(family, [0, 0])
-                share = 100 * pulls / pulls_by_family[family] if pulls_by_family[family] else 0.0
-                cells.append(f"{share:.0f}% ({best})")
-            lines.append(f"| {operator} | " + " | ".join(cells) + " |")
-        lines.append("| iterations | " + " | ".join(str(pulls_by_family[family]) for family in FAMILY_LEVELS) + " |")
-        lines.append("")
-    pypi_totals: dict[str, dict[str, list[int]]] = {}
-    for row in rows:
-        if row["method"] != "balans-pypi":
-            continue
-        for operator, counts in (row.get("arms") or {}).items():
-            cell = pypi_totals.setdefault(operator, {}).setdefault(row["family"], [0, 0])
-            cell[0] += int(sum(counts))
-            cell[1] += int(counts[0]) if counts else 0
-    if pypi_totals:
+        lines += _arm_table(method, [(row["family"], {operator: (int(entry["pulls"]), int(entry["best"]))
+                                                      for operator, entry in row.get("arms", {}).items()})
+                                     for row in rows if row["method"] == method])
+    pypi_runs = [(row["family"], {operator: (int(sum(counts)), int(counts[0]) if counts else 0)
+                                  for operator, counts in (row.get("arms") or {}).items()})
+                 for row in rows if row["method"] == "balans-pypi"]
+    if any(arms for _, arms in pypi_runs):
         lines.append("Arm usage of the balans PyPI package (runs that reached the end of `Balans.solve`; share of pulls, "
                      "new incumbents in brackets):")
         lines.append("")
-        lines.append("| balans-pypi | " + " | ".join(FAMILY_LEVELS) + " |")
-        lines.append("|---" * (len(FAMILY_LEVELS) + 1) + "|")
-        pulls_by_family = {family: sum(pypi_totals[op].get(family, [0, 0])[0] for op in pypi_totals)
-                           for family in FAMILY_LEVELS}
-        for operator in sorted(pypi_totals):
-            cells = []
-            for family in FAMILY_LEVELS:
-                pulls, best = pypi_totals[operator].get(family, [0, 0])
-                share = 100 * pulls / pulls_by_family[family] if pulls_by_family[family] else 0.0
-                cells.append(f"{share:.0f}% ({best})")
-            lines.append(f"| {operator} | " + " | ".join(cells) + " |")
-        lines.append("| iterations | " + " | ".join(str(pulls_by_family[family]) for family in FAMILY_LEVELS) + " |")
-        lines.append("")
+        lines += _arm_table("balans-pypi", pypi_runs)
     statuses: dict[str, int] = {}
     for row in rows:
         if row["method"] == "balans-pypi":
