@@ -264,9 +264,10 @@ class StandardForm:
             value += 0.5 * float(values @ (self.quadratic @ values))
         return value
 
-    def violations(self, values: np.ndarray) -> dict[str, float]:
-        """Largest violation of rows, bounds and integrality at a point."""
-        activity = self.matrix @ values if self.num_rows else np.zeros(0)
+    def violations(self, values: np.ndarray, activity: np.ndarray | None = None) -> dict[str, float]:
+        """Largest violation of rows, bounds and integrality at a point (``activity``: ``A @ values`` if known)."""
+        if activity is None:
+            activity = self.matrix @ values if self.num_rows else np.zeros(0)
         row = np.maximum(self.row_lower - activity, activity - self.row_upper) if self.num_rows else np.zeros(0)
         bound = np.maximum(self.column_lower - values, values - self.column_upper)
         integer = np.abs(values[self.integrality] - np.round(values[self.integrality]))

@@ -30,8 +30,9 @@ _DEADLINE_CHECK_EVERY = 256
 
 def is_feasible(form: StandardForm, values: np.ndarray, tolerance: float = FEASIBILITY_TOLERANCE) -> bool:
     """Whether a point satisfies rows, bounds and integrality within ``tolerance`` (rows scaled by activity)."""
-    violation = form.violations(values)
-    scale = 1.0 + float(np.max(np.abs(form.matrix @ values), initial=0.0)) * 1e-9
+    activity = form.matrix @ values if form.num_rows else np.zeros(0)
+    violation = form.violations(values, activity)
+    scale = 1.0 + float(np.max(np.abs(activity), initial=0.0)) * 1e-9
     return violation["row"] <= tolerance * scale and violation["bound"] <= tolerance and violation["integrality"] <= tolerance
 
 

@@ -127,14 +127,18 @@ class SearchContext:
         """A solve time limit: ``wanted`` capped by what is left of the budget minus the expected overshoot."""
         return min(wanted, self.deadline.remaining() - self.overshoot)
 
-    def record_overshoot(self, limit: float, seconds: float) -> None:
-        """Learn how far past its limit the backend tends to run (max of recent overshoots, decaying)."""
-        self.overshoot = max(0.05, 0.9 * self.overshoot, seconds - limit)
+    def record_overshoot(self, limit: float, seconds: float, operator: str | None = None) -> None:
+        """Learn how far past its limit the backend tends to run (max of recent overshoots, decaying),
+        overall and, when ``operator`` is given, for that operator's sub-MIPs."""
+        overrun = seconds - limit
+        self.overshoot = max(0.05, 0.9 * self.overshoot, overrun)
+        if operator is not None:
+            self.operator_overshoot[operator] = max(0.0, 0.9 * self.operator_overshoot.get(operator, 0.0), overrun)
 
-    def solve(self, time_limit: float, **keywords: Any) -> Any:
-        """Solve the persistent model as it stands, tracking the overshoot."""
+    def solve(self, time_limit: float, operator: str | None = None, **keywords: Any) -> Any:
+        """Solve the persistent model as it stands, tracking the overshoot (also per ``operator`` when given)."""
         result = self.model.solve(time_limit=time_limit, **keywords)
-        self.record_overshoot(time_limit, result.seconds)
+        self.record_overshoot(time_limit, result.seconds, operator)
         return result
 
     def lp_solution(self) -> np.ndarray | None:
@@ -245,9 +249,8 @@ class SearchContext:
             if neighborhood.objective is not None:
                 model.set_objective(neighborhood.objective, Sense.MINIMIZE)
             options: dict[str, Any] = {"presolve": False} if neighborhood.dense_rows and model.backend == "highs" else {}
-            result = self.solve(limit, warm_start=start if neighborhood.warm_start else None,
+            result = self.solve(limit, destroyed.operator, warm_start=start if neighborhood.warm_start else None,
                                 solution_limit=neighborhood.solution_limit, **options)
-            self.operator_overshoot[destroyed.operator] = max(0.9 * (known or 0.0), result.seconds - limit, 0.0)
         finally:
             model.rollback(mark)
         if result.values is None:
