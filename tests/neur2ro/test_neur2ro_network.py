@@ -28,6 +28,17 @@ def _random_network(problem, seed: int) -> ValueNetwork:
     return network.eval()
 
 
+def _main_problem_at(problem, network, scenarios, x: np.ndarray, objective: str):
+    """The main problem with the first stage fixed at ``x``, solved by HiGHS, and the network's predictions at ``x``."""
+    main = build_main_problem(problem, network, scenarios, objective=objective)
+    form = main.builder.build()
+    form.column_lower[main.x] = x
+    form.column_upper[main.x] = x
+    result = get_backend("highs").solve(form, SolveOptions(gap=1e-9))
+    predictions = network.predict(problem, np.repeat(x[None, :], len(scenarios), axis=0), np.asarray(scenarios), device="cpu")
+    return main, result, predictions
+
+
 def _problems():
     return [RobustKnapsack(generate_knapsack(6, seed=11)), RobustCapitalBudgeting(generate_capital_budgeting(5, seed=11))]
 
@@ -62,12 +73,7 @@ def test_main_problem_embedding_reproduces_forward_pass(index: int) -> None:
     x = (rng.random(problem.n_first) < 0.5).astype(float)
     if not problem.robust_feasible(x):
         x = np.zeros(problem.n_first)
-    main = build_main_problem(problem, network, scenarios, objective="max")
-    form = main.builder.build()
-    form.column_lower[main.x] = x
-    form.column_upper[main.x] = x
-    result = get_backend("highs").solve(form, SolveOptions(gap=1e-9))
-    predictions = network.predict(problem, np.repeat(x[None, :], 3, axis=0), np.asarray(scenarios), device="cpu")
+    main, result, predictions = _main_problem_at(problem, network, scenarios, x, "max")
     assert result.objective == pytest.approx(float(predictions.max()), rel=1e-5, abs=1e-5)
     for index_k, prediction in enumerate(main.predictions):
         assert network.unscale(prediction.evaluate(result.values)[0]) == pytest.approx(predictions[index_k], rel=1e-5, abs=1e-5)
@@ -109,12 +115,7 @@ def test_argmax_main_problem_uses_exact_recourse_at_predicted_worst_scenario() -
     scenarios = list(problem.uncertainty.sample(rng, 3))
     for trial in range(2):
         x = (rng.random(problem.n_first) < 0.6).astype(float)
-        main = build_main_problem(problem, network, scenarios, objective="argmax")
-        form = main.builder.build()
-        form.column_lower[main.x] = x
-        form.column_upper[main.x] = x
-        result = get_backend("highs").solve(form, SolveOptions(gap=1e-9))
-        predictions = network.predict(problem, np.repeat(x[None, :], 3, axis=0), np.asarray(scenarios), device="cpu")
+        _, result, predictions = _main_problem_at(problem, network, scenarios, x, "argmax")
         chosen = scenarios[int(np.argmax(predictions))]
         assert result.objective == pytest.approx(solve_second_stage(problem, x, chosen).value, rel=1e-6, abs=1e-6)
 
