@@ -48,7 +48,8 @@ class TrainingConfig:
 
     def __init__(self, epochs: int = 1000, epoch_size: int = 312, batch_size: int = 32, learning_rate: float = 1e-3,
                  patience: int = 20, lr_patience: int = 10, normalization_samples: int = 1000, seed: int = 0,
-                 device: str = "auto", time_budget: float | None = None, valid_batch_size: int = 64) -> None:
+                 device: str = "auto", time_budget: float | None = None, valid_batch_size: int = 64,
+                 cache_samples: bool = True) -> None:
         self.epochs = epochs
         self.epoch_size = epoch_size
         self.batch_size = batch_size
@@ -60,6 +61,9 @@ class TrainingConfig:
         self.device = device
         self.time_budget = time_budget
         self.valid_batch_size = valid_batch_size
+        # Decoded graphs kept in memory after their first read: fine for thousands of samples, not for
+        # the anchor's 100k set-cover samples (~30k edges each, tens of GB); switch off for those.
+        self.cache_samples = cache_samples
 
     def as_dict(self) -> dict[str, Any]:
         """Settings as a plain dict (stored in the checkpoint)."""
@@ -126,8 +130,8 @@ def train_policy(train_files: Sequence[Path], valid_files: Sequence[Path], outpu
     device = resolve_device(config.device)
     policy = BranchingPolicy().to(device)
 
-    train_set = SampleDataset(train_files, cache=True)
-    valid_set = SampleDataset(valid_files, cache=True)
+    train_set = SampleDataset(train_files, cache=config.cache_samples)
+    valid_set = SampleDataset(valid_files, cache=config.cache_samples)
     normalization_indices = list(range(len(train_files)))
     if len(normalization_indices) > config.normalization_samples:
         picked = random.choice(len(normalization_indices), config.normalization_samples, replace=False)
@@ -243,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--time-budget", type=float, default=None, help="stop after the epoch that passes this many seconds")
     parser.add_argument("--name", default=None, help="policy name stored in the checkpoint")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="re-read samples from disk on every draw (for sample sets larger than memory)")
     arguments = parser.parse_args(argv)
     if arguments.threads:
         torch.set_num_threads(arguments.threads)
@@ -250,7 +256,8 @@ def main(argv: list[str] | None = None) -> int:
     valid_files = _files(arguments.valid, arguments.max_valid, arguments.seed + 1)
     config = TrainingConfig(epochs=arguments.epochs, epoch_size=arguments.epoch_size, batch_size=arguments.batch_size,
                             learning_rate=arguments.lr, patience=arguments.patience, lr_patience=arguments.lr_patience,
-                            seed=arguments.seed, device=arguments.device, time_budget=arguments.time_budget)
+                            seed=arguments.seed, device=arguments.device, time_budget=arguments.time_budget,
+                            cache_samples=not arguments.no_cache)
     metadata = {"name": arguments.name or Path(arguments.out).stem, "train_folders": arguments.train,
                 "valid_folders": arguments.valid, "command": "python -m ormodel.learned.branching.train " + " ".join(
                     sys.argv[1:] if argv is None else argv)}

@@ -10,6 +10,7 @@ import json
 import math
 
 import pytest
+import torch
 
 pytest.importorskip("torch")
 pytest.importorskip("torch_geometric")
@@ -73,6 +74,21 @@ def test_training_record_and_accuracy(trained) -> None:
     assert metadata["name"] == "tiny" and metadata["train_samples"] == record["train_samples"]
     again = evaluate_policy(policy, sample_files(trained[0] / "valid"), "cpu")
     assert again["loss"] == pytest.approx(record["valid"]["loss"], rel=1e-5)
+
+
+def test_training_without_the_sample_cache_gives_the_same_weights(trained, tmp_path) -> None:
+    folder, policy_path, record = trained
+    config = TrainingConfig(epochs=2, epoch_size=2, batch_size=3, normalization_samples=6, device="cpu",
+                            cache_samples=False)
+    uncached_path = tmp_path / "uncached.pt"
+    uncached = train_policy(sample_files(folder / "train"), sample_files(folder / "valid"), uncached_path, config,
+                            {"name": "tiny"})
+    assert uncached["config"]["cache_samples"] is False and record["config"]["cache_samples"] is True
+    cached_policy, _ = load_policy(policy_path, "cpu")
+    uncached_policy, _ = load_policy(uncached_path, "cpu")
+    for (name, cached_tensor), (_, uncached_tensor) in zip(cached_policy.state_dict().items(),
+                                                           uncached_policy.state_dict().items()):
+        assert torch.equal(cached_tensor, uncached_tensor), name
 
 
 def test_policy_inside_scip_reaches_scip_optimum(trained) -> None:
