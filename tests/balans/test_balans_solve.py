@@ -125,4 +125,6 @@ def test_config_errors_are_clear() -> None:
         BalansConfig.from_dict({"operator": ["rins_25"]})
     with pytest.raises(ValueError, match="unknown acceptance criterion 'Hill'"):
         solve(set_cover(), time_limit=1.0, config={"accept": {"name": "Hill"}})
+    with pytest.raises(ValueError, match="config.initial must be 'auto', 'trivial' or 'backend', got 'greedy'"):
+        BalansConfig(initial="greedy")
     assert BalansConfig.from_dict(BalansConfig().to_dict()) == BalansConfig()
