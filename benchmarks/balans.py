@@ -6,10 +6,12 @@ graphs, affinity 5; multiple knapsack: 400 items / 40 knapsacks; set cover: 5000
 columns) and GISP at the generator's ``hard`` level (100 nodes). Every method gets the same
 wall-clock budget and one thread, runs one at a time, and reports its incumbents over time:
 
-* ``highs``: ormodel's HiGHS backend alone (``threads=1``); incumbents parsed from its log.
+* ``highs``: ormodel's HiGHS backend alone (``threads=1``); incumbents from its MIP
+  improving-solution callback (``Result.extra["trace"]``).
 * ``scip``: SCIP (PySCIPOpt) alone reading the instance's MPS file, one thread; the read time is
-  charged to its budget (its time limit is what is left) and shifts its log times, just as
-  ormodel's Balans pays for loading its persistent model; incumbents parsed from its log.
+  charged to its budget (its time limit is what is left) and to its incumbent times, just as
+  ormodel's Balans pays for loading its persistent model; incumbents from a best-solution event
+  handler (``ormodel.solvers.callbacks.trace_scip``).
 * ``balans-pypi``: the ``balans`` package (2.2.0, SCIP backend) in its own virtual environment
   (``--balans-python``), run by ``benchmarks/balans_pypi_runner.py`` in a subprocess; its clock
   starts when ``Balans.solve`` is called (imports excluded) and the process is killed a little
@@ -64,22 +66,20 @@ def write_mps(form: Any, path: Path) -> None:
 
 
 def run_backend(name: str, form: Any, seconds: float) -> dict[str, Any]:
-    """One backend alone with one thread; its trace comes from its log."""
+    """One backend alone with one thread; its trace comes from the solver's improving-solution events."""
     from ormodel.solvers import SolveOptions, get_backend
 
-    from ormodel.bench.traces import trace_from_log
-
     backend = get_backend(name)
-    started = time.monotonic()
+    started = time.perf_counter()
     offset = 0.0
     if hasattr(backend, "build") and hasattr(backend, "solve_built"):
         built = backend.build(form)
-        offset = time.monotonic() - started
+        offset = time.perf_counter() - started
         result = backend.solve_built(built, SolveOptions(time_limit=max(seconds - offset, 0.1), threads=1, seed=0))
     else:
         result = backend.solve(form, SolveOptions(time_limit=seconds, threads=1, seed=0))
-    wall = time.monotonic() - started
-    trace = [[offset + float(point[0]), float(point[1])] for point in (trace_from_log(name, result.log) or [])]
+    wall = time.perf_counter() - started
+    trace = [[offset + float(point[0]), float(point[1])] for point in result.extra.get("trace", [])]
     objective = float(result.objective) if result.has_solution else math.nan
     return {"objective": objective, "wall": wall, "trace": trace, "status": result.status.value,
             "final_time": wall, "build_seconds": offset}
@@ -93,29 +93,21 @@ def run_scip_file(path: Path, seconds: float) -> dict[str, Any]:
     measure ormodel's model building rather than SCIP; SCIP's own MPS reader is what Balans
     (both implementations) uses too.
     """
-    import tempfile
-
     import pyscipopt
+    from ormodel.solvers.callbacks import trace_scip
 
-    from ormodel.bench.traces import scip_trace
-
-    started = time.monotonic()
+    started = time.perf_counter()
     model = pyscipopt.Model()
-    handle, log_path = tempfile.mkstemp(prefix="balans-bench-scip-", suffix=".log")
-    os.close(handle)
-    model.setLogfile(log_path)
     model.hideOutput()
     model.readProblem(str(path))
-    offset = time.monotonic() - started
+    offset = time.perf_counter() - started
     model.setParam("limits/time", max(seconds - offset, 0.1))
     model.setParam("parallel/maxnthreads", 1)
+    incumbents = trace_scip(model, started)  # times from `started`: the MPS read is charged
     model.optimize()
-    wall = time.monotonic() - started
+    wall = time.perf_counter() - started
     objective = float(model.getObjVal()) if model.getNSols() > 0 else math.nan
-    with open(log_path, encoding="utf-8", errors="replace") as handle_log:
-        log = handle_log.read()
-    os.unlink(log_path)
-    trace = [[offset + float(point[0]), float(point[1])] for point in scip_trace(log)]
+    trace = incumbents.points if incumbents is not None else []
     return {"objective": objective, "wall": wall, "trace": trace, "status": model.getStatus(), "final_time": wall,
             "build_seconds": offset}
 

@@ -7,7 +7,8 @@
   the agent on one record and returns a Result whose ``extra["json"]`` holds the rounds,
   tokens, time, and correctness under each tolerance.
 * :func:`summarize` turns result rows into the table the issue asks for: execution rate,
-  accuracy at absolute 0.01, relative 1e-6 and relative 5 %, average rounds, tokens and time.
+  accuracy under each tolerance of :data:`ormodel.answers.ANSWER_TOLERANCES` (absolute 0.01, relative 1e-6,
+  relative 5 %, one rule: :data:`ormodel.answers.ANSWER_RULE`), average rounds, tokens and time.
 
 Judging follows NL_ANCHORS.md §2: a problem counts as *executed* when its final model reached
 the solver (optimal, infeasible or unbounded), and as correct when the objective matches the
@@ -27,6 +28,7 @@ from typing import Any
 
 from ormodel.solvers.base import SolveOptions
 
+from ormodel.answers import ANSWER_RULE, ANSWER_TOLERANCES, NO_OPTIMUM_LABELS, judge_answer, row_verdicts
 from ormodel.result import Result, Status
 
 __all__ = [
@@ -37,30 +39,18 @@ __all__ = [
     "judge",
     "nl2opt_method",
     "nl_suite",
+    "suite_from_spec",
     "summarize",
     "summary_markdown",
 ]
 
 METHOD_NAME = "nl2opt"
 PLUGIN = "ormodel.nl2opt.benchmark"
-NO_OPTIMUM = ("infeasible", "no_best_solution", "infeasible_or_unbounded")
+NO_OPTIMUM = NO_OPTIMUM_LABELS
 
 
-@dataclass(frozen=True)
-class _Policy:
-    name: str
-    relative: float = 0.0
-    absolute: float = 0.0
-
-    def accepts(self, predicted: float, expected: float) -> bool:
-        return abs(predicted - expected) <= self.absolute + self.relative * max(1.0, abs(expected))
-
-
-TOLERANCE_POLICIES = (
-    _Policy("abs_0.01", absolute=0.01),
-    _Policy("rel_1e-6", relative=1e-6),
-    _Policy("rel_5pct", relative=0.05),
-)
+# One rule for every reader and report (ormodel.answers); the names key the stored verdicts.
+TOLERANCE_POLICIES = ANSWER_TOLERANCES
 
 
 def default_data_root() -> Path | None:
@@ -102,7 +92,7 @@ def golden_records(data_root: str | os.PathLike[str], golden_folder: str | os.Pa
 def nl_suite(name: str, data_root: str | os.PathLike[str] | None = None, ids: Sequence[str] | None = None,
              golden_folder: str | os.PathLike[str] | None = None) -> Any:
     """A runner suite of NL records (``name`` is a registered NL suite or ``golden``)."""
-    from ormodel.bench.suites import record_suite
+    from ormodel.suites import record_suite
 
     root = Path(data_root) if data_root is not None else default_data_root()
     if root is None or not root.is_dir():
@@ -127,7 +117,8 @@ def nl_suite(name: str, data_root: str | os.PathLike[str] | None = None, ids: Se
     return record_suite(f"nl-{name}", records)
 
 
-def _suite_from_spec(argument: str, best_known_file: str | None) -> Any:
+def suite_from_spec(argument: str, best_known_file: str | None = None) -> Any:
+    """The suite for ``nl:SUITE[:ID,ID,...]`` (an ``ormodel.suites`` entry point; data root from ``ORMODEL_NL_DATA``)."""
     name, _, id_text = argument.partition(":")
     if not name:
         raise ValueError("NL suite: write nl:SUITE[:ID,ID,...], e.g. nl:logior or nl:golden")
@@ -136,18 +127,9 @@ def _suite_from_spec(argument: str, best_known_file: str | None) -> Any:
 
 
 def judge(record: dict[str, Any], status: str, objective: float | None) -> dict[str, bool]:
-    """Correctness of one answer under every tolerance policy."""
-    answer_status = record.get("answer_status", "optimal")
+    """Correctness of one answer under every tolerance (:func:`ormodel.answers.judge_answer`)."""
     expected = record.get("answer")
-    verdicts = {}
-    for policy in TOLERANCE_POLICIES:
-        if answer_status in NO_OPTIMUM:
-            verdicts[policy.name] = status in ("infeasible", "unbounded")
-        elif expected is None or objective is None or status != "solved":
-            verdicts[policy.name] = False
-        else:
-            verdicts[policy.name] = policy.accepts(float(objective), float(expected))
-    return verdicts
+    return judge_answer(status, objective, None if expected is None else float(expected), record.get("answer_status", "optimal"))
 
 
 def _record_name(record: dict[str, Any]) -> str:
@@ -221,6 +203,11 @@ class NLSummary:
         return dict(self.__dict__)
 
 
+def _share(verdicts: Sequence[dict[str, bool]], name: str) -> float:
+    """Fraction of judged runs correct under the tolerance ``name``."""
+    return sum(bool(verdict[name]) for verdict in verdicts) / len(verdicts) if verdicts else 0.0
+
+
 def summarize(rows: Sequence[dict[str, Any]]) -> list[NLSummary]:
     """One summary per method label of the rows of ``bench nl`` runs."""
     by_method: dict[str, list[dict[str, Any]]] = {}
@@ -231,19 +218,19 @@ def summarize(rows: Sequence[dict[str, Any]]) -> list[NLSummary]:
         extras = [row.get("extra") or {} for row in method_rows]
         count = len(method_rows)
 
-        def share(items: Sequence[dict[str, Any]], name: str) -> float:
-            return sum(bool((item.get("correct") or {}).get(name)) for item in items) / len(items) if items else 0.0
-
-        undisputed = [item for item in extras if not item.get("disputed")]
+        verdicts = [row_verdicts(row) for row in method_rows]
+        every = [verdict for verdict in verdicts if verdict is not None]
+        undisputed_rows = [verdict for verdict, item in zip(verdicts, extras) if not item.get("disputed")]
+        undisputed = [verdict for verdict in undisputed_rows if verdict is not None]
         summaries.append(NLSummary(
             method=method, problems=count,
             execution_rate=sum(bool(item.get("executed")) for item in extras) / count if count else 0.0,
-            accuracy={policy.name: share(extras, policy.name) for policy in TOLERANCE_POLICIES},
+            accuracy={policy.name: _share(every, policy.name) for policy in TOLERANCE_POLICIES},
             average_rounds=sum(float(item.get("rounds") or 0) for item in extras) / count if count else 0.0,
             tokens_per_problem=sum(float((item.get("prompt_tokens") or 0) + (item.get("completion_tokens") or 0)) for item in extras) / count if count else 0.0,
             seconds_per_problem=sum(float(row.get("time") or 0.0) for row in method_rows) / count if count else 0.0,
-            undisputed=len(undisputed),
-            undisputed_accuracy={policy.name: share(undisputed, policy.name) for policy in TOLERANCE_POLICIES},
+            undisputed=len(undisputed_rows),
+            undisputed_accuracy={policy.name: _share(undisputed, policy.name) for policy in TOLERANCE_POLICIES},
         ))
     return summaries
 
@@ -251,8 +238,9 @@ def summarize(rows: Sequence[dict[str, Any]]) -> list[NLSummary]:
 def summary_markdown(summaries: Sequence[NLSummary]) -> str:
     """The summary table in Markdown."""
     names = [policy.name for policy in TOLERANCE_POLICIES]
-    header = ("| method | problems | execution rate | " + " | ".join(f"acc {name}" for name in names) +
-              " | undisputed | " + " | ".join(f"undisputed acc {name}" for name in names) +
+    rules = [policy.header for policy in TOLERANCE_POLICIES]
+    header = ("| method | problems | execution rate | " + " | ".join(f"acc {rule}" for rule in rules) +
+              " | undisputed | " + " | ".join(f"undisputed acc {rule}" for rule in rules) +
               " | avg rounds | tokens/problem | s/problem |")
     lines = [header, "|" + "---|" * (header.count("|") - 1)]
     for item in summaries:
@@ -260,12 +248,14 @@ def summary_markdown(summaries: Sequence[NLSummary]) -> str:
                      " | ".join(f"{item.accuracy[name]:.1%}" for name in names) + f" | {item.undisputed} | " +
                      " | ".join(f"{item.undisputed_accuracy[name]:.1%}" for name in names) +
                      f" | {item.average_rounds:.2f} | {item.tokens_per_problem:.0f} | {item.seconds_per_problem:.2f} |")
+    lines += ["", (f"Accuracy: correct answers / labelled problems; correct when {ANSWER_RULE} (a: the label), "
+                   "or, for a label without an optimum, when the answer is infeasible or unbounded.")]
     return "\n".join(lines)
 
 
 def problem_lines(rows: Sequence[dict[str, Any]]) -> list[str]:
     """Per-problem lines: id, status, objective, label, verdicts, rounds, tokens."""
-    lines = ["| problem | status | objective | label | " + " | ".join(policy.name for policy in TOLERANCE_POLICIES) +
+    lines = ["| problem | status | objective | label | " + " | ".join(policy.header for policy in TOLERANCE_POLICIES) +
              " | rounds | tokens | note |", "|" + "---|" * (7 + len(TOLERANCE_POLICIES))]
     for row in rows:
         extra = row.get("extra") or {}
@@ -280,11 +270,11 @@ def problem_lines(rows: Sequence[dict[str, Any]]) -> list[str]:
 
 
 def _register() -> None:
-    from ormodel.bench.suites import register_suite_kind
     from ormodel.methods import register_method
+    from ormodel.suites import register_suite_kind
 
     register_method(METHOD_NAME, nl2opt_method)
-    register_suite_kind("nl", _suite_from_spec)
+    register_suite_kind("nl", suite_from_spec)
 
 
 _register()

@@ -1,4 +1,4 @@
-"""``ormodel ask`` (English → solved model) and ``ormodel bench nl`` (the agent on NL suites).
+"""``ormodel ask``: English → solved model (``ormodel bench nl``, the agent on NL suites, is in ``ormodel.bench.nl``).
 
 Examples::
 
@@ -7,8 +7,6 @@ Examples::
     ormodel ask -f problem.txt --model gpt-4o --samples 3 --json
     ormodel ask -f problem.txt --record run.jsonl      # audit every call
     ormodel ask -f problem.txt --replay run.jsonl      # the same answer again, no LLM
-    ormodel bench nl --suite logior --model qwen2.5:7b-instruct --base-url http://localhost:11434/v1 --table logior.jsonl
-    ormodel bench nl --suite golden --replay records/ --table golden.jsonl
 """
 
 from __future__ import annotations
@@ -20,12 +18,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_commands", "ask_command", "bench_nl_command"]
+__all__ = ["add_commands", "add_llm_arguments", "ask_command"]
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NO_SOLUTION = 0, 1, 2, 3
 
 
-def _add_llm_arguments(parser: argparse.ArgumentParser) -> None:
+def add_llm_arguments(parser: argparse.ArgumentParser) -> None:
+    """The LLM and agent options shared by ``ask`` and ``bench nl``."""
     parser.add_argument("--model", help="model name (default: $ORMODEL_LLM_MODEL, the config file, or gpt-4o-mini for OpenAI)")
     parser.add_argument("--base-url", help="OpenAI-compatible server, e.g. http://localhost:11434/v1 (default: $ORMODEL_LLM_BASE_URL)")
     parser.add_argument("--samples", type=int, default=1, help="parallel attempts voting on the objective (default: 1)")
@@ -38,7 +37,7 @@ def _add_llm_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_commands(subparsers: Any) -> None:
-    """Add ``ask``, and ``nl`` to the ``bench`` group (or ``bench-nl`` when there is no such group)."""
+    """Add ``ask`` (an ``ormodel.commands`` entry point; ``bench nl`` belongs to the benchmark runner, ``ormodel.bench.nl``)."""
     ask = subparsers.add_parser("ask", help="formulate and solve a problem stated in English with an LLM",
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 description="Formulate a five-element model with an LLM, solve it, check and correct it, and "
@@ -46,45 +45,13 @@ def add_commands(subparsers: Any) -> None:
                                             "ORMODEL_LLM_MODEL, ORMODEL_LLM_API_KEY (OPENAI_API_KEY), or ~/.config/ormodel/llm.toml.")
     ask.add_argument("question", nargs="?", help="the problem text")
     ask.add_argument("-f", "--file", help="read the problem text from a file ('-' for stdin)")
-    _add_llm_arguments(ask)
+    add_llm_arguments(ask)
     ask.add_argument("--time-limit", type=float, default=60.0, help="seconds per solve (default: 60)")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask.add_argument("--record", help="write every LLM call to this JSONL record")
     ask.add_argument("--replay", help="answer from a record instead of an LLM")
     ask.add_argument("--save-model", help="write the final five-element model to this .yaml/.json file")
     ask.set_defaults(func=ask_command)
-
-    bench_group = _bench_group(subparsers)
-    if bench_group is not None:
-        nl = bench_group.add_parser("nl", help="run the LLM formulation agent on an NL suite and report accuracy",
-                                    formatter_class=argparse.RawDescriptionHelpFormatter, description=__doc__)
-    else:
-        nl = subparsers.add_parser("bench-nl", help="run the LLM formulation agent on an NL suite and report accuracy")
-    nl.add_argument("--suite", required=True, help="an NL suite of ormodel.datasets.nl (e.g. nl4opt, logior) or 'golden'")
-    nl.add_argument("--ids", help="only these problem ids, comma-separated")
-    nl.add_argument("--data", help="NL data folder (default: $ORMODEL_NL_DATA or ../shared/data/nl)")
-    _add_llm_arguments(nl)
-    nl.add_argument("--table", help="result table (JSONL, resumed when it exists; default: nl-SUITE.jsonl)")
-    nl.add_argument("--records", help="folder for one call record per problem (audit; replay with --replay)")
-    nl.add_argument("--replay", help="folder of call records to answer from instead of an LLM")
-    nl.add_argument("--jobs", type=int, default=None, help="problems at a time (default: CPU count)")
-    nl.add_argument("--time-limit", type=float, default=600.0, help="seconds per problem before it is killed (default: 600)")
-    nl.add_argument("--label", help="method label in the table (default: the model name, or 'replay')")
-    nl.add_argument("--json", action="store_true", help="print the summary as JSON")
-    nl.add_argument("--problems", action="store_true", help="also print the per-problem table")
-    nl.add_argument("--no-progress", action="store_true", help="no progress bar")
-    nl.set_defaults(func=bench_nl_command)
-
-
-def _bench_group(subparsers: Any) -> Any:
-    """The subparsers of an existing ``bench`` command, if one was added before."""
-    bench = getattr(subparsers, "choices", {}).get("bench")
-    if bench is None:
-        return None
-    for action in bench._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    return None
 
 
 def _question(args: argparse.Namespace) -> str | None:
@@ -156,65 +123,3 @@ def ask_command(args: argparse.Namespace) -> int:
     if answer.status == "solved":
         return EXIT_OK
     return EXIT_NO_SOLUTION if answer.status in ("infeasible", "unbounded") else EXIT_ERROR
-
-
-def bench_nl_command(args: argparse.Namespace) -> int:
-    """Handler of ``ormodel bench nl``."""
-    from ormodel.nl2opt.benchmark import PLUGIN, nl_suite, problem_lines, summarize, summary_markdown
-    from ormodel.nl2opt.config import LLMNotConfigured, load_config
-    from rich.console import Console
-
-    from ormodel.bench.executors import make_executor
-    from ormodel.bench.method_spec import MethodSpec
-    from ormodel.bench.report import load_rows
-    from ormodel.bench.runner import run_benchmark
-
-    params: dict[str, Any] = {"max_rounds": args.max_rounds, "samples": args.samples, "examples": args.examples,
-                              "solver": args.solver}
-    try:
-        ids = [item.strip() for item in args.ids.split(",")] if args.ids else None
-        suite = nl_suite(args.suite, args.data, ids)
-        if args.replay:
-            if not Path(args.replay).is_dir():
-                raise FileNotFoundError(f"{args.replay}: no such folder of records")
-            params["replay"] = os.path.abspath(args.replay)
-            label = args.label or "replay"
-        else:
-            config = load_config(model=args.model, base_url=args.base_url, timeout=args.timeout,
-                                 structured_output="none" if args.no_structured else None, stream=True if args.stream else None)
-            params.update({"model": config.model, "base_url": config.base_url})
-            if args.timeout:
-                params["timeout"] = args.timeout
-            if args.no_structured:
-                params["structured_output"] = "none"
-            if args.stream:
-                params["stream"] = True
-            label = args.label or config.model
-    except LLMNotConfigured as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except (ValueError, FileNotFoundError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    if args.records:
-        params["records"] = os.path.abspath(args.records)
-    method = MethodSpec(label=label.replace("/", "_").replace(":", "_"), name="nl2opt", params=params, spec=f"nl2opt ({label})")
-    table = args.table or f"nl-{args.suite}.jsonl"
-    console = Console(stderr=True)
-    console.print(f"[bold]{suite.name}[/]: {len(suite)} problems with {label}; table {table}")
-    summary = run_benchmark(suite, [method], [0], table, time_limit=args.time_limit, grace=30.0, memory_limit_mb=None,
-                            executor=make_executor("local", args.jobs), plugins=[PLUGIN], progress=not args.no_progress)
-    console.print(summary.describe())
-    ids_in_suite = {instance.id for instance in suite.instances}
-    rows = [row for row in load_rows([table]) if row["instance"] in ids_in_suite and row["method"] == method.label]
-    summaries = summarize(rows)
-    if args.json:
-        print(json.dumps({"suite": args.suite, "table": table, "summary": [item.to_dict() for item in summaries],
-                          "problems": [{"instance": row["instance"], **(row.get("extra") or {}), "status": row.get("status"),
-                                        "time": row.get("time")} for row in rows]}, indent=2))
-    else:
-        print(summary_markdown(summaries))
-        if args.problems:
-            print()
-            print("\n".join(problem_lines(rows)))
-    return 130 if summary.interrupted else EXIT_OK

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib
 import json
 import math
 import sys
@@ -16,10 +15,10 @@ from typing import Any, Callable, Sequence
 
 from ormodel.errors import ModelError
 
-__all__ = ["main", "build_parser", "COMMAND_MODULES"]
+__all__ = ["COMMAND_GROUP", "build_parser", "main"]
 
-# Modules contributing subcommands through ``add_commands(subparsers)``.
-COMMAND_MODULES = ("ormodel.datasets.cli", "ormodel.bench.cli", "ormodel.nl2opt.cli")
+# Further subcommands: entry points ``name = "module:add_commands"``, each called with the subparsers.
+COMMAND_GROUP = "ormodel.commands"
 
 EXIT_OK, EXIT_ERROR, EXIT_NO_SOLUTION = 0, 1, 3
 
@@ -55,7 +54,7 @@ def command_solve(args: argparse.Namespace) -> int:
     if args.model:
         params["model"] = args.model
     if args.method:
-        from ormodel.solvers import SolveOptions
+        from ormodel.backends import SolveOptions
 
         result = run_method(args.method, args.file, SolveOptions(**options), params)
         model = None
@@ -188,21 +187,26 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("output")
     convert.set_defaults(func=command_convert)
 
-    for module_name in COMMAND_MODULES:
-        hook = _command_hook(module_name)
-        if hook is not None:
-            hook(subparsers)
+    from ormodel.plugins import PluginError, entry_point_names, load_entry_point
+
+    for name in entry_point_names(COMMAND_GROUP):
+        try:
+            add_commands: Callable[[Any], Any] = load_entry_point(COMMAND_GROUP, name)
+        except PluginError as error:  # the other commands still work; this one says why it cannot
+            unavailable = subparsers.add_parser(name, help="unavailable in this installation", add_help=False)
+            unavailable.add_argument("rest", nargs=argparse.REMAINDER)
+            unavailable.set_defaults(func=_unavailable(error))
+            continue
+        add_commands(subparsers)
     return parser
 
 
-def _command_hook(module_name: str) -> Callable[[Any], None] | None:
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as error:
-        if error.name is not None and module_name.startswith(error.name):
-            return None
-        raise
-    return getattr(module, "add_commands", None)
+def _unavailable(error: Exception) -> Callable[[argparse.Namespace], int]:
+    def command(args: argparse.Namespace) -> int:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+
+    return command
 
 
 def _version() -> str:

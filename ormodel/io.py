@@ -405,7 +405,7 @@ def load(path: str | os.PathLike[str]) -> Problem | StandardForm:
     if lowered.endswith(FIVE_ELEMENT_SUFFIXES):
         return load_problem(path)
     if lowered.endswith(MATRIX_SUFFIXES):
-        from ormodel.solvers.highs import read_model_file
+        from ormodel.formats import read_model_file
 
         return read_model_file(path)
     raise ModelError(f"unknown file type of {os.path.basename(path)!r}", Location(file=path),
@@ -502,7 +502,7 @@ def save(model: Problem | StandardForm, path: str | os.PathLike[str]) -> None:
     lowered = path.lower()
     if lowered.endswith((".mps", ".lp")):
         from ormodel.compiler import as_standard_form
-        from ormodel.solvers.highs import write_model_file
+        from ormodel.formats import write_model_file
 
         write_model_file(as_standard_form(model), path)
         return

@@ -7,6 +7,10 @@ method for job-shop files can read its own format). ``params`` holds method-spec
 (e.g. ``{"backend": "scip"}`` for Balans). The CLI's ``solve --method`` and the benchmark runner
 both go through :func:`run_method`.
 
+Methods are ``ormodel.methods`` entry points (``name = "module:function"``, loaded on first use,
+see :mod:`ormodel.plugins`), functions added with :func:`register_method`, and every backend of
+:mod:`ormodel.backends` under its own name.
+
 Example:
     >>> from ormodel.methods import method_names
     >>> "highs" in method_names()
@@ -15,28 +19,20 @@ Example:
 
 from __future__ import annotations
 
-import importlib
 import os
 from typing import Any, Callable
 
+from ormodel.backends import SolveOptions, backend_names, get_backend
+from ormodel.plugins import PluginError, entry_point_names, load_entry_point
 from ormodel.result import Result
-from ormodel.solvers.base import SolveOptions, backend_names, get_backend
 
-__all__ = ["MethodFunction", "register_method", "method_names", "get_method", "run_method", "load_model_input"]
+__all__ = ["METHOD_GROUP", "MethodFunction", "get_method", "load_model_input", "method_names", "register_method", "run_method"]
 
 MethodFunction = Callable[[Any, SolveOptions, dict[str, Any]], Result]
 
-_METHODS: dict[str, MethodFunction] = {}
+METHOD_GROUP = "ormodel.methods"
 
-# Methods whose modules are imported on first use (they pull heavier dependencies). Importing
-# the module must call register_method for the name.
-_LAZY_MODULES: dict[str, str] = {
-    "balans": "ormodel.learned.balans.method",
-    "dispatch": "ormodel.learned.dispatching.method",
-    "gnn-branching": "ormodel.learned.branching.method",
-    "neur2ro": "ormodel.learned.neur2ro.method",
-    "nl2opt": "ormodel.nl2opt.benchmark",
-}
+_METHODS: dict[str, MethodFunction] = {}
 
 
 def register_method(name: str, function: MethodFunction) -> None:
@@ -45,8 +41,8 @@ def register_method(name: str, function: MethodFunction) -> None:
 
 
 def method_names() -> list[str]:
-    """All method names: backends first, then registered and lazily loaded methods."""
-    return sorted(set(backend_names()) | set(_METHODS) | set(_LAZY_MODULES))
+    """All method names: backends, registered methods and declared (not yet loaded) ones."""
+    return sorted(set(backend_names()) | set(_METHODS) | set(entry_point_names(METHOD_GROUP)))
 
 
 def load_model_input(model: Any) -> Any:
@@ -69,21 +65,19 @@ def _backend_method(name: str) -> MethodFunction:
 
 
 def get_method(name: str) -> MethodFunction:
-    """The method registered under ``name`` (a backend name works too)."""
+    """The method registered under ``name`` (a backend name, or ``family:option``, works too)."""
     key = name.lower()
     if key in _METHODS:
         return _METHODS[key]
-    if key in _LAZY_MODULES:
+    if key in entry_point_names(METHOD_GROUP):
         try:
-            importlib.import_module(_LAZY_MODULES[key])
-        except ImportError as error:
-            raise ValueError(
-                f"method {name!r} needs optional packages that are missing ({error}); install them with: pip install 'ormodel[learned]'"
-            ) from error
-        if key in _METHODS:
-            return _METHODS[key]
-        raise ValueError(f"method {name!r} is not available in this installation")
-    if key in backend_names():
+            function: MethodFunction = load_entry_point(METHOD_GROUP, key)
+        except PluginError as error:
+            raise ValueError(f"method {name!r} is not available in this installation: {error}") from error
+        if not callable(function):
+            raise ValueError(f"method {name!r}: its entry point does not name a function")
+        return function
+    if key.partition(":")[0] in backend_names():
         return _backend_method(key)
     raise ValueError(f"unknown method {name!r}; choose one of: {', '.join(method_names())}")
 

@@ -1,13 +1,13 @@
 """Solver backends behind one protocol (``ormodel.solvers``).
 
-Registered backends: ``highs`` (highspy), ``scip`` (pyscipopt), ``cpsat`` (OR-Tools CP-SAT) and
-``pyomo`` (the Pyomo bridge; ``pyomo:<solver>`` for any solver Pyomo runs). Registration is
-lazy: a backend's module and solver package are imported only when the backend is made.
+Backends: ``highs`` (highspy), ``scip`` (pyscipopt), ``cpsat`` (OR-Tools CP-SAT) and ``pyomo``
+(the Pyomo bridge; ``pyomo:<solver>`` for any solver Pyomo runs). They are declared as
+``ormodel.backends`` entry points in ``pyproject.toml`` and found by the core's registry
+(:mod:`ormodel.backends`): a backend's module and solver package are imported only when the
+backend is made.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from ormodel.solvers.base import (
     Backend,
@@ -23,30 +23,6 @@ from ormodel.solvers.base import (
     solve_auto,
 )
 from ormodel.solvers.highs import HighsBackend
-
-
-def _scip() -> Any:
-    from ormodel.solvers.scip import ScipBackend
-
-    return ScipBackend()
-
-
-def _cpsat() -> Any:
-    from ormodel.solvers.cpsat import CpSatBackend
-
-    return CpSatBackend()
-
-
-def _pyomo(solver_name: str = "highs") -> Any:
-    from ormodel.solvers.pyomo_bridge import PyomoBackend
-
-    return PyomoBackend(solver_name)
-
-
-register_backend("highs", HighsBackend)
-register_backend("scip", _scip)
-register_backend("cpsat", _cpsat)
-register_backend("pyomo", _pyomo)
 
 __all__ = [
     "Backend",

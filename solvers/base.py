@@ -1,9 +1,7 @@
-"""The backend protocol, solve options, capabilities and the backend registry.
+"""Choosing a backend by problem class (``solver="auto"``); the protocol and registry are re-exported from the core.
 
-A backend turns a :class:`~ormodel.standard_form.StandardForm` (or, for backends that need
-the expression trees, a :class:`~ormodel.problem.Problem`) into a
-:class:`~ormodel.result.Result`. It declares what it can do as a set of :class:`Capability`
-flags; tests and ``solver="auto"`` read those flags.
+The :class:`Backend` protocol, :class:`SolveOptions`, :class:`Capability` and the registry live in
+:mod:`ormodel.backends` (the core); tests and ``solver="auto"`` read the capability flags.
 
 Example:
     >>> from ormodel.solvers import get_backend
@@ -13,13 +11,18 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from enum import Enum
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
+from ormodel.backends import (
+    Backend,
+    Capability,
+    SolveOptions,
+    UnsupportedProblem,
+    backend_factory,
+    backend_names,
+    get_backend,
+    register_backend,
+)
 from ormodel.result import Result
 from ormodel.standard_form import StandardForm
 
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Backend",
+    "auto_method",
     "Capability",
     "SolveOptions",
     "UnsupportedProblem",
@@ -39,103 +43,6 @@ __all__ = [
     "required_capability",
     "solve_auto",
 ]
-
-
-class Capability(str, Enum):
-    """What a backend can do."""
-
-    LP = "LP"
-    MILP = "MILP"
-    QP = "QP"
-    MIQP = "MIQP"
-    MINLP = "MINLP"
-    CP = "CP"
-    DUALS = "duals"
-    IIS = "IIS"
-    WARM_START = "warm_start"
-    CALLBACKS = "callbacks"
-
-
-class UnsupportedProblem(ValueError):
-    """The chosen backend cannot solve this class of problem."""
-
-
-@dataclass
-class SolveOptions:
-    """Options every backend understands; ``extra`` passes backend-specific settings through.
-
-    Attributes:
-        time_limit: wall-clock seconds (``None``: no limit).
-        gap: relative MIP gap at which to stop.
-        threads: worker threads (``None``: the backend's default).
-        verbose: print the solver log as it runs.
-        seed: random seed of the solver.
-        node_limit: branch-and-bound node limit.
-        solution_limit: stop after this many improving solutions.
-        warm_start: a full or partial point, as an array by column or a dict by label.
-        compute_conflict: compute an IIS when the model is infeasible.
-        extra: raw backend options, e.g. ``{"presolve": "off"}`` for HiGHS.
-    """
-
-    time_limit: float | None = None
-    gap: float | None = None
-    threads: int | None = None
-    verbose: bool = False
-    seed: int | None = None
-    node_limit: int | None = None
-    solution_limit: int | None = None
-    warm_start: np.ndarray | dict[str, float] | None = None
-    compute_conflict: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@runtime_checkable
-class Backend(Protocol):
-    """A solver behind ormodel's one protocol."""
-
-    name: str
-    capabilities: frozenset[Capability]
-
-    def available(self) -> bool:
-        """True when the backend's package can be imported."""
-
-    def solve(self, model: StandardForm | Problem, options: SolveOptions | None = None) -> Result:
-        """Solve and return a :class:`Result`; never raise on infeasible or limits."""
-
-
-_REGISTRY: dict[str, Callable[..., Backend]] = {}
-
-
-def register_backend(name: str, factory: Callable[..., Backend]) -> None:
-    """Make a backend available under ``name`` (later registrations replace earlier ones).
-
-    ``factory()`` makes the backend; a factory that takes one string argument also serves
-    ``"name:option"`` (see :func:`get_backend`). Registering must not import the solver package.
-    """
-    _REGISTRY[name.lower()] = factory
-
-
-def backend_names() -> list[str]:
-    """Names of all registered backends, installed or not."""
-    return sorted(_REGISTRY)
-
-
-def get_backend(name: str) -> Backend:
-    """The backend registered under ``name``; a clear error when unknown or not installed.
-
-    ``"family:option"`` passes ``option`` to the factory of ``family``, e.g. ``"pyomo:cbc"``
-    is the Pyomo bridge running CBC.
-    """
-    family, _, option = name.partition(":")
-    factory = _REGISTRY.get(family.lower())
-    if factory is None:
-        raise ValueError(f"unknown solver {name!r}; choose one of: {', '.join(backend_names())} or 'auto'")
-    backend = factory(option) if option else factory()  # type: ignore[call-arg]
-    if not backend.available():
-        raise ValueError(
-            f"solver {name!r} is not installed; install it with: pip install 'ormodel[{family.lower()}]'"
-        )
-    return backend
 
 
 def required_capability(model: StandardForm | Problem) -> Capability:
@@ -166,9 +73,10 @@ def choose_backend_with_reason(model: StandardForm | Problem, preference: tuple[
     wants_cp = options is not None and options.extra.get("cp_constraints") is not None
     skipped = []
     for name in preference:
-        if name not in _REGISTRY:
+        factory = backend_factory(name)
+        if factory is None:
             continue
-        backend = _REGISTRY[name]()
+        backend = factory()
         if not backend.available():
             skipped.append(f"{name} (not installed)")
             continue
@@ -206,3 +114,12 @@ def solve_auto(model: StandardForm | Problem, options: SolveOptions | None = Non
     result.extra["auto_choice"] = {"backend": backend.name, "problem_class": needed.value, "reason": reason}
     result.message = f"{reason}; {result.message}" if result.message else reason
     return result
+
+
+def auto_method(model: StandardForm | Problem, options: SolveOptions, params: dict[str, Any]) -> Result:
+    """The method ``auto`` (entry point of ``ormodel.methods``): :func:`solve_auto` with the default preference."""
+    if params:
+        raise ValueError(f"solver 'auto' takes no method parameters (got {', '.join(sorted(params))}); pass solver options instead")
+    from ormodel.methods import load_model_input
+
+    return solve_auto(load_model_input(model), options)

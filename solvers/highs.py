@@ -22,6 +22,7 @@ import scipy.sparse as sp
 
 from ormodel.result import Conflict, Ray, Result, Status
 from ormodel.solvers.base import Capability, SolveOptions
+from ormodel.solvers.callbacks import trace_highs
 from ormodel.solvers.native import import_highspy
 from ormodel.standard_form import NameMap, Sense, StandardForm
 
@@ -216,9 +217,12 @@ class HighsBackend:
         log_path = self._apply_options(highs, options)
         if options.warm_start is not None:
             self._warm_start(highs, form, options.warm_start)
+        incumbents = trace_highs(highs, started, form.sense.value, form.objective_value) if form.is_mip else None
         highs.run()
         elapsed = time.perf_counter() - started
         result = self._result(highs, form, elapsed)
+        if incumbents is not None:
+            result.extra["trace"] = incumbents.points
         if options.compute_conflict and result.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED):
             result.conflict = self.conflict(form)
         if result.status == Status.UNBOUNDED and not form.is_mip:

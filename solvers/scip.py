@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from ormodel.solvers.base import Capability, SolveOptions
+from ormodel.solvers.callbacks import trace_scip
 from ormodel.solvers.labels import column_labels, row_labels
 
 from ormodel.result import Conflict, Result, Status
@@ -318,9 +319,12 @@ class ScipBackend:
         log_path = self._apply_options(built, options)
         if options.warm_start is not None:
             self._warm_start(built, options.warm_start)
+        incumbents = trace_scip(scip, started, built.sense.value)
         scip.optimize()
         elapsed = time.perf_counter() - started
         result = self._result(built, elapsed)
+        if incumbents is not None:
+            result.extra["trace"] = incumbents.points
         if options.compute_conflict and result.status == Status.INFEASIBLE:
             result.conflict = self.conflict(built)
         result.log = _read_and_remove(log_path)

@@ -65,4 +65,27 @@ def test_mypy_resolves_the_mapped_packages(wheel_target: Path, tmp_path: Path) -
     completed = subprocess.run([sys.executable, "-m", "mypy", "--no-incremental", "--follow-imports=silent", str(program)],
                                cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=300)
     assert "Cannot find implementation" not in completed.stdout, completed.stdout
-    assert "ormodel.solvers.base.Backend" in completed.stdout
+    assert "ormodel.backends.Backend" in completed.stdout
+
+
+def test_wheel_declares_the_plugins_and_an_installed_copy_finds_them(wheel_target: Path, tmp_path: Path) -> None:
+    """The core finds backends, methods, suites, file formats and commands only through these entry points."""
+    declared = next(wheel_target.glob("ormodel-*.dist-info")) / "entry_points.txt"
+    text = declared.read_text()
+    for group, name in (("ormodel.backends", "highs"), ("ormodel.file_formats", "mps"), ("ormodel.methods", "balans"),
+                        ("ormodel.suites", "gen"), ("ormodel.loaders", "generated"), ("ormodel.commands", "bench")):
+        assert f"[{group}]" in text and f"\n{name} = " in text.split(f"[{group}]")[1].split("\n[")[0], (group, name)
+    environment = {**os.environ, "PYTHONPATH": str(wheel_target)}
+    code = ("import ormodel, ormodel.plugins\n"
+            "from ormodel.methods import method_names\n"
+            "from ormodel.suites import parse_suite\n"
+            "from ormodel.io import save, load\n"
+            "from ormodel.datasets.milp import generate\n"
+            "assert ormodel.plugins._checkout_pyproject() is None\n"
+            "assert {'highs', 'scip', 'balans', 'dispatch', 'nl2opt', 'auto'} <= set(method_names()), method_names()\n"
+            "assert len(parse_suite('gen:setcover:easy:0-1')) == 2\n"
+            "save(generate('setcover', 'easy', 0), 'cover.mps')\n"
+            "print(load('cover.mps').num_columns)")
+    completed = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    assert int(completed.stdout.strip()) > 0

@@ -27,7 +27,7 @@ from ormodel.datasets.jssp.generators import random_jobshop
 from ormodel.datasets.jssp.instance import JobShopInstance
 from ormodel.datasets.jssp.taillard import TAILLARD_SEEDS, taillard_instance
 
-from ormodel.bench.suites import Instance, Suite, parse_seeds, register_suite_kind
+from ormodel.suites import Instance, Suite, parse_seeds, register_suite_kind
 
 __all__ = ["LOADER", "jssp_suite", "load_jobshop", "parse_taillard_names", "random_suite", "taillard_suite"]
 
@@ -111,7 +111,7 @@ def jssp_suite(argument: str, best_known_file: str | None = None) -> Suite:
     else:
         raise ValueError(f"job-shop suite jssp:{argument}: " + _USAGE)
     if best_known_file:
-        from ormodel.bench.suites import read_best_known
+        from ormodel.suites import read_best_known
 
         known = read_best_known(best_known_file)
         suite = Suite(

@@ -28,6 +28,7 @@ from typing import Any
 import torch
 import torch_geometric
 from ormodel.learned.branching.observation import CONSTRAINT_FEATURES, EDGE_FEATURES, VARIABLE_FEATURES
+from ormodel.learned.device import resolve_device
 from torch import nn
 
 __all__ = [
@@ -232,17 +233,6 @@ def candidate_log_probabilities(scores: torch.Tensor, candidates: torch.Tensor, 
     shifted = candidate_scores - maximum[candidate_group]
     normalizer = torch_geometric.utils.scatter(shifted.exp(), candidate_group, dim=0, dim_size=groups, reduce="sum")
     return shifted - normalizer.log()[candidate_group]
-
-
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``"auto"`` → CUDA when available, else CPU; anything else as given (a clear error if unavailable)."""
-    if isinstance(device, torch.device):
-        return device
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} requested but CUDA is not available here; use device='auto' or 'cpu'")
-    return torch.device(device)
 
 
 def save_policy(policy: BranchingPolicy, path: str | os.PathLike[str], metadata: dict[str, Any] | None = None) -> None:

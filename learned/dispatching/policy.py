@@ -27,19 +27,13 @@ import torch
 import torch.nn.functional as F
 from ormodel.datasets.jssp.instance import JobShopInstance
 from ormodel.learned.dispatching.env import DispatchEnvironment
+from ormodel.learned.device import resolve_device
 from ormodel.learned.dispatching.features import NUM_FEATURES, job_features, same_machine_mask
 from torch import nn
 
 __all__ = ["DEFAULT_WEIGHTS", "DispatchPolicy", "PolicySchedule", "load_policy", "resolve_device"]
 
 DEFAULT_WEIGHTS = Path(__file__).with_name("weights") / "dispatch_policy.pt"
-
-
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``"auto"`` is CUDA when available, else CPU; anything else is passed to ``torch.device``."""
-    if isinstance(device, str) and device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
 
 
 @contextlib.contextmanager

@@ -28,6 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ormodel.learned.device import resolve_device
 from ormodel.learned.neur2ro.problem import TwoStageRobustProblem
 
 __all__ = ["NetworkSizes", "NETWORK_SIZES", "ValueNetwork", "resolve_device", "load_network", "DEFAULT_WEIGHTS"]
@@ -57,13 +58,6 @@ NETWORK_SIZES = {
     "knapsack": NetworkSizes(7, 7, 32, 16, 32, 16, 64, 8, 8),
     "capital_budgeting": NetworkSizes(3, 4, 16, 4, 16, 4, 32, 8, 8),
 }
-
-
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``"auto"`` is CUDA when available, else CPU."""
-    if isinstance(device, str) and device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
 
 
 def _mlp(sizes: tuple[int, int, int], bias: bool) -> nn.Sequential:

@@ -1,8 +1,8 @@
 """``ormodel bench run``, ``ormodel bench report`` and ``ormodel bench compare``.
 
 :func:`add_commands` adds the ``bench`` command group to the main argparse parser; each
-subcommand sets ``func`` to a handler ``handler(args) -> int`` (the exit code). Further
-subcommands (``bench nl``) can be added to the group returned by :func:`add_commands`.
+subcommand sets ``func`` to a handler ``handler(args) -> int`` (the exit code); ``bench nl`` comes
+from :mod:`ormodel.bench.nl`. Declared as the ``bench`` entry point of ``ormodel.commands``.
 
 Examples::
 
@@ -16,16 +16,10 @@ Examples::
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from typing import Any
 
-__all__ = ["BENCH_EXTENSION_MODULES", "add_commands", "compare_command", "report_command", "run_command"]
-
-# Modules that add further ``bench`` subcommands: each defines ``add_bench_commands(commands)`` and
-# receives the ``bench`` subparsers object (e.g. ``bench nl`` for NL suites). Missing modules are skipped.
-BENCH_EXTENSION_MODULES: list[str] = []
-
+__all__ = ["add_commands", "compare_command", "report_command", "run_command"]
 
 def add_commands(subparsers: Any) -> Any:
     """Add ``bench`` with ``run``, ``report`` and ``compare``; returns the ``bench`` subparsers object."""
@@ -80,16 +74,9 @@ def add_commands(subparsers: Any) -> Any:
     compare.add_argument("second")
     compare.add_argument("--fields", default="status,objective,nodes", help="fields to compare (default: status,objective,nodes)")
     compare.set_defaults(func=compare_command)
-    for module_name in BENCH_EXTENSION_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name is not None and module_name.startswith(error.name):
-                continue
-            raise
-        hook = getattr(module, "add_bench_commands", None)
-        if hook is not None:
-            hook(commands)
+    from ormodel.bench.nl import add_bench_commands
+
+    add_bench_commands(commands)
     return commands
 
 

@@ -15,7 +15,8 @@ Definitions (stated so that tables can be quoted):
   the incumbent at time ``t`` (``1`` before the first incumbent), a step function. Reported in
   seconds and normalised as ``P(T) / T`` (in ``[0, 1]``, lower is better).
 * **Accuracy under a tolerance** (NL suites): a predicted objective ``p`` matches the answer
-  ``a`` when ``|p - a| <= atol`` (absolute) or ``|p - a| <= rtol * |a|`` (relative).
+  ``a`` when ``|p - a| <= atol + rtol * max(1, |a|)`` — the one rule of :mod:`ormodel.answers`,
+  shared with ``ormodel bench nl``.
 
 Example:
     >>> round(shifted_geometric_mean([1.0, 3.0], shift=1.0), 6)
@@ -30,6 +31,8 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
+
+from ormodel.answers import AnswerTolerance
 
 ArrayLike = Sequence[float] | np.ndarray
 
@@ -197,14 +200,8 @@ def performance_profile(ratios: ArrayLike, taus: ArrayLike) -> np.ndarray:
 
 
 def matches_answer(predicted: float | None, answer: float, absolute: float | None = None, relative: float | None = None) -> bool:
-    """True when ``predicted`` is within ``absolute`` of ``answer`` or within ``relative * |answer|``."""
-    if not _finite(predicted):
-        return False
-    assert predicted is not None
-    difference = abs(predicted - answer)
-    within_absolute = absolute is not None and difference <= absolute
-    within_relative = relative is not None and difference <= relative * abs(answer)
-    return within_absolute or within_relative
+    """True when ``|predicted - answer| <= absolute + relative * max(1, |answer|)`` (:data:`ormodel.answers.ANSWER_RULE`)."""
+    return AnswerTolerance("stated", absolute or 0.0, relative or 0.0).accepts(predicted, answer)
 
 
 def accuracy(pairs: Iterable[tuple[float | None, float]], absolute: float | None = None, relative: float | None = None) -> float:

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from ormodel.answers import ANSWER_RULE, ANSWER_TOLERANCES, AnswerTolerance, row_verdicts
 from ormodel.bench.metrics import (
     accuracy,
     better,
@@ -50,6 +51,7 @@ from ormodel.bench.table import ResultTable, row_key, sorted_rows
 __all__ = [
     "MethodSummary",
     "Reference",
+    "accuracy_by_method",
     "accuracy_markdown",
     "compare_tables",
     "instance_markdown",
@@ -385,7 +387,8 @@ def write_report(
     ]
     if any(row.get("suite_kind") == "records" for row in rows):
         lines += ["## Accuracy (record suites)", "", accuracy_markdown(rows), "",
-                  ("A run is accurate when |objective − answer| ≤ the absolute tolerance, or ≤ the relative tolerance × |answer|. "
+                  (f"A run is accurate when {ANSWER_RULE} (p: its objective, a: the answer), or, when the label says the problem "
+                   "has no optimum, when the run reports it infeasible or unbounded (ormodel.answers, the rule of `ormodel bench nl`). "
                    "Execution rate: runs that did not end in error, crash, timeout or memory kill."), ""]
     lines += ["## Runs", "", instance_markdown(rows), ""]
     if plots:
@@ -414,28 +417,35 @@ def write_report(
     return written
 
 
-DEFAULT_TOLERANCES: tuple[tuple[str, float | None, float | None], ...] = (
-    ("absolute 1e-4", 1e-4, None),
-    ("relative 1e-6", None, 1e-6),
-    ("relative 5%", None, 0.05),
-)
+def accuracy_by_method(rows: Sequence[dict[str, Any]], tolerances: Sequence[AnswerTolerance] = ANSWER_TOLERANCES) -> dict[str, dict[str, Any]]:
+    """Per method: runs, execution rate, judged runs and accuracy under each tolerance (:func:`ormodel.answers.row_verdicts`).
 
-
-def accuracy_markdown(rows: Sequence[dict[str, Any]], tolerances: Sequence[tuple[str, float | None, float | None]] = DEFAULT_TOLERANCES) -> str:
-    """Per method: execution rate and accuracy of ``objective`` against the answer (``best_known``) under each tolerance.
-
-    For record suites (NL benchmarks), where the best-known value of an instance is its answer.
-    Runs of instances without an answer are left out of the accuracy columns.
+    For record suites (NL benchmarks), where an instance's best-known value is its answer. Runs
+    without a label are left out of the accuracy (``judged`` counts the others).
     """
-    methods = list(dict.fromkeys(str(row["method"]) for row in rows))
-    header = "| method | runs | execution rate (%) | answered | " + " | ".join(f"accuracy, {name} (%)" for name, _, _ in tolerances) + " |"
-    lines = [header, "|---|---:|---:|---:|" + "---:|" * len(tolerances)]
-    for method in methods:
+    summary: dict[str, dict[str, Any]] = {}
+    for method in dict.fromkeys(str(row["method"]) for row in rows):
         method_rows = [row for row in rows if str(row["method"]) == method]
-        pairs = [(_number(row.get("objective")), float(row["best_known"])) for row in method_rows if _number(row.get("best_known")) is not None]
-        rate = execution_rate([str(row.get("status")) for row in method_rows])
-        cells = [_format(accuracy(pairs, absolute, relative), 1, percent=True) for _, absolute, relative in tolerances]
-        lines.append(f"| {method} | {len(method_rows)} | {_format(rate, 1, percent=True)} | {len(pairs)} | " + " | ".join(cells) + " |")
+        verdicts = [verdict for verdict in (row_verdicts(row, tolerances) for row in method_rows) if verdict is not None]
+        summary[method] = {
+            "runs": len(method_rows),
+            "execution_rate": execution_rate([str(row.get("status")) for row in method_rows]),
+            "judged": len(verdicts),
+            "accuracy": {tolerance.name: (sum(verdict[tolerance.name] for verdict in verdicts) / len(verdicts) if verdicts else math.nan)
+                         for tolerance in tolerances},
+        }
+    return summary
+
+
+def accuracy_markdown(rows: Sequence[dict[str, Any]], tolerances: Sequence[AnswerTolerance] = ANSWER_TOLERANCES) -> str:
+    """Per method: execution rate and accuracy of ``objective`` against the answer under each tolerance, rule in the header."""
+    header = ("| method | runs | execution rate (%) | judged | "
+              + " | ".join(f"accuracy, {tolerance.header} (%)" for tolerance in tolerances) + " |")
+    lines = [header, "|---|---:|---:|---:|" + "---:|" * len(tolerances)]
+    for method, item in accuracy_by_method(rows, tolerances).items():
+        cells = [_format(item["accuracy"][tolerance.name], 1, percent=True) for tolerance in tolerances]
+        lines.append(f"| {method} | {item['runs']} | {_format(item['execution_rate'], 1, percent=True)} | {item['judged']} | "
+                     + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

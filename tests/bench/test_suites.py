@@ -18,7 +18,7 @@ from ormodel.bench.suites import (
     read_best_known,
     record_suite,
 )
-from ormodel.bench.traces import highs_trace, scip_trace, trace_from_log
+from ormodel.bench.traces import register_trace_parser, trace_from_log
 
 from .conftest import small_set_cover
 
@@ -111,35 +111,11 @@ def test_method_spec_parsing() -> None:
             MethodSpec.parse(bad)
 
 
-def test_highs_trace_from_a_real_log() -> None:
-    from ormodel.solvers.base import SolveOptions
-    from ormodel.solvers.highs import HighsBackend
-
-    result = HighsBackend().solve(small_set_cover(60, 120, 1), SolveOptions(threads=1))
-    trace = highs_trace(result.log)
-    assert trace, "the HiGHS log of a MIP reports at least one incumbent"
-    objectives = [objective for _, objective in trace]
-    assert objectives == sorted(objectives, reverse=True)  # improving for minimisation
-    assert objectives[-1] == pytest.approx(result.objective)
-    assert all(seconds >= 0 for seconds, _ in trace)
-    assert trace_from_log("highs", result.log) == trace
-    assert trace_from_log("unknown-solver", result.log) is None
-
-
-def test_scip_trace_from_a_real_log() -> None:
-    pytest.importorskip("pyscipopt")
-    from ormodel.solvers.base import SolveOptions
-
-    from ormodel.methods import method_names, run_method
-
-    if "scip" not in method_names():
-        pytest.skip("no SCIP backend registered")
-    result = run_method("scip", small_set_cover(60, 120, 2), SolveOptions(threads=1))
-    trace = scip_trace(result.log)
-    assert trace, "SCIP's display table reports incumbents"
-    assert trace[-1][1] == pytest.approx(result.objective)
-    assert [objective for _, objective in trace] == sorted((objective for _, objective in trace), reverse=True)
-    assert trace_from_log("scip", result.log) == trace
+def test_trace_parsers_are_only_a_fallback_for_results_without_a_trace() -> None:
+    register_trace_parser("toy-solver", lambda log: [[float(part) for part in line.split()] for line in log.splitlines()])
+    assert trace_from_log("toy-solver", "0.5 12\n1.25 10") == [[0.5, 12.0], [1.25, 10.0]]
+    assert trace_from_log("toy-solver", "") is None
+    assert trace_from_log("highs", "any log") is None  # HiGHS and SCIP traces come from solver events, not logs
 
 
 def test_model_file_suite_loads_five_element_models(examples_dir: object) -> None:
