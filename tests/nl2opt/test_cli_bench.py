@@ -92,6 +92,7 @@ def test_bench_nl_runs_judges_and_replays(no_llm, chat_server, tmp_path: Path, c
     assert by_id["logior/prob_002"]["answer_status"] == "infeasible" and by_id["logior/prob_002"]["correct"]["rel_1e-6"]
     assert not by_id["logior/prob_003"]["correct"]["rel_5pct"]
     assert sorted(path.name for path in records.iterdir()) == [f"logior__prob_00{number}.jsonl" for number in (1, 2, 3)]
+    _assert_report_agrees(table, summary, tmp_path / "report", capsys)
     server.stop()
     replay_table = tmp_path / "replay.jsonl"
     assert main(common + ["--replay", str(records), "--table", str(replay_table)]) == 0
@@ -99,6 +100,41 @@ def test_bench_nl_runs_judges_and_replays(no_llm, chat_server, tmp_path: Path, c
     assert replayed["summary"][0]["accuracy"] == summary["accuracy"]
     assert {problem["instance"]: problem["objective"] for problem in replayed["problems"]} == \
            {problem["instance"]: problem["objective"] for problem in live["problems"]}
+
+
+def _assert_report_agrees(table: Path, summary: dict, folder: Path, capsys) -> None:
+    """``bench report`` on the table ``bench nl`` wrote prints the same accuracies, under the same named rules."""
+    from ormodel.answers import ANSWER_TOLERANCES
+    from ormodel.bench.report import accuracy_by_method, load_rows
+    from ormodel.nl2opt.benchmark import summarize, summary_markdown
+
+    rows = load_rows([table])
+    assert accuracy_by_method(rows)["scripted"]["accuracy"] == pytest.approx(summary["accuracy"])
+    assert main(["bench", "report", str(table), "--output", str(folder), "--no-plots"]) == 0
+    capsys.readouterr()
+    report = (folder / "report.md").read_text(encoding="utf-8")
+    header = next(line for line in report.splitlines() if line.startswith("| method | runs | execution rate"))
+    line = next(line for line in report.splitlines() if line.startswith("| scripted | 3 | 100.0 | 3 |"))
+    printed = [float(cell) for cell in line.strip("| ").split(" | ")[4:]]
+    assert printed == [round(100 * summary["accuracy"][tolerance.name], 1) for tolerance in ANSWER_TOLERANCES]
+    nl_table = summary_markdown(summarize(rows))
+    for tolerance in ANSWER_TOLERANCES:  # the rule, not only a name, heads both tables
+        assert tolerance.header in header and f"acc {tolerance.header}" in nl_table
+    assert "|p − a| ≤ atol + rtol·max(1, |a|)" in report and "|p − a| ≤ atol + rtol·max(1, |a|)" in nl_table
+
+
+def test_answer_rule_is_absolute_plus_relative() -> None:
+    from ormodel.answers import AnswerTolerance, judge_answer, row_verdicts
+
+    both = AnswerTolerance("both", absolute=0.5, relative=0.01)
+    assert both.accepts(101.5, 100.0) and not both.accepts(101.6, 100.0)  # 0.5 + 0.01 * 100
+    assert AnswerTolerance("rel", relative=0.01).accepts(0.009, 0.0)  # max(1, |a|) near zero
+    assert not AnswerTolerance("abs", absolute=0.01).accepts(float("nan"), 0.0)
+    assert judge_answer("time_limit", 36.0, 36.0) == {"abs_0.01": True, "rel_1e-6": True, "rel_5pct": True}
+    assert not any(judge_answer("error", 36.0, 36.0).values())
+    assert row_verdicts({"status": "optimal", "objective": 3.0, "best_known": None}) is None  # no label: not judged
+    assert all(row_verdicts({"status": "infeasible", "objective": None, "best_known": None,
+                             "extra": {"label_status": "no_best_solution"}}).values())
 
 
 def test_judge_uses_each_tolerance_and_answer_class() -> None:
