@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ormodel.suites import parse_seeds as suite_seeds
+
 __all__ = ["add_commands", "default_data_root", "default_nl_root", "parse_parameter", "parse_seeds"]
 
 
@@ -53,27 +55,11 @@ def _data_root(data: str | None) -> Path | None:
 
 
 def parse_seeds(text: str) -> list[int]:
-    """``"0-9"``, ``"1,4,7"``, ``"3"`` or combinations such as ``"0-4,10"`` -> list of seeds."""
-    seeds: list[int] = []
-    for part in text.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        try:
-            if "-" in part:
-                first, last = (int(value) for value in part.split("-", 1))
-                if last < first:
-                    raise ValueError
-                seeds.extend(range(first, last + 1))
-            else:
-                seeds.append(int(part))
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"seeds {text!r}: use a range like 0-9, a list like 1,4,7, or both (0-4,10); {part!r} is not valid"
-            ) from None
-    if not seeds or min(seeds) < 0:
-        raise argparse.ArgumentTypeError(f"seeds {text!r}: give at least one non-negative seed")
-    return seeds
+    """``"0-9"``, ``"1,4,7"``, ``"3"`` or combinations such as ``"0-4,10"`` -> list of seeds (the suites' rule)."""
+    try:
+        return suite_seeds(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def parse_parameter(text: str) -> tuple[str, Any]:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from ormodel.plugins import entry_point_names, load_entry_point
+from ormodel.plugins import entry_point_names, find_plugin
 from ormodel.result import Result
 from ormodel.standard_form import StandardForm
 
@@ -126,13 +126,8 @@ def backend_names() -> list[str]:
 
 def backend_factory(family: str) -> Callable[..., Backend] | None:
     """The factory of a backend family (``None`` when no backend has that name)."""
-    key = family.lower()
-    if key in _REGISTERED:
-        return _REGISTERED[key]
-    if key in entry_point_names(BACKEND_GROUP):
-        factory: Callable[..., Backend] = load_entry_point(BACKEND_GROUP, key)
-        return factory
-    return None
+    factory: Callable[..., Backend] | None = find_plugin(BACKEND_GROUP, family.lower(), _REGISTERED, f"solver {family!r}")
+    return factory
 
 
 def get_backend(name: str) -> Backend:

@@ -20,10 +20,11 @@ Example:
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ormodel.backends import SolveOptions, backend_names, get_backend
-from ormodel.plugins import PluginError, entry_point_names, load_entry_point
+from ormodel.plugins import entry_point_names, find_plugin
 from ormodel.result import Result
 
 __all__ = ["METHOD_GROUP", "MethodFunction", "get_method", "load_model_input", "method_names", "register_method", "run_method"]
@@ -67,13 +68,8 @@ def _backend_method(name: str) -> MethodFunction:
 def get_method(name: str) -> MethodFunction:
     """The method registered under ``name`` (a backend name, or ``family:option``, works too)."""
     key = name.lower()
-    if key in _METHODS:
-        return _METHODS[key]
-    if key in entry_point_names(METHOD_GROUP):
-        try:
-            function: MethodFunction = load_entry_point(METHOD_GROUP, key)
-        except PluginError as error:
-            raise ValueError(f"method {name!r} is not available in this installation: {error}") from error
+    function: MethodFunction | None = find_plugin(METHOD_GROUP, key, _METHODS, f"method {name!r}")
+    if function is not None:
         if not callable(function):
             raise ValueError(f"method {name!r}: its entry point does not name a function")
         return function

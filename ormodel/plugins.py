@@ -23,9 +23,10 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import os
+from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["GROUPS", "PluginError", "entry_point_names", "entry_points_of", "load_entry_point"]
+__all__ = ["GROUPS", "PluginError", "entry_point_names", "entry_points_of", "find_plugin", "load_entry_point"]
 
 GROUPS = (
     "ormodel.backends",
@@ -114,3 +115,20 @@ def load_entry_point(group: str, name: str) -> Any:
     except AttributeError as error:
         raise PluginError(f"{group} plugin {name!r}: {point.value} does not exist ({error}); fix the entry point") from error
 
+
+
+def find_plugin(group: str, name: str, registered: Mapping[str, Any], what: str | None = None) -> Any | None:
+    """``registered[name]`` (run-time registrations win), else the loaded entry point, else ``None``.
+
+    ``what`` (e.g. ``"method 'balans'"``) prefixes the :class:`PluginError` of an entry point that fails to load.
+    """
+    if name in registered:
+        return registered[name]
+    if name not in entry_point_names(group):
+        return None
+    try:
+        return load_entry_point(group, name)
+    except PluginError as error:
+        if what is None:
+            raise
+        raise PluginError(f"{what} is not available in this installation: {error}") from error

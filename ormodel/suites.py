@@ -47,7 +47,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ormodel.plugins import entry_point_names, load_entry_point
+from ormodel.plugins import entry_point_names, find_plugin
 
 __all__ = [
     "LOADER_GROUP",
@@ -158,10 +158,8 @@ def register_loader(name: str, loader: Loader) -> None:
 
 def get_loader(name: str) -> Loader:
     """A registered loader, an ``ormodel.loaders`` entry point, or ``module:function`` imported on demand."""
-    if name in _LOADERS:
-        return _LOADERS[name]
-    if name in entry_point_names(LOADER_GROUP):
-        loader: Loader = load_entry_point(LOADER_GROUP, name)
+    loader: Loader | None = find_plugin(LOADER_GROUP, name, _LOADERS, f"instance loader {name!r}")
+    if loader is not None:
         return loader
     if ":" in name:
         module_name, _, function_name = name.partition(":")
@@ -291,10 +289,12 @@ def parse_seeds(text: str) -> list[int]:
                 if last < first:
                     raise ValueError
                 seeds.extend(range(first, last + 1))
-            else:
+            elif part.isdigit():
                 seeds.append(int(part))
+            else:
+                raise ValueError
         except ValueError:
-            raise ValueError(f"seeds {text!r}: write numbers and ranges like '0-4' or '1,3,7'") from None
+            raise ValueError(f"seeds {text!r}: write non-negative numbers and ranges like '0-4' or '1,3,7'") from None
     if not seeds:
         raise ValueError(f"seeds {text!r}: no seeds given")
     return seeds
@@ -416,22 +416,10 @@ def suite_kinds() -> list[str]:
     return sorted(set(_SUITE_KINDS) | set(entry_point_names(SUITE_GROUP)))
 
 
-def _suite_factory(prefix: str) -> SuiteFactory | None:
-    if prefix in _SUITE_KINDS:
-        return _SUITE_KINDS[prefix]
-    if prefix in entry_point_names(SUITE_GROUP):
-        try:
-            factory: SuiteFactory = load_entry_point(SUITE_GROUP, prefix)
-        except ValueError as error:
-            raise ValueError(f"suite kind {prefix}: {error}") from error
-        return factory
-    return None
-
-
 def parse_suite(spec: str, best_known_file: str | None = None) -> Suite:
     """Build a suite from ``PREFIX:ARGUMENT`` (see the module docstring); a bare folder means ``mps:FOLDER``."""
     prefix, separator, argument = spec.partition(":")
-    factory = _suite_factory(prefix) if separator else None
+    factory: SuiteFactory | None = find_plugin(SUITE_GROUP, prefix, _SUITE_KINDS, f"suite kind {prefix}") if separator else None
     if factory is not None:
         return factory(argument, best_known_file)
     if os.path.isdir(spec):

@@ -66,7 +66,7 @@ def test_a_plugin_that_cannot_load_says_which_and_why(installed, examples_dir: P
     assert "broken" in method_names()  # declared, not imported
     with pytest.raises(ValueError, match=r"method 'broken' is not available.*ormodel_missing_module.*pip install"):
         get_method("broken")
-    with pytest.raises(ValueError, match=r"suite kind ghost:.*no_such_factory does not exist"):
+    with pytest.raises(ValueError, match=r"suite kind ghost is not available.*no_such_factory does not exist"):
         from ormodel.suites import parse_suite
 
         parse_suite("ghost:anything")
