@@ -21,6 +21,7 @@ from typing import Any
 
 __all__ = ["add_commands", "compare_command", "report_command", "run_command"]
 
+
 def add_commands(subparsers: Any) -> Any:
     """Add ``bench`` with ``run``, ``report`` and ``compare``; returns the ``bench`` subparsers object."""
     bench = subparsers.add_parser("bench", help="run benchmark suites and report on them",

@@ -35,7 +35,6 @@ import numpy as np
 
 from ormodel.answers import ANSWER_RULE, ANSWER_TOLERANCES, AnswerTolerance, row_verdicts
 from ormodel.bench.metrics import (
-    accuracy,
     better,
     execution_rate,
     gap_at,
