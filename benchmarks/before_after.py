@@ -67,16 +67,15 @@ def dispatching_table(before: Path, after: Path, data: Path) -> str:
     dispatching = _script("dispatching")
     bounds = dispatching.upper_bounds(data)
     old, new = _rows(before / "runs.jsonl"), _rows(after / "runs.jsonl")
-    key = lambda row: (row["part"], row["method"], row["instance"])  # noqa: E731
-    old_by_key, new_by_key = {key(row): row for row in old}, {key(row): row for row in new}
+    old_by_key, new_by_key = ({(row["part"], row["method"], row["instance"]): row for row in rows} for rows in (old, new))
     deterministic = [item for item in old_by_key if item[0] == "rules" and item in new_by_key]
     same = sum(old_by_key[item]["makespan"] == new_by_key[item]["makespan"] for item in deterministic)
     lines = [f"Deterministic part (10 rules + greedy policy): {same} of {len(deterministic)} makespans identical.", "",
              "| part | method | n | mean gap % before | after | mean s before | after |", "|---|---|---|---|---|---|---|"]
     groups: dict[tuple[str, str], list[tuple[dict[str, Any], dict[str, Any]]]] = defaultdict(list)
-    for item in old_by_key:
+    for item, old_row in old_by_key.items():
         if item in new_by_key:
-            groups[item[:2]].append((old_by_key[item], new_by_key[item]))
+            groups[item[:2]].append((old_row, new_by_key[item]))
     for (part, method), pairs in groups.items():
         if part == "rules" and method != "policy-greedy":
             continue
