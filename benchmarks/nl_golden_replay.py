@@ -81,7 +81,7 @@ def main() -> int:
     by_suite: dict[str, list[dict]] = defaultdict(list)
     for row in live_rows:
         by_suite[row["instance"].split("/")[0]].append(row)
-    lines = ["| suite | problems | undisputed | " + " | ".join(f"undisputed acc {policy.name}" for policy in TOLERANCE_POLICIES) + " |",
+    lines = ["| suite | problems | undisputed | " + " | ".join(f"undisputed acc {policy.header}" for policy in TOLERANCE_POLICIES) + " |",
              "|---|---|---|" + "---|" * len(TOLERANCE_POLICIES)]
     for suite, rows in sorted(by_suite.items()):
         item = summarize(rows)[0]
@@ -120,7 +120,7 @@ def _plot(by_suite: dict, path: Path) -> None:
     width = 0.8 / len(TOLERANCE_POLICIES)
     for offset, policy in enumerate(TOLERANCE_POLICIES):
         values = [summarize(by_suite[suite])[0].accuracy[policy.name] * 100 for suite in suites]
-        axis.bar([index + offset * width for index in range(len(suites))], values, width, label=policy.name)
+        axis.bar([index + offset * width for index in range(len(suites))], values, width, label=policy.header)
     axis.set_xticks([index + width for index in range(len(suites))], suites, rotation=20, fontsize=8)
     axis.set_ylabel("accuracy incl. disputed labels (%)")
     axis.set_title("Golden formulations through `ormodel bench nl` (scripted LLM)")
