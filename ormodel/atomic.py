@@ -25,7 +25,7 @@ from typing import Callable
 
 from ormodel.errors import Location, ModelError
 
-__all__ = ["WriteError", "write_atomic", "write_text_atomic", "write_bytes_atomic"]
+__all__ = ["WriteError", "write_atomic", "write_text_atomic", "write_bytes_atomic", "ends_with_line"]
 
 
 class WriteError(ModelError):
@@ -71,18 +71,19 @@ def _error(path: str, error: OSError, action: str) -> WriteError:
 
 
 def write_atomic(path: str | os.PathLike[str], produce: Callable[[str], None], expected_size: int | None = None,
-                 verify: Callable[[str], str | None] | None = None) -> None:
+                 verify: Callable[[str], str | None] | None = None, suffix: str = ".tmp") -> None:
     """Write ``path`` atomically: ``produce(temporary_path)`` writes the content, then it is checked and renamed.
 
     ``expected_size`` (bytes) and ``verify`` (returns a problem description, or ``None`` when the
-    written file is complete) check the temporary file before it replaces the target.
+    written file is complete) check the temporary file before it replaces the target; ``suffix``
+    ends the temporary file's name (for writers that pick a format by extension).
     """
     path = os.fspath(path)
     if os.path.isdir(path):
         raise WriteError("cannot write the file: it is a directory", Location(file=path), _HINTS[errno.EISDIR])
     directory = os.path.dirname(os.path.abspath(path))
     try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=suffix)
     except OSError as error:
         raise _error(path, error, "cannot create a file in " + directory) from None
     os.close(handle)
@@ -145,3 +146,16 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
 def write_text_atomic(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> None:
     """Write text atomically (UTF-8 by default) and check that all of it reached the file."""
     write_bytes_atomic(path, text.encode(encoding))
+
+
+def ends_with_line(path: str, marker: str) -> str | None:
+    """A ``verify`` check: ``None`` when the file's last non-blank line is ``marker`` (case-insensitive), else what is wrong."""
+    with open(path, "rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        size = handle.tell()
+        handle.seek(max(0, size - 256))
+        tail = handle.read().decode("utf-8", errors="replace").strip().splitlines()
+    last = tail[-1].strip() if tail else ""
+    if last.lower() != marker.lower():
+        return f"the written file is incomplete ({size:,} bytes, it does not end with {marker!r})"
+    return None
