@@ -84,6 +84,8 @@ def command_solve(args: argparse.Namespace) -> int:
         return EXIT_CHECK_FAILED
     if result.status.value == "error":
         return EXIT_ERROR
+    if result.status.value in ("infeasible", "unbounded", "infeasible_or_unbounded"):
+        return EXIT_NO_SOLUTION  # a point of an unbounded model is not a solution
     return EXIT_OK if result.has_solution else EXIT_NO_SOLUTION
 
 

@@ -190,6 +190,9 @@ class Compiler:
                 lower, upper = np.maximum(lower, 0.0), np.minimum(upper, 1.0)
             if integer:
                 lower, upper = np.ceil(lower - 1e-9), np.floor(upper + 1e-9)
+            for label, values, wrong in (("lower", lower, np.inf), ("upper", upper, -np.inf)):
+                if np.any(values == wrong):
+                    raise ModelError(f"the {label} bound is {wrong}", location, "a lower bound can be -inf and an upper bound +inf, not the reverse")
             crossing = np.flatnonzero(lower > upper)
             if len(crossing):
                 block = Block(variable.name, 0, size, shape, tuple(index_set.columns for index_set in index_sets))
@@ -674,10 +677,18 @@ class Compiler:
                 rest.append((sign, term))
         affines: list[Affine] = []
         for name, entries in groups.items():
-            columns = self._constant_columns(name, [key for _, key in entries])
-            if columns is None:
+            found = self._constant_columns(name, [key for _, key in entries])
+            if found is None:
                 rest.extend((1, Binary("*", Const(factor), Index(name, tuple(Const(part) for part in key)))) for factor, key in entries)
                 continue
+            columns, valid = found
+            if not valid.all():  # the per-term path reports the first bad index with its place
+                bad = int(np.flatnonzero(~valid)[0])
+                rest.append((1, Binary("*", Const(entries[bad][0]), Index(name, tuple(Const(part) for part in entries[bad][1])))))
+                entries = [entry for entry, keep in zip(entries, valid) if keep]
+                columns = columns[valid]
+                if not entries:
+                    continue
             count = len(entries)
             rows = np.tile(np.arange(frame.size, dtype=np.int64), count)
             part = Part(rows, np.repeat(columns, frame.size), np.repeat(np.array([factor for factor, _ in entries]), frame.size))
@@ -685,12 +696,13 @@ class Compiler:
             affines.append(Affine(frame.size, [part], np.zeros(frame.size), unique=unique, families=frozenset({name})))
         return rest, affines
 
-    def _constant_columns(self, name: str, keys: list[tuple[Any, ...]]) -> np.ndarray | None:
-        """Columns of ``name[key]`` for constant keys, or ``None`` when any key is not valid (the caller reports it)."""
+    def _constant_columns(self, name: str, keys: list[tuple[Any, ...]]) -> tuple[np.ndarray, np.ndarray] | None:
+        """Columns of ``name[key]`` for constant keys and a mask of the valid keys, or ``None`` when the keys cannot be looked up together."""
         variable = self.problem.variables[name]
         if not variable.index or any(len(key) != self.problem.dimen_of(variable.index) for key in keys):
             return None
         positions = []
+        valid = np.ones(len(keys), dtype=bool)
         cursor = 0
         for set_name in variable.index:
             index_set = self.problem.sets[set_name]
@@ -704,13 +716,12 @@ class Compiler:
                 else:
                     return None
             cursor += index_set.dimen
-            position, valid = index_set.lookup(components)
-            if not valid.all():
-                return None
-            positions.append(position)
+            position, found = index_set.lookup(components)
+            valid &= found
+            positions.append(np.where(found, position, 0))
         shape = tuple(self.problem.sets[set_name].size for set_name in variable.index)
         flat = np.ravel_multi_index(positions, shape) if len(positions) > 1 else positions[0]
-        return np.asarray(flat, dtype=np.int64) + self.blocks[name].start
+        return np.asarray(flat, dtype=np.int64) + self.blocks[name].start, valid
 
     def add_many(self, affines: list[Affine], constant: np.ndarray | None, size: int) -> Affine:
         """The sum of several affine values and a constant per row."""

@@ -440,7 +440,7 @@ def _read_long_sum(text: str, what: str) -> Node | None:
             operand_before = True
         elif depth:
             operand_before = kind in ("string", "number") or kind == "word" and match.group() not in _STOP_WORDS
-        elif kind == "word" and match.group() in _STOP_WORDS or kind == "other":
+        elif kind == "word" and match.group() in _STOP_WORDS:
             return None
         elif kind == "compare":
             ends.append(match.start())
@@ -452,12 +452,16 @@ def _read_long_sum(text: str, what: str) -> Node | None:
                 operands[-1].append((match.group(), match.end()))
             operand_before = False
         else:
-            operand_before = True
+            operand_before = kind != "other"
     if depth != 0:
         return None
     ends.append(len(text))
     nodes: list[Node] = []
     for terms, end in zip(operands, ends):
+        simple = _simple_terms(text, terms, end)
+        if simple is not None:
+            nodes.append(simple)
+            continue
         pieces: list[tuple[str, Node]] = []
         for first in range(0, len(terms), _PIECE_TERMS):
             chunk = terms[first : first + _PIECE_TERMS]
@@ -481,6 +485,51 @@ def _read_long_sum(text: str, what: str) -> Node | None:
     if len(nodes) == 1:
         return nodes[0]
     return Compare(tuple(operators), tuple(nodes), column=1)
+
+
+_NUMBER = r"(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)"
+_ITEM = r"(?:-?\d+|'[^'\\]*'|\"[^\"\\]*\"|[A-Za-z_]\w*)"
+_SIMPLE_TERM = re.compile(rf"\s*(?:({_NUMBER})\s*\*\s*)?([A-Za-z_]\w*)(?:\[\s*({_ITEM}(?:\s*,\s*{_ITEM})*)\s*\])?(?:\s*\*\s*({_NUMBER}))?\s*")
+_ITEM_SPLIT = re.compile(rf"\s*({_ITEM})\s*(?:,|$)")
+
+
+def _simple_terms(text: str, terms: list[tuple[str, int]], end: int) -> Node | None:
+    """The sum of a long chain whose terms are all ``[number *] name[[items]] [* number]``, built without ``ast``; else ``None``."""
+    nodes: list[tuple[str, Node]] = []
+    for position, (sign, start) in enumerate(terms):
+        stop = terms[position + 1][1] - 1 if position + 1 < len(terms) else end
+        match = _SIMPLE_TERM.fullmatch(text, start, stop)
+        if match is None:
+            return None
+        before, name, items, after = match.groups()
+        if name in _STOP_WORDS or name in ("sum", "min", "max", "abs", "range"):
+            return None
+        column = match.start(2) + 1
+        node: Node
+        if items is None:
+            node = Name(name, column=column)
+        else:
+            values: list[Node] = []
+            for item in _ITEM_SPLIT.findall(items):
+                if item[0] in "'\"":
+                    values.append(Const(item[1:-1], column=column))
+                elif item[0] == "-" or item[0].isdigit():
+                    values.append(Const(float(int(item)), column=column))
+                else:
+                    values.append(Name(item, column=column))
+            node = Index(name, tuple(values), column=column)
+        for factor, left in ((before, True), (after, False)):
+            if factor is not None:
+                number = float(factor)
+                if not math.isfinite(number):
+                    return None
+                constant = Const(number, column=match.start(1 if left else 4) + 1)
+                node = Binary("*", constant, node, column=constant.column) if left else Binary("*", node, constant, column=node.column)
+        nodes.append((sign, node))
+    total = nodes[0][1]
+    for sign, node in nodes[1:]:
+        total = Binary(sign, total, node, column=total.column)
+    return total
 
 
 def additive_terms(node: Node) -> list[tuple[int, Node]]:
