@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -29,8 +28,10 @@ ROOT = Path(__file__).resolve().parents[1]
 ADDRESS_SPACE = 4 * 1024**3
 
 
-def _cap() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
+# Sets the address-space cap, then becomes `python -m ormodel ...` (same process, so wait4 measures it);
+# a trampoline instead of preexec_fn, which is unsafe while rich's progress thread runs.
+TRAMPOLINE = ("import os, resource, sys; resource.setrlimit(resource.RLIMIT_AS, ({0}, {0})); "
+              "os.execv(sys.executable, [sys.executable, '-m', 'ormodel', *sys.argv[1:]])").format(ADDRESS_SPACE)
 
 
 def run_once(arguments: list[str], timeout: float) -> dict:
@@ -39,8 +40,7 @@ def run_once(arguments: list[str], timeout: float) -> dict:
     env.pop("ORMODEL_LIMITS", None)
     with tempfile.TemporaryFile() as output:
         started = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-m", "ormodel", *arguments], stdout=output, stderr=output, preexec_fn=_cap,
-                                   env=env, cwd=ROOT)
+        process = subprocess.Popen([sys.executable, "-c", TRAMPOLINE, *arguments], stdout=output, stderr=output, env=env, cwd=ROOT)
         deadline = started + timeout
         status, usage = 0, None
         while True:

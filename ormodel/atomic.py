@@ -21,11 +21,11 @@ import errno
 import os
 import stat
 import tempfile
-from typing import Callable
+from collections.abc import Callable
 
 from ormodel.errors import Location, ModelError
 
-__all__ = ["WriteError", "write_atomic", "write_text_atomic", "write_bytes_atomic", "ends_with_line"]
+__all__ = ["WriteError", "ends_with_line", "write_atomic", "write_bytes_atomic", "write_text_atomic"]
 
 
 class WriteError(ModelError):

@@ -672,7 +672,7 @@ class Compiler:
                     factor, target = factor * float(target.right.value), target.left
             if (isinstance(target, Index) and target.name in self.problem.variables and target.name not in frame.bindings
                     and all(isinstance(item, Const) for item in target.items)):
-                groups.setdefault(target.name, []).append((factor, tuple(item.value for item in target.items)))  # type: ignore[union-attr]
+                groups.setdefault(target.name, []).append((factor, tuple(item.value for item in target.items if isinstance(item, Const))))
             else:
                 rest.append((sign, term))
         affines: list[Affine] = []

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import yaml
 
 from ormodel.errors import Location, ModelError
 from ormodel.limits import InputLimitError, get_limits
 
-__all__ = ["read_text", "parse_document", "check_document", "SAFE_LOADER"]
+__all__ = ["SAFE_LOADER", "check_document", "parse_document", "read_text"]
 
 SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -58,7 +59,7 @@ def parse_document(text: str, source: str | None = None, as_json: bool = False) 
     try:
         if as_json:
             return json.loads(text)
-        return yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=SAFE_LOADER)
     except json.JSONDecodeError as error:
         raise ModelError(f"invalid JSON: {error.msg}", Location(file=source, line=error.lineno, column=error.colno)) from None
     except yaml.YAMLError as error:

@@ -479,8 +479,8 @@ def _read_long_sum(text: str, what: str) -> Node | None:
             for sign, term in terms_of_piece[1 if prefix else 0 :]:
                 pieces.append(("+" if sign > 0 else "-", term))
         total = pieces[0][1]
-        for sign, term in pieces[1:]:
-            total = Binary(sign, total, term, column=total.column)
+        for operator, term in pieces[1:]:
+            total = Binary(operator, total, term, column=total.column)
         nodes.append(total)
     if len(nodes) == 1:
         return nodes[0]

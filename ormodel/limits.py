@@ -18,12 +18,12 @@ import contextlib
 import dataclasses
 import os
 import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
 
 from ormodel.errors import Location, ModelError
 
-__all__ = ["Limits", "InputLimitError", "get_limits", "set_limits", "limits_raised", "parse_limit_settings", "ENVIRONMENT_VARIABLE"]
+__all__ = ["ENVIRONMENT_VARIABLE", "InputLimitError", "Limits", "get_limits", "limits_raised", "parse_limit_settings", "set_limits"]
 
 ENVIRONMENT_VARIABLE = "ORMODEL_LIMITS"
 
@@ -64,7 +64,7 @@ class InputLimitError(ModelError):
                     f"{ENVIRONMENT_VARIABLE}=\"{limit}=N\", or ormodel.limits.set_limits({limit}=N)")
         super().__init__(message, location, hint)
 
-    def at(self, location: Location) -> "InputLimitError":
+    def at(self, location: Location) -> InputLimitError:
         """The same error with unset location fields filled from ``location``."""
         return InputLimitError(self.reason, self.location.merged(location), self.hint, self.limit)
 
@@ -85,7 +85,7 @@ def parse_limit_settings(text: str) -> dict[str, int]:
             number = float(value)
         except ValueError:
             raise ModelError(f"limit {name} must be a number, got {value!r}") from None
-        if not number >= 1 or number != number or number == float("inf"):
+        if not 1 <= number < float("inf"):
             raise ModelError(f"limit {name} must be a finite number >= 1, got {value!r}")
         settings[name] = int(number)
     return settings
@@ -110,7 +110,7 @@ def get_limits() -> Limits:
     return _current
 
 
-def set_limits(limits: Limits | None = None, **changes: Any) -> Limits:
+def set_limits(limits: Limits | None = None, /, **changes: int) -> Limits:
     """Replace the limits in force (``set_limits(max_elements=10**9)``); returns the previous ones."""
     global _current
     previous = get_limits()
@@ -123,7 +123,7 @@ def set_limits(limits: Limits | None = None, **changes: Any) -> Limits:
 
 
 @contextlib.contextmanager
-def limits_raised(**changes: Any) -> Iterator[Limits]:
+def limits_raised(**changes: int) -> Iterator[Limits]:
     """Change limits for a block: ``with limits_raised(max_elements=10**9): ...``."""
     previous = set_limits(**changes)
     try:
@@ -132,7 +132,7 @@ def limits_raised(**changes: Any) -> Iterator[Limits]:
         set_limits(previous)
 
 
-def check_elements(count: int | float, what: str, location: Location | None = None) -> None:
+def check_elements(count: float, what: str, location: Location | None = None) -> None:
     """Raise :class:`InputLimitError` when ``count`` exceeds ``max_elements``; ``what`` says what is counted."""
     limit = get_limits().max_elements
     if count > limit:
@@ -140,7 +140,7 @@ def check_elements(count: int | float, what: str, location: Location | None = No
                               location, limit="max_elements")
 
 
-def _count(value: int | float) -> str:
+def _count(value: float) -> str:
     value = float(value)
     if value < 1e6:
         return f"{int(value):,}"

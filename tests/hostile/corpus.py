@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
-__all__ = ["Case", "CASES", "write_corpus", "BASE"]
+__all__ = ["BASE", "CASES", "Case", "write_corpus"]
 
 BASE: dict[str, Any] = {
     "name": "production",

@@ -13,7 +13,6 @@ import os
 import resource
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -49,13 +48,22 @@ def corpus_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     arguments = [str(inputs / case.filename) + ("::" + ",".join(case.solve_args) if case.solve_args else "") for case in CASES]
     shares = [arguments[index::DRIVERS] for index in range(DRIVERS)]
 
-    def drive(share: list[str]) -> str:
-        completed = subprocess.run([sys.executable, str(DRIVER), str(outputs), *share], capture_output=True, text=True,
-                                   timeout=CASE_SECONDS * 3 * len(share) + 60, preexec_fn=cap_memory, env=environment(), cwd=ROOT)
-        return completed.stdout + ("" if completed.returncode == 0 else f"\nDRIVER EXIT {completed.returncode}: {completed.stderr[-3000:]}")
-
-    with ThreadPoolExecutor(DRIVERS) as pool:
-        texts = list(pool.map(drive, shares))
+    # Popen from this thread only (preexec_fn is unsafe with threads); outputs go to files so no pipe blocks a driver.
+    logs = [folder / f"driver{index}.jsonl" for index in range(DRIVERS)]
+    processes = []
+    for share, log in zip(shares, logs):
+        with open(log, "wb") as handle:
+            processes.append(subprocess.Popen([sys.executable, str(DRIVER), str(outputs), *share], stdout=handle,
+                                              stderr=subprocess.STDOUT, preexec_fn=cap_memory, env=environment(), cwd=ROOT))
+    texts = []
+    for process, share, log in zip(processes, shares, logs):
+        try:
+            code = process.wait(timeout=CASE_SECONDS * 3 * len(share) + 60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            code = process.wait()
+        text = log.read_text(errors="replace")
+        texts.append(text + ("" if code == 0 else f"\nDRIVER EXIT {code}: {text[-3000:]}"))
     results: dict[str, dict] = {}
     for text in texts:
         for line in text.splitlines():

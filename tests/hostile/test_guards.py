@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+
 import ormodel as om
 from ormodel.atomic import WriteError, write_text_atomic
 from ormodel.compiler import compile_problem

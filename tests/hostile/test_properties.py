@@ -8,6 +8,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from ormodel.compiler import compile_problem
 from ormodel.errors import ModelError
 from ormodel.expressions import parse_expression, parse_generators, parse_relation, to_text
