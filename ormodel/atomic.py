@@ -70,6 +70,14 @@ def _error(path: str, error: OSError, action: str) -> WriteError:
     return WriteError(f"cannot write the file: {action}: {reason}{existing}", Location(file=path), _HINTS.get(error.errno or 0))
 
 
+def _fsync(path: str) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
 def write_atomic(path: str | os.PathLike[str], produce: Callable[[str], None], expected_size: int | None = None,
                  verify: Callable[[str], str | None] | None = None, suffix: str = ".tmp") -> None:
     """Write ``path`` atomically: ``produce(temporary_path)`` writes the content, then it is checked and renamed.
@@ -96,31 +104,22 @@ def write_atomic(path: str | os.PathLike[str], produce: Callable[[str], None], e
             size = os.path.getsize(temporary)
         except OSError as error:
             raise _error(path, error, "the written file cannot be read back") from None
+        problem = None
         if expected_size is not None and size != expected_size:
-            raise WriteError(f"cannot write the file: only {size:,} of {expected_size:,} bytes were written"
-                             + (" (the existing file is unchanged)" if os.path.exists(path) else ""),
-                             Location(file=path), "check the free disk space and any file-size limit")
-        if verify is not None:
+            problem = f"only {size:,} of {expected_size:,} bytes were written"
+        elif verify is not None:
             problem = verify(temporary)
-            if problem is not None:
-                raise WriteError(f"cannot write the file: {problem}" + (" (the existing file is unchanged)" if os.path.exists(path) else ""),
-                                 Location(file=path), "check the free disk space and any file-size limit")
+        if problem is not None:
+            raise WriteError(f"cannot write the file: {problem}" + (" (the existing file is unchanged)" if os.path.exists(path) else ""),
+                             Location(file=path), "check the free disk space and any file-size limit")
         try:
-            descriptor = os.open(temporary, os.O_RDONLY)
-            try:
-                os.fsync(descriptor)
-            finally:
-                os.close(descriptor)
+            _fsync(temporary)
             os.chmod(temporary, _target_mode(path))
             os.replace(temporary, path)
         except OSError as error:
             raise _error(path, error, "saving failed") from None
         try:
-            directory_handle = os.open(directory, os.O_RDONLY)
-            try:
-                os.fsync(directory_handle)
-            finally:
-                os.close(directory_handle)
+            _fsync(directory)
         except OSError:
             pass  # the rename is done; a directory that cannot be synced is no reason to fail
     finally:
