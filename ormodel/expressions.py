@@ -28,6 +28,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Iterator, Union
 
@@ -353,7 +354,9 @@ def _too_deep(what: str, text: str, depth: int | None = None) -> InputLimitError
 def _parse_tree(text: str, what: str, offset: int = 0, shown: str | None = None) -> ast.expr:
     """``ast.parse`` in eval mode, with every parser failure turned into a located ExpressionError."""
     try:
-        tree = ast.parse(text, mode="eval").body
+        with warnings.catch_warnings():  # e.g. "invalid decimal literal": the text is reported as an error or accepted, not warned about
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(text, mode="eval").body
     except SyntaxError as error:
         column = None if error.offset is None else error.offset + offset
         raise ExpressionError(f"syntax error in {what}: {error.msg}", Location(column=column, text=_shown(shown or text)), _SYNTAX_HINT) from None
