@@ -384,6 +384,8 @@ class Compiler:
         numbers = self.numbers(value, node)
         if not np.all(numbers == np.round(numbers)):
             raise self.error(f"{what} must be an integer", node)
+        if np.any(np.abs(numbers) > 2.0**62):
+            raise self.error(f"{what} is beyond ±4.6e18", node, "a range runs over integers of moderate size")
         return numbers.astype(np.int64)
 
     # ---- conditions ------------------------------------------------------------------------
@@ -514,7 +516,8 @@ class Compiler:
                 components.extend(value.components)
             elif isinstance(value, Numeric):
                 numbers = value.values
-                components.append(numbers.astype(np.int64) if np.all(numbers == np.round(numbers)) else numbers)
+                integral = np.all(numbers == np.round(numbers)) and np.all(np.abs(numbers) < 2.0**62)
+                components.append(numbers.astype(np.int64) if integral else numbers)
             else:
                 raise self.error("an index cannot contain variables", item)
         return components
@@ -709,7 +712,7 @@ class Compiler:
             components = []
             for offset in range(index_set.dimen):
                 values = [key[cursor + offset] for key in keys]
-                if all(isinstance(value, float) and value.is_integer() for value in values):
+                if all(isinstance(value, float) and value.is_integer() and abs(value) < 2.0**62 for value in values):
                     components.append(np.asarray(values, dtype=np.int64))
                 elif all(isinstance(value, str) for value in values):
                     components.append(np.asarray(values, dtype=str))

@@ -173,10 +173,13 @@ class IndexSet:
             values = np.asarray(components[0])
             if values.dtype.kind not in "iuf":
                 return np.zeros(len(values), dtype=np.int64), np.zeros(len(values), dtype=bool)
+            if values.dtype.kind == "f":
+                inside = np.abs(values) < 2.0**62  # larger numbers are no members (and would wrap when cast)
+                values = np.where(inside, values, 0.0)
             positions = values.astype(np.int64, copy=False) - self.range_start if self.range_start else values.astype(np.int64)
             valid = (positions >= 0) & (positions < self.size)
             if values.dtype.kind == "f":
-                valid &= values == np.round(values)
+                valid &= (values == np.round(values)) & inside
             if valid.all():
                 return positions, valid
             return np.where(valid, positions, 0), valid

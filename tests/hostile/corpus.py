@@ -226,6 +226,8 @@ CASES: list[Case] = [
     Case("quadratic_blowup", "size", ".yaml", lambda: _with(("sets",), {**BASE["sets"], "I": {"from": 1, "to": 10_000}})().replace(
         b"variables:", b"variables:\n  z: {index: [I], upper: 1}", 1).replace(
         b"sum(profit[p] * make[p] for p in products)", b"sum(z[i] for i in I) * sum(z[j] for j in I)", 1)),
+    Case("range_stop_1e300", "size", ".yaml", _objective("sum(make['doors'] for t in range(0, 1e300))")),
+    Case("index_beyond_int64", "expression", ".yaml", _long_sum(200, "x[" + "9" * 40 + "]")),
     Case("zero_step", "size", ".yaml", _with(("sets", "big"), {"from": 0, "to": 10, "step": 0})),
     Case("long_expression_text", "size", ".yaml", _objective("make['doors'] " + " " * 25_000_000 + "+ 1")),
     # --- expression: depth, code, names, arity, indices ----------------------------------------
