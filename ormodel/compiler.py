@@ -664,7 +664,7 @@ class Compiler:
         A long explicit sum (written out by a program or an LLM) would otherwise cost one
         evaluation per term; a group whose lookup fails is left to the per-term path and its errors.
         """
-        groups: dict[str, list[tuple[float, tuple[Any, ...]]]] = {}
+        groups: dict[str, list[tuple[float, tuple[Any, ...], tuple[int, Node]]]] = {}
         rest: list[tuple[int, Node]] = []
         for sign, term in terms:
             factor, target = float(sign), term
@@ -675,26 +675,27 @@ class Compiler:
                     factor, target = factor * float(target.right.value), target.left
             if (isinstance(target, Index) and target.name in self.problem.variables and target.name not in frame.bindings
                     and all(isinstance(item, Const) for item in target.items)):
-                groups.setdefault(target.name, []).append((factor, tuple(item.value for item in target.items if isinstance(item, Const))))
+                key = tuple(item.value for item in target.items if isinstance(item, Const))
+                groups.setdefault(target.name, []).append((factor, key, (sign, term)))
             else:
                 rest.append((sign, term))
         affines: list[Affine] = []
         for name, entries in groups.items():
-            found = self._constant_columns(name, [key for _, key in entries])
+            found = self._constant_columns(name, [key for _, key, _ in entries])
             if found is None:
-                rest.extend((1, Binary("*", Const(factor), Index(name, tuple(Const(part) for part in key)))) for factor, key in entries)
+                rest.extend(original for _, _, original in entries)
                 continue
             columns, valid = found
             if not valid.all():  # the per-term path reports the first bad index with its place
                 bad = int(np.flatnonzero(~valid)[0])
-                rest.append((1, Binary("*", Const(entries[bad][0]), Index(name, tuple(Const(part) for part in entries[bad][1])))))
+                rest.append(entries[bad][2])
                 entries = [entry for entry, keep in zip(entries, valid) if keep]
                 columns = columns[valid]
                 if not entries:
                     continue
             count = len(entries)
             rows = np.tile(np.arange(frame.size, dtype=np.int64), count)
-            part = Part(rows, np.repeat(columns, frame.size), np.repeat(np.array([factor for factor, _ in entries]), frame.size))
+            part = Part(rows, np.repeat(columns, frame.size), np.repeat(np.array([factor for factor, _, _ in entries]), frame.size))
             unique = len(np.unique(columns)) == count
             affines.append(Affine(frame.size, [part], np.zeros(frame.size), unique=unique, families=frozenset({name})))
         return rest, affines
