@@ -200,6 +200,42 @@ class Answer:
         return "\n".join(lines) + "\n"
 
 
+MAX_ANSWER_CHARS = 200_000  # longer LLM answers are refused before they are parsed
+MAX_ECHO_CHARS = 20_000  # the last answer as resent to the LLM
+MAX_FEEDBACK_CHARS = 4_000  # an error or check text as fed back
+
+
+def _clip(text: str, limit: int = MAX_FEEDBACK_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was cut."""
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"\n… ({len(text) - limit:,} more characters cut)"
+
+
+def _read_answer(text: str) -> dict[str, Any]:
+    """The five-element document in an LLM answer, measured before anything walks it; every failure is a FormulationParseError."""
+    from ormodel.documents import check_document
+    from ormodel.errors import ModelError
+
+    if len(text) > MAX_ANSWER_CHARS:
+        raise FormulationParseError(f"the answer is longer than {MAX_ANSWER_CHARS:,} characters; "
+                                    "write the model compactly (sets as ranges, parameters as lists) and leave out any explanation")
+    try:
+        document = extract_document(text)
+        check_document(document)
+    except FormulationParseError:
+        raise
+    except ModelError as error:
+        raise FormulationParseError(str(error)) from None
+    except RecursionError:
+        raise FormulationParseError("the answer is nested too deeply to read; write the model as a flat JSON object") from None
+    except MemoryError:
+        raise FormulationParseError("the answer does not fit in memory; write the model compactly") from None
+    except Exception as error:  # noqa: BLE001 - whatever the answer text breaks is fed back, never raised
+        raise FormulationParseError(f"the answer could not be read: {type(error).__name__}: {error}") from None
+    return document
+
+
 def _finite(value: float | None) -> float | None:
     if value is None:
         return None
@@ -311,13 +347,21 @@ class Agent:
             if solver != "scip":
                 compile_problem(problem)
         except ModelError as error:
-            return "model_error", None, None, [], str(error)
+            return "model_error", None, None, [], _clip(str(error))
+        except RecursionError:
+            return "model_error", None, None, [], "the model is nested too deeply to read; nest fewer brackets, signs and powers"
+        except MemoryError:
+            return "model_error", None, None, [], "the model does not fit in memory; use smaller sets and sparse (tuple) index sets"
+        except Exception as error:  # noqa: BLE001 - whatever the model text breaks is fed back, never raised
+            return "model_error", None, None, [], _clip(f"the model could not be read: {type(error).__name__}: {error}")
         try:
             result = solve(problem, solver=solver, time_limit=self.options.time_limit)
         except ModelError as error:
-            return "model_error", problem, None, [], str(error)
+            return "model_error", problem, None, [], _clip(str(error))
+        except (RecursionError, MemoryError) as error:
+            return "model_error", problem, None, [], f"the model is too large or too deeply nested to solve ({type(error).__name__})"
         except Exception as error:  # noqa: BLE001 - a solver that rejects the model is feedback too
-            return "solver_error", problem, None, [], f"the solver rejected the model: {error}"
+            return "solver_error", problem, None, [], _clip(f"the solver rejected the model: {error}")
         if result.status in (Status.INFEASIBLE, Status.UNBOUNDED, Status.INFEASIBLE_OR_UNBOUNDED):
             from ormodel.solvers.diagnosis import diagnose
 
@@ -339,29 +383,30 @@ class Agent:
         """One formulate–check–revise loop."""
         options = self.options
         examples = self.library.few_shot(question, options.examples, options.exclude_examples) if self.library else []
-        messages: list[Message] = build_messages(question, examples)
+        opening: list[Message] = build_messages(question, examples)
+        exchange: list[Message] = []  # the last answer and its feedback: the history resent is bounded
         temperature = None if sample == 0 else options.sample_temperature
         attempt = Attempt(sample=sample)
         warned = False
         for number in range(1, options.max_rounds + 1):
             self._set_context(sample, number)
             try:
-                response = self.client.complete(messages, structured=True, temperature=temperature, seed=options.seed + sample)
+                response = self.client.complete(opening + exchange, structured=True, temperature=temperature, seed=options.seed + sample)
             except LLMError as error:
                 attempt.rounds.append(Round(number, "llm_error", error=str(error), attempts=error.attempts))
                 attempt.error = str(error)
                 attempt.status = "failed"
                 return attempt
-            current = Round(number, "", response=response.text, prompt_tokens=response.prompt_tokens,
+            current = Round(number, "", response=_clip(response.text, MAX_ECHO_CHARS), prompt_tokens=response.prompt_tokens,
                             completion_tokens=response.completion_tokens, latency=response.latency, attempts=response.attempts)
             attempt.rounds.append(current)
-            messages.append({"role": "assistant", "content": response.text})
+            exchange = [{"role": "assistant", "content": _clip(response.text, MAX_ECHO_CHARS)}]
             try:
-                document = extract_document(response.text)
+                document = _read_answer(response.text)
             except FormulationParseError as error:
-                current.outcome, current.error = "parse_error", str(error)
-                current.feedback = parse_feedback(str(error))
-                messages.append({"role": "user", "content": current.feedback})
+                current.outcome, current.error = "parse_error", _clip(str(error))
+                current.feedback = parse_feedback(current.error)
+                exchange.append({"role": "user", "content": current.feedback})
                 continue
             if attempt.first_document is None:
                 attempt.first_document = document
@@ -373,10 +418,10 @@ class Agent:
             if outcome in ("model_error", "solver_error") and error_text is not None:
                 current.feedback = model_error_feedback(error_text)
             elif outcome in ("infeasible", "unbounded", "solver_error"):
-                current.feedback = findings_feedback(current.status or "unknown", current.objective, feedback_text(findings))
+                current.feedback = findings_feedback(current.status or "unknown", current.objective, _clip(feedback_text(findings)))
             elif outcome == "warnings" and not warned and number < options.max_rounds:
                 warned = True
-                current.feedback = findings_feedback(current.status or "unknown", current.objective, feedback_text(findings))
+                current.feedback = findings_feedback(current.status or "unknown", current.objective, _clip(feedback_text(findings)))
             else:
                 current.outcome = "accepted"
                 attempt.status, attempt.objective = "solved", _finite(result.objective)
@@ -384,7 +429,7 @@ class Agent:
                 return attempt
             attempt.document, attempt.problem, attempt.result = document, problem, result
             if number < options.max_rounds:
-                messages.append({"role": "user", "content": current.feedback})
+                exchange.append({"role": "user", "content": current.feedback})
         last = attempt.rounds[-1]
         attempt.status = last.outcome if last.outcome in ("infeasible", "unbounded") else "failed"
         attempt.error = (f"no acceptable model within {options.max_rounds} round(s); last round: {last.outcome}"

@@ -32,6 +32,7 @@ from ormodel.nl2opt.client import ChatModel, ChatResponse, LLMError, Message
 __all__ = ["RecordingClient", "ReplayClient", "ReplayMismatch", "RunRecorder", "call_key", "read_record"]
 
 RECORD_VERSION = 1
+MAX_RECORDED_TEXT = 250_000  # characters of one answer kept in a record (longer answers are refused by the agent anyway)
 
 
 def call_key(messages: Sequence[Message], temperature: float | None, seed: int | None) -> str:
@@ -91,6 +92,9 @@ class RecordingClient:
             self.recorder.write(line)
             raise
         line["response"] = response.to_dict()
+        if len(response.text) > MAX_RECORDED_TEXT:  # the agent refuses such answers unread; the record keeps their start
+            line["response"]["text"] = response.text[:MAX_RECORDED_TEXT]
+            line["response"]["truncated_from"] = len(response.text)
         self.recorder.write(line)
         return response
 

@@ -47,7 +47,14 @@ def _node(value: Operand) -> Node:
     if isinstance(value, (bool, np.bool_)):
         raise TypeError("booleans are not model values; use 0 or 1")
     if isinstance(value, (int, float, np.integer, np.floating)):
-        return Const(float(value))
+        try:
+            number = float(value)
+        except OverflowError:
+            raise ModelError(f"the number {value!r} is too large for a model coefficient") from None
+        if not math.isfinite(number):
+            raise ModelError(f"{number} is not a finite number; a coefficient or constant must be finite",
+                             hint="for a variable without an upper bound write upper=math.inf on the variable instead of an infinite coefficient")
+        return Const(number)
     if isinstance(value, str):
         return Const(value)
     raise TypeError(f"cannot use {type(value).__name__} in a model expression")
@@ -343,22 +350,30 @@ class Model:
         index_names = _set_names(index)
         location = Location(element="parameters", item=name)
         shape = self.problem.shape_of(index_names, location)
+        from ormodel.io import check_finite_table, read_number
+        from ormodel.limits import check_elements
+
         if not index_names:
             if values is None:
                 raise ModelError("a scalar parameter needs a value", location)
-            table = np.asarray(float(values))
+            table = np.asarray(read_number(values, location))
         else:
-            table = np.full(shape, np.nan if default is None else float(default))
+            check_elements(math.prod(shape), f"the table of parameter {name!r}", location)
+            table = np.full(shape, np.nan if default is None else read_number(default, location, what="default"))
             if isinstance(values, Mapping):
                 from ormodel.io import store_many
 
                 index_sets = [self.problem.sets[set_name] for set_name in index_names]
                 keys = [key if isinstance(key, tuple) else (key,) for key in values]
-                store_many(table, index_sets, keys, [float(value) for value in values.values()], location)
+                store_many(table, index_sets, keys, [read_number(value, location) for value in values.values()], location)
             elif values is not None:
-                array = np.asarray(values, dtype=np.float64)
+                try:
+                    array = np.asarray(values, dtype=np.float64)
+                except (TypeError, ValueError, OverflowError):
+                    raise ModelError("values must be numbers (an array in set order, or a mapping keyed by members)", location) from None
                 if array.shape != shape:
                     raise ModelError(f"values have shape {array.shape}, the index sets give {shape}", location)
+                check_finite_table(array, location, [self.problem.sets[set_name] for set_name in index_names])
                 table = array.copy()
             elif default is None:
                 raise ModelError("an indexed parameter needs values or a default", location)

@@ -1,7 +1,9 @@
 """The ``ormodel`` command line: solve, validate, show and convert models; more commands from plugins.
 
-Exit codes: 0 solved (optimal, feasible, or a limit with a solution); 1 bad input or a failure;
-3 no solution (infeasible, unbounded, or a limit without a point) — reported with a diagnosis.
+Exit codes: 0 solved (optimal, feasible, or a limit with a solution); 1 bad input or a failure
+(including a model the chosen solver cannot take, and an input past a size limit: see ``--limit``);
+3 no solution (infeasible, unbounded, or a limit without a point) — reported with a diagnosis;
+4 ``solve --check`` found the returned solution violating the model.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ __all__ = ["COMMAND_GROUP", "build_parser", "main"]
 # Further subcommands: entry points ``name = "module:add_commands"``, each called with the subparsers.
 COMMAND_GROUP = "ormodel.commands"
 
-EXIT_OK, EXIT_ERROR, EXIT_NO_SOLUTION = 0, 1, 3
+EXIT_OK, EXIT_ERROR, EXIT_NO_SOLUTION, EXIT_CHECK_FAILED = 0, 1, 3, 4
 
 
 def _parse_params(items: Sequence[str]) -> dict[str, Any]:
@@ -77,6 +79,12 @@ def command_solve(args: argparse.Namespace) -> int:
         print(json.dumps(payload, indent=2))
     else:
         _print_result(result, args.all, check)
+    if check is not None and not check.feasible:
+        return EXIT_CHECK_FAILED
+    if result.status.value == "error":
+        return EXIT_ERROR
+    if result.status.value in ("infeasible", "unbounded", "infeasible_or_unbounded"):
+        return EXIT_NO_SOLUTION  # a point of an unbounded model is not a solution
     return EXIT_OK if result.has_solution else EXIT_NO_SOLUTION
 
 
@@ -87,14 +95,18 @@ def _print_result(result: Any, include_zeros: bool, check: Any) -> None:
 
     console = Console()
     status = result.status.value
-    console.print(f"[bold]status[/bold]: {status} ({result.solver}: {result.raw_status})")
+
+    def line(label: str, text: str) -> None:  # solver and model text is printed as text, never as markup
+        console.print(Text(f"{label}: ", style="bold") + Text(text))
+
+    line("status", f"{status} ({result.solver}: {result.raw_status})")
     if result.message:
-        console.print(f"[bold]note[/bold]: {result.message}")
+        line("note", str(result.message))
     if result.has_solution:
-        console.print(f"[bold]objective[/bold]: {result.objective:.10g}")
+        line("objective", f"{result.objective:.10g}")
     if math.isfinite(result.bound) and result.bound != result.objective:
-        console.print(f"[bold]bound[/bold]: {result.bound:.10g}   gap: {result.gap:.4%}")
-    console.print(f"[bold]time[/bold]: {result.solve_time:.3f} s" + (f", nodes: {result.nodes}" if result.nodes else ""))
+        line("bound", f"{result.bound:.10g}   gap: {result.gap:.4%}")
+    line("time", f"{result.solve_time:.3f} s" + (f", nodes: {result.nodes}" if result.nodes else ""))
     if result.conflict is not None:
         console.print(Text("irreducible infeasible subset: ", style="bold red") + Text(result.conflict.describe()))
     if result.ray is not None:
@@ -103,7 +115,7 @@ def _print_result(result: Any, include_zeros: bool, check: Any) -> None:
         console.print(Text("diagnosis: ", style="bold") + Text(str(result.extra["diagnosis"])))
     if result.has_solution:
         values = result.values_by_name(nonzero_only=not include_zeros)
-        table = Table(title="solution" + ("" if include_zeros else " (non-zero values)"))
+        table = Table(title=Text("solution" + ("" if include_zeros else " (non-zero values)")))
         table.add_column("variable")
         table.add_column("value", justify="right")
         for label, value in values.items():
@@ -154,8 +166,13 @@ def command_convert(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser, plugin commands included."""
-    parser = argparse.ArgumentParser(prog="ormodel", description="Model, solve and benchmark optimization problems.")
+    parser = argparse.ArgumentParser(prog="ormodel", description="Model, solve and benchmark optimization problems.",
+                                     epilog="exit codes: 0 solved; 1 bad input or failure; 3 no solution (infeasible, unbounded, "
+                                            "limit without a point); 4 solve --check found violations")
     parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE",
+                        help="raise or lower an input limit, e.g. --limit max_elements=1e9 (names in ormodel.limits.Limits; "
+                             "also ORMODEL_LIMITS=\"name=value,...\")")
     subparsers = parser.add_subparsers(dest="command", required=True)
 
     solve = subparsers.add_parser("solve", help="solve a model file (.yaml/.json/.mps/.lp, or a method's own format)")
@@ -168,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--gap", type=float, help="relative MIP gap")
     solve.add_argument("--threads", type=int)
     solve.add_argument("--seed", type=int)
-    solve.add_argument("--check", action="store_true", help="re-check the solution against the model's constraints")
+    solve.add_argument("--check", action="store_true", help="re-check the solution against the model's constraints; exit 4 when it violates them")
     solve.add_argument("--json", action="store_true", help="machine-readable output")
     solve.add_argument("--all", action="store_true", help="list zero values too")
     solve.add_argument("--verbose", action="store_true", help="print the solver log")
@@ -220,8 +237,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if getattr(args, "limit", None):
+            from ormodel.limits import parse_limit_settings, set_limits
+
+            set_limits(**parse_limit_settings(",".join(args.limit)))
         return int(args.func(args))
     except ModelError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except MemoryError:
+        print("error: out of memory; the model is too large for this machine "
+              "(lower --limit max_elements=N so such models are refused early, or make the model smaller)", file=sys.stderr)
+        return EXIT_ERROR
+    except RecursionError:
+        print("error: the input is nested too deeply to process; nest fewer brackets, signs and powers", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR
     except (FileNotFoundError, IsADirectoryError, PermissionError) as error:

@@ -34,8 +34,9 @@ import scipy.sparse as sp
 from ormodel.errors import ExpressionError, Location, ModelError
 from ormodel.expressions import (
     BoolOp, Binary, Call, Compare, Const, Generator, Index, Name, Node, Not, RangeDomain, Reduce,
-    TupleValue, Unary, to_text,
+    TupleValue, Unary, additive_terms, to_text,
 )
+from ormodel.limits import InputLimitError, check_elements
 from ormodel.problem import Domain, Problem
 from ormodel.standard_form import Block, NameMap, Sense, StandardForm
 
@@ -180,7 +181,8 @@ class Compiler:
             location = Location(element="variables", item=variable.name)
             index_sets = [self.problem.sets[name] for name in variable.index]
             shape = tuple(index_set.size for index_set in index_sets)
-            size = int(np.prod(shape)) if shape else 1
+            size = math.prod(shape)
+            check_elements(size, f"variable family {variable.name!r}", location)
             lower = self._bound_array(variable.lower, variable.index, size, location, "lower")
             upper = self._bound_array(variable.upper, variable.index, size, location, "upper")
             integer = variable.domain != Domain.CONTINUOUS
@@ -188,6 +190,9 @@ class Compiler:
                 lower, upper = np.maximum(lower, 0.0), np.minimum(upper, 1.0)
             if integer:
                 lower, upper = np.ceil(lower - 1e-9), np.floor(upper + 1e-9)
+            for label, values, wrong in (("lower", lower, np.inf), ("upper", upper, -np.inf)):
+                if np.any(values == wrong):
+                    raise ModelError(f"the {label} bound is {wrong}", location, "a lower bound can be -inf and an upper bound +inf, not the reverse")
             crossing = np.flatnonzero(lower > upper)
             if len(crossing):
                 block = Block(variable.name, 0, size, shape, tuple(index_set.columns for index_set in index_sets))
@@ -264,6 +269,14 @@ class Compiler:
         location = Location(column=node.column if node is not None and node.column else None, index=index)
         return ExpressionError(message, location.merged(self.location), hint)
 
+    def check_size(self, count: int, what: str, node: Node | None = None) -> None:
+        """Refuse to allocate more than ``max_elements`` entries for one frame or term list."""
+        try:
+            check_elements(count, what)
+        except InputLimitError as error:
+            column = node.column if node is not None and node.column else None
+            raise error.at(Location(column=column).merged(self.location)) from None
+
     # ---- frames ----------------------------------------------------------------------------
 
     def expand(self, frame: Frame, generator: Generator) -> Frame:
@@ -277,6 +290,7 @@ class Compiler:
             start = self.integers(self.evaluate(generator.domain.start, frame), generator.domain.start, "range start")
             stop = self.integers(self.evaluate(generator.domain.stop, frame), generator.domain.stop, "range stop")
             counts = np.maximum(stop - start, 0)
+            self.check_size(int(counts.sum(dtype=np.float64)), f"range(...) over index {generator.targets[0]!r}", generator)
             parent = np.repeat(np.arange(frame.size), counts)
             offsets = np.concatenate(([0], np.cumsum(counts)[:-1])) if frame.size else np.zeros(0, dtype=np.int64)
             values = start[parent] + (np.arange(len(parent)) - offsets[parent])
@@ -305,6 +319,7 @@ class Compiler:
                 conditions = tuple(condition for position, condition in enumerate(conditions) if position != used)
                 full_shape, dense = None, ()
             else:
+                self.check_size(frame.size * members, f"the index frame 'for {', '.join(generator.targets)} in {set_name}'", generator)
                 parent = np.repeat(np.arange(frame.size), members)
                 member = np.tile(np.arange(members), frame.size)
                 full_shape = None if frame.full_shape is None else (*frame.full_shape, members)
@@ -349,6 +364,7 @@ class Compiler:
             low = np.searchsorted(ordered, outer, side="left")
             high = np.searchsorted(ordered, outer, side="right")
             counts = high - low
+            self.check_size(int(counts.sum(dtype=np.float64)), f"the index frame over {index_set.name}", generator)
             parent = np.repeat(np.arange(frame.size), counts)
             offsets = np.cumsum(counts) - counts
             member = order[low[parent] + (np.arange(len(parent)) - offsets[parent])]
@@ -368,6 +384,8 @@ class Compiler:
         numbers = self.numbers(value, node)
         if not np.all(numbers == np.round(numbers)):
             raise self.error(f"{what} must be an integer", node)
+        if np.any(np.abs(numbers) > 2.0**62):
+            raise self.error(f"{what} is beyond ±4.6e18", node, "a range runs over integers of moderate size")
         return numbers.astype(np.int64)
 
     # ---- conditions ------------------------------------------------------------------------
@@ -498,7 +516,8 @@ class Compiler:
                 components.extend(value.components)
             elif isinstance(value, Numeric):
                 numbers = value.values
-                components.append(numbers.astype(np.int64) if np.all(numbers == np.round(numbers)) else numbers)
+                integral = np.all(numbers == np.round(numbers)) and np.all(np.abs(numbers) < 2.0**62)
+                components.append(numbers.astype(np.int64) if integral else numbers)
             else:
                 raise self.error("an index cannot contain variables", item)
         return components
@@ -567,16 +586,7 @@ class Compiler:
     def binary(self, node: Binary, frame: Frame, polarity: int) -> Value:
         op = node.op
         if op in ("+", "-"):
-            left = self.evaluate(node.left, frame, polarity)
-            right = self.evaluate(node.right, frame, polarity if op == "+" else -polarity)
-            if not isinstance(left, Affine) and not isinstance(right, Affine):
-                first, second = self.numbers(left, node.left), self.numbers(right, node.right)
-                return Numeric(first + second if op == "+" else first - second)
-            left_affine = self.as_affine(left, node.left, frame.size)
-            right_affine = self.as_affine(right, node.right, frame.size)
-            if op == "-":
-                right_affine = right_affine.scaled(np.full(frame.size, -1.0))
-            return self.add(left_affine, right_affine)
+            return self.additive(node, frame, polarity)
         if op == "*":
             left = self.evaluate(node.left, frame, 0)
             if not isinstance(left, Affine):
@@ -626,6 +636,117 @@ class Compiler:
 
         return any(isinstance(item, Call) and item.function in ("min", "max", "abs") or isinstance(item, Reduce) and item.kind != "sum" for item in walk(node))
 
+    def additive(self, node: Binary, frame: Frame, polarity: int) -> Value:
+        """A chain ``a + b - c + …`` evaluated term by term (no recursion along the chain, one n-ary sum)."""
+        constant: np.ndarray | None = None
+        affines: list[Affine] = []
+        terms = additive_terms(node)
+        if len(terms) > _GROUP_TERMS_ABOVE:
+            terms, affines = self._constant_index_terms(terms, frame)
+        for sign, term in terms:
+            value = self.evaluate(term, frame, polarity * sign)
+            if isinstance(value, Affine):
+                affines.append(value if sign > 0 else value.scaled(np.full(frame.size, -1.0)))
+                continue
+            numbers = self.numbers(value, term)
+            numbers = numbers if sign > 0 else -numbers
+            constant = numbers if constant is None else constant + numbers
+        if not affines:
+            assert constant is not None
+            return Numeric(constant)
+        if len(affines) == 2 and constant is None:
+            return self.add(affines[0], affines[1])
+        return self.add_many(affines, constant, frame.size)
+
+    def _constant_index_terms(self, terms: list[tuple[int, Node]], frame: Frame) -> tuple[list[tuple[int, Node]], list[Affine]]:
+        """Terms ``c * x[3, 'a']`` (constant indices) of a long sum, looked up in one pass per variable; the other terms are returned.
+
+        A long explicit sum (written out by a program or an LLM) would otherwise cost one
+        evaluation per term; a group whose lookup fails is left to the per-term path and its errors.
+        """
+        groups: dict[str, list[tuple[float, tuple[Any, ...], tuple[int, Node]]]] = {}
+        rest: list[tuple[int, Node]] = []
+        for sign, term in terms:
+            factor, target = float(sign), term
+            if isinstance(target, Binary) and target.op == "*":
+                if isinstance(target.left, Const) and not isinstance(target.left.value, str):
+                    factor, target = factor * float(target.left.value), target.right
+                elif isinstance(target.right, Const) and not isinstance(target.right.value, str):
+                    factor, target = factor * float(target.right.value), target.left
+            if (isinstance(target, Index) and target.name in self.problem.variables and target.name not in frame.bindings
+                    and all(isinstance(item, Const) for item in target.items)):
+                key = tuple(item.value for item in target.items if isinstance(item, Const))
+                groups.setdefault(target.name, []).append((factor, key, (sign, term)))
+            else:
+                rest.append((sign, term))
+        affines: list[Affine] = []
+        for name, entries in groups.items():
+            found = self._constant_columns(name, [key for _, key, _ in entries])
+            if found is None:
+                rest.extend(original for _, _, original in entries)
+                continue
+            columns, valid = found
+            if not valid.all():  # the per-term path reports the first bad index with its place
+                bad = int(np.flatnonzero(~valid)[0])
+                rest.append(entries[bad][2])
+                entries = [entry for entry, keep in zip(entries, valid) if keep]
+                columns = columns[valid]
+                if not entries:
+                    continue
+            count = len(entries)
+            rows = np.tile(np.arange(frame.size, dtype=np.int64), count)
+            part = Part(rows, np.repeat(columns, frame.size), np.repeat(np.array([factor for factor, _, _ in entries]), frame.size))
+            unique = len(np.unique(columns)) == count
+            affines.append(Affine(frame.size, [part], np.zeros(frame.size), unique=unique, families=frozenset({name})))
+        return rest, affines
+
+    def _constant_columns(self, name: str, keys: list[tuple[Any, ...]]) -> tuple[np.ndarray, np.ndarray] | None:
+        """Columns of ``name[key]`` for constant keys and a mask of the valid keys, or ``None`` when the keys cannot be looked up together."""
+        variable = self.problem.variables[name]
+        if not variable.index or any(len(key) != self.problem.dimen_of(variable.index) for key in keys):
+            return None
+        positions = []
+        valid = np.ones(len(keys), dtype=bool)
+        cursor = 0
+        for set_name in variable.index:
+            index_set = self.problem.sets[set_name]
+            components = []
+            for offset in range(index_set.dimen):
+                values = [key[cursor + offset] for key in keys]
+                if all(isinstance(value, float) and value.is_integer() and abs(value) < 2.0**62 for value in values):
+                    components.append(np.asarray(values, dtype=np.int64))
+                elif all(isinstance(value, str) for value in values):
+                    components.append(np.asarray(values, dtype=str))
+                else:
+                    return None
+            cursor += index_set.dimen
+            position, found = index_set.lookup(components)
+            valid &= found
+            positions.append(np.where(found, position, 0))
+        shape = tuple(self.problem.sets[set_name].size for set_name in variable.index)
+        flat = np.ravel_multi_index(positions, shape) if len(positions) > 1 else positions[0]
+        return np.asarray(flat, dtype=np.int64) + self.blocks[name].start, valid
+
+    def add_many(self, affines: list[Affine], constant: np.ndarray | None, size: int) -> Affine:
+        """The sum of several affine values and a constant per row."""
+        parts: list[Part] = []
+        quadratic: list[QuadraticPart] = []
+        const = np.zeros(size) if constant is None else np.broadcast_to(constant, (size,)).astype(np.float64)
+        families: set[str] = set()
+        unique = True
+        covered: frozenset[str] | None = None
+        for affine in affines:
+            parts.extend(affine.parts)
+            quadratic.extend(affine.quadratic)
+            const = const + affine.const
+            unique = unique and affine.unique and not (families & affine.families)
+            families |= affine.families
+            if affine.parts:
+                covered = affine.covered if covered is None else covered & affine.covered
+        if covered is None:
+            covered = affines[-1].covered
+        return Affine(size, parts, const, quadratic, unique=unique, covered=covered, families=frozenset(families))
+
     def add(self, left: Affine, right: Affine) -> Affine:
         overlap = bool(left.families & right.families)
         return Affine(
@@ -648,6 +769,7 @@ class Compiler:
         right_count = np.bincount(right_rows, minlength=size)
         right_start = np.concatenate(([0], np.cumsum(right_count)[:-1]))
         pair_count = right_count[left_rows]
+        self.check_size(int(pair_count.sum(dtype=np.float64)), "the quadratic terms of this product", node)
         first_index = np.repeat(np.arange(len(left_rows)), pair_count)
         offsets = np.arange(len(first_index)) - np.repeat(np.cumsum(pair_count) - pair_count, pair_count)
         second_index = right_start[left_rows[first_index]] + offsets
@@ -917,8 +1039,44 @@ def _row_block(name: str, start: int, frame: Frame, generators: Sequence[Generat
     return Block(name, start, frame.size, (frame.size,), (), key_columns=columns)
 
 
+_GROUP_TERMS_ABOVE = 64  # sums longer than this look up constant-index terms in one pass
+
+_FINITE_HINT = ("coefficients and right-hand sides must be finite numbers; for a variable without an upper bound "
+                "write `upper: .inf` on the variable instead of an infinite coefficient")
+
+
 def compile_problem(problem: Problem) -> StandardForm:
-    """Compile a five-element Problem into matrix form; errors name the element, item, index and column."""
+    """Compile a five-element Problem into matrix form; errors name the file, line, element, item, index and column."""
+    try:
+        return _compile(problem)
+    except ModelError as error:
+        raise error.at(problem.source_location(error.location.element, error.location.item)) from None
+    except RecursionError:
+        raise InputLimitError("the model is nested too deeply to compile", problem.source_location(None),
+                              "nest fewer brackets and function calls; long sums are fine") from None
+    except MemoryError:
+        raise InputLimitError("the model does not fit in memory", problem.source_location(None),
+                              "make the sets smaller or the model sparser (use conditions or tuple sets), "
+                              "or lower max_elements so that such models are refused before they are built",
+                              limit="max_elements") from None
+
+
+def _check_family(compiler: "Compiler", name: str, frame: Frame, node: Node, rows: np.ndarray, coefs: np.ndarray,
+                  lower: np.ndarray, upper: np.ndarray, row_offset: int = 0) -> None:
+    """Refuse NaN or infinite coefficients and NaN bounds, naming the row."""
+    bad = ~np.isfinite(coefs)
+    if bad.any():
+        position = int(np.flatnonzero(bad)[0])
+        row = int(rows[position]) - row_offset
+        raise compiler.error(f"a coefficient of constraint {name!r} is {coefs[position]}", node, _FINITE_HINT, index=compiler._row_key(frame, row))
+    for label, bounds in (("right-hand side", lower), ("right-hand side", upper)):
+        missing = np.isnan(bounds)
+        if missing.any():
+            row = int(np.flatnonzero(missing)[0])
+            raise compiler.error(f"the {label} of constraint {name!r} is NaN (e.g. inf - inf)", node, _FINITE_HINT, index=compiler._row_key(frame, row))
+
+
+def _compile(problem: Problem) -> StandardForm:
     if problem.objective is None:
         raise ModelError("the model has no objective", Location(element="objective"), "add an objective (use 0 for a feasibility problem)")
     compiler = Compiler(problem)
@@ -937,9 +1095,11 @@ def compile_problem(problem: Problem) -> StandardForm:
         except ModelError:
             raise
         rows, cols, coefs = _sorted_rows(expression)
+        _check_family(compiler, constraint.name, frame, constraint.relation, rows, coefs, lower, upper)
         block = _row_block(constraint.name, row_count, frame, constraint.generators, problem)
         row_blocks.append(RowBlock(constraint.name, frame.size, rows + row_count, cols, coefs, lower, upper, block))
         row_count += frame.size
+        compiler.check_size(row_count, "the constraint rows of the model")
     compiler.location = Location(element="objective", text=problem.objective.text or None)
     objective_value = compiler.evaluate(problem.objective.expression, Frame.root(), 1 if problem.objective.sense == Sense.MINIMIZE else -1)
     objective_affine = compiler.as_affine(objective_value, problem.objective.expression, 1)
@@ -955,6 +1115,14 @@ def compile_problem(problem: Problem) -> StandardForm:
     rows, cols, coefs = objective_affine.linear_arrays()
     if len(cols):
         objective = np.bincount(cols, weights=coefs, minlength=columns)[:columns].astype(np.float64)
+    compiler.location = Location(element="objective", text=problem.objective.text or None)
+    if not np.all(np.isfinite(objective)) or not np.all(np.isfinite(objective_affine.const)):
+        bad_columns = np.flatnonzero(~np.isfinite(objective))
+        what = f"the objective coefficient of column {int(bad_columns[0])}" if len(bad_columns) else "the objective constant"
+        for block in compiler.variable_blocks:
+            if len(bad_columns) and block.start <= bad_columns[0] < block.start + block.size:
+                what = f"the objective coefficient of {block.label(int(bad_columns[0] - block.start))}"
+        raise compiler.error(f"{what} is not finite", problem.objective.expression, _FINITE_HINT)
     quadratic = None
     if objective_affine.quadratic:
         first = np.concatenate([q.first for q in objective_affine.quadratic])
@@ -963,7 +1131,12 @@ def compile_problem(problem: Problem) -> StandardForm:
         quadratic = sp.coo_array((np.concatenate([values, values]), (np.concatenate([first, second]), np.concatenate([second, first]))),
                                  shape=(columns, columns)).tocsc()
         quadratic.sum_duplicates()
+        if not np.all(np.isfinite(quadratic.data)):
+            raise compiler.error("a quadratic objective coefficient is not finite", problem.objective.expression, _FINITE_HINT)
     matrix = _assemble(row_blocks, row_count, columns)
+    if not np.all(np.isfinite(matrix.data)):
+        raise ModelError("a linearization (min/max/abs or 'when') produced a coefficient that is not finite", Location(element="constraints"),
+                         "give the variables involved finite bounds of moderate size")
     lower_bounds, upper_bounds = compiler.bounds()
     names = NameMap(variables=compiler.variable_blocks, constraints=[block.block for block in row_blocks])
     empty = np.zeros(0)

@@ -26,15 +26,19 @@ Example:
 from __future__ import annotations
 
 import ast
+import math
+import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Iterator, Union
 
 from ormodel.errors import ExpressionError, Location
+from ormodel.limits import InputLimitError, get_limits
 
 __all__ = [
     "Node", "Const", "Name", "Index", "TupleValue", "Unary", "Binary", "Generator", "Reduce", "Call", "Compare",
     "BoolOp", "Not", "RangeDomain", "parse_expression", "parse_relation", "parse_generators",
-    "to_text", "generators_text", "walk", "LINEARIZABLE_FUNCTIONS", "NONLINEAR_FUNCTIONS",
+    "to_text", "generators_text", "walk", "additive_terms", "LINEARIZABLE_FUNCTIONS", "NONLINEAR_FUNCTIONS",
 ]
 
 LINEARIZABLE_FUNCTIONS = ("abs", "min", "max")
@@ -154,33 +158,56 @@ class Not(Node):
     operand: Node
 
 
-def _error(message: str, node: ast.AST | None, text: str, hint: str | None = None) -> ExpressionError:
+def _error(message: str, node: ast.AST | None, text: str, hint: str | None = None, offset: int = 0) -> ExpressionError:
     column = getattr(node, "col_offset", None)
-    return ExpressionError(message, Location(column=None if column is None else column + 1, text=text), hint)
+    return ExpressionError(message, Location(column=None if column is None else column + 1 + offset, text=_shown(text)), hint)
+
+
+def _shown(text: str, limit: int = 2000) -> str:
+    """The text as an error shows it (very long expressions are cut)."""
+    return text if len(text) <= limit else text[:limit] + " …"
 
 
 class _Reader:
-    """Turns a Python ``ast`` tree into expression nodes, rejecting everything else."""
+    """Turns a Python ``ast`` tree into expression nodes, rejecting everything else.
 
-    def __init__(self, text: str) -> None:
+    ``offset`` is the position of the parsed text within the whole expression (for pieces of a
+    long sum parsed one by one), so columns stay those of the whole text.
+    """
+
+    def __init__(self, text: str, offset: int = 0, display: str | None = None) -> None:
         self.text = text
+        self.offset = offset
+        self.display = display if display is not None else text
+
+    def _error(self, message: str, node: ast.AST | None, hint: str | None = None) -> ExpressionError:
+        return _error(message, node, self.display, hint, self.offset)
 
     def node(self, tree: ast.AST) -> Node:
-        column = getattr(tree, "col_offset", -1) + 1
+        column = getattr(tree, "col_offset", -1) + 1 + self.offset
+        if isinstance(tree, ast.BinOp) and isinstance(tree.op, (ast.Add, ast.Sub)):
+            return self._additive(tree)
         if isinstance(tree, ast.Constant):
             if isinstance(tree.value, bool) or not isinstance(tree.value, (int, float)):
                 if isinstance(tree.value, str):
                     return Const(tree.value, column=column)
-                raise _error(f"unsupported constant {tree.value!r}", tree, self.text)
-            return Const(float(tree.value), column=column)
+                raise self._error(f"unsupported constant {tree.value!r}", tree)
+            try:
+                number = float(tree.value)
+            except OverflowError:
+                raise self._error(f"the number {tree.value} is too large", tree, "write it in floating-point notation, e.g. 1e30") from None
+            if not math.isfinite(number):
+                raise self._error(f"the number {ast.get_source_segment(self.text, tree) or tree.value} is infinite", tree,
+                                  "a coefficient must be finite; for a variable without an upper bound write `upper: .inf` on the variable")
+            return Const(number, column=column)
         if isinstance(tree, ast.Name):
             return Name(tree.id, column=column)
         if isinstance(tree, ast.Subscript):
             if not isinstance(tree.value, ast.Name):
-                raise _error("only named parameters and variables can be indexed", tree, self.text)
+                raise self._error("only named parameters and variables can be indexed", tree)
             items = tree.slice.elts if isinstance(tree.slice, ast.Tuple) else [tree.slice]
             if any(isinstance(item, ast.Slice) for item in items):
-                raise _error(f"slices are not supported in {tree.value.id}[...]; use a sum over a set", tree, self.text)
+                raise self._error(f"slices are not supported in {tree.value.id}[...]; use a sum over a set", tree)
             return Index(tree.value.id, tuple(self.node(item) for item in items), column=column)
         if isinstance(tree, ast.UnaryOp):
             if isinstance(tree.op, ast.USub):
@@ -189,18 +216,18 @@ class _Reader:
                 return self.node(tree.operand)
             if isinstance(tree.op, ast.Not):
                 return Not(self.node(tree.operand), column=column)
-            raise _error("unsupported unary operator", tree, self.text)
+            raise self._error("unsupported unary operator", tree)
         if isinstance(tree, ast.BinOp):
             operator = _OPERATORS.get(type(tree.op))
             if operator is None:
-                raise _error(f"unsupported operator {type(tree.op).__name__}", tree, self.text, "use + - * / or **")
+                raise self._error(f"unsupported operator {type(tree.op).__name__}", tree, "use + - * / or **")
             return Binary(operator, self.node(tree.left), self.node(tree.right), column=column)
         if isinstance(tree, ast.Compare):
             ops = []
             for op in tree.ops:
                 symbol = _COMPARISONS.get(type(op))
                 if symbol is None:
-                    raise _error("unsupported comparison", tree, self.text)
+                    raise self._error("unsupported comparison", tree)
                 ops.append(symbol)
             operands = (self.node(tree.left), *(self.node(item) for item in tree.comparators))
             return Compare(tuple(ops), operands, column=column)
@@ -211,38 +238,50 @@ class _Reader:
         if isinstance(tree, ast.Tuple):
             return TupleValue(tuple(self.node(item) for item in tree.elts), column=column)
         if isinstance(tree, ast.List):
-            raise _error("a tuple is not a value here; tuples only index or follow 'for'", tree, self.text)
+            raise self._error("a tuple is not a value here; tuples only index or follow 'for'", tree)
         if isinstance(tree, (ast.GeneratorExp, ast.ListComp)):
-            raise _error("a generator must be the argument of sum, min or max", tree, self.text)
-        raise _error(f"'{ast.unparse(tree)}' is not allowed in a model expression", tree, self.text,
+            raise self._error("a generator must be the argument of sum, min or max", tree)
+        raise self._error(f"'{_shown(ast.unparse(tree), 200)}' is not allowed in a model expression", tree,
                      "expressions may use numbers, names, indexing, + - * / **, sum/min/max/abs and comparisons")
 
+    def _additive(self, tree: ast.BinOp) -> Node:
+        """A chain ``a + b - c + …`` read without recursion along the chain."""
+        chain: list[ast.BinOp] = []
+        current: ast.expr = tree
+        while isinstance(current, ast.BinOp) and isinstance(current.op, (ast.Add, ast.Sub)):
+            chain.append(current)
+            current = current.left
+        total = self.node(current)
+        for link in reversed(chain):
+            total = Binary("+" if isinstance(link.op, ast.Add) else "-", total, self.node(link.right), column=link.col_offset + 1 + self.offset)
+        return total
+
     def call(self, tree: ast.Call) -> Node:
-        column = tree.col_offset + 1
+        column = tree.col_offset + 1 + self.offset
         if not isinstance(tree.func, ast.Name):
-            raise _error("only the functions sum, min, max, abs, exp, log, sqrt, sin, cos can be called", tree, self.text)
+            raise self._error("only the functions sum, min, max, abs, exp, log, sqrt, sin, cos can be called", tree)
         function = tree.func.id
         if tree.keywords:
-            raise _error(f"{function}() takes no keyword arguments", tree, self.text)
+            raise self._error(f"{function}() takes no keyword arguments", tree)
         if function in ("sum", "min", "max") and len(tree.args) == 1 and isinstance(tree.args[0], (ast.GeneratorExp, ast.ListComp)):
             comprehension = tree.args[0]
             return Reduce(function, self.node(comprehension.elt), self.generators(comprehension.generators), column=column)
         if function == "sum":
             if len(tree.args) == 1 and isinstance(tree.args[0], (ast.List, ast.Tuple)):
                 return self._sum_of(tree.args[0].elts, tree)
-            raise _error("sum() needs a generator, e.g. sum(x[i] for i in I)", tree, self.text)
+            raise self._error("sum() needs a generator, e.g. sum(x[i] for i in I)", tree)
         if function in ("min", "max"):
             arguments = tree.args[0].elts if len(tree.args) == 1 and isinstance(tree.args[0], (ast.List, ast.Tuple)) else tree.args
             if len(arguments) < 2:
-                raise _error(f"{function}() needs two or more arguments or a generator", tree, self.text)
+                raise self._error(f"{function}() needs two or more arguments or a generator", tree)
             return Call(function, tuple(self.node(argument) for argument in arguments), column=column)
         if function == "abs" or function in NONLINEAR_FUNCTIONS:
             if len(tree.args) != 1:
-                raise _error(f"{function}() takes exactly one argument", tree, self.text)
+                raise self._error(f"{function}() takes exactly one argument", tree)
             return Call(function, (self.node(tree.args[0]),), column=column)
         if function == "range":
-            raise _error("range(...) can only follow 'in' in a generator", tree, self.text)
-        raise _error(f"unknown function {function!r}", tree, self.text,
+            raise self._error("range(...) can only follow 'in' in a generator", tree)
+        raise self._error(f"unknown function {function!r}", tree,
                      "available: sum, min, max, abs, exp, log, sqrt, sin, cos")
 
     def _sum_of(self, elements: list[ast.expr], tree: ast.AST) -> Node:
@@ -257,7 +296,7 @@ class _Reader:
         result = []
         for comprehension in comprehensions:
             if comprehension.is_async:
-                raise _error("async generators are not allowed", comprehension.target, self.text)
+                raise self._error("async generators are not allowed", comprehension.target)
             target = comprehension.target
             targets: tuple[str, ...]
             if isinstance(target, ast.Name):
@@ -265,14 +304,14 @@ class _Reader:
             elif isinstance(target, ast.Tuple) and all(isinstance(item, ast.Name) for item in target.elts):
                 targets, unpack = tuple(item.id for item in target.elts if isinstance(item, ast.Name)), True
             else:
-                raise _error("a generator's target must be a name or a tuple of names", target, self.text)
+                raise self._error("a generator's target must be a name or a tuple of names", target)
             domain = self.domain(comprehension.iter)
             conditions = tuple(self.node(condition) for condition in comprehension.ifs)
-            result.append(Generator(targets, domain, conditions, unpack, column=target.col_offset + 1))
+            result.append(Generator(targets, domain, conditions, unpack, column=target.col_offset + 1 + self.offset))
         return tuple(result)
 
     def domain(self, tree: ast.expr) -> Union[Name, RangeDomain]:
-        column = tree.col_offset + 1
+        column = tree.col_offset + 1 + self.offset
         if isinstance(tree, ast.Name):
             return Name(tree.id, column=column)
         if isinstance(tree, ast.Constant) and isinstance(tree.value, str):
@@ -282,50 +321,255 @@ class _Reader:
                 return RangeDomain(Const(0.0, column=column), self.node(tree.args[0]), column=column)
             if len(tree.args) == 2:
                 return RangeDomain(self.node(tree.args[0]), self.node(tree.args[1]), column=column)
-        raise _error("a generator runs over a set name or range(start, stop)", tree, self.text)
+        raise self._error("a generator runs over a set name or range(start, stop)", tree)
 
 
-def _parse(text: str, what: str) -> ast.expr:
+def _check_text(text: object, what: str) -> str:
+    """The whitespace-normalized text, or an error for non-text, empty or over-long input."""
     if not isinstance(text, str):
         raise ExpressionError(f"{what} must be text, got {type(text).__name__}")
+    limit = get_limits().max_expression_length
+    if len(text) > limit:
+        raise InputLimitError(f"the {what} has {len(text):,} characters, more than the limit of {limit:,}",
+                              limit="max_expression_length")
     stripped = " ".join(text.split())
     if not stripped:
         raise ExpressionError(f"{what} is empty")
+    return stripped
+
+
+_SYNTAX_HINT = "check brackets and operators; write x[i,j], sum(... for i in I), <=, >=, =="
+
+
+def _too_deep(what: str, text: str, depth: int | None = None) -> InputLimitError:
+    limit = get_limits().max_expression_depth
+    measured = f" ({depth} levels)" if depth is not None else ""
+    return InputLimitError(f"the {what} is nested more deeply than the limit of {limit} levels{measured}",
+                           Location(text=_shown(text, 200)),
+                           "nest fewer brackets, signs and powers (long sums are fine: a + b + c + ... has no depth); "
+                           "to allow more, raise max_expression_depth (ormodel --limit max_expression_depth=N)",
+                           limit="max_expression_depth")
+
+
+def _parse_tree(text: str, what: str, offset: int = 0, shown: str | None = None) -> ast.expr:
+    """``ast.parse`` in eval mode, with every parser failure turned into a located ExpressionError."""
     try:
-        return ast.parse(stripped, mode="eval").body
+        with warnings.catch_warnings():  # e.g. "invalid decimal literal": the text is reported as an error or accepted, not warned about
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(text, mode="eval").body
     except SyntaxError as error:
-        raise ExpressionError(
-            f"syntax error in {what}: {error.msg}", Location(column=error.offset, text=stripped),
-            "check brackets and operators; write x[i,j], sum(... for i in I), <=, >=, ==",
-        ) from None
+        column = None if error.offset is None else error.offset + offset
+        raise ExpressionError(f"syntax error in {what}: {error.msg}", Location(column=column, text=_shown(shown or text)), _SYNTAX_HINT) from None
+    except (MemoryError, RecursionError):
+        raise _too_deep(what, shown or text) from None
+    except ValueError as error:  # e.g. a NUL character
+        raise ExpressionError(f"{what} cannot be read: {error}", Location(text=_shown(shown or text))) from None
+    depth = _depth(tree)
+    if depth > get_limits().max_expression_depth:
+        raise _too_deep(what, shown or text, depth)
+    return tree
 
 
-def _normalized(text: str) -> str:
-    return " ".join(text.split())
+_ADDITIVE = (ast.Add, ast.Sub)
+_NOT_EXPRESSIONS = (ast.operator, ast.unaryop, ast.cmpop, ast.boolop, ast.expr_context)
+
+
+def _depth(tree: ast.AST) -> int:
+    """Nesting depth of an ``ast`` tree, not counting the links of ``+``/``-`` chains (they are read without recursion)."""
+    deepest = 0
+    stack: list[tuple[ast.AST, int]] = [(tree, 1)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, depth = pop()
+        if depth > deepest:
+            deepest = depth
+        kind = type(node)
+        if kind is ast.Name or kind is ast.Constant:
+            continue
+        if kind is ast.BinOp:
+            push((node.left, depth if isinstance(node.op, _ADDITIVE) else depth + 1))  # type: ignore[attr-defined]
+            push((node.right, depth + 1))  # type: ignore[attr-defined]
+            continue
+        if kind is ast.Subscript:
+            push((node.slice, depth + 1))  # type: ignore[attr-defined]
+            continue
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, _NOT_EXPRESSIONS):
+                push((child, depth + 1))
+    return deepest
+
+
+def _read(text: str, what: str) -> Node:
+    """Parse and translate; a sum too long for Python's parser is read in pieces."""
+    if len(text) > 20_000 and text.count("+") + text.count("-") > _PIECE_TERMS:
+        node = _read_long_sum(text, what)
+        if node is not None:
+            return node
+    try:
+        tree = _parse_tree(text, what)
+    except InputLimitError as error:
+        if error.limit != "max_expression_depth":
+            raise
+        node = _read_long_sum(text, what)
+        if node is None:
+            raise
+        return node
+    return _Reader(text).node(tree)
+
+
+_PIECE_TERMS = 1000
+_STOP_WORDS = frozenset({"and", "or", "not", "if", "for", "in", "is", "lambda", "else", "await", "yield"})
+_TOKEN = re.compile(r"""(?P<string>'[^'\\]*'|"[^"\\]*")|(?P<open>[(\[{])|(?P<close>[)\]}])|(?P<compare><=|>=|==|!=|<|>)"""
+                    r"""|(?P<sign>[+-])|(?P<number>(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?[jJ]?)|(?P<word>\w+)|(?P<other>\S)""")
+
+
+def _read_long_sum(text: str, what: str) -> Node | None:
+    """A relation or expression whose top level is a long chain of ``+``/``-`` terms, read about a thousand terms at a time.
+
+    Returns ``None`` when the text is not of that shape (then the depth error stands).
+    """
+    depth = 0
+    operands: list[list[tuple[str, int]]] = [[("+", 0)]]  # per operand: (sign before it, start position) of each term
+    operators: list[str] = []
+    ends: list[int] = []
+    operand_before = False  # the previous token ends an operand, so a following + or - is binary
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind == "open":
+            depth += 1
+            operand_before = False
+        elif kind == "close":
+            depth -= 1
+            operand_before = True
+        elif depth:
+            operand_before = kind in ("string", "number") or kind == "word" and match.group() not in _STOP_WORDS
+        elif kind == "word" and match.group() in _STOP_WORDS:
+            return None
+        elif kind == "compare":
+            ends.append(match.start())
+            operators.append(match.group())
+            operands.append([("+", match.end())])
+            operand_before = False
+        elif kind == "sign":
+            if operand_before:
+                operands[-1].append((match.group(), match.end()))
+            operand_before = False
+        else:
+            operand_before = kind != "other"
+    if depth != 0:
+        return None
+    ends.append(len(text))
+    nodes: list[Node] = []
+    for terms, end in zip(operands, ends):
+        simple = _simple_terms(text, terms, end)
+        if simple is not None:
+            nodes.append(simple)
+            continue
+        pieces: list[tuple[str, Node]] = []
+        for first in range(0, len(terms), _PIECE_TERMS):
+            chunk = terms[first : first + _PIECE_TERMS]
+            start = chunk[0][1]
+            stop = terms[first + _PIECE_TERMS][1] - 1 if first + _PIECE_TERMS < len(terms) else end
+            piece = text[start:stop]
+            leading = len(piece) - len(piece.lstrip())
+            piece = piece.strip()
+            if not piece:
+                raise ExpressionError(f"syntax error in {what}: a term is missing", Location(column=start + 1, text=_shown(text)), _SYNTAX_HINT)
+            # After an operator, read "0 - piece" so the sign applies to the first term only: a - (b + c) + d.
+            prefix = "" if first == 0 else f"0 {chunk[0][0]} "
+            tree = _parse_tree(prefix + piece, what, start + leading - len(prefix), shown=text)
+            terms_of_piece = additive_terms(_Reader(prefix + piece, start + leading - len(prefix), display=text).node(tree))
+            for sign, term in terms_of_piece[1 if prefix else 0 :]:
+                pieces.append(("+" if sign > 0 else "-", term))
+        total = pieces[0][1]
+        for operator, term in pieces[1:]:
+            total = Binary(operator, total, term, column=total.column)
+        nodes.append(total)
+    if len(nodes) == 1:
+        return nodes[0]
+    return Compare(tuple(operators), tuple(nodes), column=1)
+
+
+_NUMBER = r"(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)"
+_ITEM = r"(?:-?\d+|'[^'\\]*'|\"[^\"\\]*\"|[A-Za-z_]\w*)"
+_SIMPLE_TERM = re.compile(rf"\s*(?:({_NUMBER})\s*\*\s*)?([A-Za-z_]\w*)(?:\[\s*({_ITEM}(?:\s*,\s*{_ITEM})*)\s*\])?(?:\s*\*\s*({_NUMBER}))?\s*")
+_ITEM_SPLIT = re.compile(rf"\s*({_ITEM})\s*(?:,|$)")
+
+
+def _simple_terms(text: str, terms: list[tuple[str, int]], end: int) -> Node | None:
+    """The sum of a long chain whose terms are all ``[number *] name[[items]] [* number]``, built without ``ast``; else ``None``."""
+    nodes: list[tuple[str, Node]] = []
+    for position, (sign, start) in enumerate(terms):
+        stop = terms[position + 1][1] - 1 if position + 1 < len(terms) else end
+        match = _SIMPLE_TERM.fullmatch(text, start, stop)
+        if match is None:
+            return None
+        before, name, items, after = match.groups()
+        if name in _STOP_WORDS or name in ("sum", "min", "max", "abs", "range"):
+            return None
+        column = match.start(2) + 1
+        node: Node
+        if items is None:
+            node = Name(name, column=column)
+        else:
+            values: list[Node] = []
+            for item in _ITEM_SPLIT.findall(items):
+                if item[0] in "'\"":
+                    values.append(Const(item[1:-1], column=column))
+                elif item[0] == "-" or item[0].isdigit():
+                    values.append(Const(float(int(item)), column=column))
+                else:
+                    values.append(Name(item, column=column))
+            node = Index(name, tuple(values), column=column)
+        for factor, left in ((before, True), (after, False)):
+            if factor is not None:
+                number = float(factor)
+                if not math.isfinite(number):
+                    return None
+                constant = Const(number, column=match.start(1 if left else 4) + 1)
+                node = Binary("*", constant, node, column=constant.column) if left else Binary("*", node, constant, column=node.column)
+        nodes.append((sign, node))
+    total = nodes[0][1]
+    for sign, node in nodes[1:]:
+        total = Binary(sign, total, node, column=total.column)
+    return total
+
+
+def additive_terms(node: Node) -> list[tuple[int, Node]]:
+    """The terms of a ``+``/``-`` chain with their signs (+1/-1), found without recursion: ``a - b + c`` → ``[(1, a), (-1, b), (1, c)]``."""
+    rights: list[tuple[int, Node]] = []
+    current = node
+    while isinstance(current, Binary) and current.op in ("+", "-"):
+        rights.append((1 if current.op == "+" else -1, current.right))
+        current = current.left
+    rights.append((1, current))
+    rights.reverse()
+    return rights
 
 
 def parse_expression(text: str) -> Node:
     """Parse an objective or sub-expression."""
-    tree = _parse(text, "expression")
-    node = _Reader(_normalized(text)).node(tree)
+    normalized = _check_text(text, "expression")
+    node = _read(normalized, "expression")
     if isinstance(node, (Compare, BoolOp, Not)):
-        raise ExpressionError("an objective is an expression, not a comparison", Location(column=1, text=_normalized(text)))
+        raise ExpressionError("an objective is an expression, not a comparison", Location(column=1, text=_shown(normalized)))
     return node
 
 
 def parse_relation(text: str) -> Compare:
     """Parse a constraint body: ``lhs <= rhs``, ``lhs >= rhs``, ``lhs == rhs`` or ``lo <= expr <= hi``."""
-    tree = _parse(text, "constraint")
-    node = _Reader(_normalized(text)).node(tree)
+    normalized = _check_text(text, "constraint")
+    node = _read(normalized, "constraint")
+    shown = _shown(normalized)
     if not isinstance(node, Compare) or any(op not in ("<=", ">=", "==") for op in node.ops):
         raise ExpressionError(
             "a constraint must compare with <=, >= or == (strict < and > are not allowed)",
-            Location(column=1, text=_normalized(text)), "e.g. sum(x[i,j] for j in J) <= capacity[i]",
+            Location(column=1, text=shown), "e.g. sum(x[i,j] for j in J) <= capacity[i]",
         )
     if len(node.ops) == 2 and not (node.ops[0] == node.ops[1] and node.ops[0] in ("<=", ">=")):
-        raise ExpressionError("a range constraint reads lo <= expr <= hi (or hi >= expr >= lo)", Location(column=1, text=_normalized(text)))
+        raise ExpressionError("a range constraint reads lo <= expr <= hi (or hi >= expr >= lo)", Location(column=1, text=shown))
     if len(node.ops) > 2:
-        raise ExpressionError("at most two comparisons in one constraint", Location(column=1, text=_normalized(text)))
+        raise ExpressionError("at most two comparisons in one constraint", Location(column=1, text=shown))
     return node
 
 
@@ -333,17 +577,19 @@ def parse_generators(text: str) -> tuple[Generator, ...]:
     """Parse a constraint family's ``for`` clause: ``i in I, j in J if a[i,j] > 0``."""
     if not isinstance(text, str) or not text.strip():
         return ()
-    stripped = _normalized(text)
+    stripped = _check_text(text, "'for' clause")
     source = stripped if stripped.startswith("for ") else "for " + stripped
     pieces = [piece.strip() for piece in _split_top_level(source[4:])]
     source = "for " + " for ".join(pieces)
     try:
-        tree = ast.parse(f"[0 {source}]", mode="eval").body
-    except SyntaxError as error:
-        offset = None if error.offset is None else max(error.offset - 7, 1)
-        raise ExpressionError(f"syntax error in 'for' clause: {error.msg}", Location(column=offset, text=stripped),
+        tree = _parse_tree(f"[0 {source}]", "'for' clause", shown=stripped)
+    except ExpressionError as error:
+        if isinstance(error, InputLimitError) or error.location.column is None:
+            raise
+        raise ExpressionError(error.reason, Location(column=max(error.location.column - 7, 1), text=_shown(stripped)),
                               "write e.g. 'i in I, j in J' or '(i, j) in ARCS if cost[i,j] > 0'") from None
-    assert isinstance(tree, ast.ListComp)
+    if not isinstance(tree, ast.ListComp):
+        raise ExpressionError("a 'for' clause reads 'i in I, j in J if ...'", Location(column=1, text=_shown(stripped)))
     return _Reader(source).generators(tree.generators)
 
 
@@ -372,39 +618,37 @@ def _split_top_level(text: str) -> list[str]:
     return [piece for piece in merged if piece]
 
 
-def walk(node: Node) -> Iterator[Node]:
-    """All nodes of a tree, parents first."""
-    yield node
+def _children(node: Node) -> tuple[Node, ...]:
     if isinstance(node, (Index, TupleValue)):
-        for item in node.items:
-            yield from walk(item)
-    elif isinstance(node, Unary):
-        yield from walk(node.operand)
-    elif isinstance(node, Binary):
-        yield from walk(node.left)
-        yield from walk(node.right)
-    elif isinstance(node, Reduce):
-        for generator in node.generators:
-            yield from walk(generator)
-        yield from walk(node.body)
-    elif isinstance(node, Generator):
-        yield from walk(node.domain)
-        for condition in node.conditions:
-            yield from walk(condition)
-    elif isinstance(node, RangeDomain):
-        yield from walk(node.start)
-        yield from walk(node.stop)
-    elif isinstance(node, (Call,)):
-        for argument in node.args:
-            yield from walk(argument)
-    elif isinstance(node, Compare):
-        for operand in node.operands:
-            yield from walk(operand)
-    elif isinstance(node, BoolOp):
-        for value in node.values:
-            yield from walk(value)
-    elif isinstance(node, Not):
-        yield from walk(node.operand)
+        return node.items
+    if isinstance(node, (Unary, Not)):
+        return (node.operand,)
+    if isinstance(node, Binary):
+        return (node.left, node.right)
+    if isinstance(node, Reduce):
+        return (*node.generators, node.body)
+    if isinstance(node, Generator):
+        return (node.domain, *node.conditions)
+    if isinstance(node, RangeDomain):
+        return (node.start, node.stop)
+    if isinstance(node, Call):
+        return node.args
+    if isinstance(node, Compare):
+        return node.operands
+    if isinstance(node, BoolOp):
+        return node.values
+    return ()
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """All nodes of a tree, parents first (without recursion, so a 100k-term sum is fine)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        children = _children(current)
+        if children:
+            stack.extend(reversed(children))
 
 
 def _number(value: float) -> str:
@@ -424,6 +668,13 @@ def to_text(node: Node, parent_precedence: int = 0) -> str:
     if isinstance(node, Unary):
         text = "-" + to_text(node.operand, 3)
         return f"({text})" if parent_precedence > 2 else text
+    if isinstance(node, Binary) and node.op in ("+", "-"):
+        terms = additive_terms(node)
+        pieces = [to_text(terms[0][1], 1)]
+        for sign, term in terms[1:]:
+            pieces.append(f"{'+' if sign > 0 else '-'} {to_text(term, 1 if sign > 0 else 2)}")
+        text = " ".join(pieces)
+        return f"({text})" if 1 < parent_precedence else text
     if isinstance(node, Binary):
         precedence = _PRECEDENCE[node.op]
         right_precedence = precedence + 1 if node.op in ("-", "/") else precedence

@@ -30,7 +30,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Iterable, Mapping
@@ -38,14 +37,18 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import yaml
 
+from ormodel.atomic import write_text_atomic
+from ormodel.documents import SAFE_LOADER, check_document, parse_document, read_text
 from ormodel.errors import Location, ModelError
+from ormodel.limits import check_elements
 from ormodel.expressions import generators_text, to_text
 from ormodel.problem import Constraint, Domain, IndexSet, Objective, Parameter, Problem, Variable
 from ormodel.standard_form import StandardForm
 
 __all__ = [
     "load", "load_problem", "problem_from_dict", "problem_to_dict", "save", "dumps_yaml", "json_schema",
-    "validate_document", "FIVE_ELEMENT_SUFFIXES", "MATRIX_SUFFIXES",
+    "validate_document", "FIVE_ELEMENT_SUFFIXES", "MATRIX_SUFFIXES", "read_number", "check_finite_table", "check_finite_form",
+    "SourceMap",
 ]
 
 FIVE_ELEMENT_SUFFIXES = (".yaml", ".yml", ".json")
@@ -59,7 +62,23 @@ def json_schema() -> dict[str, Any]:
     return json.loads(text)
 
 
-_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SAFE_LOADER: Any = SAFE_LOADER
+
+
+class SourceMap:
+    """Where a Problem's elements and items stand in the file it was read from (lines found on demand)."""
+
+    def __init__(self, source: str | None, lines: _Lines) -> None:
+        self.source = source
+        self.lines = lines
+        self.paths: dict[tuple[str, str], tuple[Any, ...]] = {}
+
+    def location(self, element: str | None, item: str | None) -> Location:
+        """File and line of an element's item (or of the element when the item is unknown)."""
+        if element is None:
+            return Location(file=self.source)
+        path = self.paths.get((element, str(item)), (element, item) if item is not None else (element,))
+        return Location(file=self.source, line=self.lines.line(*path))
 
 
 class _Lines:
@@ -76,28 +95,40 @@ class _Lines:
             if self.text is not None:
                 try:
                     root = yaml.compose(self.text, Loader=_SAFE_LOADER)
-                except yaml.YAMLError:
+                except (yaml.YAMLError, RecursionError, MemoryError, ValueError):
                     root = None
-                self._visit(root, ())
+                self._visit(root)
         return self._table
 
-    def _visit(self, node: Any, path: tuple[Any, ...]) -> None:
-        if node is None:
+    def _visit(self, root: Any) -> None:
+        """Lines of elements (depth 1), items (depth 2) and constraint entries; aliases are not followed twice."""
+        if root is None:
             return
-        table = self.table
-        table[path] = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                key_path = (*path, key.value)
-                table[key_path] = key.start_mark.line + 1
-                self._visit(value, key_path)
-                table[key_path] = key.start_mark.line + 1
-        elif isinstance(node, yaml.SequenceNode) and len(path) == 1:
-            for position, value in enumerate(node.value):
-                self._visit(value, (*path, position))
+        table = self._table
+        assert table is not None
+        table[()] = root.start_mark.line + 1
+        seen: set[int] = set()
+        stack: list[tuple[Any, tuple[Any, ...]]] = [(root, ())]
+        while stack:
+            node, path = stack.pop()
+            if id(node) in seen or len(path) > 4:
+                continue
+            seen.add(id(node))
+            if isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    if not isinstance(key, yaml.ScalarNode):
+                        continue
+                    key_path = (*path, key.value)
+                    table.setdefault(key_path, key.start_mark.line + 1)
+                    stack.append((value, key_path))
+            elif isinstance(node, yaml.SequenceNode) and len(path) == 1:
+                for position, value in enumerate(node.value):
+                    table.setdefault((*path, position), value.start_mark.line + 1)
+                    stack.append((value, (*path, position)))
 
     def line(self, *path: Any) -> int | None:
         table = self.table
+        path = tuple(str(part) if not isinstance(part, int) else part for part in path)
         while path:
             if path in table:
                 return table[path]
@@ -179,8 +210,13 @@ def problem_from_dict(document: Mapping[str, Any], source: str | None = None, te
     if not isinstance(document, Mapping):
         raise ModelError("a five-element document is a mapping with sets, parameters, variables, objective, constraints",
                          Location(file=source, line=1))
+    try:
+        check_document(document, source)
+    except ModelError as error:
+        raise error.at(Location(line=lines.line(error.location.element) if error.location.element else None)) from None
     validate_document(document, source, lines)
     problem = Problem(name=str(document.get("name", "model")), description=str(document.get("description", "")))
+    problem.origin = SourceMap(source, lines)
 
     def located(error: ModelError, *path: Any) -> ModelError:
         return error.at(Location(file=source, line=lines.line(*path)))
@@ -210,6 +246,7 @@ def problem_from_dict(document: Mapping[str, Any], source: str | None = None, te
     entries = list(constraints.items()) if isinstance(constraints, Mapping) else [(entry.get("name"), entry) for entry in constraints]
     for position, (name, spec) in enumerate(entries):
         path = ("constraints", name) if isinstance(constraints, Mapping) else ("constraints", position)
+        problem.origin.paths[("constraints", str(name))] = path
         try:
             if not name:
                 raise ModelError(f"constraint number {position + 1} has no name", Location(element="constraints"))
@@ -225,11 +262,14 @@ def _read_set(name: str, spec: Any) -> IndexSet:
         if "members" in spec:
             return IndexSet.from_members(name, spec["members"])
         start, stop = spec.get("from"), spec.get("to")
-        if not isinstance(start, int) or not isinstance(stop, int):
+        if isinstance(start, bool) or isinstance(stop, bool) or not isinstance(start, int) or not isinstance(stop, int):
             raise ModelError("a range set needs integer 'from' and 'to' (both included)", location)
-        step = int(spec.get("step", 1))
-        if step <= 0:
-            raise ModelError("'step' must be positive", location)
+        if not -2**62 < start < 2**62 or not -2**62 < stop < 2**62:
+            raise ModelError("a range set's 'from' and 'to' must lie within ±4.6e18", location)
+        step = spec.get("step", 1)
+        if isinstance(step, bool) or not isinstance(step, int) or step <= 0:
+            raise ModelError("'step' must be a positive integer", location)
+        check_elements(max(0, (stop - start) // step + 1), f"set {name!r}", location)
         return IndexSet.from_range(name, start, stop + 1, step)
     if isinstance(spec, list):
         return IndexSet.from_members(name, spec)
@@ -249,19 +289,20 @@ def _member_key(value: Any) -> Any:
 def _read_parameter(problem: Problem, name: str, spec: Any) -> Parameter:
     location = Location(element="parameters", item=name)
     if not isinstance(spec, Mapping):
-        value = _number(spec, location)
+        value = read_number(spec, location)
         return Parameter(name, (), np.asarray(value, dtype=np.float64), origin=spec)
     index = tuple(spec.get("index") or ())
     if isinstance(spec.get("index"), str):
         index = (spec["index"],)
     shape = problem.shape_of(index, location)
+    check_elements(math.prod(shape), f"the table of parameter {name!r}", location)
     default = spec.get("default")
-    default_value = None if default is None else _number(default, location)
+    default_value = None if default is None else read_number(default, location, what="default")
     table = np.full(shape, np.nan if default_value is None else default_value, dtype=np.float64)
     if not index:
         if "value" not in spec and "values" not in spec:
             raise ModelError("a scalar parameter needs 'value'", location)
-        return Parameter(name, (), np.asarray(_number(spec.get("value", spec.get("values")), location), dtype=np.float64), default_value, spec)
+        return Parameter(name, (), np.asarray(read_number(spec.get("value", spec.get("values")), location), dtype=np.float64), default_value, spec)
     index_sets = [problem.sets[set_name] for set_name in index]
     if "rows" in spec:
         _fill_rows(table, index_sets, spec["rows"], location)
@@ -272,31 +313,71 @@ def _read_parameter(problem: Problem, name: str, spec: Any) -> Parameter:
         elif isinstance(values, list):
             _fill_dense(table, values, location)
         else:
-            table[...] = _number(values, location)
+            table[...] = read_number(values, location)
     elif default_value is None:
         raise ModelError("an indexed parameter needs 'values', 'rows' or a 'default'", location)
     return Parameter(name, index, table, default_value, spec)
 
 
-def _number(value: Any, location: Location) -> float:
+_INFINITE_HINT = ("a coefficient or right-hand side must be a finite number; for a variable without an upper bound "
+                  "write `upper: .inf` on the variable instead of an infinite coefficient, and drop a constraint that never binds")
+
+
+def read_number(value: Any, location: Location, allow_infinite: bool = False, what: str = "value") -> float:
+    """A finite float (or ±inf where ``allow_infinite``); NaN, booleans and text are located errors."""
     if isinstance(value, bool) or value is None:
-        raise ModelError(f"{value!r} is not a number", location)
-    if isinstance(value, str) and value.strip().lower() in ("inf", "+inf", "infinity", "-inf", "-infinity"):
-        return float(value.strip().lower().replace("infinity", "inf"))
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise ModelError(f"{value!r} is not a number", location) from None
+        raise ModelError(f"{what} {value!r} is not a number", location)
+    if isinstance(value, str) and value.strip().lower() in ("inf", "+inf", "infinity", "+infinity", "-inf", "-infinity"):
+        number = float(value.strip().lower().replace("infinity", "inf"))
+    elif isinstance(value, (int, float, np.integer, np.floating)):
+        try:
+            number = float(value)
+        except OverflowError:
+            raise ModelError(f"{what} {value!r} is too large for a floating-point number", location) from None
+    else:
+        try:
+            number = float(value)
+        except (TypeError, ValueError, OverflowError):
+            raise ModelError(f"{what} {_short(value)} is not a number", location) from None
+    if math.isnan(number):
+        raise ModelError(f"{what} is NaN (not a number)", location,
+                         "give a real number; leave an entry out (with a 'default') when it has no value")
+    if math.isinf(number) and not allow_infinite:
+        raise ModelError(f"{what} is infinite", location, _INFINITE_HINT)
+    return number
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def check_finite_table(array: np.ndarray, location: Location, index_sets: list[IndexSet] | None = None) -> None:
+    """Refuse NaN and ±inf in parameter data, naming the first bad entry."""
+    bad = ~np.isfinite(array)
+    if not bad.any():
+        return
+    flat = int(np.flatnonzero(bad.ravel())[0])
+    value = float(array.ravel()[flat])
+    where = ""
+    if index_sets and array.ndim == len(index_sets):
+        positions = np.unravel_index(flat, array.shape)
+        key = [index_set.member(int(position)) for index_set, position in zip(index_sets, positions)]
+        where = f" at {key[0]!r}" if len(key) == 1 else f" at {tuple(key)!r}"
+    if math.isnan(value):
+        raise ModelError(f"entry{where} is NaN (not a number)", location, "give a real number, or leave the entry out and give a 'default'")
+    raise ModelError(f"entry{where} is infinite", location, _INFINITE_HINT)
 
 
 def _fill_dense(table: np.ndarray, values: list[Any], location: Location) -> None:
     try:
         array = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ModelError("dense 'values' must be a (nested) list of numbers with one entry per member", location) from None
     if array.shape != table.shape:
         raise ModelError(f"dense 'values' have shape {array.shape}, the index sets give {table.shape}", location,
                          "list one value per member in set order, or use a mapping / 'rows'")
+    check_finite_table(array, location)
     table[...] = array
 
 
@@ -308,7 +389,7 @@ def _fill_mapping(table: np.ndarray, index_sets: list[IndexSet], values: Mapping
     def visit(node: Any, prefix: tuple[Any, ...]) -> None:
         if len(prefix) == total:
             keys.append(prefix)
-            numbers.append(_number(node, location))
+            numbers.append(read_number(node, location, what=f"the value at {prefix[0] if len(prefix) == 1 else prefix!r}"))
             return
         if not isinstance(node, Mapping):
             raise ModelError(f"expected a mapping below {prefix!r} ({total} levels of keys, one per index)", location)
@@ -339,7 +420,9 @@ def store_many(table: np.ndarray, index_sets: list[IndexSet], keys: list[tuple[A
             raise ModelError(f"{shown!r} is not a member of set {index_set.name} {index_set.describe_members()}", location)
         positions.append(position)
         cursor += index_set.dimen
-    table[tuple(positions)] = np.asarray(values, dtype=np.float64)
+    array = np.asarray(values, dtype=np.float64)
+    check_finite_table(array, location)
+    table[tuple(positions)] = array
 
 
 def _column(values: list[Any]) -> np.ndarray:
@@ -355,9 +438,9 @@ def _fill_rows(table: np.ndarray, index_sets: list[IndexSet], rows: Iterable[Any
     keys, numbers = [], []
     for number, row in enumerate(rows):
         if not isinstance(row, list) or len(row) != total + 1:
-            raise ModelError(f"row {number + 1} must list {total} index values and then the value, got {row!r}", location)
+            raise ModelError(f"row {number + 1} must list {total} index values and then the value, got {_short(row)}", location)
         keys.append(tuple(_member_key(part) for part in row[:-1]))
-        numbers.append(_number(row[-1], location))
+        numbers.append(read_number(row[-1], location, what=f"the value of row {number + 1}"))
     store_many(table, index_sets, keys, numbers, location)
 
 
@@ -371,9 +454,9 @@ def _read_variable(name: str, spec: Mapping[str, Any]) -> Variable:
         value = spec.get(key, default)
         if value is None:
             return default
-        if isinstance(value, str) and value.strip().lower() not in ("inf", "+inf", "-inf", "infinity", "-infinity"):
+        if isinstance(value, str) and value.strip().lower() not in ("inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"):
             return value.strip()
-        return _number(value, location)
+        return read_number(value, location, allow_infinite=True, what=f"{key} bound")
 
     return Variable(name, index, domain, bound("lower", 0.0), bound("upper", math.inf), str(spec.get("description", "")))
 
@@ -383,15 +466,8 @@ def load_problem(path: str | os.PathLike[str]) -> Problem:
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path}: no such file")
-    with open(path, encoding="utf-8") as handle:
-        text = handle.read()
-    try:
-        document = json.loads(text) if path.endswith(".json") else yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
-    except json.JSONDecodeError as error:
-        raise ModelError(f"invalid JSON: {error.msg}", Location(file=path, line=error.lineno, column=error.colno)) from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise ModelError(f"invalid YAML: {getattr(error, 'problem', error)}", Location(file=path, line=None if mark is None else mark.line + 1)) from None
+    text = read_text(path)
+    document = parse_document(text, path, as_json=path.lower().endswith(".json"))
     if document is None:
         raise ModelError("the file is empty", Location(file=path, line=1))
     problem = problem_from_dict(document, source=path, text=text)
@@ -407,7 +483,9 @@ def load(path: str | os.PathLike[str]) -> Problem | StandardForm:
     if lowered.endswith(MATRIX_SUFFIXES):
         from ormodel.formats import read_model_file
 
-        return read_model_file(path)
+        form = read_model_file(path)
+        check_finite_form(form, path)
+        return form
     raise ModelError(f"unknown file type of {os.path.basename(path)!r}", Location(file=path),
                      "use .yaml/.yml/.json (five-element model) or .mps/.lp")
 
@@ -512,12 +590,36 @@ def save(model: Problem | StandardForm, path: str | os.PathLike[str]) -> None:
         raise ModelError("an MPS/LP model has no sets or parameters and cannot be written as a five-element document",
                          Location(file=path), "write it as .mps or .lp")
     text = json.dumps(problem_to_dict(model), indent=2) if lowered.endswith(".json") else dumps_yaml(model)
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    write_text_atomic(path, text)
+
+
+def check_finite_form(form: StandardForm, source: str | None = None) -> None:
+    """Refuse a matrix model (read from MPS/LP) whose coefficients or bounds are NaN, or whose coefficients are infinite."""
+    location = Location(file=source)
+    names = form.names
+
+    def column_label(column: int) -> str:
+        try:
+            return names.column_labels(form.num_columns)[column]
+        except (IndexError, AttributeError, TypeError):
+            return f"column {column}"
+
+    objective = np.asarray(form.objective, dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(objective))
+    if len(bad):
+        raise ModelError(f"the objective coefficient of {column_label(int(bad[0]))} is {objective[bad[0]]}", location, _INFINITE_HINT)
+    if not math.isfinite(float(form.objective_offset)):
+        raise ModelError(f"the objective constant is {form.objective_offset}", location, "give a finite objective constant")
+    data = form.matrix.data if hasattr(form.matrix, "data") else np.zeros(0)
+    if len(data) and not np.all(np.isfinite(data)):
+        matrix = form.matrix.tocoo()
+        position = int(np.flatnonzero(~np.isfinite(matrix.data))[0])
+        raise ModelError(f"the coefficient of {column_label(int(matrix.col[position]))} in row {int(matrix.row[position])} is {matrix.data[position]}",
+                         location, _INFINITE_HINT)
+    for label, array in (("row lower bound", form.row_lower), ("row upper bound", form.row_upper),
+                         ("column lower bound", form.column_lower), ("column upper bound", form.column_upper)):
+        values = np.asarray(array, dtype=np.float64)
+        if np.isnan(values).any():
+            raise ModelError(f"a {label} is NaN (position {int(np.flatnonzero(np.isnan(values))[0])})", location, "give a number or ±inf")
+    if form.quadratic is not None and len(form.quadratic.data) and not np.all(np.isfinite(form.quadratic.data)):
+        raise ModelError("a quadratic objective coefficient is NaN or infinite", location, _INFINITE_HINT)

@@ -81,15 +81,33 @@ class IndexSet:
     @classmethod
     def from_range(cls, name: str, start: int, stop: int, step: int = 1) -> "IndexSet":
         """Integers ``start, start+step, …`` below ``stop`` (Python's ``range``)."""
-        values = np.arange(start, stop, step, dtype=np.int64)
+        from ormodel.limits import check_elements
+
+        check_elements(max(0, -(-(stop - start) // step)) if step > 0 else 0, f"set {name!r}", Location(element="sets", item=name))
+        try:
+            values = np.arange(start, stop, step, dtype=np.int64)
+        except (OverflowError, ValueError) as error:
+            raise ModelError(f"cannot make the range: {error}", Location(element="sets", item=name)) from None
         return cls(name, (values,), range_start=int(start) if step == 1 else None, origin="range")
 
     @classmethod
     def from_members(cls, name: str, members: Iterable[Any]) -> "IndexSet":
         """From a list of scalars or of equal-length tuples."""
-        items = list(members)
         if isinstance(members, range) and members.step == 1:
             return cls.from_range(name, members.start, members.stop)
+        try:
+            return cls._from_member_list(name, list(members))
+        except OverflowError:
+            raise ModelError("a member is an integer too large for a set (beyond ±9.2e18)", Location(element="sets", item=name)) from None
+
+    @classmethod
+    def _from_member_list(cls, name: str, items: list[Any]) -> "IndexSet":
+        from ormodel.limits import check_elements
+
+        check_elements(len(items), f"set {name!r}", Location(element="sets", item=name))
+        non_finite = next((item for item in items if isinstance(item, float) and not np.isfinite(item)), None)
+        if non_finite is not None:
+            raise ModelError(f"member {non_finite!r} is not a finite number", Location(element="sets", item=name), "set members are names or finite numbers")
         if items and all(isinstance(item, (tuple, list)) for item in items):
             width = len(items[0])
             if any(len(item) != width for item in items):
@@ -155,10 +173,13 @@ class IndexSet:
             values = np.asarray(components[0])
             if values.dtype.kind not in "iuf":
                 return np.zeros(len(values), dtype=np.int64), np.zeros(len(values), dtype=bool)
+            if values.dtype.kind == "f":
+                inside = np.abs(values) < 2.0**62  # larger numbers are no members (and would wrap when cast)
+                values = np.where(inside, values, 0.0)
             positions = values.astype(np.int64, copy=False) - self.range_start if self.range_start else values.astype(np.int64)
             valid = (positions >= 0) & (positions < self.size)
             if values.dtype.kind == "f":
-                valid &= values == np.round(values)
+                valid &= (values == np.round(values)) & inside
             if valid.all():
                 return positions, valid
             return np.where(valid, positions, 0), valid
@@ -317,6 +338,13 @@ class Problem:
     objective: Objective | None = None
     constraints: list[Constraint] = field(default_factory=list)
     description: str = ""
+    origin: Any = field(default=None, compare=False, repr=False)  # where it was read from (an io.SourceMap)
+
+    def source_location(self, element: str | None, item: str | None = None) -> Location:
+        """File and line of an element's item when the Problem was read from a file, else an empty Location."""
+        if self.origin is None:
+            return Location()
+        return self.origin.location(element, item)
 
     def _check_new_name(self, name: str, element: str) -> None:
         location = Location(element=element, item=name)
@@ -336,6 +364,9 @@ class Problem:
     def add_parameter(self, parameter: Parameter) -> None:
         """Add a parameter whose index sets already exist."""
         self._check_new_name(parameter.name, "parameters")
+        if parameter.is_scalar and not np.all(np.isfinite(parameter.values)):
+            raise ModelError(f"the value is {float(parameter.values)}, not a finite number", Location(element="parameters", item=parameter.name),
+                             "a parameter is a finite number; for a variable without an upper bound write `upper: .inf` on the variable")
         shape = self.shape_of(parameter.index, Location(element="parameters", item=parameter.name))
         if parameter.values.shape != shape:
             raise ModelError(f"values have shape {parameter.values.shape}, the index sets give {shape}",
@@ -348,8 +379,14 @@ class Problem:
         location = Location(element="variables", item=variable.name)
         self.shape_of(variable.index, location)
         for label, bound in (("lower", variable.lower), ("upper", variable.upper)):
-            if isinstance(bound, str) and bound not in self.parameters:
-                raise ModelError(f"{label} bound {bound!r} is not a number or a parameter", location, self._suggest(bound))
+            if isinstance(bound, str):
+                if bound not in self.parameters:
+                    raise ModelError(f"{label} bound {bound!r} is not a number or a parameter", location, self._suggest(bound))
+                continue
+            if isinstance(bound, bool) or not isinstance(bound, (int, float, np.integer, np.floating)):
+                raise ModelError(f"{label} bound {bound!r} is not a number or a parameter name", location)
+            if np.isnan(bound):
+                raise ModelError(f"{label} bound is NaN", location, "give a number, or -inf / inf for no bound")
         self.variables[variable.name] = variable
 
     def set_objective(self, objective: Objective) -> None:

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from ormodel.compiler import Affine, Compiler, Frame, Numeric
-from ormodel.expressions import Binary, Call, Index, Name, Node, Reduce, Unary, walk
+from ormodel.expressions import Binary, Call, Index, Name, Node, Reduce, Unary, additive_terms, walk
 from ormodel.problem import Constraint, Problem
 from ormodel.standard_form import Block, NameMap
 
@@ -101,7 +101,7 @@ def _degree(node: Node, variables: set[str]) -> int:
     if isinstance(node, Binary) and node.op == "*":
         return _degree(node.left, variables) + _degree(node.right, variables)
     if isinstance(node, Binary) and node.op in ("+", "-"):
-        return max(_degree(node.left, variables), _degree(node.right, variables))
+        return max(_degree(term, variables) for _, term in additive_terms(node))  # no recursion along long sums
     if isinstance(node, Unary):
         return _degree(node.operand, variables)
     if isinstance(node, Reduce):
@@ -189,6 +189,15 @@ class SymbolicBuilder(Compiler):
             powers = np.broadcast_to(self.numbers(exponent, node.right), (size,))
             base = self.objects(self.evaluate(node.left, frame), node.left, size)
             return Symbolic(np.array([item ** (int(power) if float(power).is_integer() else float(power)) for item, power in zip(base, powers)], dtype=object))
+        if node.op in ("+", "-"):  # a chain a + b - c + ... term by term, without recursion along it
+            total: list[Any] | None = None
+            for sign, term in additive_terms(node):
+                values = self.objects(self.evaluate(term, frame), term, size)
+                if total is None:
+                    total = list(values)
+                else:
+                    total = [a + b for a, b in zip(total, values)] if sign > 0 else [a - b for a, b in zip(total, values)]
+            return Symbolic(np.array(total, dtype=object) if size else np.empty(0, dtype=object))
         left = self.objects(self.evaluate(node.left, frame), node.left, size)
         right = self.objects(self.evaluate(node.right, frame), node.right, size)
         if node.op == "+":

@@ -153,16 +153,15 @@ def write_model_file(form: StandardForm, path: str | os.PathLike[str]) -> None:
     if form.names.constraints:
         for row, label in enumerate(form.names.row_labels(form.num_rows)):
             highs.passRowName(row, _file_safe(label, lp_format))
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=directory, suffix=os.path.splitext(path)[1])
-    os.close(handle)
-    try:
+    from ormodel.atomic import WriteError, ends_with_line, write_atomic
+
+    def produce(temporary: str) -> None:
         if highs.writeModel(temporary) == highspy.HighsStatus.kError:
-            raise ValueError(f"{path}: HiGHS could not write the model; use a .mps or .lp extension")
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+            raise WriteError(f"{path}: HiGHS could not write the model; use a .mps or .lp extension")
+
+    # HiGHS reports success on a truncated file (full disk): the file must end with its format's last line.
+    write_atomic(path, produce, verify=lambda temporary: ends_with_line(temporary, "end" if lp_format else "ENDATA"),
+                 suffix=os.path.splitext(path)[1])
 
 
 def _file_safe(label: str, lp_format: bool) -> str:

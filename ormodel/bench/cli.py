@@ -89,6 +89,7 @@ def _error(message: str) -> int:
 def run_command(args: argparse.Namespace) -> int:
     """Handler of ``bench run``."""
     from rich.console import Console
+    from rich.markup import escape
 
     from ormodel.bench.executors import make_executor
     from ormodel.bench.method_spec import MethodSpec
@@ -111,14 +112,14 @@ def run_command(args: argparse.Namespace) -> int:
         where = f" at {args.scheduler}" if args.scheduler else ""
         return _error(f"cannot start the {args.executor} executor{where}: {error}")
     where = getattr(executor, "address", None) or f"{getattr(executor, 'jobs', '')} jobs"
-    console.print(f"[bold]{suite.name}[/]: {len(suite)} instances × {len(methods)} methods × {len(seeds)} seeds on "
-                  f"{executor.name} ({where}); table {args.table}")
+    console.print(f"[bold]{escape(suite.name)}[/]: {len(suite)} instances × {len(methods)} methods × {len(seeds)} seeds on "
+                  + escape(f"{executor.name} ({where}); table {args.table}"))
     summary = run_benchmark(
         suite, methods, seeds, args.table, time_limit=args.time_limit, grace=args.grace,
         memory_limit_mb=args.memory_limit or None, executor=executor, plugins=args.plugins,
         keep_values=args.keep_values, progress=not args.no_progress, max_runs=args.max_runs,
     )
-    console.print(summary.describe())
+    console.print(summary.describe(), markup=False)
     return 130 if summary.interrupted else 0
 
 

@@ -48,6 +48,7 @@ def add_bench_commands(commands: Any) -> None:
 def bench_nl_command(args: argparse.Namespace) -> int:
     """Handler of ``ormodel bench nl``."""
     from rich.console import Console
+    from rich.markup import escape
 
     from ormodel.bench.executors import make_executor
     from ormodel.bench.method_spec import MethodSpec
@@ -88,10 +89,10 @@ def bench_nl_command(args: argparse.Namespace) -> int:
     method = MethodSpec(label=label.replace("/", "_").replace(":", "_"), name="nl2opt", params=params, spec=f"nl2opt ({label})")
     table = args.table or f"nl-{args.suite}.jsonl"
     console = Console(stderr=True)
-    console.print(f"[bold]{suite.name}[/]: {len(suite)} problems with {label}; table {table}")
+    console.print(f"[bold]{escape(suite.name)}[/]: " + escape(f"{len(suite)} problems with {label}; table {table}"))
     summary = run_benchmark(suite, [method], [0], table, time_limit=args.time_limit, grace=30.0, memory_limit_mb=None,
                             executor=make_executor("local", args.jobs), plugins=[PLUGIN], progress=not args.no_progress)
-    console.print(summary.describe())
+    console.print(summary.describe(), markup=False)
     ids_in_suite = {instance.id for instance in suite.instances}
     rows = [row for row in load_rows([table]) if row["instance"] in ids_in_suite and row["method"] == method.label]
     summaries = summarize(rows)
