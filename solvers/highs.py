@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
-from ormodel.result import Conflict, Ray, Result, Status
-from ormodel.solvers.base import Capability, SolveOptions
-from ormodel.solvers.native import import_highspy
+from ormodel.errors import OptionError
+from ormodel.result import Conflict, Limit, Ray, Result, Status
+from ormodel.solvers.base import Capability, SolveOptions, unknown_option
+from ormodel.solvers.native import import_highspy, native_output_to_stderr
 from ormodel.standard_form import NameMap, Sense, StandardForm
 
 if TYPE_CHECKING:
@@ -43,12 +44,22 @@ def _clip_infinity(array: np.ndarray) -> np.ndarray:
     return np.clip(array, -np.inf, np.inf)
 
 
+def new_highs() -> "highspy.Highs":
+    """A silent ``Highs`` instance: logging is off before anything else, and a banner printed by the
+    constructor itself (some highspy releases do) goes to stderr, not stdout."""
+    highspy = _highs_module()
+    with native_output_to_stderr():
+        highs = highspy.Highs()
+        highs.setOptionValue("output_flag", False)
+        highs.setOptionValue("log_to_console", False)
+    return highs
+
+
 def load_into_highs(form: StandardForm, highs: "highspy.Highs | None" = None, column_wise: bool = True) -> "highspy.Highs":
     """Pass a standard form into a (new) HiGHS instance in one call, without running it."""
     highspy = _highs_module()
     if highs is None:
-        highs = highspy.Highs()
-        highs.setOptionValue("output_flag", False)
+        highs = new_highs()
     matrix = form.matrix.tocsc() if column_wise else form.matrix
     matrix_format = int(highspy.MatrixFormat.kColwise if column_wise else highspy.MatrixFormat.kRowwise)
     sense = int(highspy.ObjSense.kMaximize if form.sense == Sense.MAXIMIZE else highspy.ObjSense.kMinimize)
@@ -103,12 +114,7 @@ def _read_back(highs: "highspy.Highs", name: str) -> StandardForm:
         quadratic = lower + sp.tril(lower, k=-1).T
     column_names = list(lp.col_names_) if len(lp.col_names_) == columns else []
     row_names = list(lp.row_names_) if len(lp.row_names_) == rows else []
-    names = NameMap()
-    if column_names:
-        from ormodel.standard_form import Block
-
-        names.variables = [Block(label, index, 1) for index, label in enumerate(column_names)]
-        names.constraints = [Block(label, index, 1) for index, label in enumerate(row_names)]
+    names = NameMap.from_labels(column_names, row_names) if column_names else NameMap()
     return StandardForm.from_arrays(
         objective=np.asarray(lp.col_cost_, dtype=np.float64),
         matrix=csr,
@@ -131,9 +137,9 @@ def read_model_file(path: str | os.PathLike[str]) -> StandardForm:
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path}: no such file")
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    status = highs.readModel(path)
+    highs = new_highs()
+    with native_output_to_stderr():
+        status = highs.readModel(path)
     if status == highspy.HighsStatus.kError:
         raise ValueError(f"{path}: HiGHS could not read this file as MPS or LP; check its format and extension")
     base = os.path.basename(path).split(".")[0]
@@ -146,10 +152,10 @@ def write_model_file(form: StandardForm, path: str | os.PathLike[str]) -> None:
     path = os.fspath(path)
     highs = load_into_highs(form)
     lp_format = path.lower().endswith((".lp", ".lp.gz"))
-    if form.names.variables:
+    if form.names.has_column_names:
         for column, label in enumerate(form.names.column_labels(form.num_columns)):
             highs.passColName(column, _file_safe(label, lp_format))
-    if form.names.constraints:
+    if form.names.has_row_names:
         for row, label in enumerate(form.names.row_labels(form.num_rows)):
             highs.passRowName(row, _file_safe(label, lp_format))
     directory = os.path.dirname(os.path.abspath(path))
@@ -182,7 +188,19 @@ HIGHS_STATUS = {
     "kObjectiveBound": Status.OTHER_LIMIT,
     "kObjectiveTarget": Status.OTHER_LIMIT,
     "kModelEmpty": Status.OPTIMAL,
+    "kMemoryLimit": Status.OTHER_LIMIT,
 }
+
+HIGHS_LIMIT = {
+    "kTimeLimit": Limit.TIME,
+    "kIterationLimit": Limit.ITERATION,
+    "kSolutionLimit": Limit.SOLUTION,
+    "kInterrupt": Limit.INTERRUPT,
+    "kObjectiveBound": Limit.OBJECTIVE,
+    "kObjectiveTarget": Limit.OBJECTIVE,
+    "kMemoryLimit": Limit.MEMORY,
+}
+"""The kind of limit behind each HiGHS limit status (node limits also report ``kSolutionLimit``)."""
 
 
 class HighsBackend:
@@ -210,32 +228,35 @@ class HighsBackend:
         if form.is_quadratic and form.is_mip:
             return Result(Status.ERROR, solver=self.name, names=form.names,
                           message="HiGHS does not solve mixed-integer quadratic problems; use solver='scip'")
-        highspy = _highs_module()
         started = time.perf_counter()
         highs = load_into_highs(form)
         log_path = self._apply_options(highs, options)
-        if options.warm_start is not None:
-            self._warm_start(highs, form, options.warm_start)
-        highs.run()
-        elapsed = time.perf_counter() - started
-        result = self._result(highs, form, elapsed)
-        if options.compute_conflict and result.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED):
-            result.conflict = self.conflict(form)
-        if result.status == Status.UNBOUNDED and not form.is_mip:
-            result.ray = self._ray(highs, form)
-        result.log = _read_and_remove(log_path)
+        try:
+            if options.warm_start is not None:
+                self._warm_start(highs, form, options.warm_start)
+            with native_output_to_stderr():
+                highs.run()
+            elapsed = time.perf_counter() - started
+            result = self._result(highs, form, elapsed)
+            _set_limit_kind(result, highs, options)
+            if options.compute_conflict and result.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED):
+                result.conflict = self.conflict(form)
+            if result.status == Status.UNBOUNDED and not form.is_mip:
+                result.ray = self._ray(highs, form)
+        finally:
+            log = _read_and_remove(log_path)
+        result.log = log
         if options.verbose:
             print(result.log)
-        del highspy
         return result
 
     @staticmethod
     def _apply_options(highs: "highspy.Highs", options: SolveOptions) -> str:
         handle, log_path = tempfile.mkstemp(prefix="ormodel-highs-", suffix=".log")
         os.close(handle)
-        highs.setOptionValue("output_flag", True)
         highs.setOptionValue("log_to_console", False)
         highs.setOptionValue("log_file", log_path)
+        highs.setOptionValue("output_flag", True)
         if options.time_limit is not None:
             highs.setOptionValue("time_limit", float(max(options.time_limit, 0.0)))
         if options.gap is not None:
@@ -248,8 +269,12 @@ class HighsBackend:
             highs.setOptionValue("mip_max_nodes", int(options.node_limit))
         if options.solution_limit is not None:
             highs.setOptionValue("mip_max_improving_sols", int(options.solution_limit))
-        for key, value in options.extra.items():
-            highs.setOptionValue(key, value)
+        try:
+            for key, value in options.extra.items():
+                _set_option(highs, key, value)
+        except OptionError:
+            _read_and_remove(log_path)
+            raise
         return log_path
 
     @staticmethod
@@ -315,8 +340,8 @@ class HighsBackend:
         if found is None:
             return None
         iis_rows, iis_columns = found
-        rows = [form.names.row_label(int(row)) for row in iis_rows]
-        columns = [form.names.column_label(int(column)) for column in iis_columns]
+        rows = form.names.row_labels_at(np.asarray(iis_rows, dtype=np.int64), form.num_rows)
+        columns = form.names.column_labels_at(np.asarray(iis_columns, dtype=np.int64), form.num_columns)
         conflict = Conflict(rows=rows, columns=columns, complete=True)
         if form.is_mip and not rows and not columns:
             return None
@@ -326,15 +351,82 @@ class HighsBackend:
 
     @staticmethod
     def _ray(highs: "highspy.Highs", form: StandardForm) -> Ray | None:
-        try:
-            found, direction = highs.getPrimalRay()
-        except Exception:  # noqa: BLE001 - older highspy lacks the call
-            return None
-        if not found:
+        found, direction = primal_ray(highs)
+        if not found or direction is None:
             return None
         vector = np.asarray(direction, dtype=np.float64)[: form.num_columns]
-        components = {form.names.column_label(int(column)): float(vector[column]) for column in np.flatnonzero(np.abs(vector) > 1e-9)}
-        return Ray(components)
+        scale = float(np.abs(vector).max(initial=0.0))
+        if scale <= 0.0:
+            return None
+        vector = vector / scale
+        columns = np.flatnonzero(np.abs(vector) > 1e-9)
+        labels = form.names.column_labels_at(columns, form.num_columns)
+        return Ray(dict(zip(labels, vector[columns].tolist())))
+
+
+def primal_ray(highs: "highspy.Highs") -> tuple[bool, np.ndarray | None]:
+    """``(found, direction)`` from ``getPrimalRay``, whose return value differs across highspy releases.
+
+    highspy 1.12 returns ``(status, has_ray, ray)``; some releases return ``(has_ray, ray)``.
+    """
+    highspy = _highs_module()
+    reply = highs.getPrimalRay()
+    if not isinstance(reply, tuple):
+        raise TypeError(f"highspy getPrimalRay returned {type(reply).__name__}, expected a tuple")
+    if len(reply) == 3:
+        status, found, direction = reply
+        if status == highspy.HighsStatus.kError:
+            return False, None
+    elif len(reply) == 2:
+        found, direction = reply
+    else:
+        raise TypeError(f"highspy getPrimalRay returned {len(reply)} values, expected 2 or 3")
+    return bool(found), None if direction is None else np.asarray(direction, dtype=np.float64)
+
+
+def _set_limit_kind(result: Result, highs: "highspy.Highs", options: SolveOptions) -> None:
+    """Record which limit stopped HiGHS, and its iteration count."""
+    info = highs.getInfo()
+    iterations = int(getattr(info, "simplex_iteration_count", -1))
+    result.iterations = iterations if iterations >= 0 else None
+    name = str(highs.getModelStatus()).split(".")[-1]
+    limit = HIGHS_LIMIT.get(name)
+    if limit == Limit.SOLUTION and options.node_limit is not None and result.nodes is not None and result.nodes >= options.node_limit:
+        limit = Limit.NODE
+    result.limit = limit
+
+
+_HIGHS_OPTION_NAMES: list[str] | None = None
+
+
+def _highs_option_names(highs: "highspy.Highs") -> list[str]:
+    """Names of HiGHS options, for suggestions (the options object lists them as attributes)."""
+    global _HIGHS_OPTION_NAMES
+    if _HIGHS_OPTION_NAMES is None:
+        _HIGHS_OPTION_NAMES = [name for name in dir(highs.getOptions()) if not name.startswith("_")]
+    return _HIGHS_OPTION_NAMES
+
+
+def _set_option(highs: "highspy.Highs", key: str, value: Any) -> None:
+    """Set one HiGHS option by name; an unknown name or a rejected value is an :class:`OptionError`."""
+    highspy = _highs_module()
+    status, kind = highs.getOptionType(key)
+    if status == highspy.HighsStatus.kError:
+        raise unknown_option("HiGHS", key, _highs_option_names(highs))
+    kind_name = str(kind).split(".")[-1]
+    try:
+        if kind_name == "kBool":
+            converted: Any = value if isinstance(value, bool) else str(value).lower() in ("1", "true", "on", "yes")
+        elif kind_name == "kInt":
+            converted = int(value)
+        elif kind_name == "kDouble":
+            converted = float(value)
+        else:
+            converted = str(value)
+    except (TypeError, ValueError):
+        raise OptionError(f"HiGHS option {key!r} takes a {kind_name[1:].lower()}, got {value!r}") from None
+    if highs.setOptionValue(key, converted) == highspy.HighsStatus.kError:
+        raise OptionError(f"HiGHS rejected {value!r} for option {key!r}", hint="see the HiGHS option list for its range")
 
 
 def _compute_iis(highspy: Any, highs: "highspy.Highs") -> tuple[list[int], list[int]] | None:
