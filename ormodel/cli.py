@@ -1,27 +1,43 @@
 """The ``ormodel`` command line: solve, validate, show and convert models; more commands from plugins.
 
-Exit codes: 0 solved (optimal, feasible, or a limit with a solution); 1 bad input or a failure;
-3 no solution (infeasible, unbounded, or a limit without a point) — reported with a diagnosis.
+Exit codes (``ormodel solve``):
+
+* 0 a solution: optimal, feasible, or a limit with a point;
+* 1 bad input: a model error (with its location), a missing file, an option out of range or
+  unknown to the backend;
+* 2 a command-line usage error (from argparse);
+* 3 no solution: infeasible, unbounded, or a limit without a point — reported with the IIS or ray;
+* 4 the solver is unknown or not installed (the message names the pip extra);
+* 5 the solver does not support this kind of problem;
+* 6 the solver failed (an error status or a :class:`~ormodel.errors.SolverError`);
+* 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
+import contextlib
 import importlib
 import json
 import math
+import os
 import sys
+import time
 from typing import Any, Callable, Sequence
 
-from ormodel.errors import ModelError
+from ormodel.errors import ModelError, OrmodelError, exit_code
 
 __all__ = ["main", "build_parser", "COMMAND_MODULES"]
 
 # Modules contributing subcommands through ``add_commands(subparsers)``.
 COMMAND_MODULES = ("ormodel.datasets.cli", "ormodel.bench.cli", "ormodel.nl2opt.cli")
 
-EXIT_OK, EXIT_ERROR, EXIT_NO_SOLUTION = 0, 1, 3
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NO_SOLUTION = 0, 1, 2, 3
+EXIT_SOLVER_NOT_AVAILABLE, EXIT_UNSUPPORTED, EXIT_SOLVER_ERROR, EXIT_INTERRUPTED = 4, 5, 6, 130
+
+EXIT_CODES_HELP = ("exit codes: 0 solution found; 1 bad input or option; 2 usage error; 3 no solution "
+                   "(infeasible, unbounded, or a limit without a point); 4 solver unknown or not installed; "
+                   "5 problem not supported by the solver; 6 solver failed; 130 interrupted")
 
 
 def _parse_params(items: Sequence[str]) -> dict[str, Any]:
@@ -44,40 +60,32 @@ def _load(path: str) -> Any:
 
 
 def command_solve(args: argparse.Namespace) -> int:
-    """Solve a model file and print the solution."""
-    from ormodel.compiler import as_standard_form
-    from ormodel.methods import run_method
-    from ormodel.problem import Problem
+    """Solve a model file through :func:`ormodel.solve` and print the solution (JSON alone on stdout with ``--json``)."""
     from ormodel.solve import solve
+    from ormodel.solvers.native import native_output_to_stderr
 
     options = {"time_limit": args.time_limit, "gap": args.gap, "threads": args.threads, "seed": args.seed, "verbose": args.verbose}
     params = _parse_params(args.param)
     if args.model:
         params["model"] = args.model
-    if args.method:
-        from ormodel.solvers import SolveOptions
-
-        result = run_method(args.method, args.file, SolveOptions(**options), params)
-        model = None
-    else:
-        model = _load(args.file)
-        result = solve(model, solver=args.solver, params=params or None, **options)
-    if model is not None and result.values is None and result.status.value in ("infeasible", "unbounded", "infeasible_or_unbounded"):
-        from ormodel.solvers.diagnosis import diagnose
-
-        diagnose(model, result)  # IIS or unbounded ray in the model's names, whatever the backend
-    check = None
-    if args.check and model is not None and result.values is not None:
-        from ormodel.solvers.diagnosis import check_solution
-
-        check = check_solution(model if isinstance(model, Problem) else as_standard_form(model), result)
+    started = getattr(args, "clock_started", None)
+    # Under --json nothing but the document may reach stdout, whatever a native library prints.
+    quiet = native_output_to_stderr() if args.json else contextlib.nullcontext()
+    with quiet:
+        result = solve(args.file, solver=args.solver, method=args.method, params=params or None, check=args.check,
+                       started=started, **options)
+        if args.json:
+            labelled = time.perf_counter()
+            payload = result.to_dict(include_zeros=args.all)
+            payload.setdefault("timings", {})["labels"] = round(time.perf_counter() - labelled, 6)
     if args.json:
-        payload = result.to_dict(include_zeros=args.all)
-        if check is not None:
-            payload["check"] = {**dataclasses.asdict(check), "feasible": check.feasible}
-        print(json.dumps(payload, indent=2))
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        sys.stdout.flush()
     else:
-        _print_result(result, args.all, check)
+        _print_result(result, args.all, result.check)
+    if result.status.value == "error":
+        print(f"error: the solver failed: {result.message or result.raw_status}", file=sys.stderr)
+        return EXIT_SOLVER_ERROR
     return EXIT_OK if result.has_solution else EXIT_NO_SOLUTION
 
 
@@ -159,15 +167,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=_version())
     subparsers = parser.add_subparsers(dest="command", required=True)
 
-    solve = subparsers.add_parser("solve", help="solve a model file (.yaml/.json/.mps/.lp, or a method's own format)")
+    solve = subparsers.add_parser("solve", help="solve a model file (.yaml/.json/.mps/.lp, or a method's own format)",
+                                  epilog=EXIT_CODES_HELP)
     solve.add_argument("file")
     solve.add_argument("--solver", default="highs", help="highs, scip, cpsat, pyomo, or auto (default: highs)")
     solve.add_argument("--method", help="a meta-solver or learned method, e.g. balans, gnn-branching, dispatch")
     solve.add_argument("--model", help="path of trained weights for a learned method")
     solve.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="method parameter (repeatable)")
-    solve.add_argument("--time-limit", type=float, help="seconds")
-    solve.add_argument("--gap", type=float, help="relative MIP gap")
-    solve.add_argument("--threads", type=int)
+    solve.add_argument("--time-limit", type=float, help="wall-clock seconds for the whole run (reading, compiling, solving, output)")
+    solve.add_argument("--gap", type=float, help="relative MIP gap (>= 0)")
+    solve.add_argument("--threads", type=int, help="solver threads (>= 1)")
     solve.add_argument("--seed", type=int)
     solve.add_argument("--check", action="store_true", help="re-check the solution against the model's constraints")
     solve.add_argument("--json", action="store_true", help="machine-readable output")
@@ -211,15 +220,32 @@ def _version() -> str:
     return f"ormodel {__version__}"
 
 
+def _process_clock_start() -> float:
+    """``time.monotonic()`` at which this process started (so a time limit counts interpreter start-up), else now."""
+    now = time.monotonic()
+    try:
+        with open("/proc/self/stat", encoding="ascii") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        with open("/proc/uptime", encoding="ascii") as handle:
+            uptime = float(handle.read().split()[0])
+        age = uptime - int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return now
+    return now - age if 0.0 <= age <= 10.0 else now
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code."""
+    """Run the CLI; returns the exit code (see the module docstring and ``ormodel solve --help``)."""
+    # A run from the command line counts its time limit from process start; a call from Python, from now.
+    clock_started = _process_clock_start() if argv is None else time.monotonic()
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.clock_started = clock_started
     try:
         return int(args.func(args))
-    except ModelError as error:
+    except OrmodelError as error:
         print(f"error: {error}", file=sys.stderr)
-        return EXIT_ERROR
+        return exit_code(error)
     except (FileNotFoundError, IsADirectoryError, PermissionError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR
@@ -228,7 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import dataclass, field
@@ -177,6 +178,8 @@ class Result:
         limit: which limit stopped the solver when ``status`` is a limit (or ``FEASIBLE`` at a gap
             or solution limit); ``None`` lets :attr:`termination` infer it (``TIME`` for ``TIME_LIMIT``).
         timings: wall seconds of each pipeline stage (``read``, ``compile``, ``solve``, ``post_solve``...).
+        check: the re-evaluation of the returned point against the model (a
+            ``SolutionCheck``), when ``solve(..., check=True)`` asked for it.
         raw_status: the solver's own status text.
         message: anything the backend wants the user to know.
         names: the name map from columns/rows back to indexed variables and constraints.
@@ -206,6 +209,7 @@ class Result:
     iterations: int | None = None
     limit: Limit | None = None
     timings: dict[str, float] = field(default_factory=dict, repr=False)
+    check: Any = field(default=None, repr=False)
 
     @property
     def termination(self) -> Termination:
@@ -319,6 +323,8 @@ class Result:
             payload["conflict"] = {"rows": self.conflict.rows, "columns": self.conflict.columns}
         if self.ray is not None:
             payload["ray"] = self.ray.components
+        if self.check is not None and dataclasses.is_dataclass(self.check):
+            payload["check"] = {**dataclasses.asdict(self.check), "feasible": bool(getattr(self.check, "feasible", False))}
         if self.message:
             payload["message"] = self.message
         payload.update(self.extra.get("json", {}))

@@ -130,6 +130,19 @@ class NameMap:
         return cls(column_names=list(column_names) if column_names else None, row_names=list(row_names) if row_names else None)
 
     @property
+    def _memo(self) -> dict[Any, Any]:
+        """Cached starts, labels and label indexes (also on maps unpickled from older versions)."""
+        cache = self.__dict__.get("_cache")
+        if cache is None:
+            cache = self.__dict__["_cache"] = {}
+        return cache
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_cache"] = {}  # caches hold ids of lists; they do not survive pickling
+        return state
+
+    @property
     def has_column_names(self) -> bool:
         """True when columns have model names (not just ``c<j>``)."""
         return bool(self.variables) or bool(self.column_names)
@@ -141,10 +154,10 @@ class NameMap:
 
     def _starts(self, blocks: Sequence[Block]) -> np.ndarray:
         key = ("starts", id(blocks), len(blocks))
-        starts = self._cache.get(key)
+        starts = self._memo.get(key)
         if starts is None:
             starts = np.fromiter((block.start for block in blocks), dtype=np.int64, count=len(blocks))
-            self._cache[key] = starts
+            self._memo[key] = starts
         return starts
 
     def _find(self, blocks: Sequence[Block], position: int) -> tuple[Block, int]:
@@ -211,7 +224,7 @@ class NameMap:
 
     def _all_labels(self, kind: str, blocks: Sequence[Block], flat: Sequence[str] | None, count: int, prefix: str) -> list[str]:
         key = (kind, count, len(blocks), id(flat))
-        labels = self._cache.get(key)
+        labels = self._memo.get(key)
         if labels is not None:
             return labels
         if flat is not None and not blocks:
@@ -224,7 +237,7 @@ class NameMap:
                     continue
                 block_labels = block.labels()[: count - block.start]
                 labels[block.start : block.start + len(block_labels)] = block_labels
-        self._cache[key] = labels
+        self._memo[key] = labels
         return labels
 
     def column_labels(self, count: int) -> list[str]:
@@ -237,26 +250,26 @@ class NameMap:
 
     def column_labels_at(self, columns: np.ndarray, count: int) -> list[str]:
         """Labels of selected columns: per-position lookups when few, one bulk pass when many."""
-        if len(columns) * 8 < count and ("columns", count, len(self.variables), id(self.column_names)) not in self._cache:
+        if len(columns) * 8 < count and ("columns", count, len(self.variables), id(self.column_names)) not in self._memo:
             return [self.column_label(int(column)) for column in columns]
         labels = self.column_labels(count)
         return [labels[int(column)] for column in columns]
 
     def row_labels_at(self, rows: np.ndarray, count: int) -> list[str]:
         """Labels of selected rows (see :meth:`column_labels_at`)."""
-        if len(rows) * 8 < count and ("rows", count, len(self.constraints), id(self.row_names)) not in self._cache:
+        if len(rows) * 8 < count and ("rows", count, len(self.constraints), id(self.row_names)) not in self._memo:
             return [self.row_label(int(row)) for row in rows]
         labels = self.row_labels(count)
         return [labels[int(row)] for row in rows]
 
     def _index(self, kind: str, labels: list[str]) -> dict[str, int]:
         key = (kind + "-index", id(labels))
-        index = self._cache.get(key)
+        index = self._memo.get(key)
         if index is None:
             index = {}
             for position, label in enumerate(labels):
                 index.setdefault(label, position)
-            self._cache[key] = index
+            self._memo[key] = index
         return index
 
     def column_index(self, label: str, count: int) -> int | None:

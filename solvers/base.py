@@ -59,6 +59,8 @@ class Capability(str, Enum):
     IIS = "IIS"
     WARM_START = "warm_start"
     CALLBACKS = "callbacks"
+    INDICATORS = "indicators"
+    """Native indicator constraints: ``when:`` rows reach the solver without big-M bounds."""
 
 
 @dataclass
@@ -244,11 +246,14 @@ def solve_auto(model: StandardForm | Problem, options: SolveOptions | None = Non
     from ormodel.problem import Problem
 
     options = options or SolveOptions()
-    needed = required_capability(model)
-    if isinstance(model, Problem) and needed != Capability.MINLP:
-        from ormodel.compiler import compile_problem
+    if isinstance(model, Problem):
+        from ormodel.solvers.elementwise import uses_nonlinear_terms
 
-        model = compile_problem(model)
+        if not uses_nonlinear_terms(model):
+            from ormodel.compiler import compile_problem
+
+            model = compile_problem(model)  # once; the choice below reads the compiled problem class
+    needed = required_capability(model)
     backend, reason = choose_backend_with_reason(model, preference, options)
     result = backend.solve(model, options)
     result.extra["auto_choice"] = {"backend": backend.name, "problem_class": needed.value, "reason": reason}

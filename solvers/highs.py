@@ -240,7 +240,8 @@ class HighsBackend:
             result = self._result(highs, form, elapsed)
             _set_limit_kind(result, highs, options)
             if options.compute_conflict and result.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED):
-                result.conflict = self.conflict(form)
+                left = None if options.time_limit is None else max(options.time_limit - (time.perf_counter() - started), 0.05)
+                result.conflict = self.conflict(form, time_limit=left)
             if result.status == Status.UNBOUNDED and not form.is_mip:
                 result.ray = self._ray(highs, form)
         finally:
@@ -326,7 +327,7 @@ class HighsBackend:
             result.bound = result.objective
         return result
 
-    def conflict(self, form: StandardForm) -> Conflict | None:
+    def conflict(self, form: StandardForm, time_limit: float | None = None) -> Conflict | None:
         """An irreducible infeasible subset of an LP/MIP's rows and bounds, in model names."""
         highspy = _highs_module()
         relaxed = StandardForm.from_arrays(
@@ -336,7 +337,10 @@ class HighsBackend:
         )
         highs = load_into_highs(relaxed)
         highs.setOptionValue("iis_strategy", 2 if hasattr(highspy, "IisStrategy") else 1)
-        found = _compute_iis(highspy, highs)
+        if time_limit is not None:
+            highs.setOptionValue("time_limit", float(max(time_limit, 0.0)))
+        with native_output_to_stderr():
+            found = _compute_iis(highspy, highs)
         if found is None:
             return None
         iis_rows, iis_columns = found

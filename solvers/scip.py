@@ -102,7 +102,7 @@ class ScipBackend:
     name = "scip"
     capabilities = frozenset(
         {Capability.LP, Capability.MILP, Capability.QP, Capability.MIQP, Capability.MINLP, Capability.IIS,
-         Capability.WARM_START, Capability.CALLBACKS}
+         Capability.WARM_START, Capability.CALLBACKS, Capability.INDICATORS}
     )
 
     def available(self) -> bool:
@@ -116,12 +116,12 @@ class ScipBackend:
     # ---- building ------------------------------------------------------------------------
 
     def build(self, model: StandardForm | Problem) -> BuiltScipModel:
-        """A pyscipopt model for a StandardForm, or for a Problem (element-wise when nonlinear)."""
-        from ormodel.solvers.elementwise import uses_nonlinear_terms
-
+        """A pyscipopt model for a StandardForm, or for a Problem (element-wise when nonlinear or with
+        ``when:`` rows, which become native indicator constraints)."""
         from ormodel.problem import Problem
+        from ormodel.reductions import reductions_for
 
-        if isinstance(model, Problem) and uses_nonlinear_terms(model):
+        if isinstance(model, Problem) and reductions_for(model, self.capabilities)[0].name == "keep_expression_trees":
             return self._build_elementwise(model)
         from ormodel.compiler import as_standard_form
 
