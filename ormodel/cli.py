@@ -68,6 +68,9 @@ def command_solve(args: argparse.Namespace) -> int:
     params = _parse_params(args.param)
     if args.model:
         params["model"] = args.model
+    if params and (args.method is None or _is_backend(args.method)):
+        options["extra"] = params  # with a backend, --param sets the solver's own options (checked by name)
+        params = {}
     started = getattr(args, "clock_started", None)
     # Under --json nothing but the document may reach stdout, whatever a native library prints.
     quiet = native_output_to_stderr() if args.json else contextlib.nullcontext()
@@ -87,6 +90,12 @@ def command_solve(args: argparse.Namespace) -> int:
         print(f"error: the solver failed: {result.message or result.raw_status}", file=sys.stderr)
         return EXIT_SOLVER_ERROR
     return EXIT_OK if result.has_solution else EXIT_NO_SOLUTION
+
+
+def _is_backend(name: str) -> bool:
+    from ormodel.solvers.base import backend_names
+
+    return name.partition(":")[0].lower() in backend_names()
 
 
 def _print_result(result: Any, include_zeros: bool, check: Any) -> None:
@@ -173,7 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--solver", default="highs", help="highs, scip, cpsat, pyomo, or auto (default: highs)")
     solve.add_argument("--method", help="a meta-solver or learned method, e.g. balans, gnn-branching, dispatch")
     solve.add_argument("--model", help="path of trained weights for a learned method")
-    solve.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="method parameter (repeatable)")
+    solve.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                       help="a method's parameter, or with a solver its own option, e.g. presolve=off for HiGHS (repeatable)")
     solve.add_argument("--time-limit", type=float, help="wall-clock seconds for the whole run (reading, compiling, solving, output)")
     solve.add_argument("--gap", type=float, help="relative MIP gap (>= 0)")
     solve.add_argument("--threads", type=int, help="solver threads (>= 1)")

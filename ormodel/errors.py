@@ -120,6 +120,11 @@ class SolverNotAvailable(OrmodelError, ValueError):
 class UnsupportedProblem(OrmodelError, ValueError):
     """The chosen backend cannot solve this class of problem (e.g. a QP on CP-SAT)."""
 
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        self.reason = message
+        self.hint = hint
+        super().__init__(message + (f"\n  hint: {hint}" if hint else ""))
+
 
 class SolverError(OrmodelError, RuntimeError):
     """The solver failed on its own terms (crashed, rejected a valid model, returned garbage)."""

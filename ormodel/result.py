@@ -120,6 +120,8 @@ class Conflict:
     rows: list[str] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
     complete: bool = True
+    source: str = ""
+    """Who computed it: the backend's name for its own IIS finder, ``diagnose`` for the post-solve step."""
 
     def families(self) -> set[str]:
         """Constraint families (names without index) in the subset."""
@@ -141,6 +143,8 @@ class Ray:
     """A direction of unbounded improvement, by variable label and component."""
 
     components: dict[str, float] = field(default_factory=dict)
+    source: str = ""
+    """Who computed it: the backend's name for its own ray, ``diagnose`` for the post-solve step."""
 
     def describe(self) -> str:
         """A short human-readable summary."""

@@ -25,7 +25,7 @@ import os
 import time
 from typing import TYPE_CHECKING, Any
 
-from ormodel.errors import OptionError
+from ormodel.errors import OptionError, UnsupportedProblem
 from ormodel.problem import Problem
 from ormodel.result import Result, Status
 from ormodel.standard_form import StandardForm
@@ -133,9 +133,13 @@ def _solve_with_backend(model: Any, solver: Any, settings: SolveOptions, deadlin
         backend, reason = choose_backend_with_reason(reduced, options=settings)
     else:
         assert backend is not None
+        if nonlinear and "MINLP" not in {getattr(capability, "value", capability) for capability in backend.capabilities}:
+            raise UnsupportedProblem(f"this model has nonlinear terms and {backend.name} does not solve MINLP problems",
+                                     hint="use solver='scip' (or 'auto')")
         chain = reductions_for(loaded, backend.capabilities, nonlinear)
         reduced, inverses = apply_chain(chain, loaded)
     timings["compile"] = time.perf_counter() - started
+    _check_supported(backend, reduced)
     started = time.perf_counter()
     result = backend.solve(reduced, _with_remaining_time(settings, deadline))
     timings["solve"] = time.perf_counter() - started
@@ -149,6 +153,20 @@ def _solve_with_backend(model: Any, solver: Any, settings: SolveOptions, deadlin
     timings["post_solve"] = time.perf_counter() - started
     result.timings.update(timings)
     return result
+
+
+def _check_supported(backend: Backend, model: Any) -> None:
+    """Raise :class:`~ormodel.errors.UnsupportedProblem` when the backend cannot take this problem class."""
+    if isinstance(model, StandardForm):
+        needed = model.problem_class()
+        declared = {getattr(capability, "value", capability) for capability in backend.capabilities}
+        if needed not in declared and not (needed == "QP" and "MIQP" in declared) and not (needed == "LP" and "MILP" in declared):
+            raise UnsupportedProblem(f"{backend.name} does not solve {needed} problems",
+                                     hint="use solver='auto' to pick an installed backend that does")
+    probe = getattr(backend, "unsupported_reason", None)
+    reason = probe(model) if probe is not None else None
+    if reason:
+        raise UnsupportedProblem(f"{backend.name} cannot solve this model: {reason}")
 
 
 def _solve_with_method(model: Any, method: str, settings: SolveOptions, params: dict[str, Any], deadline: float | None,

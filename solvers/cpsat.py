@@ -45,11 +45,12 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from ormodel.solvers.base import Capability, SolveOptions, UnsupportedProblem
+from ormodel.errors import OptionError
+from ormodel.solvers.base import Capability, SolveOptions, UnsupportedProblem, unknown_option
 from ormodel.solvers.labels import column_labels, row_labels
 from ormodel.solvers.native import import_cp_model
 
-from ormodel.result import Result, Status
+from ormodel.result import Limit, Result, Status
 from ormodel.standard_form import Sense, StandardForm
 
 if TYPE_CHECKING:
@@ -342,6 +343,10 @@ class CpSatBackend:
             "parameters": extra,
         }
         reply = _run_worker(request, options.time_limit)
+        if "option_error" in reply:
+            if "option_value_error" in reply:
+                raise OptionError(reply["option_value_error"])
+            raise unknown_option("CP-SAT", reply["option_error"], reply["option_names"])
         elapsed = time.perf_counter() - started
         return self._result(form, reply, elapsed, options)
 
@@ -360,8 +365,10 @@ class CpSatBackend:
             result.message = "CP-SAT rejected the model as invalid: " + reply.get("validation", "")
         elif reply["stopped_by_solution_limit"]:
             result.status = Status.FEASIBLE if has_point else Status.OTHER_LIMIT
+            result.limit = Limit.SOLUTION
         elif options.time_limit is not None:
             result.status = Status.TIME_LIMIT
+            result.limit = Limit.TIME
         else:
             result.status = Status.FEASIBLE if has_point else Status.OTHER_LIMIT
         if has_point:
@@ -536,7 +543,15 @@ def _solve_request(request: dict[str, Any]) -> dict[str, Any]:
         parameters.log_to_stdout = False
         solver.log_callback = log_lines.append
     for key, value in request["parameters"].items():
-        setattr(parameters, key, value)
+        names = [name for name in dir(parameters)
+                 if not name.startswith("_") and not name[:1].isupper() and not callable(getattr(parameters, name))]
+        if key.startswith("_") or key not in names or callable(getattr(parameters, key)):
+            return {"option_error": key, "option_names": names, "raw_status": "NOT_SOLVED"}
+        try:
+            setattr(parameters, key, value)
+        except (TypeError, ValueError, AttributeError) as error:
+            return {"option_error": key, "option_value_error": f"CP-SAT rejected {value!r} for parameter {key!r}: {error}",
+                    "raw_status": "NOT_SOLVED"}
     warm_start = request["warm_start"]
     if warm_start is not None:
         for column, value in enumerate(warm_start.tolist()):

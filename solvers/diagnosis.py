@@ -267,6 +267,8 @@ def diagnose(model: Problem | StandardForm, result: Result, time_limit: float | 
             result.status = status
     if status == Status.INFEASIBLE and result.conflict is None:
         result.conflict = find_conflict(model, time_limit=time_limit)
+        if result.conflict is not None:
+            result.conflict.source = "diagnose"
     if status == Status.UNBOUNDED and result.ray is None:
         from ormodel.solvers.elementwise import uses_nonlinear_terms
 
@@ -274,6 +276,8 @@ def diagnose(model: Problem | StandardForm, result: Result, time_limit: float | 
 
         if not (isinstance(model, Problem) and uses_nonlinear_terms(model)):
             result.ray = find_unbounded_ray(model)
+            if result.ray is not None:
+                result.ray.source = "diagnose"
     return result
 
 

@@ -346,7 +346,7 @@ class HighsBackend:
         iis_rows, iis_columns = found
         rows = form.names.row_labels_at(np.asarray(iis_rows, dtype=np.int64), form.num_rows)
         columns = form.names.column_labels_at(np.asarray(iis_columns, dtype=np.int64), form.num_columns)
-        conflict = Conflict(rows=rows, columns=columns, complete=True)
+        conflict = Conflict(rows=rows, columns=columns, complete=True, source=self.name)
         if form.is_mip and not rows and not columns:
             return None
         if form.is_mip:
@@ -365,7 +365,7 @@ class HighsBackend:
         vector = vector / scale
         columns = np.flatnonzero(np.abs(vector) > 1e-9)
         labels = form.names.column_labels_at(columns, form.num_columns)
-        return Ray(dict(zip(labels, vector[columns].tolist())))
+        return Ray(dict(zip(labels, vector[columns].tolist())), source="highs")
 
 
 def primal_ray(highs: "highspy.Highs") -> tuple[bool, np.ndarray | None]:
