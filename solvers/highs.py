@@ -308,13 +308,14 @@ class HighsBackend:
         info = highs.getInfo()
         has_point = info.primal_solution_status == 2 or (form.is_mip and info.primal_solution_status >= 1 and status.is_limit)
         result = Result(status=status, solver=self.name, solve_time=elapsed, raw_status=raw, names=form.names)
-        if has_point or status == Status.OPTIMAL:
+        no_point = status in (Status.INFEASIBLE, Status.UNBOUNDED, Status.INFEASIBLE_OR_UNBOUNDED)
+        if (has_point or status == Status.OPTIMAL) and not no_point:  # an unbounded LP's last point means nothing
             solution = highs.getSolution()
             result.values = np.asarray(solution.col_value, dtype=np.float64)
             if form.num_columns == 0:
                 result.values = np.zeros(0)
             result.objective = form.objective_value(result.values)
-            if not form.is_mip and solution.dual_valid:
+            if not form.is_mip and solution.dual_valid and status == Status.OPTIMAL:
                 result.row_duals = np.asarray(solution.row_dual, dtype=np.float64)
                 result.reduced_costs = np.asarray(solution.col_dual, dtype=np.float64)
         if status == Status.TIME_LIMIT and has_point and form.is_mip:
