@@ -140,6 +140,7 @@ def _solve_with_backend(model: Any, solver: Any, settings: SolveOptions, deadlin
         reduced, inverses = apply_chain(chain, loaded)
     timings["compile"] = time.perf_counter() - started
     _check_supported(backend, reduced)
+    _check_options_supported(backend, settings)
     started = time.perf_counter()
     result = backend.solve(reduced, _with_remaining_time(settings, deadline))
     timings["solve"] = time.perf_counter() - started
@@ -153,6 +154,21 @@ def _solve_with_backend(model: Any, solver: Any, settings: SolveOptions, deadlin
     timings["post_solve"] = time.perf_counter() - started
     result.timings.update(timings)
     return result
+
+
+def _check_options_supported(backend: Backend, settings: SolveOptions) -> None:
+    """Raise :class:`~ormodel.errors.OptionError` for a set option the backend would silently ignore."""
+    supported = getattr(backend, "supported_options", None)
+    if supported is None:
+        return
+    defaults = type(settings)()
+    for item in dataclasses.fields(settings):
+        value = getattr(settings, item.name)
+        default = getattr(defaults, item.name)
+        is_set = value is not None and (value is not default if not isinstance(value, (bool, int, float, str)) else value != default)
+        if item.name not in supported and is_set:
+            raise OptionError(f"{backend.name} has no {item.name.replace('_', ' ')} option (got {value!r})",
+                              hint=f"{backend.name} takes: {', '.join(sorted(supported))}")
 
 
 def _check_supported(backend: Backend, model: Any) -> None:

@@ -59,6 +59,8 @@ class Capability(str, Enum):
     IIS = "IIS"
     WARM_START = "warm_start"
     CALLBACKS = "callbacks"
+    RAY = "ray"
+    """The backend returns its own certificate of unboundedness (a primal ray) for unbounded LPs."""
     INDICATORS = "indicators"
     """Native indicator constraints: ``when:`` rows reach the solver without big-M bounds."""
 

@@ -208,7 +208,7 @@ class HighsBackend:
 
     name = "highs"
     capabilities = frozenset(
-        {Capability.LP, Capability.MILP, Capability.QP, Capability.DUALS, Capability.IIS, Capability.WARM_START}
+        {Capability.LP, Capability.MILP, Capability.QP, Capability.DUALS, Capability.IIS, Capability.WARM_START, Capability.RAY}
     )
 
     def available(self) -> bool:

@@ -268,6 +268,14 @@ class PyomoBackend:
 
     capabilities = frozenset({Capability.LP, Capability.MILP, Capability.QP})
 
+    @property
+    def supported_options(self) -> frozenset[str]:
+        """SolveOptions fields this bridge passes on (gap, threads and seed only to HiGHS through Pyomo)."""
+        common = {"time_limit", "verbose", "compute_conflict", "extra"}
+        if self.solver_name in ("highs", "appsi_highs"):
+            common |= {"gap", "threads", "seed"}
+        return frozenset(common)
+
     def __init__(self, solver_name: str = "highs") -> None:
         self.solver_name = solver_name
         self.name = f"pyomo:{solver_name}" if solver_name != "highs" else "pyomo"
