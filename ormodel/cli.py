@@ -170,8 +170,11 @@ def command_convert(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser, plugin commands included."""
+CORE_COMMANDS = ("solve", "validate", "show", "convert")
+
+
+def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
+    """The full argument parser, plugin commands included unless ``with_plugins`` is false."""
     parser = argparse.ArgumentParser(prog="ormodel", description="Model, solve and benchmark optimization problems.")
     parser.add_argument("--version", action="version", version=_version())
     subparsers = parser.add_subparsers(dest="command", required=True)
@@ -207,10 +210,11 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("output")
     convert.set_defaults(func=command_convert)
 
-    for module_name in COMMAND_MODULES:
-        hook = _command_hook(module_name)
-        if hook is not None:
-            hook(subparsers)
+    if with_plugins:
+        for module_name in COMMAND_MODULES:
+            hook = _command_hook(module_name)
+            if hook is not None:
+                hook(subparsers)
     return parser
 
 
@@ -248,8 +252,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (see the module docstring and ``ormodel solve --help``)."""
     # A run from the command line counts its time limit from process start; a call from Python, from now.
     clock_started = _process_clock_start() if argv is None else time.monotonic()
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    # A core command needs no plugin modules (they import the dataset, bench and NL stacks).
+    core = bool(arguments) and arguments[0] in CORE_COMMANDS
+    parser = build_parser(with_plugins=not core)
+    args = parser.parse_args(arguments)
     args.clock_started = clock_started
     try:
         return int(args.func(args))
