@@ -63,15 +63,18 @@ def _environment() -> dict[str, str]:
     return environment
 
 
+def _timed_run(command: list[str], limit: float, cpu: int | None) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """Run a fresh pinned process; its output and a record of its wall time and exit code."""
+    started = time.perf_counter()
+    completed = subprocess.run(_pinned(command, cpu), capture_output=True, text=True, cwd=ROOT, env=_environment(),
+                               timeout=limit * 3 + 120, check=False)
+    return completed, {"wall": time.perf_counter() - started, "exit": completed.returncode}
+
+
 def run_ormodel(path: Path, limit: float, threads: int, cpu: int | None) -> dict[str, Any]:
     """One ``ormodel solve --json`` in a fresh process: wall time, exit code, parsed JSON (or why not)."""
-    command = _pinned([sys.executable, "-m", "ormodel", "solve", str(path), "--json", "--time-limit", f"{limit:g}",
-                       "--threads", str(threads)], cpu)
-    started = time.perf_counter()
-    completed = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=_environment(), timeout=limit * 3 + 120,
-                               check=False)
-    wall = time.perf_counter() - started
-    record: dict[str, Any] = {"wall": wall, "exit": completed.returncode}
+    completed, record = _timed_run([sys.executable, "-m", "ormodel", "solve", str(path), "--json", "--time-limit", f"{limit:g}",
+                                    "--threads", str(threads)], limit, cpu)
     try:
         payload = json.loads(completed.stdout)
     except json.JSONDecodeError as error:
@@ -85,12 +88,7 @@ def run_ormodel(path: Path, limit: float, threads: int, cpu: int | None) -> dict
 
 def run_highspy(path: Path, limit: float, threads: int, cpu: int | None) -> dict[str, Any]:
     """One minimal highspy script (read, run) in a fresh process."""
-    command = _pinned([sys.executable, "-c", HIGHSPY_SCRIPT, str(path), f"{limit:g}", str(threads)], cpu)
-    started = time.perf_counter()
-    completed = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=_environment(), timeout=limit * 3 + 120,
-                               check=False)
-    wall = time.perf_counter() - started
-    record: dict[str, Any] = {"wall": wall, "exit": completed.returncode}
+    completed, record = _timed_run([sys.executable, "-c", HIGHSPY_SCRIPT, str(path), f"{limit:g}", str(threads)], limit, cpu)
     try:
         record.update(json.loads(completed.stdout.strip().splitlines()[-1]))
     except (json.JSONDecodeError, IndexError):

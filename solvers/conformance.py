@@ -286,31 +286,26 @@ def _nonlinear() -> Any:
     })
 
 
-def _market_split(rows: int = 4, columns: int = 40, seed: int = 7) -> StandardForm:
-    """Cornuéjols-Dawande market split with integer slacks: always feasible, slow to prove optimal."""
+def _market_split(rows: int = 4, columns: int = 40, seed: int = 7, planted: bool = False) -> StandardForm:
+    """Cornuéjols-Dawande market split with integer slacks: always feasible, slow to prove optimal.
+
+    ``planted``: the targets come from :func:`_planted_point`, so the optimum is 0 (slow to find without it).
+    """
     generator = np.random.default_rng(seed)
     weights = generator.integers(0, 100, size=(rows, columns)).astype(np.float64)
-    targets = np.floor(weights.sum(axis=1) / 2)
+    targets = weights @ _planted_point(columns, seed) if planted else np.floor(weights.sum(axis=1) / 2)
     # Columns: x (binary), then plus/minus slacks (integer, >= 0); rows: w x + s+ - s- == target.
     identity = sp.identity(rows, format="csr")
     matrix = sp.hstack([sp.csr_array(weights), identity, -identity], format="csr")
     objective = np.concatenate([np.zeros(columns), np.ones(2 * rows)])
     upper = np.concatenate([np.ones(columns), np.full(2 * rows, np.inf)])
     return StandardForm.from_arrays(objective=objective, matrix=matrix, row_lower=targets, row_upper=targets,
-                                    column_upper=upper, integrality=np.ones(columns + 2 * rows, dtype=bool), name="market_split")
+                                    column_upper=upper, integrality=np.ones(columns + 2 * rows, dtype=bool),
+                                    name="planted_split" if planted else "market_split")
 
 
-def _planted_market_split(rows: int = 5, columns: int = 50, seed: int = 11) -> StandardForm:
-    """A market split whose targets come from a planted 0/1 point, so the optimum is 0 (slow to find without it)."""
-    generator = np.random.default_rng(seed)
-    weights = generator.integers(0, 100, size=(rows, columns)).astype(np.float64)
-    targets = weights @ _planted_point(columns, seed)
-    identity = sp.identity(rows, format="csr")
-    matrix = sp.hstack([sp.csr_array(weights), identity, -identity], format="csr")
-    objective = np.concatenate([np.zeros(columns), np.ones(2 * rows)])
-    upper = np.concatenate([np.ones(columns), np.full(2 * rows, np.inf)])
-    return StandardForm.from_arrays(objective=objective, matrix=matrix, row_lower=targets, row_upper=targets,
-                                    column_upper=upper, integrality=np.ones(columns + 2 * rows, dtype=bool), name="planted_split")
+def _planted_market_split() -> StandardForm:
+    return _market_split(5, 50, 11, planted=True)
 
 
 def _planted_point(columns: int = 50, seed: int = 11) -> np.ndarray:

@@ -41,6 +41,14 @@ def _cli(*arguments: str, timeout: float = 120.0) -> subprocess.CompletedProcess
                           timeout=timeout, check=False)
 
 
+def _python_stdout_is_end(code: str) -> subprocess.CompletedProcess[str]:
+    """Run Python code in a fresh process and check that its stdout is exactly ``END``."""
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60, check=False)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout == "END\n"
+    return completed
+
+
 def _unbounded_lp() -> StandardForm:
     # max x + y s.t. x - y <= 1, x, y >= 0: unbounded along (1, 1).
     return StandardForm.from_arrays(objective=np.array([1.0, 1.0]), matrix=sp.csr_array([[1.0, -1.0]]),
@@ -109,9 +117,7 @@ def test_native_prints_leave_stdout_alone() -> None:
         "    print('python-print')\n"
         "print('END')\n"
     )
-    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60, check=False)
-    assert completed.returncode == 0, completed.stderr
-    assert completed.stdout == "END\n"
+    completed = _python_stdout_is_end(code)
     assert all(text in completed.stderr for text in ("native-printf", "native-write", "python-print"))
 
 
@@ -124,9 +130,7 @@ def test_highs_banner_stays_off_stdout() -> None:
         "highs.run()\n"
         "print('END')\n"
     )
-    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60, check=False)
-    assert completed.returncode == 0, completed.stderr
-    assert completed.stdout == "END\n"
+    _python_stdout_is_end(code)
 
 
 def test_json_output_parses_with_a_verbose_mip(tmp_path: Path) -> None:
