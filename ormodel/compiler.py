@@ -995,7 +995,7 @@ def _assemble(row_blocks: Sequence[RowBlock], row_count: int, columns: int) -> s
     nonzeros = sum(len(block.cols) for block in row_blocks)
     index_type = np.int32 if max(columns, nonzeros) < 2**31 - 1 else np.int64
     indptr = np.zeros(row_count + 1, dtype=index_type)
-    np.cumsum(np.concatenate([block.counts for block in row_blocks]), out=indptr[1:])
+    indptr[1:] = np.cumsum(np.concatenate([block.counts for block in row_blocks]))  # cumsum into int32 directly is slow
     if len(row_blocks) == 1:
         cols, coefs = row_blocks[0].cols.astype(index_type, copy=False), row_blocks[0].coefs.astype(np.float64, copy=False)
     else:
