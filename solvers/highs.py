@@ -415,8 +415,9 @@ def _highs_option_names(highs: "highspy.Highs") -> list[str]:
 def _set_option(highs: "highspy.Highs", key: str, value: Any) -> None:
     """Set one HiGHS option by name; an unknown name or a rejected value is an :class:`OptionError`."""
     highspy = _highs_module()
-    status, kind = highs.getOptionType(key)
-    if status == highspy.HighsStatus.kError:
+    reply = highs.getOptionType(key)  # (status, type) in highspy 1.12; a bare type where a release returns one
+    status, kind = reply if isinstance(reply, tuple) else (highspy.HighsStatus.kOk, reply)
+    if status == highspy.HighsStatus.kError or kind is None:
         raise unknown_option("HiGHS", key, _highs_option_names(highs))
     kind_name = str(kind).split(".")[-1]
     try:
