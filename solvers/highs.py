@@ -247,6 +247,9 @@ class HighsBackend:
         finally:
             log = _read_and_remove(log_path)
         result.log = log
+        if result.status == Status.ERROR and not result.message:
+            errors = [line.strip() for line in log.splitlines() if line.lstrip().startswith("ERROR")]
+            result.message = errors[0] if errors else f"HiGHS stopped with model status {result.raw_status!r}"
         if options.verbose:
             print(result.log)
         return result
@@ -263,7 +266,7 @@ class HighsBackend:
         if options.gap is not None:
             highs.setOptionValue("mip_rel_gap", float(options.gap))
         if options.threads is not None:
-            highs.setOptionValue("threads", int(options.threads))
+            set_threads(highs, int(options.threads))
         if options.seed is not None:
             highs.setOptionValue("random_seed", int(options.seed))
         if options.node_limit is not None:
@@ -387,6 +390,20 @@ def primal_ray(highs: "highspy.Highs") -> tuple[bool, np.ndarray | None]:
     else:
         raise TypeError(f"highspy getPrimalRay returned {len(reply)} values, expected 2 or 3")
     return bool(found), None if direction is None else np.asarray(direction, dtype=np.float64)
+
+
+def set_threads(highs: "highspy.Highs", threads: int) -> None:
+    """Set HiGHS's thread count, restarting its process-wide scheduler.
+
+    HiGHS keeps one thread scheduler per process; newer releases (1.16) refuse a thread count that
+    differs from the one an earlier solve started it with ("the scheduler has already been
+    initialized"), so the scheduler is started afresh. Not for use while another HiGHS solve runs in
+    this process.
+    """
+    reset = getattr(highs, "resetGlobalScheduler", None)
+    if reset is not None:
+        reset(True)
+    highs.setOptionValue("threads", int(threads))
 
 
 def _set_limit_kind(result: Result, highs: "highspy.Highs", options: SolveOptions) -> None:
