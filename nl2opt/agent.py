@@ -335,17 +335,13 @@ class Agent:
 
     def _evaluate(self, document: dict[str, Any]) -> tuple[str, Any, Any, list[Finding], str | None]:
         """Outcome, problem, result, findings and error text of one document."""
-        from ormodel.compiler import compile_problem
         from ormodel.errors import ModelError
         from ormodel.io import problem_from_dict
-        from ormodel.result import Status
         from ormodel.solve import solve
 
         try:
             problem = problem_from_dict(document)
             solver = backend_for(problem, self.options.solver)
-            if solver != "scip":
-                compile_problem(problem)
         except ModelError as error:
             return "model_error", None, None, [], _clip(str(error))
         except RecursionError:
@@ -355,6 +351,7 @@ class Agent:
         except Exception as error:  # noqa: BLE001 - whatever the model text breaks is fed back, never raised
             return "model_error", None, None, [], _clip(f"the model could not be read: {type(error).__name__}: {error}")
         try:
+            # One pipeline: compiles once, and diagnoses infeasible/unbounded results (IIS or ray) itself.
             result = solve(problem, solver=solver, time_limit=self.options.time_limit)
         except ModelError as error:
             return "model_error", problem, None, [], _clip(str(error))
@@ -362,13 +359,6 @@ class Agent:
             return "model_error", problem, None, [], f"the model is too large or too deeply nested to solve ({type(error).__name__})"
         except Exception as error:  # noqa: BLE001 - a solver that rejects the model is feedback too
             return "solver_error", problem, None, [], _clip(f"the solver rejected the model: {error}")
-        if result.status in (Status.INFEASIBLE, Status.UNBOUNDED, Status.INFEASIBLE_OR_UNBOUNDED):
-            from ormodel.solvers.diagnosis import diagnose
-
-            try:
-                diagnose(problem, result, time_limit=self.options.time_limit)
-            except Exception as error:  # noqa: BLE001 - a diagnosis is a help, not a requirement
-                result.extra["diagnosis_error"] = str(error)
         findings = result_findings(problem, result)
         if not any(item.severity == "error" for item in findings):
             findings = structural_findings(problem) + findings

@@ -16,13 +16,16 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import difflib
+import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from ormodel.errors import OptionError, SolverNotAvailable, UnsupportedProblem
 from ormodel.plugins import entry_point_names, find_plugin
 from ormodel.result import Result
 from ormodel.standard_form import StandardForm
@@ -32,14 +35,21 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BACKEND_GROUP",
+    "DEFAULT_PREFERENCE",
+    "PIP_EXTRAS",
     "Backend",
     "Capability",
     "SolveOptions",
+    "SolverNotAvailable",
     "UnsupportedProblem",
     "backend_factory",
     "backend_names",
+    "choose_backend",
+    "choose_backend_with_reason",
     "get_backend",
     "register_backend",
+    "required_capability",
+    "unknown_option",
 ]
 
 BACKEND_GROUP = "ormodel.backends"
@@ -58,10 +68,10 @@ class Capability(str, Enum):
     IIS = "IIS"
     WARM_START = "warm_start"
     CALLBACKS = "callbacks"
-
-
-class UnsupportedProblem(ValueError):
-    """The chosen backend cannot solve this class of problem."""
+    RAY = "ray"
+    """The backend returns its own certificate of unboundedness (a primal ray) for unbounded LPs."""
+    INDICATORS = "indicators"
+    """Native indicator constraints: ``when:`` rows reach the solver without big-M bounds."""
 
 
 @dataclass
@@ -91,6 +101,47 @@ class SolveOptions:
     warm_start: np.ndarray | dict[str, float] | None = None
     compute_conflict: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def validate(self) -> "SolveOptions":
+        """Raise :class:`~ormodel.errors.OptionError` for an option out of its range; returns ``self``."""
+        if self.time_limit is not None:
+            limit = _number("time_limit", self.time_limit)
+            if not math.isfinite(limit) or limit < 0:
+                raise OptionError(f"time limit must be a finite number of seconds >= 0, got {self.time_limit!r}",
+                                  hint="omit --time-limit for no limit")
+        if self.gap is not None:
+            gap = _number("gap", self.gap)
+            if not math.isfinite(gap) or gap < 0:
+                raise OptionError(f"gap must be a finite relative gap >= 0, got {self.gap!r}", hint="e.g. --gap 0.01 for 1 %")
+        for name, minimum in (("threads", 1), ("node_limit", 0), ("solution_limit", 1)):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+                raise OptionError(f"{name.replace('_', ' ')} must be an integer >= {minimum}, got {value!r}")
+        if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer))):
+            raise OptionError(f"seed must be an integer, got {self.seed!r}")
+        if not isinstance(self.extra, dict):
+            raise OptionError(f"backend options (extra) must be a dict of name to value, got {type(self.extra).__name__}")
+        return self
+
+
+def _number(name: str, value: Any) -> float:
+    if isinstance(value, bool):
+        raise OptionError(f"{name.replace('_', ' ')} must be a number, got {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise OptionError(f"{name.replace('_', ' ')} must be a number, got {value!r}") from None
+
+
+def unknown_option(solver: str, name: str, valid: Iterable[str]) -> OptionError:
+    """The error for a backend option the solver does not know, naming the closest valid ones."""
+    choices = sorted(set(valid))
+    close = difflib.get_close_matches(name, choices, n=3, cutoff=0.6)
+    hint = f"did you mean {' or '.join(repr(choice) for choice in close)}?" if close else \
+        f"see the {solver} documentation for its option names"
+    return OptionError(f"{solver} has no option {name!r}", hint=hint)
 
 
 @runtime_checkable
@@ -139,10 +190,67 @@ def get_backend(name: str) -> Backend:
     family, _, option = name.partition(":")
     factory = backend_factory(family)
     if factory is None:
-        raise ValueError(f"unknown solver {name!r}; choose one of: {', '.join(backend_names())} or 'auto'")
+        close = difflib.get_close_matches(family.lower(), backend_names(), n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise SolverNotAvailable(f"unknown solver {name!r}{hint}; choose one of: {', '.join(backend_names())} or 'auto'", name)
     backend = factory(option) if option else factory()
     if not backend.available():
-        raise ValueError(
-            f"solver {name!r} is not installed; install it with: pip install 'ormodel[{family.lower()}]'"
-        )
+        extra = PIP_EXTRAS.get(family.lower(), family.lower())
+        install = "pip install highspy" if extra == "core" else f"pip install 'ormodel[{extra}]'"
+        raise SolverNotAvailable(f"solver {name!r} is not installed; install it with: {install}", name, extra)
     return backend
+
+
+PIP_EXTRAS = {"highs": "core", "scip": "scip", "cpsat": "cpsat", "pyomo": "pyomo"}
+"""The pip extra of ``ormodel`` that installs each backend's package (``core``: the base install)."""
+
+
+def required_capability(model: StandardForm | Problem) -> Capability:
+    """The problem class of a model as a capability (``MINLP`` for Problems with nonlinear terms)."""
+    from ormodel.problem import Problem
+
+    if isinstance(model, Problem):
+        from ormodel.nonlinearity import uses_nonlinear_terms
+
+        if uses_nonlinear_terms(model):
+            return Capability.MINLP
+        from ormodel.compiler import compile_problem
+
+        model = compile_problem(model)
+    return Capability(model.problem_class())
+
+
+DEFAULT_PREFERENCE = ("highs", "scip", "cpsat", "pyomo")
+"""The order in which ``solver="auto"`` tries the backends."""
+
+
+def choose_backend_with_reason(model: StandardForm | Problem, preference: tuple[str, ...] = DEFAULT_PREFERENCE,
+                               options: SolveOptions | None = None) -> tuple[Backend, str]:
+    """The first installed backend in ``preference`` that supports the model, and why it was picked.
+
+    CP constraints in ``options.extra["cp_constraints"]`` require the CP capability.
+    """
+    needed = required_capability(model)
+    wants_cp = options is not None and options.extra.get("cp_constraints") is not None
+    skipped = []
+    for name in preference:
+        factory = backend_factory(name)
+        if factory is None:
+            continue
+        backend = factory()
+        if not backend.available():
+            skipped.append(f"{name} (not installed)")
+            continue
+        if needed not in backend.capabilities or (wants_cp and Capability.CP not in backend.capabilities):
+            skipped.append(f"{name} (no {'CP constraints' if wants_cp and needed in backend.capabilities else needed.value})")
+            continue
+        reason = f"solver 'auto' chose {backend.name} for this {needed.value} problem" + (" with CP constraints" if wants_cp else "")
+        if skipped:
+            reason += "; skipped " + ", ".join(skipped)
+        return backend, reason
+    raise UnsupportedProblem(f"no installed backend solves {needed.value} problems; try pip install 'ormodel[scip]'")
+
+
+def choose_backend(model: StandardForm | Problem, preference: tuple[str, ...] = DEFAULT_PREFERENCE) -> Backend:
+    """The first installed backend in ``preference`` that supports the model's class."""
+    return choose_backend_with_reason(model, preference)[0]

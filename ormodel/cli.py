@@ -1,28 +1,45 @@
 """The ``ormodel`` command line: solve, validate, show and convert models; more commands from plugins.
 
-Exit codes: 0 solved (optimal, feasible, or a limit with a solution); 1 bad input or a failure
-(including a model the chosen solver cannot take, and an input past a size limit: see ``--limit``);
-3 no solution (infeasible, unbounded, or a limit without a point) — reported with a diagnosis;
-4 ``solve --check`` found the returned solution violating the model.
+Exit codes (``ormodel solve``):
+
+* 0 a solution: optimal, feasible, or a limit with a point;
+* 1 bad input: a model error (with its location), a missing file, an option out of range or
+  unknown to the backend, an input past a size limit (see ``--limit``), a solver that is unknown
+  or not installed (the message names the pip extra), or a problem the chosen solver does not
+  support (the message names the construct and a solver that takes it);
+* 2 a command-line usage error (from argparse);
+* 3 no solution: infeasible, unbounded, or a limit without a point — reported with the IIS or ray;
+* 4 the solver failed (an error status or a :class:`~ormodel.errors.SolverError`);
+* 5 ``solve --check`` found the returned point violating the model;
+* 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
+import contextlib
 import json
 import math
+import os
 import sys
+import time
 from typing import Any, Callable, Sequence
 
-from ormodel.errors import ModelError
+from ormodel.errors import ModelError, OrmodelError, exit_code
 
 __all__ = ["COMMAND_GROUP", "build_parser", "main"]
 
 # Further subcommands: entry points ``name = "module:add_commands"``, each called with the subparsers.
 COMMAND_GROUP = "ormodel.commands"
 
-EXIT_OK, EXIT_ERROR, EXIT_NO_SOLUTION, EXIT_CHECK_FAILED = 0, 1, 3, 4
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NO_SOLUTION = 0, 1, 2, 3
+EXIT_SOLVER_ERROR, EXIT_CHECK_FAILED, EXIT_INTERRUPTED = 4, 5, 130
+# An unknown or missing solver and an unsupported problem are bad input for that solver (the message says which).
+EXIT_SOLVER_NOT_AVAILABLE = EXIT_UNSUPPORTED = EXIT_ERROR
+
+EXIT_CODES_HELP = ("exit codes: 0 solution found; 1 bad input (model, option, size limit, solver unknown or not "
+                   "installed, problem the solver does not support); 2 usage error; 3 no solution (infeasible, "
+                   "unbounded, or a limit without a point); 4 solver failed; 5 --check found violations; 130 interrupted")
 
 
 def _parse_params(items: Sequence[str]) -> dict[str, Any]:
@@ -45,47 +62,45 @@ def _load(path: str) -> Any:
 
 
 def command_solve(args: argparse.Namespace) -> int:
-    """Solve a model file and print the solution."""
-    from ormodel.compiler import as_standard_form
-    from ormodel.methods import run_method
-    from ormodel.problem import Problem
+    """Solve a model file through :func:`ormodel.solve` and print the solution (JSON alone on stdout with ``--json``)."""
     from ormodel.solve import solve
+    from ormodel.solvers.native import native_output_to_stderr
 
     options = {"time_limit": args.time_limit, "gap": args.gap, "threads": args.threads, "seed": args.seed, "verbose": args.verbose}
     params = _parse_params(args.param)
     if args.model:
         params["model"] = args.model
-    if args.method:
-        from ormodel.backends import SolveOptions
-
-        result = run_method(args.method, args.file, SolveOptions(**options), params)
-        model = None
-    else:
-        model = _load(args.file)
-        result = solve(model, solver=args.solver, params=params or None, **options)
-    if model is not None and result.values is None and result.status.value in ("infeasible", "unbounded", "infeasible_or_unbounded"):
-        from ormodel.solvers.diagnosis import diagnose
-
-        diagnose(model, result)  # IIS or unbounded ray in the model's names, whatever the backend
-    check = None
-    if args.check and model is not None and result.values is not None:
-        from ormodel.solvers.diagnosis import check_solution
-
-        check = check_solution(model if isinstance(model, Problem) else as_standard_form(model), result)
+    if params and (args.method is None or _is_backend(args.method)):
+        options["extra"] = params  # with a backend, --param sets the solver's own options (checked by name)
+        params = {}
+    started = getattr(args, "clock_started", None)
+    # Under --json nothing but the document may reach stdout, whatever a native library prints.
+    quiet = native_output_to_stderr() if args.json else contextlib.nullcontext()
+    with quiet:
+        result = solve(args.file, solver=args.solver, method=args.method, params=params or None, check=args.check,
+                       started=started, **options)
+        if args.json:
+            labelled = time.perf_counter()
+            payload = result.to_dict(include_zeros=args.all)
+            payload.setdefault("timings", {})["labels"] = round(time.perf_counter() - labelled, 6)
     if args.json:
-        payload = result.to_dict(include_zeros=args.all)
-        if check is not None:
-            payload["check"] = {**dataclasses.asdict(check), "feasible": check.feasible}
-        print(json.dumps(payload, indent=2))
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        sys.stdout.flush()
     else:
-        _print_result(result, args.all, check)
-    if check is not None and not check.feasible:
+        _print_result(result, args.all, result.check)
+    if result.check is not None and not result.check.feasible:
+        print(f"error: the returned point violates the model: {result.check.describe()}", file=sys.stderr)
         return EXIT_CHECK_FAILED
     if result.status.value == "error":
-        return EXIT_ERROR
-    if result.status.value in ("infeasible", "unbounded", "infeasible_or_unbounded"):
-        return EXIT_NO_SOLUTION  # a point of an unbounded model is not a solution
+        print(f"error: the solver failed: {result.message or result.raw_status}", file=sys.stderr)
+        return EXIT_SOLVER_ERROR
     return EXIT_OK if result.has_solution else EXIT_NO_SOLUTION
+
+
+def _is_backend(name: str) -> bool:
+    from ormodel.solvers.base import backend_names
+
+    return name.partition(":")[0].lower() in backend_names()
 
 
 def _print_result(result: Any, include_zeros: bool, check: Any) -> None:
@@ -164,28 +179,32 @@ def command_convert(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser, plugin commands included."""
+CORE_COMMANDS = ("solve", "validate", "show", "convert")
+
+
+def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
+    """The full argument parser, plugin commands included unless ``with_plugins`` is false."""
     parser = argparse.ArgumentParser(prog="ormodel", description="Model, solve and benchmark optimization problems.",
-                                     epilog="exit codes: 0 solved; 1 bad input or failure; 3 no solution (infeasible, unbounded, "
-                                            "limit without a point); 4 solve --check found violations")
+                                     epilog=EXIT_CODES_HELP)
     parser.add_argument("--version", action="version", version=_version())
     parser.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE",
                         help="raise or lower an input limit, e.g. --limit max_elements=1e9 (names in ormodel.limits.Limits; "
                              "also ORMODEL_LIMITS=\"name=value,...\")")
     subparsers = parser.add_subparsers(dest="command", required=True)
 
-    solve = subparsers.add_parser("solve", help="solve a model file (.yaml/.json/.mps/.lp, or a method's own format)")
+    solve = subparsers.add_parser("solve", help="solve a model file (.yaml/.json/.mps/.lp, or a method's own format)",
+                                  epilog=EXIT_CODES_HELP)
     solve.add_argument("file")
     solve.add_argument("--solver", default="highs", help="highs, scip, cpsat, pyomo, or auto (default: highs)")
     solve.add_argument("--method", help="a meta-solver or learned method, e.g. balans, gnn-branching, dispatch")
     solve.add_argument("--model", help="path of trained weights for a learned method")
-    solve.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="method parameter (repeatable)")
-    solve.add_argument("--time-limit", type=float, help="seconds")
-    solve.add_argument("--gap", type=float, help="relative MIP gap")
-    solve.add_argument("--threads", type=int)
+    solve.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                       help="a method's parameter, or with a solver its own option, e.g. presolve=off for HiGHS (repeatable)")
+    solve.add_argument("--time-limit", type=float, help="wall-clock seconds for the whole run (reading, compiling, solving, output)")
+    solve.add_argument("--gap", type=float, help="relative MIP gap (>= 0)")
+    solve.add_argument("--threads", type=int, help="solver threads (>= 1)")
     solve.add_argument("--seed", type=int)
-    solve.add_argument("--check", action="store_true", help="re-check the solution against the model's constraints; exit 4 when it violates them")
+    solve.add_argument("--check", action="store_true", help="re-check the solution against the model's constraints; exit 5 when it violates them")
     solve.add_argument("--json", action="store_true", help="machine-readable output")
     solve.add_argument("--all", action="store_true", help="list zero values too")
     solve.add_argument("--verbose", action="store_true", help="print the solver log")
@@ -204,17 +223,18 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("output")
     convert.set_defaults(func=command_convert)
 
-    from ormodel.plugins import PluginError, entry_point_names, load_entry_point
+    if with_plugins:
+        from ormodel.plugins import PluginError, entry_point_names, load_entry_point
 
-    for name in entry_point_names(COMMAND_GROUP):
-        try:
-            add_commands: Callable[[Any], Any] = load_entry_point(COMMAND_GROUP, name)
-        except PluginError as error:  # the other commands still work; this one says why it cannot
-            unavailable = subparsers.add_parser(name, help="unavailable in this installation", add_help=False)
-            unavailable.add_argument("rest", nargs=argparse.REMAINDER)
-            unavailable.set_defaults(func=_unavailable(error))
-            continue
-        add_commands(subparsers)
+        for name in entry_point_names(COMMAND_GROUP):
+            try:
+                add_commands: Callable[[Any], Any] = load_entry_point(COMMAND_GROUP, name)
+            except PluginError as error:  # the other commands still work; this one says why it cannot
+                unavailable = subparsers.add_parser(name, help="unavailable in this installation", add_help=False)
+                unavailable.add_argument("rest", nargs=argparse.REMAINDER)
+                unavailable.set_defaults(func=_unavailable(error))
+                continue
+            add_commands(subparsers)
     return parser
 
 
@@ -232,19 +252,39 @@ def _version() -> str:
     return f"ormodel {__version__}"
 
 
+def _process_clock_start() -> float:
+    """``time.monotonic()`` at which this process started (so a time limit counts interpreter start-up), else now."""
+    now = time.monotonic()
+    try:
+        with open("/proc/self/stat", encoding="ascii") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        with open("/proc/uptime", encoding="ascii") as handle:
+            uptime = float(handle.read().split()[0])
+        age = uptime - int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return now
+    return now - age if 0.0 <= age <= 10.0 else now
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Run the CLI; returns the exit code (see the module docstring and ``ormodel solve --help``)."""
+    # A run from the command line counts its time limit from process start; a call from Python, from now.
+    clock_started = _process_clock_start() if argv is None else time.monotonic()
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    # A core command needs no plugin modules (they import the dataset, bench and NL stacks).
+    core = bool(arguments) and arguments[0] in CORE_COMMANDS
+    parser = build_parser(with_plugins=not core)
+    args = parser.parse_args(arguments)
+    args.clock_started = clock_started
     try:
         if getattr(args, "limit", None):
             from ormodel.limits import parse_limit_settings, set_limits
 
             set_limits(**parse_limit_settings(",".join(args.limit)))
         return int(args.func(args))
-    except ModelError as error:
+    except OrmodelError as error:
         print(f"error: {error}", file=sys.stderr)
-        return EXIT_ERROR
+        return exit_code(error)
     except MemoryError:
         print("error: out of memory; the model is too large for this machine "
               "(lower --limit max_elements=N so such models are refused early, or make the model smaller)", file=sys.stderr)
@@ -255,15 +295,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR
-    except (FileNotFoundError, IsADirectoryError, PermissionError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_ERROR
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -917,7 +917,7 @@ class RowBlock:
 
     name: str
     size: int
-    rows: np.ndarray
+    counts: np.ndarray  # terms per row, in row order
     cols: np.ndarray
     coefs: np.ndarray
     lower: np.ndarray
@@ -926,13 +926,16 @@ class RowBlock:
 
 
 def _sorted_rows(expression: Affine) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Terms ordered by row, repeated (row, column) pairs merged where they can occur, zeros dropped."""
+    """Terms per row, and the terms' columns and coefficients in row order: repeated (row, column)
+    pairs merged where they can occur, zeros dropped."""
     parts = expression.parts
     if parts and all(part.dense for part in parts):
-        # One term per row in every part: interleave instead of sorting.
+        # One term per row in every part: interleave instead of sorting, and count without a row array.
+        cols = np.stack([part.cols for part in parts], axis=1).ravel() if len(parts) > 1 else parts[0].cols
+        coefs = np.stack([part.coefs for part in parts], axis=1).ravel() if len(parts) > 1 else parts[0].coefs
+        if expression.unique and not (coefs == 0).any():
+            return np.full(expression.size, len(parts), dtype=np.int64), cols, coefs
         rows = np.repeat(np.arange(expression.size, dtype=np.int64), len(parts))
-        cols = np.stack([part.cols for part in parts], axis=1).ravel()
-        coefs = np.stack([part.coefs for part in parts], axis=1).ravel()
     else:
         rows, cols, coefs = expression.linear_arrays()
         if len(rows) > 1 and np.any(rows[1:] < rows[:-1]):
@@ -948,7 +951,7 @@ def _sorted_rows(expression: Affine) -> tuple[np.ndarray, np.ndarray, np.ndarray
     if zero.any():
         keep = ~zero
         rows, cols, coefs = rows[keep], cols[keep], coefs[keep]
-    return rows, cols, coefs
+    return np.bincount(rows, minlength=expression.size)[: expression.size], cols, coefs
 
 
 def _relation_rows(compiler: Compiler, name: str, relation: Compare, frame: Frame) -> tuple[Affine, np.ndarray, np.ndarray]:
@@ -1061,13 +1064,13 @@ def compile_problem(problem: Problem) -> StandardForm:
                               limit="max_elements") from None
 
 
-def _check_family(compiler: "Compiler", name: str, frame: Frame, node: Node, rows: np.ndarray, coefs: np.ndarray,
-                  lower: np.ndarray, upper: np.ndarray, row_offset: int = 0) -> None:
-    """Refuse NaN or infinite coefficients and NaN bounds, naming the row."""
+def _check_family(compiler: "Compiler", name: str, frame: Frame, node: Node, counts: np.ndarray, coefs: np.ndarray,
+                  lower: np.ndarray, upper: np.ndarray) -> None:
+    """Refuse NaN or infinite coefficients and NaN bounds, naming the row (``counts``: terms per row)."""
     bad = ~np.isfinite(coefs)
     if bad.any():
         position = int(np.flatnonzero(bad)[0])
-        row = int(rows[position]) - row_offset
+        row = int(np.searchsorted(np.cumsum(counts), position, side="right"))
         raise compiler.error(f"a coefficient of constraint {name!r} is {coefs[position]}", node, _FINITE_HINT, index=compiler._row_key(frame, row))
     for label, bounds in (("right-hand side", lower), ("right-hand side", upper)):
         missing = np.isnan(bounds)
@@ -1094,10 +1097,10 @@ def _compile(problem: Problem) -> StandardForm:
                 expression, lower, upper = _indicator(compiler, constraint.name, constraint.when, frame, expression, lower, upper)
         except ModelError:
             raise
-        rows, cols, coefs = _sorted_rows(expression)
-        _check_family(compiler, constraint.name, frame, constraint.relation, rows, coefs, lower, upper)
+        counts, cols, coefs = _sorted_rows(expression)
+        _check_family(compiler, constraint.name, frame, constraint.relation, counts, coefs, lower, upper)
         block = _row_block(constraint.name, row_count, frame, constraint.generators, problem)
-        row_blocks.append(RowBlock(constraint.name, frame.size, rows + row_count, cols, coefs, lower, upper, block))
+        row_blocks.append(RowBlock(constraint.name, frame.size, counts, cols, coefs, lower, upper, block))
         row_count += frame.size
         compiler.check_size(row_count, "the constraint rows of the model")
     compiler.location = Location(element="objective", text=problem.objective.text or None)
@@ -1105,16 +1108,16 @@ def _compile(problem: Problem) -> StandardForm:
     objective_affine = compiler.as_affine(objective_value, problem.objective.expression, 1)
     compiler.location = Location(element="constraints")
     for kind, expression, lower, upper in compiler.auxiliary_rows:
-        rows, cols, coefs = _sorted_rows(expression)
+        counts, cols, coefs = _sorted_rows(expression)
         name = f"_{kind}{len(row_blocks)}"
         block = Block(name, row_count, expression.size, (expression.size,), ((np.arange(expression.size),),))
-        row_blocks.append(RowBlock(name, expression.size, rows + row_count, cols, coefs, lower, upper, block))
+        row_blocks.append(RowBlock(name, expression.size, counts, cols, coefs, lower, upper, block))
         row_count += expression.size
     columns = compiler.num_columns
     objective = np.zeros(columns)
     rows, cols, coefs = objective_affine.linear_arrays()
     if len(cols):
-        objective = np.bincount(cols, weights=coefs, minlength=columns)[:columns].astype(np.float64)
+        objective = np.bincount(cols, weights=coefs, minlength=columns)[:columns].astype(np.float64, copy=False)
     compiler.location = Location(element="objective", text=problem.objective.text or None)
     if not np.all(np.isfinite(objective)) or not np.all(np.isfinite(objective_affine.const)):
         bad_columns = np.flatnonzero(~np.isfinite(objective))
@@ -1143,11 +1146,11 @@ def _compile(problem: Problem) -> StandardForm:
     form = StandardForm(
         objective=objective,
         matrix=matrix,
-        row_lower=np.concatenate([block.lower for block in row_blocks]).astype(np.float64) if row_blocks else empty,
-        row_upper=np.concatenate([block.upper for block in row_blocks]).astype(np.float64) if row_blocks else empty,
+        row_lower=np.concatenate([block.lower for block in row_blocks]).astype(np.float64, copy=False) if row_blocks else empty,
+        row_upper=np.concatenate([block.upper for block in row_blocks]).astype(np.float64, copy=False) if row_blocks else empty,
         column_lower=lower_bounds,
         column_upper=upper_bounds,
-        integrality=np.concatenate(compiler.column_integer).astype(bool) if compiler.column_integer else np.zeros(0, dtype=bool),
+        integrality=np.concatenate(compiler.column_integer).astype(bool, copy=False) if compiler.column_integer else np.zeros(0, dtype=bool),
         sense=problem.objective.sense,
         objective_offset=float(objective_affine.const[0]),
         quadratic=quadratic,
@@ -1161,16 +1164,22 @@ def _assemble(row_blocks: Sequence[RowBlock], row_count: int, columns: int) -> s
     """One CSR matrix from per-family row-sorted coordinates (families are already in row order)."""
     if not row_blocks:
         return sp.csr_array((0, columns))
-    rows = np.concatenate([block.rows for block in row_blocks]) if len(row_blocks) > 1 else row_blocks[0].rows
-    cols = np.concatenate([block.cols for block in row_blocks]) if len(row_blocks) > 1 else row_blocks[0].cols
-    coefs = np.concatenate([block.coefs for block in row_blocks]) if len(row_blocks) > 1 else row_blocks[0].coefs
-    counts = np.bincount(rows, minlength=row_count)
-    indptr = np.zeros(row_count + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
-    index_type = np.int32 if max(columns, len(cols)) < 2**31 - 1 else np.int64
-    matrix = sp.csr_array((coefs.astype(np.float64, copy=False), cols.astype(index_type, copy=False), indptr.astype(index_type, copy=False)),
-                          shape=(row_count, columns), copy=False)
-    return matrix
+    # Each array is written once, straight into its final dtype (no nnz-sized row array, no int64 copy).
+    nonzeros = sum(len(block.cols) for block in row_blocks)
+    index_type = np.int32 if max(columns, nonzeros) < 2**31 - 1 else np.int64
+    indptr = np.zeros(row_count + 1, dtype=index_type)
+    indptr[1:] = np.cumsum(np.concatenate([block.counts for block in row_blocks]))  # cumsum into int32 directly is slow
+    if len(row_blocks) == 1:
+        cols, coefs = row_blocks[0].cols.astype(index_type, copy=False), row_blocks[0].coefs.astype(np.float64, copy=False)
+    else:
+        cols, coefs = np.empty(nonzeros, dtype=index_type), np.empty(nonzeros, dtype=np.float64)
+        offset = 0
+        for block in row_blocks:
+            end = offset + len(block.cols)
+            cols[offset:end] = block.cols
+            coefs[offset:end] = block.coefs
+            offset = end
+    return sp.csr_array((coefs, cols, indptr), shape=(row_count, columns), copy=False)
 
 
 def as_standard_form(model: Any) -> StandardForm:

@@ -1,6 +1,13 @@
-"""Errors that say what is wrong, where, and what to do.
+"""Errors that say what is wrong, where, and what to do: one hierarchy rooted in :class:`OrmodelError`.
 
-Every error raised for bad model input is a :class:`ModelError` carrying its location: the
+* :class:`ModelError` (and :class:`ExpressionError`): bad input, with its location.
+* :class:`OptionError`: a solve option that is out of range or unknown to the backend.
+* :class:`SolverNotAvailable`: an unknown solver name, or a backend whose package is missing
+  (the message names the pip extra to install).
+* :class:`UnsupportedProblem`: the chosen backend cannot solve this class of problem.
+* :class:`SolverError`: the solver itself failed (not infeasibility or a limit, which are results).
+
+``ormodel solve`` maps each to an exit code (:data:`EXIT_CODES`). Every error raised for bad model input is a :class:`ModelError` carrying its location: the
 file and line (when read from a file), the element (``sets``, ``parameters``, ``variables``,
 ``objective``, ``constraints``), the item name (e.g. the constraint ``capacity``), the index
 (e.g. ``(3, 'b')``) and the column in the expression text.
@@ -11,7 +18,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Location", "ModelError", "ExpressionError"]
+__all__ = [
+    "EXIT_CODES", "ExpressionError", "Location", "ModelError", "OptionError", "OrmodelError", "SolverError",
+    "SolverNotAvailable", "UnsupportedProblem", "exit_code",
+]
+
+
+class OrmodelError(Exception):
+    """The root of every error ormodel raises on purpose."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +71,7 @@ class Location:
         return ", ".join(parts)
 
 
-class ModelError(ValueError):
+class ModelError(OrmodelError, ValueError):
     """Bad model input, with its location and a hint on what to do."""
 
     def __init__(self, message: str, location: Location | None = None, hint: str | None = None) -> None:
@@ -83,3 +97,51 @@ class ModelError(ValueError):
 
 class ExpressionError(ModelError):
     """An expression that cannot be parsed or compiled."""
+
+
+class OptionError(ModelError):
+    """A solve option out of its range, or one the backend does not know."""
+
+
+class SolverNotAvailable(OrmodelError, ValueError):
+    """An unknown solver name, or a backend whose Python package is not installed.
+
+    Attributes:
+        solver: the name asked for.
+        extra: the pip extra that installs it (``None`` for an unknown name).
+    """
+
+    def __init__(self, message: str, solver: str = "", extra: str | None = None) -> None:
+        self.solver = solver
+        self.extra = extra
+        super().__init__(message)
+
+
+class UnsupportedProblem(OrmodelError, ValueError):
+    """The chosen backend cannot solve this class of problem (e.g. a QP on CP-SAT)."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        self.reason = message
+        self.hint = hint
+        super().__init__(message + (f"\n  hint: {hint}" if hint else ""))
+
+
+class SolverError(OrmodelError, RuntimeError):
+    """The solver failed on its own terms (crashed, rejected a valid model, returned garbage)."""
+
+
+# Exit codes of ``ormodel solve``; 0 is a solution, 2 is a command-line usage error (argparse).
+EXIT_CODES: dict[type[BaseException], int] = {
+    ModelError: 1,
+    SolverNotAvailable: 1,
+    UnsupportedProblem: 1,
+    SolverError: 4,
+}
+
+
+def exit_code(error: BaseException) -> int:
+    """The documented exit code of an error (1 for bad input and anything unclassified)."""
+    for kind, code in EXIT_CODES.items():
+        if isinstance(error, kind):
+            return code
+    return 1

@@ -56,13 +56,12 @@ def load_model_input(model: Any) -> Any:
 
 
 def _backend_method(name: str) -> MethodFunction:
-    def solve(model: Any, options: SolveOptions, params: dict[str, Any]) -> Result:
-        if params:
-            unknown = ", ".join(sorted(params))
-            raise ValueError(f"solver {name!r} takes no method parameters (got {unknown}); pass solver options instead")
-        return get_backend(name).solve(load_model_input(model), options)
+    def solve_with_backend(model: Any, options: SolveOptions, params: dict[str, Any]) -> Result:
+        from ormodel.solve import solve
 
-    return solve
+        return solve(model, solver=name, params=params, solve_options=options)
+
+    return solve_with_backend
 
 
 def get_method(name: str) -> MethodFunction:
@@ -79,5 +78,7 @@ def get_method(name: str) -> MethodFunction:
 
 
 def run_method(name: str, model: Any, options: SolveOptions | None = None, params: dict[str, Any] | None = None) -> Result:
-    """Run a method on a model, a Problem or a file path."""
-    return get_method(name)(model, options or SolveOptions(), dict(params or {}))
+    """Run a method on a model, a Problem or a file path, through the one pipeline :func:`ormodel.solve`."""
+    from ormodel.solve import solve
+
+    return solve(model, method=name, params=dict(params or {}), solve_options=options)

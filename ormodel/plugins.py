@@ -6,7 +6,8 @@ as an entry point in a distribution's ``pyproject.toml`` and loaded on first use
 ``ormodel`` imports no solver, no torch and no learned method.
 
 Groups (see :data:`GROUPS`): ``ormodel.backends``, ``ormodel.methods``, ``ormodel.suites``,
-``ormodel.loaders``, ``ormodel.file_formats``, ``ormodel.commands``.
+``ormodel.loaders``, ``ormodel.file_formats``, ``ormodel.commands``, ``ormodel.diagnosis`` (the
+post-solve step of :func:`ormodel.solve`).
 
 In a source checkout (``ormodel/__init__.py`` found ``setup.py`` beside the package), the
 checkout's own ``pyproject.toml`` declares ormodel's entry points, replacing those of whatever
@@ -35,6 +36,7 @@ GROUPS = (
     "ormodel.loaders",
     "ormodel.file_formats",
     "ormodel.commands",
+    "ormodel.diagnosis",
 )
 
 _DISTRIBUTION = "ormodel"

@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import dataclass, field
@@ -22,13 +23,14 @@ import numpy as np
 
 from ormodel.standard_form import NameMap
 
-__all__ = ["Status", "Conflict", "Ray", "Result"]
+__all__ = ["Status", "TerminationReason", "Limit", "Termination", "PointStatus", "Conflict", "Ray", "Result"]
 
 
 class Status(str, Enum):
     """Why the solver stopped."""
 
     OPTIMAL = "optimal"
+    LOCALLY_OPTIMAL = "locally_optimal"
     FEASIBLE = "feasible"
     INFEASIBLE = "infeasible"
     UNBOUNDED = "unbounded"
@@ -39,13 +41,72 @@ class Status(str, Enum):
 
     @property
     def is_success(self) -> bool:
-        """Optimal, or a feasible point the solver vouches for (gap or solution limit)."""
-        return self in (Status.OPTIMAL, Status.FEASIBLE)
+        """Optimal (globally or locally), or a feasible point the solver vouches for (gap or solution limit)."""
+        return self in (Status.OPTIMAL, Status.LOCALLY_OPTIMAL, Status.FEASIBLE)
 
     @property
     def is_limit(self) -> bool:
         """Stopped by a time, node, iteration or solution limit."""
         return self in (Status.TIME_LIMIT, Status.OTHER_LIMIT)
+
+
+class TerminationReason(str, Enum):
+    """Why the solver stopped, kept apart from what the returned point is (MathOpt's ``TerminationReason``)."""
+
+    OPTIMAL = "optimal"
+    LOCALLY_OPTIMAL = "locally_optimal"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    INFEASIBLE_OR_UNBOUNDED = "infeasible_or_unbounded"
+    LIMIT = "limit"
+    ERROR = "error"
+
+
+class Limit(str, Enum):
+    """Which limit stopped the solver (with ``TerminationReason.LIMIT``)."""
+
+    TIME = "time"
+    NODE = "node"
+    SOLUTION = "solution"
+    ITERATION = "iteration"
+    GAP = "gap"
+    OBJECTIVE = "objective"
+    MEMORY = "memory"
+    INTERRUPT = "interrupt"
+    OTHER = "other"
+
+
+class PointStatus(str, Enum):
+    """What a returned primal or dual vector is (MathOptInterface's ``ResultStatusCode``, abridged)."""
+
+    FEASIBLE = "feasible_point"
+    INFEASIBILITY_CERTIFICATE = "infeasibility_certificate"
+    NO_SOLUTION = "no_solution"
+
+
+@dataclass(frozen=True)
+class Termination:
+    """Why a solve ended: the reason, and for ``LIMIT`` which limit."""
+
+    reason: TerminationReason
+    limit: Limit | None = None
+
+    def describe(self) -> str:
+        """``limit (time)`` or ``optimal``."""
+        return f"{self.reason.value} ({self.limit.value})" if self.limit is not None else self.reason.value
+
+
+_REASON_OF_STATUS = {
+    Status.OPTIMAL: TerminationReason.OPTIMAL,
+    Status.LOCALLY_OPTIMAL: TerminationReason.LOCALLY_OPTIMAL,
+    Status.FEASIBLE: TerminationReason.LIMIT,
+    Status.INFEASIBLE: TerminationReason.INFEASIBLE,
+    Status.UNBOUNDED: TerminationReason.UNBOUNDED,
+    Status.INFEASIBLE_OR_UNBOUNDED: TerminationReason.INFEASIBLE_OR_UNBOUNDED,
+    Status.TIME_LIMIT: TerminationReason.LIMIT,
+    Status.OTHER_LIMIT: TerminationReason.LIMIT,
+    Status.ERROR: TerminationReason.ERROR,
+}
 
 
 @dataclass
@@ -59,6 +120,8 @@ class Conflict:
     rows: list[str] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
     complete: bool = True
+    source: str = ""
+    """Who computed it: the backend's name for its own IIS finder, ``diagnose`` for the post-solve step."""
 
     def families(self) -> set[str]:
         """Constraint families (names without index) in the subset."""
@@ -80,6 +143,8 @@ class Ray:
     """A direction of unbounded improvement, by variable label and component."""
 
     components: dict[str, float] = field(default_factory=dict)
+    source: str = ""
+    """Who computed it: the backend's name for its own ray, ``diagnose`` for the post-solve step."""
 
     def describe(self) -> str:
         """A short human-readable summary."""
@@ -89,10 +154,20 @@ class Ray:
 
 @dataclass
 class Result:
-    """What a backend returns.
+    """What a solve returns; the same meaning whichever door (API, CLI, method, runner) it came through.
+
+    ``status`` is the one-word summary kept for callers; :attr:`termination` (reason and limit),
+    :attr:`primal_status` and :attr:`dual_status` say the same thing along separate axes, in the
+    manner of MathOptInterface.
+
+    Dual sign convention: ``row_duals`` ``y`` and ``reduced_costs`` ``z`` satisfy ``c = A'y + z`` at
+    an optimal LP point, with ``c`` the objective as stated (not negated for maximization). For
+    minimization a positive dual belongs to a row or column at its lower bound and a negative
+    one to its upper bound; for maximization the signs are reversed. So ``y[i]`` is the change of
+    the optimal objective per unit increase of the active bound of row ``i``.
 
     Attributes:
-        status: why the solver stopped.
+        status: why the solver stopped, in one word (see also :attr:`termination`).
         objective: objective of the returned point (``nan`` without one).
         bound: best proven bound (equals ``objective`` for solved LPs).
         values: primal values by column (``None`` without a point).
@@ -103,6 +178,12 @@ class Result:
         conflict: IIS for infeasible models, when computed.
         ray: unbounded direction, when computed.
         nodes: branch-and-bound nodes, when reported.
+        iterations: simplex/barrier iterations, when reported.
+        limit: which limit stopped the solver when ``status`` is a limit (or ``FEASIBLE`` at a gap
+            or solution limit); ``None`` lets :attr:`termination` infer it (``TIME`` for ``TIME_LIMIT``).
+        timings: wall seconds of each pipeline stage (``read``, ``compile``, ``solve``, ``post_solve``...).
+        check: the re-evaluation of the returned point against the model (a
+            ``SolutionCheck``), when ``solve(..., check=True)`` asked for it.
         raw_status: the solver's own status text.
         message: anything the backend wants the user to know.
         names: the name map from columns/rows back to indexed variables and constraints.
@@ -129,6 +210,34 @@ class Result:
     message: str = ""
     names: NameMap = field(default_factory=NameMap, repr=False)
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
+    iterations: int | None = None
+    limit: Limit | None = None
+    timings: dict[str, float] = field(default_factory=dict, repr=False)
+    check: Any = field(default=None, repr=False)
+
+    @property
+    def termination(self) -> Termination:
+        """Why the solver stopped, with the kind of limit."""
+        reason = _REASON_OF_STATUS[self.status]
+        if reason != TerminationReason.LIMIT:
+            return Termination(reason)
+        if self.limit is not None:
+            return Termination(reason, self.limit)
+        return Termination(reason, Limit.TIME if self.status == Status.TIME_LIMIT else Limit.OTHER)
+
+    @property
+    def primal_status(self) -> PointStatus:
+        """A feasible point, a certificate of unboundedness (the ray), or nothing."""
+        if self.values is not None:
+            return PointStatus.FEASIBLE
+        if self.ray is not None:
+            return PointStatus.INFEASIBILITY_CERTIFICATE
+        return PointStatus.NO_SOLUTION
+
+    @property
+    def dual_status(self) -> PointStatus:
+        """A dual point (LP duals) or nothing."""
+        return PointStatus.FEASIBLE if self.row_duals is not None else PointStatus.NO_SOLUTION
 
     @property
     def has_solution(self) -> bool:
@@ -148,10 +257,10 @@ class Result:
         """Value of one indexed variable, e.g. ``result.value("x[a,2]")``."""
         if self.values is None:
             raise ValueError(f"no solution values (status {self.status.value})")
-        for column, name in enumerate(self._labels()):
-            if name == label:
-                return float(self.values[column])
-        raise KeyError(f"no variable named {label!r}")
+        column = self.names.column_index(label, len(self.values))
+        if column is None:
+            raise KeyError(f"no variable named {label!r}")
+        return float(self.values[column])
 
     def variable(self, name: str) -> dict[tuple[Any, ...], float]:
         """Values of a variable family keyed by index tuple (``()`` for a scalar)."""
@@ -176,12 +285,10 @@ class Result:
         """All primal values keyed by indexed name."""
         if self.values is None:
             return {}
-        labels = self._labels()
-        return {
-            label: float(value)
-            for label, value in zip(labels, self.values)
-            if not nonzero_only or abs(value) > tolerance
-        }
+        count = len(self.values)
+        columns = np.flatnonzero(np.abs(self.values) > tolerance) if nonzero_only else np.arange(count)
+        labels = self.names.column_labels_at(columns, count)
+        return dict(zip(labels, self.values[columns].tolist()))
 
     def duals_by_name(self) -> dict[str, float]:
         """Row duals keyed by constraint label (empty when not available)."""
@@ -194,8 +301,12 @@ class Result:
         def finite(number: float) -> float | None:
             return number if math.isfinite(number) else None
 
+        termination = self.termination
         payload: dict[str, Any] = {
             "status": self.status.value,
+            "termination": {"reason": termination.reason.value, "limit": termination.limit.value if termination.limit else None},
+            "primal_status": self.primal_status.value,
+            "dual_status": self.dual_status.value,
             "objective": finite(self.objective),
             "bound": finite(self.bound),
             "gap": finite(self.gap),
@@ -206,12 +317,18 @@ class Result:
         }
         if self.nodes is not None:
             payload["nodes"] = self.nodes
+        if self.iterations is not None:
+            payload["iterations"] = self.iterations
+        if self.timings:
+            payload["timings"] = {stage: round(seconds, 6) for stage, seconds in self.timings.items()}
         if self.row_duals is not None:
             payload["duals"] = self.duals_by_name()
         if self.conflict is not None:
             payload["conflict"] = {"rows": self.conflict.rows, "columns": self.conflict.columns}
         if self.ray is not None:
             payload["ray"] = self.ray.components
+        if self.check is not None and dataclasses.is_dataclass(self.check):
+            payload["check"] = {**dataclasses.asdict(self.check), "feasible": bool(getattr(self.check, "feasible", False))}
         if self.message:
             payload["message"] = self.message
         payload.update(self.extra.get("json", {}))

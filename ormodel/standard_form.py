@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Iterator, Sequence
@@ -79,6 +80,28 @@ class Block:
             return self.name
         return f"{self.name}[{','.join(str(part) for part in key)}]"
 
+    def labels(self) -> list[str]:
+        """Labels of all the block's elements, in offset order (one pass, no per-element lookups)."""
+        if self.size == 0:
+            return []
+        if self.key_columns is not None:
+            parts = zip(*(column[: self.size].tolist() for column in self.key_columns))
+            return [f"{self.name}[{','.join(map(str, key))}]" for key in parts]
+        if not self.shape:
+            return [self.name] * self.size
+        if len(self.index_members) != len(self.shape):
+            return [self.label(offset) for offset in range(self.size)]
+        per_axis = []
+        for members, extent in zip(self.index_members, self.shape):
+            texts = [",".join(map(str, key)) for key in zip(*(column[:extent].tolist() for column in members))]
+            if len(texts) != extent:
+                return [self.label(offset) for offset in range(self.size)]
+            per_axis.append(texts)
+        prefix = self.name + "["
+        if len(per_axis) == 1:
+            return [f"{prefix}{text}]" for text in per_axis[0][: self.size]]
+        return [f"{prefix}{','.join(combo)}]" for combo in itertools.islice(itertools.product(*per_axis), self.size)]
+
 
 def _plain(value: Any) -> Any:
     """Turn numpy scalars into Python ones so labels and JSON stay clean."""
@@ -87,14 +110,58 @@ def _plain(value: Any) -> Any:
 
 @dataclass
 class NameMap:
-    """Maps column and row positions back to model names, and names to positions."""
+    """Maps column and row positions back to model names, and names to positions.
+
+    Names come either as :class:`Block` families (``variables``/``constraints``, from the
+    compiler) or as flat label lists (``column_names``/``row_names``, from MPS/LP files, where
+    every column has its own name). Lookups are O(log blocks) by position and O(1) by label;
+    bulk labels are built once, lazily, in one linear pass, and cached.
+    """
 
     variables: list[Block] = field(default_factory=list)
     constraints: list[Block] = field(default_factory=list)
+    column_names: Sequence[str] | None = None
+    row_names: Sequence[str] | None = None
+    _cache: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    @staticmethod
-    def _find(blocks: Sequence[Block], position: int) -> tuple[Block, int]:
-        starts = [block.start for block in blocks]
+    @classmethod
+    def from_labels(cls, column_names: Sequence[str] | None, row_names: Sequence[str] | None = None) -> "NameMap":
+        """A name map of one label per column and per row (as MPS and LP files give them)."""
+        return cls(column_names=list(column_names) if column_names else None, row_names=list(row_names) if row_names else None)
+
+    @property
+    def _memo(self) -> dict[Any, Any]:
+        """Cached starts, labels and label indexes (also on maps unpickled from older versions)."""
+        cache = self.__dict__.get("_cache")
+        if cache is None:
+            cache = self.__dict__["_cache"] = {}
+        return cache
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_cache"] = {}  # caches hold ids of lists; they do not survive pickling
+        return state
+
+    @property
+    def has_column_names(self) -> bool:
+        """True when columns have model names (not just ``c<j>``)."""
+        return bool(self.variables) or bool(self.column_names)
+
+    @property
+    def has_row_names(self) -> bool:
+        """True when rows have model names (not just ``r<i>``)."""
+        return bool(self.constraints) or bool(self.row_names)
+
+    def _starts(self, blocks: Sequence[Block]) -> np.ndarray:
+        key = ("starts", id(blocks), len(blocks))
+        starts = self._memo.get(key)
+        if starts is None:
+            starts = np.fromiter((block.start for block in blocks), dtype=np.int64, count=len(blocks))
+            self._memo[key] = starts
+        return starts
+
+    def _find(self, blocks: Sequence[Block], position: int) -> tuple[Block, int]:
+        starts = self._starts(blocks)
         index = int(np.searchsorted(starts, position, side="right")) - 1
         if index < 0 or position >= blocks[index].start + blocks[index].size:
             raise IndexError(f"position {position} is outside every block")
@@ -103,6 +170,8 @@ class NameMap:
 
     def column_label(self, column: int) -> str:
         """Indexed name of a column, e.g. ``x[a,3]``."""
+        if self.column_names is not None and 0 <= column < len(self.column_names):
+            return str(self.column_names[column])
         if not self.variables:
             return f"c{column}"
         block, offset = self._find(self.variables, column)
@@ -110,6 +179,8 @@ class NameMap:
 
     def row_label(self, row: int) -> str:
         """Indexed name of a row, e.g. ``capacity[3]``."""
+        if self.row_names is not None and 0 <= row < len(self.row_names):
+            return str(self.row_names[row])
         if not self.constraints:
             return f"r{row}"
         block, offset = self._find(self.constraints, row)
@@ -117,35 +188,97 @@ class NameMap:
 
     def row_family(self, row: int) -> tuple[str, tuple[Any, ...]]:
         """(constraint family, index tuple) of a row."""
+        if self.row_names is not None and not self.constraints:
+            return self.row_label(row), ()
         block, offset = self._find(self.constraints, row)
         return block.name, block.key(offset)
 
     def column_family(self, column: int) -> tuple[str, tuple[Any, ...]]:
         """(variable family, index tuple) of a column."""
+        if self.column_names is not None and not self.variables:
+            return self.column_label(column), ()
         block, offset = self._find(self.variables, column)
         return block.name, block.key(offset)
 
     def variable_block(self, name: str) -> Block:
-        """The column block of a variable family."""
+        """The column block of a variable family (a one-column block for a flat label)."""
         for block in self.variables:
             if block.name == name:
                 return block
+        if self.column_names is not None:
+            column = self.column_index(name, len(self.column_names))
+            if column is not None:
+                return Block(name, column, 1)
         raise KeyError(f"no variable named {name!r}")
 
     def constraint_block(self, name: str) -> Block:
-        """The row block of a constraint family."""
+        """The row block of a constraint family (a one-row block for a flat label)."""
         for block in self.constraints:
             if block.name == name:
                 return block
+        if self.row_names is not None:
+            row = self.row_index(name, len(self.row_names))
+            if row is not None:
+                return Block(name, row, 1)
         raise KeyError(f"no constraint named {name!r}")
 
+    def _all_labels(self, kind: str, blocks: Sequence[Block], flat: Sequence[str] | None, count: int, prefix: str) -> list[str]:
+        key = (kind, count, len(blocks), id(flat))
+        labels = self._memo.get(key)
+        if labels is not None:
+            return labels
+        if flat is not None and not blocks:
+            labels = [str(label) for label in flat[:count]]
+            labels.extend(f"{prefix}{position}" for position in range(len(labels), count))
+        else:
+            labels = [f"{prefix}{position}" for position in range(count)] if count else []
+            for block in blocks:
+                if block.start >= count:
+                    continue
+                block_labels = block.labels()[: count - block.start]
+                labels[block.start : block.start + len(block_labels)] = block_labels
+        self._memo[key] = labels
+        return labels
+
     def column_labels(self, count: int) -> list[str]:
-        """Labels of the first ``count`` columns."""
-        return [self.column_label(column) for column in range(count)]
+        """Labels of the first ``count`` columns (``c<j>`` where no name covers a column); cached."""
+        return self._all_labels("columns", self.variables, self.column_names, count, "c")
 
     def row_labels(self, count: int) -> list[str]:
-        """Labels of the first ``count`` rows."""
-        return [self.row_label(row) for row in range(count)]
+        """Labels of the first ``count`` rows (``r<i>`` where no name covers a row); cached."""
+        return self._all_labels("rows", self.constraints, self.row_names, count, "r")
+
+    def column_labels_at(self, columns: np.ndarray, count: int) -> list[str]:
+        """Labels of selected columns: per-position lookups when few, one bulk pass when many."""
+        if len(columns) * 8 < count and ("columns", count, len(self.variables), id(self.column_names)) not in self._memo:
+            return [self.column_label(int(column)) for column in columns]
+        labels = self.column_labels(count)
+        return [labels[int(column)] for column in columns]
+
+    def row_labels_at(self, rows: np.ndarray, count: int) -> list[str]:
+        """Labels of selected rows (see :meth:`column_labels_at`)."""
+        if len(rows) * 8 < count and ("rows", count, len(self.constraints), id(self.row_names)) not in self._memo:
+            return [self.row_label(int(row)) for row in rows]
+        labels = self.row_labels(count)
+        return [labels[int(row)] for row in rows]
+
+    def _index(self, kind: str, labels: list[str]) -> dict[str, int]:
+        key = (kind + "-index", id(labels))
+        index = self._memo.get(key)
+        if index is None:
+            index = {}
+            for position, label in enumerate(labels):
+                index.setdefault(label, position)
+            self._memo[key] = index
+        return index
+
+    def column_index(self, label: str, count: int) -> int | None:
+        """Position of the column labelled ``label`` among the first ``count`` (O(1) after one pass)."""
+        return self._index("columns", self.column_labels(count)).get(label)
+
+    def row_index(self, label: str, count: int) -> int | None:
+        """Position of the row labelled ``label`` among the first ``count`` (O(1) after one pass)."""
+        return self._index("rows", self.row_labels(count)).get(label)
 
 
 @dataclass

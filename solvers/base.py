@@ -1,7 +1,8 @@
-"""Choosing a backend by problem class (``solver="auto"``); the protocol and registry are re-exported from the core.
+"""``solver="auto"`` as a method; the protocol, registry and backend choice are re-exported from the core.
 
-The :class:`Backend` protocol, :class:`SolveOptions`, :class:`Capability` and the registry live in
-:mod:`ormodel.backends` (the core); tests and ``solver="auto"`` read the capability flags.
+The :class:`Backend` protocol, :class:`SolveOptions`, :class:`Capability`, the registry and the
+choice of a backend by problem class live in :mod:`ormodel.backends` (the core); tests and
+``solver="auto"`` read the capability flags.
 
 Example:
     >>> from ormodel.solvers import get_backend
@@ -14,14 +15,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ormodel.backends import (
+    DEFAULT_PREFERENCE,
+    PIP_EXTRAS,
     Backend,
     Capability,
     SolveOptions,
+    SolverNotAvailable,
     UnsupportedProblem,
     backend_factory,
     backend_names,
+    choose_backend,
+    choose_backend_with_reason,
     get_backend,
     register_backend,
+    required_capability,
+    unknown_option,
 )
 from ormodel.result import Result
 from ormodel.standard_form import StandardForm
@@ -30,11 +38,15 @@ if TYPE_CHECKING:
     from ormodel.problem import Problem
 
 __all__ = [
+    "DEFAULT_PREFERENCE",
+    "PIP_EXTRAS",
     "Backend",
-    "auto_method",
     "Capability",
     "SolveOptions",
+    "SolverNotAvailable",
     "UnsupportedProblem",
+    "auto_method",
+    "backend_factory",
     "backend_names",
     "choose_backend",
     "choose_backend_with_reason",
@@ -42,57 +54,8 @@ __all__ = [
     "register_backend",
     "required_capability",
     "solve_auto",
+    "unknown_option",
 ]
-
-
-def required_capability(model: StandardForm | Problem) -> Capability:
-    """The problem class of a model as a capability (``MINLP`` for Problems with nonlinear terms)."""
-    from ormodel.problem import Problem
-
-    if isinstance(model, Problem):
-        from ormodel.solvers.elementwise import uses_nonlinear_terms
-
-        if uses_nonlinear_terms(model):
-            return Capability.MINLP
-        from ormodel.compiler import compile_problem
-
-        model = compile_problem(model)
-    return Capability(model.problem_class())
-
-
-DEFAULT_PREFERENCE = ("highs", "scip", "cpsat", "pyomo")
-
-
-def choose_backend_with_reason(model: StandardForm | Problem, preference: tuple[str, ...] = DEFAULT_PREFERENCE,
-                               options: SolveOptions | None = None) -> tuple[Backend, str]:
-    """The first installed backend in ``preference`` that supports the model, and why it was picked.
-
-    CP constraints in ``options.extra["cp_constraints"]`` require the CP capability.
-    """
-    needed = required_capability(model)
-    wants_cp = options is not None and options.extra.get("cp_constraints") is not None
-    skipped = []
-    for name in preference:
-        factory = backend_factory(name)
-        if factory is None:
-            continue
-        backend = factory()
-        if not backend.available():
-            skipped.append(f"{name} (not installed)")
-            continue
-        if needed not in backend.capabilities or (wants_cp and Capability.CP not in backend.capabilities):
-            skipped.append(f"{name} (no {'CP constraints' if wants_cp and needed in backend.capabilities else needed.value})")
-            continue
-        reason = f"solver 'auto' chose {backend.name} for this {needed.value} problem" + (" with CP constraints" if wants_cp else "")
-        if skipped:
-            reason += "; skipped " + ", ".join(skipped)
-        return backend, reason
-    raise UnsupportedProblem(f"no installed backend solves {needed.value} problems; try pip install 'ormodel[scip]'")
-
-
-def choose_backend(model: StandardForm | Problem, preference: tuple[str, ...] = DEFAULT_PREFERENCE) -> Backend:
-    """The first installed backend in ``preference`` that supports the model's class."""
-    return choose_backend_with_reason(model, preference)[0]
 
 
 def solve_auto(model: StandardForm | Problem, options: SolveOptions | None = None,
@@ -100,15 +63,24 @@ def solve_auto(model: StandardForm | Problem, options: SolveOptions | None = Non
     """Pick a backend by problem class and installed packages, solve, and say which in the result.
 
     The choice is in ``result.extra["auto_choice"]`` and at the front of ``result.message``.
+    With the default preference this is :func:`ormodel.solve` with ``solver="auto"`` (one
+    pipeline: compile once, post-solve diagnosis).
     """
     from ormodel.problem import Problem
 
     options = options or SolveOptions()
-    needed = required_capability(model)
-    if isinstance(model, Problem) and needed != Capability.MINLP:
-        from ormodel.compiler import compile_problem
+    if preference == DEFAULT_PREFERENCE:
+        from ormodel.solve import solve
 
-        model = compile_problem(model)
+        return solve(model, solver="auto", solve_options=options)
+    if isinstance(model, Problem):
+        from ormodel.nonlinearity import uses_nonlinear_terms
+
+        if not uses_nonlinear_terms(model):
+            from ormodel.compiler import compile_problem
+
+            model = compile_problem(model)  # once; the choice below reads the compiled problem class
+    needed = required_capability(model)
     backend, reason = choose_backend_with_reason(model, preference, options)
     result = backend.solve(model, options)
     result.extra["auto_choice"] = {"backend": backend.name, "problem_class": needed.value, "reason": reason}
@@ -117,9 +89,9 @@ def solve_auto(model: StandardForm | Problem, options: SolveOptions | None = Non
 
 
 def auto_method(model: StandardForm | Problem, options: SolveOptions, params: dict[str, Any]) -> Result:
-    """The method ``auto`` (entry point of ``ormodel.methods``): :func:`solve_auto` with the default preference."""
+    """The method ``auto`` (entry point of ``ormodel.methods``): :func:`ormodel.solve` with ``solver="auto"``."""
     if params:
         raise ValueError(f"solver 'auto' takes no method parameters (got {', '.join(sorted(params))}); pass solver options instead")
-    from ormodel.methods import load_model_input
+    from ormodel.solve import solve
 
-    return solve_auto(load_model_input(model), options)
+    return solve(model, solver="auto", solve_options=options)

@@ -2,7 +2,9 @@
 
 In the spirit of MathOptInterface's ``MOI.Test``: each :class:`Case` builds a model, declares the
 :class:`~ormodel.solvers.base.Capability` it needs and what a correct answer looks like (accepted
-statuses, objective value, IIS families, ray variables). :func:`run_case` solves it on a backend
+statuses, objective value, termination reason and limit, IIS families, ray variables, whether
+the IIS or ray must be the backend's own, a warm start that must be used). :func:`run_case`
+solves it on a backend through :func:`ormodel.solve` (the one pipeline every user goes through)
 and checks the answer *with ormodel's own evaluation* (:func:`~ormodel.solvers.diagnosis.check_solution`),
 not with the solver's claims. For optimal LPs on backends that declare
 :attr:`~ormodel.solvers.base.Capability.DUALS`, the duals must form an optimality certificate
@@ -32,7 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 from ormodel.solvers.base import Backend, Capability, SolveOptions, get_backend
 
-from ormodel.result import Result, Status
+from ormodel.result import Limit, Result, Status
 from ormodel.standard_form import StandardForm
 
 __all__ = ["CASES", "CONFORMANCE_BACKENDS", "Case", "CaseOutcome", "case_by_name", "run_case", "run_suite", "skip_reason"]
@@ -60,6 +62,12 @@ class Case:
         max_wall_time: upper bound on the wall time of the solve (time-limit cases).
         verify: extra checks of a returned point (e.g. CP constraints, which the five elements
             do not express); returns failure messages.
+        limits: accepted kinds of limit when the status is a limit (or ``FEASIBLE``).
+        native: the IIS or ray must come from the backend itself (``source`` is its name), not
+            from the post-solve diagnosis.
+        also_needs: further capabilities the backend must declare (e.g. ``IIS`` for ``native``).
+        objective_at_most: for a minimization, the objective must not exceed this (a warm start
+            with this objective must have been used).
     """
 
     name: str
@@ -74,6 +82,10 @@ class Case:
     ray_variables: frozenset[str] = frozenset()
     max_wall_time: float | None = None
     verify: Callable[[Any, Result], list[str]] | None = None
+    limits: frozenset[Limit] = frozenset()
+    native: bool = False
+    also_needs: frozenset[Capability] = frozenset()
+    objective_at_most: float | None = None
 
 
 @dataclass
@@ -274,18 +286,35 @@ def _nonlinear() -> Any:
     })
 
 
-def _market_split(rows: int = 4, columns: int = 40, seed: int = 7) -> StandardForm:
-    """Cornuéjols-Dawande market split with integer slacks: always feasible, slow to prove optimal."""
+def _market_split(rows: int = 4, columns: int = 40, seed: int = 7, planted: bool = False) -> StandardForm:
+    """Cornuéjols-Dawande market split with integer slacks: always feasible, slow to prove optimal.
+
+    ``planted``: the targets come from :func:`_planted_point`, so the optimum is 0 (slow to find without it).
+    """
     generator = np.random.default_rng(seed)
     weights = generator.integers(0, 100, size=(rows, columns)).astype(np.float64)
-    targets = np.floor(weights.sum(axis=1) / 2)
+    targets = weights @ _planted_point(columns, seed) if planted else np.floor(weights.sum(axis=1) / 2)
     # Columns: x (binary), then plus/minus slacks (integer, >= 0); rows: w x + s+ - s- == target.
     identity = sp.identity(rows, format="csr")
     matrix = sp.hstack([sp.csr_array(weights), identity, -identity], format="csr")
     objective = np.concatenate([np.zeros(columns), np.ones(2 * rows)])
     upper = np.concatenate([np.ones(columns), np.full(2 * rows, np.inf)])
     return StandardForm.from_arrays(objective=objective, matrix=matrix, row_lower=targets, row_upper=targets,
-                                    column_upper=upper, integrality=np.ones(columns + 2 * rows, dtype=bool), name="market_split")
+                                    column_upper=upper, integrality=np.ones(columns + 2 * rows, dtype=bool),
+                                    name="planted_split" if planted else "market_split")
+
+
+def _planted_market_split() -> StandardForm:
+    return _market_split(5, 50, 11, planted=True)
+
+
+def _planted_point(columns: int = 50, seed: int = 11) -> np.ndarray:
+    return (np.random.default_rng([seed, 1]).random(columns) < 0.5).astype(np.float64)
+
+
+def _planted_warm_start() -> SolveOptions:
+    point = np.concatenate([_planted_point(), np.zeros(10)])
+    return SolveOptions(warm_start=point, time_limit=2.0, threads=1, seed=0)
 
 
 _DURATIONS = {"a": 3, "b": 1, "c": 2}
@@ -356,7 +385,19 @@ CASES: list[Case] = [
          conflict_families=frozenset({"odd"}), conflict_excluded=frozenset({"spare"})),
     Case("milp_unbounded", Capability.MILP, _unbounded(True), _UNBOUNDED, ray_variables=frozenset({"x", "y"})),
     Case("milp_time_limited", Capability.MILP, _market_split, (Status.TIME_LIMIT, Status.OPTIMAL),
-         options=SolveOptions(time_limit=1.0, threads=1), max_wall_time=30.0),
+         options=SolveOptions(time_limit=1.0, threads=1), max_wall_time=1.0 * 1.05 + 1.0, limits=frozenset({Limit.TIME})),
+    Case("milp_solution_limit", Capability.MILP, _market_split, (Status.FEASIBLE, Status.OTHER_LIMIT, Status.OPTIMAL),
+         options=SolveOptions(solution_limit=1, threads=1, time_limit=20.0), limits=frozenset({Limit.SOLUTION})),
+    Case("milp_node_limit", Capability.MILP, _market_split, (Status.OTHER_LIMIT, Status.FEASIBLE, Status.OPTIMAL),
+         options=SolveOptions(node_limit=1, threads=1, time_limit=20.0), limits=frozenset({Limit.NODE})),
+    Case("milp_warm_start_used", Capability.MILP, _planted_market_split, (Status.OPTIMAL, Status.TIME_LIMIT, Status.FEASIBLE),
+         options=_planted_warm_start(), also_needs=frozenset({Capability.WARM_START}), objective_at_most=0.0),
+    Case("lp_infeasible_native_iis", Capability.LP, _infeasible_lp, (Status.INFEASIBLE,), native=True,
+         also_needs=frozenset({Capability.IIS}), conflict_families=frozenset({"cap", "need"}),
+         conflict_excluded=frozenset({"loose"})),
+    Case("lp_unbounded_native_ray", Capability.LP, _unbounded(False), (Status.UNBOUNDED,), native=True,
+         also_needs=frozenset({Capability.RAY}), ray_variables=frozenset({"x", "y"}),
+         options=SolveOptions(extra={"presolve": "off"})),
     Case("qp_convex", Capability.QP, _convex_qp, (Status.OPTIMAL,), -8.5, tolerance=1e-5),
     Case("miqp", Capability.MIQP, _miqp, (Status.OPTIMAL,), 0.16, tolerance=1e-5),
     Case("minlp_log", Capability.MINLP, _nonlinear, (Status.OPTIMAL,), 3.0, tolerance=1e-5),
@@ -379,6 +420,14 @@ def skip_reason(backend: Backend, case: Case, model: Any) -> str | None:
     """Why ``backend`` does not run ``case`` (``None`` when it does)."""
     if case.needs not in backend.capabilities:
         return f"{backend.name} does not declare {case.needs.value}"
+    missing = sorted(capability.value for capability in case.also_needs - backend.capabilities)
+    if missing:
+        return f"{backend.name} does not declare {', '.join(missing)}"
+    supported = getattr(backend, "supported_options", None)
+    if supported is not None:
+        for name in ("node_limit", "solution_limit", "warm_start"):
+            if getattr(case.options, name) is not None and name not in supported:
+                return f"{backend.name} has no {name.replace('_', ' ')} option"
     probe = getattr(backend, "unsupported_reason", None)
     if probe is not None:
         reason = probe(model)
@@ -388,8 +437,8 @@ def skip_reason(backend: Backend, case: Case, model: Any) -> str | None:
 
 
 def run_case(backend_or_name: Backend | str, case: Case) -> CaseOutcome:
-    """Solve a case on a backend and check status, objective, feasibility, IIS and ray."""
-    from ormodel.solvers.diagnosis import diagnose
+    """Solve a case on a backend through :func:`ormodel.solve`; check status, limit, objective, feasibility, IIS and ray."""
+    from ormodel.solve import solve
 
     backend = get_backend(backend_or_name) if isinstance(backend_or_name, str) else backend_or_name
     model = case.build()
@@ -397,7 +446,7 @@ def run_case(backend_or_name: Backend | str, case: Case) -> CaseOutcome:
     if reason is not None:
         return CaseOutcome(backend.name, case.name, passed=True, skipped=reason)
     started = time.perf_counter()
-    result = backend.solve(model, case.options)
+    result = solve(model, solver=backend, solve_options=case.options)
     seconds = time.perf_counter() - started
     failures: list[str] = []
     if result.status not in case.statuses:
@@ -411,8 +460,16 @@ def run_case(backend_or_name: Backend | str, case: Case) -> CaseOutcome:
         failures += _check_duals(model, result)
     if case.max_wall_time is not None and seconds > case.max_wall_time:
         failures.append(f"took {seconds:.1f} s, the limit allows {case.max_wall_time:.1f} s")
-    if case.conflict_families or case.ray_variables:
-        diagnose(model, result)
+    termination = result.termination
+    if case.limits and termination.limit is not None and termination.limit not in case.limits:
+        failures.append(f"stopped by the {termination.limit.value} limit, expected {sorted(limit.value for limit in case.limits)}")
+    if case.objective_at_most is not None and result.has_solution and result.objective > case.objective_at_most + 1e-6:
+        failures.append(f"objective {result.objective} is worse than the warm start's {case.objective_at_most}: the warm start was not used")
+    if case.native:
+        found = result.conflict if case.conflict_families else result.ray
+        if found is None or found.source != backend.name:
+            what = "IIS" if case.conflict_families else "ray"
+            failures.append(f"the {what} came from {found.source if found else 'nobody'}, not from {backend.name} itself")
     if case.conflict_families:
         families = result.conflict.families() if result.conflict is not None else set()
         if not case.conflict_families <= families:

@@ -45,11 +45,12 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from ormodel.solvers.base import Capability, SolveOptions, UnsupportedProblem
+from ormodel.errors import OptionError
+from ormodel.solvers.base import Capability, SolveOptions, UnsupportedProblem, unknown_option
 from ormodel.solvers.labels import column_labels, row_labels
 from ormodel.solvers.native import import_cp_model
 
-from ormodel.result import Result, Status
+from ormodel.result import Limit, Result, Status
 from ormodel.standard_form import Sense, StandardForm
 
 if TYPE_CHECKING:
@@ -178,6 +179,9 @@ class CpSatBackend:
 
     name = "cpsat"
     capabilities = frozenset({Capability.MILP, Capability.CP, Capability.WARM_START})
+    supported_options = frozenset({"time_limit", "gap", "threads", "verbose", "seed", "solution_limit", "warm_start",
+                                   "compute_conflict", "extra"})
+    """SolveOptions fields CP-SAT honours (it has no branch-and-bound node limit)."""
 
     def available(self) -> bool:
         """True when OR-Tools is installed (checked without importing it: see :meth:`solve`)."""
@@ -318,14 +322,14 @@ class CpSatBackend:
         from ormodel.compiler import as_standard_form
 
         options = options or SolveOptions()
-        started = time.perf_counter()
+        started = time.monotonic()
         form = as_standard_form(model)
         extra = dict(options.extra)
         cp_constraints = extra.pop("cp_constraints", None)
         default_bound = float(extra.pop("default_bound", 1e9))
         reason = _quick_rejection(form)
         if reason is not None:
-            return Result(Status.ERROR, solver=self.name, message=reason, names=form.names, solve_time=time.perf_counter() - started)
+            return Result(Status.ERROR, solver=self.name, message=reason, names=form.names, solve_time=time.monotonic() - started)
         warm_start = options.warm_start
         if isinstance(warm_start, dict):
             labels = column_labels(form.names, form.num_columns)
@@ -337,12 +341,18 @@ class CpSatBackend:
             warm_start = point
         request = {
             "form": form, "cp_constraints": cp_constraints, "default_bound": default_bound, "time_limit": options.time_limit,
+            # CLOCK_MONOTONIC is system-wide: the worker's start-up and import time count against the limit too.
+            "deadline": None if options.time_limit is None else started + float(options.time_limit),
             "threads": options.threads, "seed": options.seed, "gap": options.gap, "verbose": options.verbose,
             "solution_limit": options.solution_limit, "warm_start": None if warm_start is None else np.asarray(warm_start, dtype=np.float64),
             "parameters": extra,
         }
         reply = _run_worker(request, options.time_limit)
-        elapsed = time.perf_counter() - started
+        if "option_error" in reply:
+            if "option_value_error" in reply:
+                raise OptionError(reply["option_value_error"])
+            raise unknown_option("CP-SAT", reply["option_error"], reply["option_names"])
+        elapsed = time.monotonic() - started
         return self._result(form, reply, elapsed, options)
 
     def _result(self, form: StandardForm, reply: dict[str, Any], elapsed: float, options: SolveOptions) -> Result:
@@ -360,8 +370,10 @@ class CpSatBackend:
             result.message = "CP-SAT rejected the model as invalid: " + reply.get("validation", "")
         elif reply["stopped_by_solution_limit"]:
             result.status = Status.FEASIBLE if has_point else Status.OTHER_LIMIT
+            result.limit = Limit.SOLUTION
         elif options.time_limit is not None:
             result.status = Status.TIME_LIMIT
+            result.limit = Limit.TIME
         else:
             result.status = Status.FEASIBLE if has_point else Status.OTHER_LIMIT
         if has_point:
@@ -523,7 +535,9 @@ def _solve_request(request: dict[str, Any]) -> dict[str, Any]:
     solver = cp_model.CpSolver()
     parameters = solver.parameters
     if request["time_limit"] is not None:
-        parameters.max_time_in_seconds = float(max(request["time_limit"], 0.0))
+        deadline = request.get("deadline")
+        left = float(request["time_limit"]) if deadline is None else deadline - time.monotonic()
+        parameters.max_time_in_seconds = float(max(left, 0.0))
     if request["threads"] is not None:
         parameters.num_workers = int(request["threads"])
     if request["seed"] is not None:
@@ -536,7 +550,15 @@ def _solve_request(request: dict[str, Any]) -> dict[str, Any]:
         parameters.log_to_stdout = False
         solver.log_callback = log_lines.append
     for key, value in request["parameters"].items():
-        setattr(parameters, key, value)
+        names = [name for name in dir(parameters)
+                 if not name.startswith("_") and not name[:1].isupper() and not callable(getattr(parameters, name))]
+        if key.startswith("_") or key not in names or callable(getattr(parameters, key)):
+            return {"option_error": key, "option_names": names, "raw_status": "NOT_SOLVED"}
+        try:
+            setattr(parameters, key, value)
+        except (TypeError, ValueError, AttributeError) as error:
+            return {"option_error": key, "option_value_error": f"CP-SAT rejected {value!r} for parameter {key!r}: {error}",
+                    "raw_status": "NOT_SOLVED"}
     warm_start = request["warm_start"]
     if warm_start is not None:
         for column, value in enumerate(warm_start.tolist()):

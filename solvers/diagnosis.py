@@ -189,7 +189,7 @@ def find_conflict(model: Problem | StandardForm, use_scip: bool = True, time_lim
     if form is not None:
         from ormodel.solvers.highs import HighsBackend
 
-        conflict = HighsBackend().conflict(form)
+        conflict = HighsBackend().conflict(form, time_limit=time_limit)
         if conflict is not None and (conflict.rows or conflict.columns):
             return conflict
         if not form.is_mip:
@@ -261,12 +261,14 @@ def diagnose(model: Problem | StandardForm, result: Result, time_limit: float | 
     """
     status = result.status
     if status == Status.INFEASIBLE_OR_UNBOUNDED:
-        status = _feasibility_status(model)
+        status = _feasibility_status(model, time_limit)
         result.extra["diagnosis"] = f"solver said infeasible-or-unbounded; a feasibility solve says {status.value}"
         if status in (Status.INFEASIBLE, Status.UNBOUNDED):
             result.status = status
     if status == Status.INFEASIBLE and result.conflict is None:
         result.conflict = find_conflict(model, time_limit=time_limit)
+        if result.conflict is not None:
+            result.conflict.source = "diagnose"
     if status == Status.UNBOUNDED and result.ray is None:
         from ormodel.solvers.elementwise import uses_nonlinear_terms
 
@@ -274,10 +276,12 @@ def diagnose(model: Problem | StandardForm, result: Result, time_limit: float | 
 
         if not (isinstance(model, Problem) and uses_nonlinear_terms(model)):
             result.ray = find_unbounded_ray(model)
+            if result.ray is not None:
+                result.ray.source = "diagnose"
     return result
 
 
-def _feasibility_status(model: Problem | StandardForm) -> Status:
+def _feasibility_status(model: Problem | StandardForm, time_limit: float | None = 60.0) -> Status:
     """INFEASIBLE or UNBOUNDED for a model whose solver could not tell (no objective: feasibility)."""
     from ormodel.solvers.base import SolveOptions
     from ormodel.solvers.highs import HighsBackend
@@ -288,7 +292,7 @@ def _feasibility_status(model: Problem | StandardForm) -> Status:
     feasibility = StandardForm.from_arrays(objective=np.zeros(form.num_columns), matrix=form.matrix, row_lower=form.row_lower,
                                            row_upper=form.row_upper, column_lower=form.column_lower, column_upper=form.column_upper,
                                            integrality=form.integrality, names=form.names, name=form.name)
-    outcome = HighsBackend().solve(feasibility, SolveOptions(compute_conflict=False, time_limit=60.0))
+    outcome = HighsBackend().solve(feasibility, SolveOptions(compute_conflict=False, time_limit=time_limit))
     if outcome.status == Status.INFEASIBLE:
         return Status.INFEASIBLE
     if outcome.status == Status.OPTIMAL:

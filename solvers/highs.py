@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
-from ormodel.result import Conflict, Ray, Result, Status
-from ormodel.solvers.base import Capability, SolveOptions
+from ormodel.errors import OptionError
+from ormodel.result import Conflict, Limit, Ray, Result, Status
+from ormodel.solvers.base import Capability, SolveOptions, unknown_option
 from ormodel.solvers.callbacks import trace_highs
-from ormodel.solvers.native import import_highspy
+from ormodel.solvers.native import import_highspy, native_output_to_stderr
 from ormodel.standard_form import NameMap, Sense, StandardForm
 
 if TYPE_CHECKING:
@@ -44,12 +45,22 @@ def _clip_infinity(array: np.ndarray) -> np.ndarray:
     return np.clip(array, -np.inf, np.inf)
 
 
+def new_highs() -> "highspy.Highs":
+    """A silent ``Highs`` instance: logging is off before anything else, and a banner printed by the
+    constructor itself (some highspy releases do) goes to stderr, not stdout."""
+    highspy = _highs_module()
+    with native_output_to_stderr():
+        highs = highspy.Highs()
+        highs.setOptionValue("output_flag", False)
+        highs.setOptionValue("log_to_console", False)
+    return highs
+
+
 def load_into_highs(form: StandardForm, highs: "highspy.Highs | None" = None, column_wise: bool = True) -> "highspy.Highs":
     """Pass a standard form into a (new) HiGHS instance in one call, without running it."""
     highspy = _highs_module()
     if highs is None:
-        highs = highspy.Highs()
-        highs.setOptionValue("output_flag", False)
+        highs = new_highs()
     matrix = form.matrix.tocsc() if column_wise else form.matrix
     matrix_format = int(highspy.MatrixFormat.kColwise if column_wise else highspy.MatrixFormat.kRowwise)
     sense = int(highspy.ObjSense.kMaximize if form.sense == Sense.MAXIMIZE else highspy.ObjSense.kMinimize)
@@ -104,12 +115,7 @@ def _read_back(highs: "highspy.Highs", name: str) -> StandardForm:
         quadratic = lower + sp.tril(lower, k=-1).T
     column_names = list(lp.col_names_) if len(lp.col_names_) == columns else []
     row_names = list(lp.row_names_) if len(lp.row_names_) == rows else []
-    names = NameMap()
-    if column_names:
-        from ormodel.standard_form import Block
-
-        names.variables = [Block(label, index, 1) for index, label in enumerate(column_names)]
-        names.constraints = [Block(label, index, 1) for index, label in enumerate(row_names)]
+    names = NameMap.from_labels(column_names, row_names) if column_names else NameMap()
     return StandardForm.from_arrays(
         objective=np.asarray(lp.col_cost_, dtype=np.float64),
         matrix=csr,
@@ -132,9 +138,9 @@ def read_model_file(path: str | os.PathLike[str]) -> StandardForm:
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path}: no such file")
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    status = highs.readModel(path)
+    highs = new_highs()
+    with native_output_to_stderr():
+        status = highs.readModel(path)
     if status == highspy.HighsStatus.kError:
         raise ValueError(f"{path}: HiGHS could not read this file as MPS or LP; check its format and extension")
     base = os.path.basename(path).split(".")[0]
@@ -147,10 +153,10 @@ def write_model_file(form: StandardForm, path: str | os.PathLike[str]) -> None:
     path = os.fspath(path)
     highs = load_into_highs(form)
     lp_format = path.lower().endswith((".lp", ".lp.gz"))
-    if form.names.variables:
+    if form.names.has_column_names:
         for column, label in enumerate(form.names.column_labels(form.num_columns)):
             highs.passColName(column, _file_safe(label, lp_format))
-    if form.names.constraints:
+    if form.names.has_row_names:
         for row, label in enumerate(form.names.row_labels(form.num_rows)):
             highs.passRowName(row, _file_safe(label, lp_format))
     from ormodel.atomic import WriteError, ends_with_line, write_atomic
@@ -182,7 +188,19 @@ HIGHS_STATUS = {
     "kObjectiveBound": Status.OTHER_LIMIT,
     "kObjectiveTarget": Status.OTHER_LIMIT,
     "kModelEmpty": Status.OPTIMAL,
+    "kMemoryLimit": Status.OTHER_LIMIT,
 }
+
+HIGHS_LIMIT = {
+    "kTimeLimit": Limit.TIME,
+    "kIterationLimit": Limit.ITERATION,
+    "kSolutionLimit": Limit.SOLUTION,
+    "kInterrupt": Limit.INTERRUPT,
+    "kObjectiveBound": Limit.OBJECTIVE,
+    "kObjectiveTarget": Limit.OBJECTIVE,
+    "kMemoryLimit": Limit.MEMORY,
+}
+"""The kind of limit behind each HiGHS limit status (node limits also report ``kSolutionLimit``)."""
 
 
 class HighsBackend:
@@ -190,7 +208,7 @@ class HighsBackend:
 
     name = "highs"
     capabilities = frozenset(
-        {Capability.LP, Capability.MILP, Capability.QP, Capability.DUALS, Capability.IIS, Capability.WARM_START}
+        {Capability.LP, Capability.MILP, Capability.QP, Capability.DUALS, Capability.IIS, Capability.WARM_START, Capability.RAY}
     )
 
     def available(self) -> bool:
@@ -210,49 +228,60 @@ class HighsBackend:
         if form.is_quadratic and form.is_mip:
             return Result(Status.ERROR, solver=self.name, names=form.names,
                           message="HiGHS does not solve mixed-integer quadratic problems; use solver='scip'")
-        highspy = _highs_module()
         started = time.perf_counter()
         highs = load_into_highs(form)
         log_path = self._apply_options(highs, options)
-        if options.warm_start is not None:
-            self._warm_start(highs, form, options.warm_start)
-        incumbents = trace_highs(highs, started, form.sense.value, form.objective_value) if form.is_mip else None
-        highs.run()
-        elapsed = time.perf_counter() - started
-        result = self._result(highs, form, elapsed)
-        if incumbents is not None:
-            result.extra["trace"] = incumbents.points
-        if options.compute_conflict and result.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED):
-            result.conflict = self.conflict(form)
-        if result.status == Status.UNBOUNDED and not form.is_mip:
-            result.ray = self._ray(highs, form)
-        result.log = _read_and_remove(log_path)
+        try:
+            if options.warm_start is not None:
+                self._warm_start(highs, form, options.warm_start)
+            incumbents = trace_highs(highs, started, form.sense.value, form.objective_value) if form.is_mip else None
+            with native_output_to_stderr():
+                highs.run()
+            elapsed = time.perf_counter() - started
+            result = self._result(highs, form, elapsed)
+            if incumbents is not None:
+                result.extra["trace"] = incumbents.points
+            _set_limit_kind(result, highs, options)
+            if options.compute_conflict and result.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED):
+                left = None if options.time_limit is None else max(options.time_limit - (time.perf_counter() - started), 0.05)
+                result.conflict = self.conflict(form, time_limit=left)
+            if result.status == Status.UNBOUNDED and not form.is_mip:
+                result.ray = self._ray(highs, form)
+        finally:
+            log = _read_and_remove(log_path)
+        result.log = log
+        if result.status == Status.ERROR and not result.message:
+            errors = [line.strip() for line in log.splitlines() if line.lstrip().startswith("ERROR")]
+            result.message = errors[0] if errors else f"HiGHS stopped with model status {result.raw_status!r}"
         if options.verbose:
             print(result.log)
-        del highspy
         return result
 
     @staticmethod
     def _apply_options(highs: "highspy.Highs", options: SolveOptions) -> str:
         handle, log_path = tempfile.mkstemp(prefix="ormodel-highs-", suffix=".log")
         os.close(handle)
-        highs.setOptionValue("output_flag", True)
         highs.setOptionValue("log_to_console", False)
         highs.setOptionValue("log_file", log_path)
+        highs.setOptionValue("output_flag", True)
         if options.time_limit is not None:
             highs.setOptionValue("time_limit", float(max(options.time_limit, 0.0)))
         if options.gap is not None:
             highs.setOptionValue("mip_rel_gap", float(options.gap))
         if options.threads is not None:
-            highs.setOptionValue("threads", int(options.threads))
+            set_threads(highs, int(options.threads))
         if options.seed is not None:
             highs.setOptionValue("random_seed", int(options.seed))
         if options.node_limit is not None:
             highs.setOptionValue("mip_max_nodes", int(options.node_limit))
         if options.solution_limit is not None:
             highs.setOptionValue("mip_max_improving_sols", int(options.solution_limit))
-        for key, value in options.extra.items():
-            highs.setOptionValue(key, value)
+        try:
+            for key, value in options.extra.items():
+                _set_option(highs, key, value)
+        except OptionError:
+            _read_and_remove(log_path)
+            raise
         return log_path
 
     @staticmethod
@@ -285,13 +314,14 @@ class HighsBackend:
         info = highs.getInfo()
         has_point = info.primal_solution_status == 2 or (form.is_mip and info.primal_solution_status >= 1 and status.is_limit)
         result = Result(status=status, solver=self.name, solve_time=elapsed, raw_status=raw, names=form.names)
-        if has_point or status == Status.OPTIMAL:
+        no_point = status in (Status.INFEASIBLE, Status.UNBOUNDED, Status.INFEASIBLE_OR_UNBOUNDED)
+        if (has_point or status == Status.OPTIMAL) and not no_point:  # an unbounded LP's last point means nothing
             solution = highs.getSolution()
             result.values = np.asarray(solution.col_value, dtype=np.float64)
             if form.num_columns == 0:
                 result.values = np.zeros(0)
             result.objective = form.objective_value(result.values)
-            if not form.is_mip and solution.dual_valid:
+            if not form.is_mip and solution.dual_valid and status == Status.OPTIMAL:
                 result.row_duals = np.asarray(solution.row_dual, dtype=np.float64)
                 result.reduced_costs = np.asarray(solution.col_dual, dtype=np.float64)
         if status == Status.TIME_LIMIT and has_point and form.is_mip:
@@ -304,7 +334,7 @@ class HighsBackend:
             result.bound = result.objective
         return result
 
-    def conflict(self, form: StandardForm) -> Conflict | None:
+    def conflict(self, form: StandardForm, time_limit: float | None = None) -> Conflict | None:
         """An irreducible infeasible subset of an LP/MIP's rows and bounds, in model names."""
         highspy = _highs_module()
         relaxed = StandardForm.from_arrays(
@@ -314,13 +344,16 @@ class HighsBackend:
         )
         highs = load_into_highs(relaxed)
         highs.setOptionValue("iis_strategy", 2 if hasattr(highspy, "IisStrategy") else 1)
-        found = _compute_iis(highspy, highs)
+        if time_limit is not None:
+            highs.setOptionValue("time_limit", float(max(time_limit, 0.0)))
+        with native_output_to_stderr():
+            found = _compute_iis(highspy, highs)
         if found is None:
             return None
         iis_rows, iis_columns = found
-        rows = [form.names.row_label(int(row)) for row in iis_rows]
-        columns = [form.names.column_label(int(column)) for column in iis_columns]
-        conflict = Conflict(rows=rows, columns=columns, complete=True)
+        rows = form.names.row_labels_at(np.asarray(iis_rows, dtype=np.int64), form.num_rows)
+        columns = form.names.column_labels_at(np.asarray(iis_columns, dtype=np.int64), form.num_columns)
+        conflict = Conflict(rows=rows, columns=columns, complete=True, source=self.name)
         if form.is_mip and not rows and not columns:
             return None
         if form.is_mip:
@@ -329,15 +362,97 @@ class HighsBackend:
 
     @staticmethod
     def _ray(highs: "highspy.Highs", form: StandardForm) -> Ray | None:
-        try:
-            found, direction = highs.getPrimalRay()
-        except Exception:  # noqa: BLE001 - older highspy lacks the call
-            return None
-        if not found:
+        found, direction = primal_ray(highs)
+        if not found or direction is None:
             return None
         vector = np.asarray(direction, dtype=np.float64)[: form.num_columns]
-        components = {form.names.column_label(int(column)): float(vector[column]) for column in np.flatnonzero(np.abs(vector) > 1e-9)}
-        return Ray(components)
+        scale = float(np.abs(vector).max(initial=0.0))
+        if scale <= 0.0:
+            return None
+        vector = vector / scale
+        columns = np.flatnonzero(np.abs(vector) > 1e-9)
+        labels = form.names.column_labels_at(columns, form.num_columns)
+        return Ray(dict(zip(labels, vector[columns].tolist())), source="highs")
+
+
+def primal_ray(highs: "highspy.Highs") -> tuple[bool, np.ndarray | None]:
+    """``(found, direction)`` from ``getPrimalRay``, whose return value differs across highspy releases.
+
+    highspy 1.12 returns ``(status, has_ray, ray)``; some releases return ``(has_ray, ray)``.
+    """
+    highspy = _highs_module()
+    reply = highs.getPrimalRay()
+    if not isinstance(reply, tuple):
+        raise TypeError(f"highspy getPrimalRay returned {type(reply).__name__}, expected a tuple")
+    if len(reply) == 3:
+        status, found, direction = reply
+        if status == highspy.HighsStatus.kError:
+            return False, None
+    elif len(reply) == 2:
+        found, direction = reply
+    else:
+        raise TypeError(f"highspy getPrimalRay returned {len(reply)} values, expected 2 or 3")
+    return bool(found), None if direction is None else np.asarray(direction, dtype=np.float64)
+
+
+def set_threads(highs: "highspy.Highs", threads: int) -> None:
+    """Set HiGHS's thread count, restarting its process-wide scheduler.
+
+    HiGHS keeps one thread scheduler per process; newer releases (1.16) refuse a thread count that
+    differs from the one an earlier solve started it with ("the scheduler has already been
+    initialized"), so the scheduler is started afresh. Not for use while another HiGHS solve runs in
+    this process.
+    """
+    reset = getattr(highs, "resetGlobalScheduler", None)
+    if reset is not None:
+        reset(True)
+    highs.setOptionValue("threads", int(threads))
+
+
+def _set_limit_kind(result: Result, highs: "highspy.Highs", options: SolveOptions) -> None:
+    """Record which limit stopped HiGHS, and its iteration count."""
+    info = highs.getInfo()
+    iterations = int(getattr(info, "simplex_iteration_count", -1))
+    result.iterations = iterations if iterations >= 0 else None
+    name = str(highs.getModelStatus()).split(".")[-1]
+    limit = HIGHS_LIMIT.get(name)
+    if limit == Limit.SOLUTION and options.node_limit is not None and result.nodes is not None and result.nodes >= options.node_limit:
+        limit = Limit.NODE
+    result.limit = limit
+
+
+_HIGHS_OPTION_NAMES: list[str] | None = None
+
+
+def _highs_option_names(highs: "highspy.Highs") -> list[str]:
+    """Names of HiGHS options, for suggestions (the options object lists them as attributes)."""
+    global _HIGHS_OPTION_NAMES
+    if _HIGHS_OPTION_NAMES is None:
+        _HIGHS_OPTION_NAMES = [name for name in dir(highs.getOptions()) if not name.startswith("_")]
+    return _HIGHS_OPTION_NAMES
+
+
+def _set_option(highs: "highspy.Highs", key: str, value: Any) -> None:
+    """Set one HiGHS option by name; an unknown name or a rejected value is an :class:`OptionError`."""
+    highspy = _highs_module()
+    reply = highs.getOptionType(key)  # (status, type) in highspy 1.12; a bare type where a release returns one
+    status, kind = reply if isinstance(reply, tuple) else (highspy.HighsStatus.kOk, reply)
+    if status == highspy.HighsStatus.kError or kind is None:
+        raise unknown_option("HiGHS", key, _highs_option_names(highs))
+    kind_name = str(kind).split(".")[-1]
+    try:
+        if kind_name == "kBool":
+            converted: Any = value if isinstance(value, bool) else str(value).lower() in ("1", "true", "on", "yes")
+        elif kind_name == "kInt":
+            converted = int(value)
+        elif kind_name == "kDouble":
+            converted = float(value)
+        else:
+            converted = str(value)
+    except (TypeError, ValueError):
+        raise OptionError(f"HiGHS option {key!r} takes a {kind_name[1:].lower()}, got {value!r}") from None
+    if highs.setOptionValue(key, converted) == highspy.HighsStatus.kError:
+        raise OptionError(f"HiGHS rejected {value!r} for option {key!r}", hint="see the HiGHS option list for its range")
 
 
 def _compute_iis(highspy: Any, highs: "highspy.Highs") -> tuple[list[int], list[int]] | None:

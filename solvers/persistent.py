@@ -40,7 +40,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import scipy.sparse as sp
-from ormodel.solvers.highs import HIGHS_STATUS, load_into_highs
+from ormodel.solvers.highs import HIGHS_STATUS, load_into_highs, set_threads
 
 from ormodel.result import Status
 from ormodel.standard_form import Sense, StandardForm
@@ -219,7 +219,7 @@ class HighsPersistentModel(_UndoStack):
         self._highspy = highspy
         self.highs = load_into_highs(form)
         self.highs.setOptionValue("output_flag", False)
-        self.highs.setOptionValue("threads", int(threads))
+        set_threads(self.highs, int(threads))
         self.highs.setOptionValue("random_seed", int(seed))
         for key, value in (extra or {}).items():
             self.highs.setOptionValue(key, value)

@@ -35,7 +35,7 @@ import numpy as np
 import scipy.sparse as sp
 from ormodel.solvers.base import Capability, SolveOptions
 
-from ormodel.result import Result, Status
+from ormodel.result import Limit, Result, Status
 from ormodel.standard_form import Block, NameMap, Sense, StandardForm
 
 if TYPE_CHECKING:
@@ -268,6 +268,14 @@ class PyomoBackend:
 
     capabilities = frozenset({Capability.LP, Capability.MILP, Capability.QP})
 
+    @property
+    def supported_options(self) -> frozenset[str]:
+        """SolveOptions fields this bridge passes on (gap, threads and seed only to HiGHS through Pyomo)."""
+        common = {"time_limit", "verbose", "compute_conflict", "extra"}
+        if self.solver_name in ("highs", "appsi_highs"):
+            common |= {"gap", "threads", "seed"}
+        return frozenset(common)
+
     def __init__(self, solver_name: str = "highs") -> None:
         self.solver_name = solver_name
         self.name = f"pyomo:{solver_name}" if solver_name != "highs" else "pyomo"
@@ -317,7 +325,7 @@ class PyomoBackend:
         status = {
             TerminationCondition.optimal: Status.OPTIMAL,
             TerminationCondition.globallyOptimal: Status.OPTIMAL,
-            TerminationCondition.locallyOptimal: Status.OPTIMAL,
+            TerminationCondition.locallyOptimal: Status.LOCALLY_OPTIMAL,
             TerminationCondition.infeasible: Status.INFEASIBLE,
             TerminationCondition.unbounded: Status.UNBOUNDED,
             TerminationCondition.infeasibleOrUnbounded: Status.INFEASIBLE_OR_UNBOUNDED,
@@ -327,6 +335,10 @@ class PyomoBackend:
             TerminationCondition.feasible: Status.FEASIBLE,
         }.get(condition, Status.ERROR)
         result = Result(status, solver=self.name, solve_time=elapsed, raw_status=str(condition), names=form.names)
+        result.limit = {
+            TerminationCondition.maxTimeLimit: Limit.TIME, TerminationCondition.maxIterations: Limit.ITERATION,
+            TerminationCondition.maxEvaluations: Limit.ITERATION, TerminationCondition.userInterrupt: Limit.INTERRUPT,
+        }.get(condition)
         result.extra["build_time"] = build_time
         has_solution = len(outcome.solution) > 0 if hasattr(outcome, "solution") else False
         if has_solution and status not in (Status.INFEASIBLE, Status.UNBOUNDED, Status.INFEASIBLE_OR_UNBOUNDED):

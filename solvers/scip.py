@@ -38,11 +38,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from ormodel.solvers.base import Capability, SolveOptions
+from ormodel.errors import OptionError
+from ormodel.solvers.base import Capability, SolveOptions, unknown_option
 from ormodel.solvers.callbacks import trace_scip
 from ormodel.solvers.labels import column_labels, row_labels
 
-from ormodel.result import Conflict, Result, Status
+from ormodel.result import Conflict, Limit, Result, Status
 from ormodel.standard_form import NameMap, Sense, StandardForm
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ class ScipBackend:
     name = "scip"
     capabilities = frozenset(
         {Capability.LP, Capability.MILP, Capability.QP, Capability.MIQP, Capability.MINLP, Capability.IIS,
-         Capability.WARM_START, Capability.CALLBACKS}
+         Capability.WARM_START, Capability.CALLBACKS, Capability.INDICATORS, Capability.DUALS}
     )
 
     def available(self) -> bool:
@@ -117,12 +118,12 @@ class ScipBackend:
     # ---- building ------------------------------------------------------------------------
 
     def build(self, model: StandardForm | Problem) -> BuiltScipModel:
-        """A pyscipopt model for a StandardForm, or for a Problem (element-wise when nonlinear)."""
-        from ormodel.solvers.elementwise import uses_nonlinear_terms
-
+        """A pyscipopt model for a StandardForm, or for a Problem (element-wise when nonlinear or with
+        ``when:`` rows, which become native indicator constraints)."""
         from ormodel.problem import Problem
+        from ormodel.reductions import reductions_for
 
-        if isinstance(model, Problem) and uses_nonlinear_terms(model):
+        if isinstance(model, Problem) and reductions_for(model, self.capabilities)[0].name == "keep_expression_trees":
             return self._build_elementwise(model)
         from ormodel.compiler import as_standard_form
 
@@ -316,6 +317,13 @@ class ScipBackend:
         options = options or SolveOptions()
         scip = built.model
         started = time.perf_counter()
+        is_lp = built.form is not None and not built.form.is_mip and not built.form.is_quadratic
+        if is_lp and not any(key.startswith(("presolving/", "propagating/", "heuristics/")) for key in options.extra):
+            # Duals of the original LP need SCIP to solve it untransformed.
+            pyscipopt = _scip_module()
+            scip.setPresolve(pyscipopt.SCIP_PARAMSETTING.OFF)
+            scip.setHeuristics(pyscipopt.SCIP_PARAMSETTING.OFF)
+            scip.disablePropagation()
         log_path = self._apply_options(built, options)
         if options.warm_start is not None:
             self._warm_start(built, options.warm_start)
@@ -325,6 +333,12 @@ class ScipBackend:
         result = self._result(built, elapsed)
         if incumbents is not None:
             result.extra["trace"] = incumbents.points
+        if is_lp and result.status == Status.OPTIMAL:
+            duals = _lp_duals(built)
+            if duals is not None:
+                result.row_duals, result.reduced_costs = duals
+        raw = result.raw_status
+        result.limit = _SCIP_LIMITS.get(raw) if result.status.is_limit or result.status == Status.FEASIBLE else None
         if options.compute_conflict and result.status == Status.INFEASIBLE:
             result.conflict = self.conflict(built)
         result.log = _read_and_remove(log_path)
@@ -351,7 +365,7 @@ class ScipBackend:
         for key, value in options.extra.items():
             if key == "setup":
                 continue
-            scip.setParam(key, value)
+            _set_param(scip, key, value)
         setup = options.extra.get("setup")
         if setup is not None:
             if not callable(setup):
@@ -409,7 +423,7 @@ class ScipBackend:
         whose finite bounds remain in the subsystem (SCIP relaxes bounds it does not need).
         """
         if built.unsatisfiable_rows:
-            return Conflict(rows=list(built.unsatisfiable_rows), columns=[], complete=True)
+            return Conflict(rows=list(built.unsatisfiable_rows), columns=[], complete=True, source=self.name)
         try:
             iis = built.model.generateIIS()
         except Exception:  # noqa: BLE001 - the IIS finder may fail on models SCIP cannot copy
@@ -437,7 +451,46 @@ class ScipBackend:
             kept_upper = variable.getUbOriginal() < subsystem.infinity() and variable.getUbOriginal() == source.getUbOriginal()
             if kept_lower or kept_upper:
                 columns.append(variable.name)
-        return Conflict(rows=rows, columns=columns, complete=bool(iis.isSubscipIrreducible()))
+        return Conflict(rows=rows, columns=columns, complete=bool(iis.isSubscipIrreducible()), source=self.name)
+
+
+_SCIP_LIMITS = {
+    "timelimit": Limit.TIME, "nodelimit": Limit.NODE, "totalnodelimit": Limit.NODE, "stallnodelimit": Limit.NODE,
+    "sollimit": Limit.SOLUTION, "bestsollimit": Limit.SOLUTION, "gaplimit": Limit.GAP, "memlimit": Limit.MEMORY,
+    "userinterrupt": Limit.INTERRUPT, "restartlimit": Limit.OTHER, "primallimit": Limit.OBJECTIVE, "duallimit": Limit.OBJECTIVE,
+}
+"""The kind of limit behind each SCIP limit status."""
+
+
+def _set_param(scip: Any, key: str, value: Any) -> None:
+    """Set one SCIP parameter; an unknown name or a value of the wrong type is an :class:`OptionError`."""
+    try:
+        scip.setParam(key, value)
+    except KeyError:
+        raise unknown_option("SCIP", key, scip.getParams().keys()) from None
+    except (ValueError, TypeError) as error:
+        raise OptionError(f"SCIP rejected {value!r} for parameter {key!r}: {error}") from None
+
+
+def _lp_duals(built: BuiltScipModel) -> tuple[np.ndarray, np.ndarray] | None:
+    """Row duals and reduced costs of a solved LP in ormodel's convention (``c = A'y + z``), or ``None``."""
+    scip = built.model
+    if built.form is None or len(built.constraints) != built.form.num_rows:
+        return None
+    try:
+        row_duals = np.array([0.0 if constraint is None else scip.getDualsolLinear(constraint) for constraint in built.constraints],
+                             dtype=np.float64)
+        reduced_costs = np.array([scip.getVarRedcost(variable) for variable in built.variables], dtype=np.float64)
+    except Exception:  # noqa: BLE001 - SCIP refuses duals in some stages (e.g. after presolve solved the LP)
+        return None
+    form = built.form
+    if form.sense == Sense.MAXIMIZE:  # SCIP reports the duals of the minimization of -c
+        row_duals, reduced_costs = -row_duals, -reduced_costs
+    residual = np.abs(form.objective - form.matrix.T @ row_duals - reduced_costs).max(initial=0.0)
+    scale = max(1.0, float(np.abs(form.objective).max(initial=0.0)))
+    if not np.isfinite(residual) or residual > 1e-6 * scale:
+        return None
+    return row_duals, reduced_costs
 
 
 def _read_and_remove(path: str) -> str:
