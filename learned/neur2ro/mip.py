@@ -233,8 +233,10 @@ class MipBuilder:
         previous = -1
         for position, column in enumerate(columns):
             for sense, target in ((highspy.ObjSense.kMinimize, new_lower), (highspy.ObjSense.kMaximize, new_upper)):
-                if time.perf_counter() - started > time_limit:
+                left = time_limit - (time.perf_counter() - started)
+                if left <= 0:
                     break
+                highs.setOptionValue("time_limit", float(left))
                 if previous >= 0:
                     highs.changeColCost(int(previous), 0.0)
                 highs.changeColCost(int(column), 1.0)
@@ -310,7 +312,10 @@ class MipBuilder:
         in its log); such a solve is repeated without presolve, then with another random seed, then on
         SCIP when it is installed.
         """
+        import time
+
         options = options or SolveOptions()
+        started = time.perf_counter()
         form = self.build(sense)
         result = get_backend(backend).solve(form, options)
         if result.status != Status.ERROR or backend != "highs":
@@ -321,6 +326,11 @@ class MipBuilder:
             ("scip", options),
         ]
         for retry_backend, retry_options in retries:
+            if options.time_limit is not None:
+                left = options.time_limit - (time.perf_counter() - started)
+                if left <= 0.05:
+                    break  # the retries share the caller's time limit
+                retry_options = dataclasses.replace(retry_options, time_limit=left)
             try:
                 result = get_backend(retry_backend).solve(form, retry_options)
             except (ImportError, KeyError, ValueError):

@@ -18,6 +18,11 @@ Loop (anchor §1.4): stop when the adversary's value is within ``tolerance`` of 
 problem's arg-max value, when its scenario repeats one already found (L1 distance below
 ``repeat_tolerance``), after ``max_iterations`` scenarios, or at the time limit. The last
 main-problem ``x`` is returned.
+
+Time limit: everything from the call on counts (the nominal fallback, building and bound
+tightening, warm starts, every MIP); each step gets only what is left, so the loop ends within
+the limit up to one solver's overrun. The nominal first stage is solved first (it is cheap) and
+returned when no main problem delivered a decision in time; ``notes["fallback"]`` then says so.
 """
 
 from __future__ import annotations
@@ -86,19 +91,23 @@ class Adversary:
 
 
 def _value_head(builder: MipBuilder, name: str, network: ValueNetwork, x_part: Affine, xi_part: Affine,
-                stats: EmbeddingStats, tighten: bool = False) -> Affine:
+                stats: EmbeddingStats, tighten: bool = False, deadline: float | None = None) -> Affine:
     (first_weight, first_bias), (second_weight, second_bias) = network.layer_arrays("value")
     split = network.sizes.rho_out
     pre = (x_part.left_multiply(first_weight[:, :split], first_bias) + xi_part.left_multiply(first_weight[:, split:])).compact()
     if tighten:
-        pre = tightened(builder, f"{name}_pre", pre)
+        pre = tightened(builder, f"{name}_pre", pre, deadline)
     hidden = add_relu(builder, name, pre, stats)
     return hidden.left_multiply(second_weight, second_bias)
 
 
 def build_main_problem(problem: TwoStageRobustProblem, network: ValueNetwork, scenarios: list[np.ndarray],
-                       feasibility_scenarios: list[np.ndarray] | None = None, objective: str = "argmax") -> MainProblem:
-    """The main MIP over ``x`` for the scenarios found so far (see the module docstring)."""
+                       feasibility_scenarios: list[np.ndarray] | None = None, objective: str = "argmax",
+                       warm_start_seconds: float = 1.0) -> MainProblem:
+    """The main MIP over ``x`` for the scenarios found so far (see the module docstring).
+
+    ``warm_start_seconds`` caps the exact second-stage solve that completes a warm start.
+    """
     if objective not in ("argmax", "max"):
         raise ValueError(f"neur2ro: objective must be 'argmax' or 'max', got {objective!r}")
     if not scenarios:
@@ -140,7 +149,7 @@ def build_main_problem(problem: TwoStageRobustProblem, network: ValueNetwork, sc
         big_m = highest - float(bounds[index][0][0])
         expression = Affine.of_columns(np.concatenate([top, select[index : index + 1]]), np.array([[1.0, big_m]])) + _negate(prediction)
         builder.add_rows(f"argmax_{index}", expression, upper=big_m)
-    y = _add_exact_recourse(builder, problem, x, select, scenarios)
+    y = _add_exact_recourse(builder, problem, x, select, scenarios, warm_start_seconds)
     for index, xi in enumerate(feasibility_scenarios or []):
         matrix, upper = problem.robust_rows(xi)
         builder.add_rows(f"robust_{index}", Affine.of_columns(x, matrix), upper=upper)
@@ -152,7 +161,7 @@ def _negate(expression: Affine) -> Affine:
 
 
 def _add_exact_recourse(builder: MipBuilder, problem: TwoStageRobustProblem, x: np.ndarray, select: np.ndarray,
-                        scenarios: list[np.ndarray]) -> np.ndarray:
+                        scenarios: list[np.ndarray], warm_start_seconds: float = 1.0) -> np.ndarray:
     """The exact second stage at the selected scenario: one ``y``, rows and epigraph switched by ``select``."""
     y = builder.add_variables("y", problem.n_second, problem.second_stage_lower, problem.second_stage_upper,
                               integer=problem.second_stage_integrality)
@@ -165,7 +174,8 @@ def _add_exact_recourse(builder: MipBuilder, problem: TwoStageRobustProblem, x: 
         # problem that takes HiGHS minutes to close to 1e-6), so the solve is capped
         chosen = int(np.argmax(values[select]))
         try:
-            solution = solve_second_stage(problem, np.round(values[x]), scenarios[chosen], time_limit=1.0, gap=1e-3)
+            solution = solve_second_stage(problem, np.round(values[x]), scenarios[chosen],
+                                          time_limit=max(warm_start_seconds, 0.01), gap=1e-3)
         except RuntimeError:
             return np.zeros(problem.n_second)
         return solution.y if solution.y is not None else np.zeros(problem.n_second)
@@ -213,8 +223,13 @@ class ScenarioEncoding:
     stats: EmbeddingStats
 
 
-def build_scenario_encoding(problem: TwoStageRobustProblem, network: ValueNetwork, tighten: bool = True) -> ScenarioEncoding:
-    """``xi``, the per-item ``phi_xi`` copies, their sum and ``rho_xi`` embedded in a new MIP."""
+def build_scenario_encoding(problem: TwoStageRobustProblem, network: ValueNetwork, tighten: bool = True,
+                            tighten_seconds: float = 5.0) -> ScenarioEncoding:
+    """``xi``, the per-item ``phi_xi`` copies, their sum and ``rho_xi`` embedded in a new MIP.
+
+    ``tighten_seconds`` caps the LP bound tightening (all of it; bounds not tightened in time keep
+    their interval-arithmetic values).
+    """
     stats = EmbeddingStats()
     builder = MipBuilder(f"{problem.name}_neur2ro_adversary")
     uncertainty = problem.uncertainty
@@ -232,15 +247,16 @@ def build_scenario_encoding(problem: TwoStageRobustProblem, network: ValueNetwor
         inputs = Affine.of_columns(xi, jacobian[item], constant[item]).compact()
         item_embeddings.append(add_mlp(builder, f"phi_xi_{item}", inputs, phi_layers, stats))
     summed = reduce(lambda left, right: left + right, item_embeddings).compact()
-    summed = tightened(builder, "xi_embedding", summed) if tighten else builder.materialize("xi_embedding", summed)
-    xi_part = add_mlp(builder, "rho_xi", summed, network.layer_arrays("rho_xi"), stats, tighten=tighten)
+    deadline = time.perf_counter() + tighten_seconds
+    summed = tightened(builder, "xi_embedding", summed, deadline) if tighten else builder.materialize("xi_embedding", summed)
+    xi_part = add_mlp(builder, "rho_xi", summed, network.layer_arrays("rho_xi"), stats, tighten=tighten, deadline=deadline)
     if xi_part.columns.size > 2 * xi_part.size:
         xi_part = builder.materialize("xi_representation", xi_part)
     return ScenarioEncoding(builder, xi, xi_part, stats)
 
 
 def build_adversary(problem: TwoStageRobustProblem, network: ValueNetwork, x: np.ndarray, tighten: bool = True,
-                    encoding: ScenarioEncoding | None = None) -> Adversary:
+                    encoding: ScenarioEncoding | None = None, tighten_seconds: float = 5.0) -> Adversary:
     """``max_{xi in Xi}`` of the network's estimate at fixed ``x`` as a MIP (maximise ``prediction``).
 
     With ``tighten`` (default) the bounds after the per-item encoders (the summed embedding, the
@@ -249,11 +265,12 @@ def build_adversary(problem: TwoStageRobustProblem, network: ValueNetwork, x: np
     (from :func:`build_scenario_encoding` with the same ``tighten``) is reused instead of rebuilt.
     """
     if encoding is None:
-        encoding = build_scenario_encoding(problem, network, tighten)
+        encoding = build_scenario_encoding(problem, network, tighten, tighten_seconds)
     builder = copy.deepcopy(encoding.builder)
     stats = copy.deepcopy(encoding.stats)
     x_part = Affine.of_constant(network.x_representation(problem, x))
-    prediction = _value_head(builder, "value", network, x_part, encoding.xi_part, stats, tighten=tighten)
+    prediction = _value_head(builder, "value", network, x_part, encoding.xi_part, stats, tighten=tighten,
+                             deadline=time.perf_counter() + tighten_seconds)
     builder.set_objective(prediction.columns, prediction.coefficients[0])
     builder.objective_offset = float(prediction.constant[0])
     return Adversary(builder, encoding.xi, prediction, stats)
@@ -261,54 +278,73 @@ def build_adversary(problem: TwoStageRobustProblem, network: ValueNetwork, x: np
 
 def _solve(builder: MipBuilder, settings: Neur2ROSettings, time_limit: float, sense: str,
            warm_start: np.ndarray | None = None) -> Result:
-    options = SolveOptions(time_limit=max(time_limit, 0.5), gap=settings.mip_gap, threads=settings.threads,
+    options = SolveOptions(time_limit=max(time_limit, 0.05), gap=settings.mip_gap, threads=settings.threads,
                            compute_conflict=False, warm_start=warm_start)
     return builder.solve(settings.backend, options, sense=sense)
 
 
 def solve_neur2ro(problem: TwoStageRobustProblem, network: ValueNetwork, settings: Neur2ROSettings | None = None) -> RobustSolution:
-    """Run the Neur2RO loop on ``problem`` with a trained ``network``."""
+    """Run the Neur2RO loop on ``problem`` with a trained ``network`` (time limit: see the module docstring)."""
+    from ormodel.learned.neur2ro.ccg import solve_nominal
+
     settings = settings or Neur2ROSettings()
     started = time.perf_counter()
+    deadline = started + settings.time_limit
+
+    def remaining() -> float:
+        return deadline - time.perf_counter()
+
     rng = np.random.default_rng(settings.seed)
     device = resolve_device(settings.device)
     encoding: ScenarioEncoding | None = None
     scenarios = [problem.nominal_scenario()]
     feasibility: list[np.ndarray] = []
     history: list[dict] = []
-    x = np.zeros(problem.n_first)
+    try:
+        nominal = solve_nominal(problem, backend=settings.backend, time_limit=max(min(settings.mip_time_limit, remaining()), 0.05),
+                                gap=settings.mip_gap)
+        nominal_x, nominal_value, nominal_seconds, fallback_name = nominal.x, float(nominal.estimate), nominal.solve_time, "nominal"
+    except RuntimeError:  # no nominal decision in time: nothing selected is robust feasible for both classes
+        nominal_x, nominal_value, nominal_seconds, fallback_name = np.zeros(problem.n_first), math.nan, time.perf_counter() - started, "zeros"
+    x = nominal_x.copy()
+    have_main_decision = False
     estimate = math.nan
     status = "iteration_limit"
     iterations = 0
     while True:
-        remaining = settings.time_limit - (time.perf_counter() - started)
-        if remaining <= 0:
+        if remaining() <= 0:
             status = "time_limit"
             break
         iterations += 1
         main_started = time.perf_counter()
-        main = build_main_problem(problem, network, scenarios, feasibility, settings.objective)
+        main = build_main_problem(problem, network, scenarios, feasibility, settings.objective,
+                                  warm_start_seconds=min(1.0, 0.1 * max(remaining(), 0.0)))
         start_x = x if problem.robust_feasible(x) else np.zeros(problem.n_first)
-        result = _solve(main.builder, settings, min(settings.mip_time_limit, remaining), "minimize",
-                        main.builder.complete([(main.x, start_x)]))
+        warm = main.builder.complete([(main.x, start_x)])
+        if remaining() <= 0:
+            status = "time_limit"
+            break
+        result = _solve(main.builder, settings, min(settings.mip_time_limit, remaining()), "minimize", warm)
         main_seconds = time.perf_counter() - main_started
         if result.values is None:
-            status = f"main_{result.status.value}"
+            status = "time_limit" if remaining() <= 0 or result.status.is_limit else f"main_{result.status.value}"
             break
         x = np.round(np.asarray(result.values)[main.x])
+        have_main_decision = True
         estimate = float(result.objective)
         violation, violating_xi = robust_violation(problem, x)
         if violation > 1e-7:
             feasibility.append(violating_xi)
+            have_main_decision = False
             history.append({"iteration": iterations, "main_seconds": main_seconds, "feasibility_cut": True})
             continue
         predictions = network.predict(problem, np.repeat(x[None, :], len(scenarios), axis=0), np.asarray(scenarios), device=device)
         main_value = float(predictions.max())
-        remaining = settings.time_limit - (time.perf_counter() - started)
         adversary_started = time.perf_counter()
         if encoding is None:
-            encoding = build_scenario_encoding(problem, network, settings.tighten)
-        adversary = build_adversary(problem, network, x, settings.tighten, encoding)
+            encoding = build_scenario_encoding(problem, network, settings.tighten, tighten_seconds=min(5.0, 0.15 * max(remaining(), 0.0)))
+        adversary = build_adversary(problem, network, x, settings.tighten, encoding,
+                                    tighten_seconds=min(5.0, 0.1 * max(remaining(), 0.0)))
         candidate_parts = [np.asarray(scenarios), problem.uncertainty.sample(rng, settings.warm_start_samples)]
         if main.y is not None:
             # the scenario that hurts the main problem's own recourse most (one exact linear step)
@@ -317,10 +353,13 @@ def solve_neur2ro(problem: TwoStageRobustProblem, network: ValueNetwork, setting
         candidates = np.vstack(candidate_parts)
         guesses = network.predict(problem, np.repeat(x[None, :], len(candidates), axis=0), candidates, device=device)
         warm = adversary.builder.complete([(adversary.xi, candidates[int(np.argmax(guesses))])])
-        adversary_result = _solve(adversary.builder, settings, min(settings.mip_time_limit, max(remaining, 0.5)), "maximize", warm)
+        if remaining() <= 0:
+            status = "time_limit"
+            break
+        adversary_result = _solve(adversary.builder, settings, min(settings.mip_time_limit, remaining()), "maximize", warm)
         adversary_seconds = time.perf_counter() - adversary_started
         if adversary_result.values is None:
-            status = f"adversary_{adversary_result.status.value}"
+            status = "time_limit" if remaining() <= 0 or adversary_result.status.is_limit else f"adversary_{adversary_result.status.value}"
             break
         xi = np.asarray(adversary_result.values)[adversary.xi]
         xi = np.clip(xi, problem.uncertainty.lower, problem.uncertainty.upper)
@@ -328,6 +367,7 @@ def solve_neur2ro(problem: TwoStageRobustProblem, network: ValueNetwork, setting
         history.append({
             "iteration": iterations, "main_seconds": main_seconds, "adversary_seconds": adversary_seconds,
             "main_objective": estimate, "main_prediction": main_value, "adversary_prediction": adversary_value,
+            "main_status": result.status.value, "adversary_status": adversary_result.status.value,
             "main_binaries": main.stats.binary, "adversary_binaries": adversary.stats.binary,
         })
         if abs(adversary_value - main_value) <= settings.tolerance * max(abs(adversary_value), 1e-9) or adversary_value <= main_value:
@@ -339,5 +379,18 @@ def solve_neur2ro(problem: TwoStageRobustProblem, network: ValueNetwork, setting
         if len(scenarios) >= settings.max_iterations:
             status = "iteration_limit"
             break
+        if remaining() <= 0:
+            status = "time_limit"
+            break
         scenarios.append(xi)
-    return RobustSolution("neur2ro", x, estimate, None, status, scenarios, iterations, time.perf_counter() - started, history)
+    fallback = None
+    if not have_main_decision:
+        x, fallback = nominal_x.copy(), fallback_name
+        if not math.isfinite(estimate):
+            estimate = nominal_value
+    seconds = time.perf_counter() - started
+    notes = {"fallback": fallback, "stopped_at_limit": status == "time_limit", "limit_seconds": settings.time_limit,
+             "nominal_seconds": nominal_seconds, "equals_nominal": bool(np.array_equal(x, nominal_x)),
+             "mip_time_limits_hit": sum(1 for entry in history for key in ("main_status", "adversary_status")
+                                        if entry.get(key) == "time_limit")}
+    return RobustSolution("neur2ro", x, estimate, None, status, scenarios, iterations, seconds, history, notes)

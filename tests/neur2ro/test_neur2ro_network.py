@@ -142,6 +142,24 @@ def test_neur2ro_loop_returns_robust_feasible_decision() -> None:
     assert 1 <= len(solution.scenarios) <= 2
 
 
+@pytest.mark.parametrize("limit", [0.0, 0.3, 1.5])
+def test_neur2ro_honours_its_time_limit_and_records_the_fallback(limit: float) -> None:
+    import time
+
+    problem = RobustKnapsack(generate_knapsack(40, seed=3))
+    network = _random_network(problem, seed=2)
+    started = time.perf_counter()
+    solution = solve_neur2ro(problem, network, Neur2ROSettings(time_limit=limit, mip_time_limit=10.0))
+    wall = time.perf_counter() - started
+    assert wall <= 1.05 * limit + 1.0
+    assert problem.robust_feasible(solution.x)
+    assert solution.notes["limit_seconds"] == limit
+    assert solution.notes["stopped_at_limit"] == (solution.status == "time_limit")
+    if limit == 0.0:
+        # nothing but the (always computed) nominal decision: the record says it fell back to it
+        assert solution.status == "time_limit" and solution.notes["fallback"] == "nominal" and solution.notes["equals_nominal"]
+
+
 def test_device_auto_resolves_to_an_available_device() -> None:
     device = resolve_device("auto")
     assert device.type == ("cuda" if torch.cuda.is_available() else "cpu")
