@@ -32,12 +32,13 @@ import math
 import time
 from dataclasses import dataclass
 from functools import reduce
+from typing import Callable
 
 import numpy as np
 
 from ormodel.learned.neur2ro.embedding import EmbeddingStats, add_mlp, add_relu, tightened
 from ormodel.learned.neur2ro.exact import robust_violation, solve_second_stage
-from ormodel.learned.neur2ro.mip import Affine, MipBuilder
+from ormodel.learned.neur2ro.mip import Affine, MipBuilder, open_highs, solve_persistent
 from ormodel.learned.neur2ro.network import ValueNetwork, resolve_device
 from ormodel.learned.neur2ro.problem import TwoStageRobustProblem
 from ormodel.learned.neur2ro.solution import RobustSolution
@@ -45,7 +46,7 @@ from ormodel.result import Result
 from ormodel.solvers import SolveOptions
 
 __all__ = ["Neur2ROSettings", "solve_neur2ro", "build_main_problem", "build_adversary", "build_scenario_encoding",
-           "MainProblem", "Adversary", "ScenarioEncoding"]
+           "MainProblem", "Adversary", "ScenarioEncoding", "PersistentAdversary"]
 
 
 @dataclass
@@ -91,11 +92,19 @@ class Adversary:
 
 
 def _value_head(builder: MipBuilder, name: str, network: ValueNetwork, x_part: Affine, xi_part: Affine,
-                stats: EmbeddingStats, tighten: bool = False, deadline: float | None = None) -> Affine:
+                stats: EmbeddingStats, tighten: bool = False, deadline: float | None = None,
+                ranges: "Callable[[Affine], tuple[np.ndarray, np.ndarray]] | None" = None) -> Affine:
+    """``V([x_part, xi_part])`` embedded; with ``tighten`` the pre-activations get LP bounds (``ranges`` when given)."""
     (first_weight, first_bias), (second_weight, second_bias) = network.layer_arrays("value")
     split = network.sizes.rho_out
     pre = (x_part.left_multiply(first_weight[:, :split], first_bias) + xi_part.left_multiply(first_weight[:, split:])).compact()
-    if tighten:
+    if tighten and ranges is not None:
+        low, high = ranges(pre)
+        pre = builder.materialize(f"{name}_pre", pre)
+        interval_low, interval_high = builder.bounds(pre)
+        new_low, new_high = np.maximum(low, interval_low), np.minimum(high, interval_high)
+        builder.set_column_bounds(pre.columns, new_low, np.maximum(new_high, new_low))
+    elif tighten:
         pre = tightened(builder, f"{name}_pre", pre, deadline)
     hidden = add_relu(builder, name, pre, stats)
     return hidden.left_multiply(second_weight, second_bias)
@@ -276,6 +285,81 @@ def build_adversary(problem: TwoStageRobustProblem, network: ValueNetwork, x: np
     return Adversary(builder, encoding.xi, prediction, stats)
 
 
+class PersistentAdversary:
+    """The adversarial MIP kept loaded in HiGHS: the scenario encoding once, the value head added and removed per ``x``.
+
+    Also keeps the encoding's LP relaxation loaded, so the value head's pre-activation bounds
+    come from two hot-started LPs per unit without rebuilding anything.
+    """
+
+    def __init__(self, problem: TwoStageRobustProblem, network: ValueNetwork, encoding: ScenarioEncoding,
+                 settings: "Neur2ROSettings") -> None:
+        self.problem, self.network, self.encoding, self.settings = problem, network, encoding, settings
+        form = encoding.builder.build("maximize")
+        options = SolveOptions(gap=settings.mip_gap, threads=settings.threads, seed=settings.seed)
+        self.mip = open_highs(form, options)
+        self.form = form
+        relaxation = encoding.builder.build("minimize")
+        relaxation.integrality = np.zeros(relaxation.num_columns, dtype=bool)
+        relaxation.objective = np.zeros(relaxation.num_columns)
+        self.lp = open_highs(relaxation, SolveOptions(threads=settings.threads))
+        self.lp_deadline: float | None = None
+
+    def _ranges(self, expression: Affine) -> tuple[np.ndarray, np.ndarray]:
+        """Range of each expression over the encoding's LP relaxation (interval bounds where no LP finished in time)."""
+        from ormodel.standard_form import Sense
+
+        low, high = self.encoding.builder.bounds(expression)
+        low, high = low.copy(), high.copy()
+        for row in range(expression.size):
+            objective = np.zeros(self.lp.num_columns)
+            objective[expression.columns] = expression.coefficients[row]
+            for sense, target in ((Sense.MINIMIZE, low), (Sense.MAXIMIZE, high)):
+                left = None if self.lp_deadline is None else self.lp_deadline - time.perf_counter()
+                if left is not None and left <= 0:
+                    return low, high
+                mark = self.lp.checkpoint()
+                self.lp.set_objective(objective, sense)
+                solution = self.lp.solve(time_limit=left, presolve=False)
+                self.lp.rollback(mark)
+                if solution.status.value != "optimal" or not math.isfinite(solution.objective):
+                    continue
+                value = solution.objective + float(expression.constant[row])
+                margin = 1e-7 * (1.0 + abs(value))
+                target[row] = max(target[row], value - margin) if sense == Sense.MINIMIZE else min(target[row], value + margin)
+        return low, high
+
+    def solve(self, x: np.ndarray, warm_xi: np.ndarray, time_limit: float, tighten_seconds: float) -> tuple[Result, Adversary]:
+        """Maximise the network's estimate over ``xi`` at ``x``; the builder is returned to the encoding afterwards."""
+        from ormodel.standard_form import Sense
+
+        builder = self.encoding.builder
+        mark = builder.mark()
+        stats = copy.deepcopy(self.encoding.stats)
+        try:
+            self.lp_deadline = time.perf_counter() + tighten_seconds
+            x_part = Affine.of_constant(self.network.x_representation(self.problem, x))
+            prediction = _value_head(builder, "value", self.network, x_part, self.encoding.xi_part, stats,
+                                     tighten=self.settings.tighten, ranges=self._ranges)
+            builder.set_objective(prediction.columns, prediction.coefficients[0])
+            extension = builder.extension(mark)
+            warm = builder.complete([(self.encoding.xi, warm_xi)])
+            model_mark = self.mip.checkpoint()
+            try:
+                self.mip.add_columns(extension.cost, extension.lower, extension.upper, extension.integer)
+                if extension.rows.shape[0]:
+                    self.mip.add_rows(extension.rows, extension.row_lower, extension.row_upper)
+                self.mip.set_objective(extension.objective, Sense.MAXIMIZE)
+                options = SolveOptions(time_limit=max(time_limit, 0.05))
+                result = solve_persistent(self.form, options, model=self.mip, warm_start=warm,
+                                          objective_offset=float(prediction.constant[0]))
+            finally:
+                self.mip.rollback(model_mark)
+        finally:
+            builder.rollback(mark)
+        return result, Adversary(builder, self.encoding.xi, prediction, stats)
+
+
 def _solve(builder: MipBuilder, settings: Neur2ROSettings, time_limit: float, sense: str,
            warm_start: np.ndarray | None = None) -> Result:
     options = SolveOptions(time_limit=max(time_limit, 0.05), gap=settings.mip_gap, threads=settings.threads,
@@ -297,6 +381,7 @@ def solve_neur2ro(problem: TwoStageRobustProblem, network: ValueNetwork, setting
     rng = np.random.default_rng(settings.seed)
     device = resolve_device(settings.device)
     encoding: ScenarioEncoding | None = None
+    persistent: PersistentAdversary | None = None
     scenarios = [problem.nominal_scenario()]
     feasibility: list[np.ndarray] = []
     history: list[dict] = []
@@ -343,8 +428,7 @@ def solve_neur2ro(problem: TwoStageRobustProblem, network: ValueNetwork, setting
         adversary_started = time.perf_counter()
         if encoding is None:
             encoding = build_scenario_encoding(problem, network, settings.tighten, tighten_seconds=min(5.0, 0.15 * max(remaining(), 0.0)))
-        adversary = build_adversary(problem, network, x, settings.tighten, encoding,
-                                    tighten_seconds=min(5.0, 0.1 * max(remaining(), 0.0)))
+            persistent = PersistentAdversary(problem, network, encoding, settings) if settings.backend == "highs" else None
         candidate_parts = [np.asarray(scenarios), problem.uncertainty.sample(rng, settings.warm_start_samples)]
         if main.y is not None:
             # the scenario that hurts the main problem's own recourse most (one exact linear step)
@@ -352,11 +436,17 @@ def solve_neur2ro(problem: TwoStageRobustProblem, network: ValueNetwork, setting
             candidate_parts.append(problem.uncertainty.maximize_linear(gradient)[1][None, :])
         candidates = np.vstack(candidate_parts)
         guesses = network.predict(problem, np.repeat(x[None, :], len(candidates), axis=0), candidates, device=device)
-        warm = adversary.builder.complete([(adversary.xi, candidates[int(np.argmax(guesses))])])
+        warm_xi = candidates[int(np.argmax(guesses))]
         if remaining() <= 0:
             status = "time_limit"
             break
-        adversary_result = _solve(adversary.builder, settings, min(settings.mip_time_limit, remaining()), "maximize", warm)
+        tighten_seconds = min(5.0, 0.1 * max(remaining(), 0.0))
+        if persistent is not None:
+            adversary_result, adversary = persistent.solve(x, warm_xi, min(settings.mip_time_limit, remaining()), tighten_seconds)
+        else:
+            adversary = build_adversary(problem, network, x, settings.tighten, encoding, tighten_seconds=tighten_seconds)
+            warm = adversary.builder.complete([(adversary.xi, warm_xi)])
+            adversary_result = _solve(adversary.builder, settings, min(settings.mip_time_limit, remaining()), "maximize", warm)
         adversary_seconds = time.perf_counter() - adversary_started
         if adversary_result.values is None:
             status = "time_limit" if remaining() <= 0 or adversary_result.status.is_limit else f"adversary_{adversary_result.status.value}"

@@ -210,3 +210,25 @@ def test_training_command_writes_loadable_weights_with_its_recipe(tmp_path) -> N
     assert metadata["command"].endswith(" ".join(arguments))
     assert metadata["samples"] == 4 and metadata["batch_size"] == 64
     assert (tmp_path / "cb.npz").exists()
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_persistent_adversary_matches_the_rebuilt_one_and_restores_the_encoding(index: int) -> None:
+    from ormodel.learned.neur2ro.neural_ccg import PersistentAdversary, build_scenario_encoding
+
+    problem = [RobustKnapsack(generate_knapsack(4, seed=5)), RobustCapitalBudgeting(generate_capital_budgeting(2, seed=5))][index]
+    network = _random_network(problem, seed=3)
+    settings = Neur2ROSettings(mip_gap=1e-6)
+    encoding = build_scenario_encoding(problem, network)
+    columns, rows = encoding.builder.num_columns, encoding.builder.num_rows
+    persistent = PersistentAdversary(problem, network, encoding, settings)
+    rng = np.random.default_rng(index)
+    for _ in range(1):
+        x = (rng.random(problem.n_first) < 0.6).astype(float)
+        rebuilt = build_adversary(problem, network, x, encoding=encoding)
+        expected = rebuilt.builder.solve("highs", SolveOptions(gap=1e-6, time_limit=30), sense="maximize")
+        result, adversary = persistent.solve(x, problem.nominal_scenario(), time_limit=30, tighten_seconds=5)
+        assert result.objective == pytest.approx(expected.objective, rel=1e-5, abs=1e-6)
+        xi = np.asarray(result.values)[adversary.xi]
+        assert float(network.predict(problem, x, xi, device="cpu")[0]) == pytest.approx(float(network.unscale(result.objective)), rel=1e-5, abs=1e-5)
+        assert (encoding.builder.num_columns, encoding.builder.num_rows) == (columns, rows)
