@@ -157,15 +157,20 @@ def sample_decisions(problem: TwoStageRobustProblem, rng: np.random.Generator, c
     return np.asarray(decisions)
 
 
-def _label_instance(task: tuple[str, int, int, int, int, int, str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    kind, size, seed, index, decisions, scenarios, backend = task
+#: relative MIP gap of a label's second-stage solve unless a recipe says otherwise
+LABEL_GAP = 1e-4
+
+
+def _label_instance(task: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    kind, size, seed, index, decisions, scenarios, backend = task[:7]
+    gap = task[7] if len(task) > 7 else LABEL_GAP
     problem = make_problem(kind, size, instance_seed(seed, index))
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), int(index)]))
     xs = sample_decisions(problem, rng, decisions)
     x_rows, xi_rows, labels = [], [], []
     for x in xs:
         for xi in problem.uncertainty.sample(rng, scenarios):
-            solution = solve_second_stage(problem, x, xi, backend, gap=1e-4)
+            solution = solve_second_stage(problem, x, xi, backend, gap=gap)
             if not np.isfinite(solution.value):
                 continue
             x_rows.append(x)
@@ -181,8 +186,8 @@ def _timed_label(task: tuple[str, int, int, int, int, int, str]) -> tuple[int, f
 
 
 def _tasks(kind: str, indices: Sequence[int], decisions: int, scenarios: int, seed: int, sizes: Sequence[int],
-           backend: str) -> list[tuple[str, int, int, int, int, int, str]]:
-    return [(kind, instance_size(seed, index, sizes), int(seed), int(index), int(decisions), int(scenarios), backend)
+           backend: str, gap: float = LABEL_GAP) -> list[tuple]:
+    return [(kind, instance_size(seed, index, sizes), int(seed), int(index), int(decisions), int(scenarios), backend, float(gap))
             for index in indices]
 
 
@@ -228,7 +233,7 @@ def generate_data(kind: str, instances: int, decisions: int, scenarios: int, see
 
 def label_to_file(path: str | Path, kind: str, instances: int, decisions: int, scenarios: int, seed: int = 0,
                   sizes: Sequence[int] | None = None, workers: int = 1, backend: str = "highs",
-                  progress: bool = False) -> dict[str, Any]:
+                  progress: bool = False, gap: float = LABEL_GAP) -> dict[str, Any]:
     """Label instances ``0 .. instances-1`` into ``path`` (JSON lines), skipping those already there.
 
     Every line records the recipe (``decisions``, ``scenarios``, ``seed``, ``sizes``); a file
@@ -237,6 +242,8 @@ def label_to_file(path: str | Path, kind: str, instances: int, decisions: int, s
     kind = normalize_kind(kind)
     sizes = tuple(int(size) for size in (sizes or TRAINING_SIZES[kind]))
     recipe = {"decisions": int(decisions), "scenarios": int(scenarios), "seed": int(seed), "sizes": list(sizes), "backend": backend}
+    if gap != LABEL_GAP:
+        recipe["gap"] = float(gap)  # the paper labels at a 1 % gap
     path = Path(path)
     done: set[int] = set()
     if path.exists():
@@ -253,7 +260,7 @@ def label_to_file(path: str | Path, kind: str, instances: int, decisions: int, s
             done.add(int(record["index"]))
     path.parent.mkdir(parents=True, exist_ok=True)
     todo = [index for index in range(instances) if index not in done]
-    tasks = _tasks(kind, todo, decisions, scenarios, seed, sizes, backend)
+    tasks = _tasks(kind, todo, decisions, scenarios, seed, sizes, backend, gap)
     by_index = {task[3]: task for task in tasks}
     started = time.perf_counter()
     labelled = 0

@@ -68,6 +68,11 @@ class Neur2ROSettings:
     device: str = "auto"
     #: LP-based bound tightening in the adversarial MIP
     tighten: bool = True
+    #: ``mip``: the adversarial MIP, warm-started by the local search; ``local``: the local search alone
+    #: (a heuristic adversary, like the paper's gradient-ascent option)
+    adversary: str = "mip"
+    #: improving moves of the local search over the uncertainty set (batched network evaluations)
+    local_search_steps: int = 30
 
 
 @dataclass
@@ -367,6 +372,39 @@ def _solve(builder: MipBuilder, settings: Neur2ROSettings, time_limit: float, se
     return builder.solve(settings.backend, options, sense=sense)
 
 
+def _stop_reason(settings: Neur2ROSettings, adversary_value: float, main_value: float, xi: np.ndarray,
+                 scenarios: list[np.ndarray]) -> str:
+    """Why the loop stops after this adversary (empty: go on)."""
+    if abs(adversary_value - main_value) <= settings.tolerance * max(abs(adversary_value), 1e-9) or adversary_value <= main_value:
+        return "gap"
+    if min(float(np.abs(xi - known).sum()) for known in scenarios) < settings.repeat_tolerance:
+        return "repeated_scenario"
+    if len(scenarios) >= settings.max_iterations:
+        return "iteration_limit"
+    return ""
+
+
+def local_search(problem: TwoStageRobustProblem, network: ValueNetwork, x: np.ndarray, start: np.ndarray, start_value: float,
+                 rng: np.random.Generator, steps: int, deadline: float, device: "str | object" = "cpu") -> tuple[np.ndarray, float]:
+    """Best-improvement search over the uncertainty set's one-move neighbourhoods, scored by the network at ``x``."""
+    current, value = np.asarray(start, dtype=np.float64), float(start_value)
+    for _ in range(max(int(steps), 0)):
+        if time.perf_counter() >= deadline:
+            break
+        try:
+            neighbours = problem.uncertainty.neighbours(current, rng)
+        except NotImplementedError:
+            break
+        if len(neighbours) == 0:
+            break
+        scores = network.predict(problem, np.repeat(np.asarray(x)[None, :], len(neighbours), axis=0), neighbours, device=device)
+        best = int(np.argmax(scores))
+        if scores[best] <= value + 1e-12 * max(1.0, abs(value)):
+            break
+        current, value = neighbours[best], float(scores[best])
+    return current, value
+
+
 def solve_neur2ro(problem: TwoStageRobustProblem, network: ValueNetwork, settings: Neur2ROSettings | None = None) -> RobustSolution:
     """Run the Neur2RO loop on ``problem`` with a trained ``network`` (time limit: see the module docstring)."""
     from ormodel.learned.neur2ro.ccg import solve_nominal
@@ -426,9 +464,6 @@ def solve_neur2ro(problem: TwoStageRobustProblem, network: ValueNetwork, setting
         predictions = network.predict(problem, np.repeat(x[None, :], len(scenarios), axis=0), np.asarray(scenarios), device=device)
         main_value = float(predictions.max())
         adversary_started = time.perf_counter()
-        if encoding is None:
-            encoding = build_scenario_encoding(problem, network, settings.tighten, tighten_seconds=min(5.0, 0.15 * max(remaining(), 0.0)))
-            persistent = PersistentAdversary(problem, network, encoding, settings) if settings.backend == "highs" else None
         candidate_parts = [np.asarray(scenarios), problem.uncertainty.sample(rng, settings.warm_start_samples)]
         if main.y is not None:
             # the scenario that hurts the main problem's own recourse most (one exact linear step)
@@ -436,10 +471,24 @@ def solve_neur2ro(problem: TwoStageRobustProblem, network: ValueNetwork, setting
             candidate_parts.append(problem.uncertainty.maximize_linear(gradient)[1][None, :])
         candidates = np.vstack(candidate_parts)
         guesses = network.predict(problem, np.repeat(x[None, :], len(candidates), axis=0), candidates, device=device)
-        warm_xi = candidates[int(np.argmax(guesses))]
+        warm_xi, warm_value = local_search(problem, network, x, candidates[int(np.argmax(guesses))], float(guesses.max()),
+                                           rng, settings.local_search_steps, deadline, device)
         if remaining() <= 0:
             status = "time_limit"
             break
+        if settings.adversary == "local":
+            xi, adversary_value = warm_xi, warm_value
+            history.append({"iteration": iterations, "main_seconds": main_seconds, "adversary_seconds": time.perf_counter() - adversary_started,
+                            "main_objective": estimate, "main_prediction": main_value, "adversary_prediction": adversary_value,
+                            "main_status": result.status.value, "adversary_status": "local_search"})
+            status = _stop_reason(settings, adversary_value, main_value, xi, scenarios)
+            if status:
+                break
+            scenarios.append(xi)
+            continue
+        if encoding is None:
+            encoding = build_scenario_encoding(problem, network, settings.tighten, tighten_seconds=min(5.0, 0.15 * max(remaining(), 0.0)))
+            persistent = PersistentAdversary(problem, network, encoding, settings) if settings.backend == "highs" else None
         tighten_seconds = min(5.0, 0.1 * max(remaining(), 0.0))
         if persistent is not None:
             adversary_result, adversary = persistent.solve(x, warm_xi, min(settings.mip_time_limit, remaining()), tighten_seconds)
@@ -448,31 +497,25 @@ def solve_neur2ro(problem: TwoStageRobustProblem, network: ValueNetwork, setting
             warm = adversary.builder.complete([(adversary.xi, warm_xi)])
             adversary_result = _solve(adversary.builder, settings, min(settings.mip_time_limit, remaining()), "maximize", warm)
         adversary_seconds = time.perf_counter() - adversary_started
-        if adversary_result.values is None:
-            status = "time_limit" if remaining() <= 0 or adversary_result.status.is_limit else f"adversary_{adversary_result.status.value}"
-            break
-        xi = np.asarray(adversary_result.values)[adversary.xi]
-        xi = np.clip(xi, problem.uncertainty.lower, problem.uncertainty.upper)
-        adversary_value = float(network.unscale(adversary_result.objective))
+        if adversary_result.values is None or float(network.unscale(adversary_result.objective)) < warm_value:
+            xi, adversary_value = warm_xi, warm_value  # the MIP got nowhere in time: the local search's scenario
+        else:
+            xi = np.clip(np.asarray(adversary_result.values)[adversary.xi], problem.uncertainty.lower, problem.uncertainty.upper)
+            adversary_value = float(network.unscale(adversary_result.objective))
         history.append({
             "iteration": iterations, "main_seconds": main_seconds, "adversary_seconds": adversary_seconds,
             "main_objective": estimate, "main_prediction": main_value, "adversary_prediction": adversary_value,
+            "local_search_prediction": warm_value,
             "main_status": result.status.value, "adversary_status": adversary_result.status.value,
             "main_binaries": main.stats.binary, "adversary_binaries": adversary.stats.binary,
         })
-        if abs(adversary_value - main_value) <= settings.tolerance * max(abs(adversary_value), 1e-9) or adversary_value <= main_value:
-            status = "gap"
+        status = _stop_reason(settings, adversary_value, main_value, xi, scenarios)
+        if status:
             break
-        if min(float(np.abs(xi - known).sum()) for known in scenarios) < settings.repeat_tolerance:
-            status = "repeated_scenario"
-            break
-        if len(scenarios) >= settings.max_iterations:
-            status = "iteration_limit"
-            break
+        scenarios.append(xi)
         if remaining() <= 0:
             status = "time_limit"
             break
-        scenarios.append(xi)
     fallback = None
     if not have_main_decision:
         x, fallback = nominal_x.copy(), fallback_name

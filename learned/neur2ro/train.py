@@ -138,6 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="resumable label file (JSON lines, keep it outside the repository, e.g. ~/.cache/ormodel/...): "
                              "instances already labelled there are skipped, the rest appended")
     parser.add_argument("--label-only", action="store_true", help="with --labels: label, then stop (no training)")
+    parser.add_argument("--label-gap", type=float, default=1e-4, help="relative MIP gap of each label's second-stage solve "
+                        "(the paper: 1e-2)")
     parser.add_argument("--epochs", type=int, default=300)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
@@ -150,7 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     data_path = Path(args.data) if args.data else None
     if args.labels:
         report = label_to_file(Path(args.labels).expanduser(), kind, args.instances, args.decisions, args.scenarios,
-                               seed=args.seed, sizes=sizes, workers=args.workers, backend=args.backend, progress=True)
+                               seed=args.seed, sizes=sizes, workers=args.workers, backend=args.backend, progress=True,
+                               gap=args.label_gap)
         print(json.dumps({"labels_file": str(args.labels), **report}), flush=True)
         if args.label_only:
             return 0
@@ -176,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "problem": kind, "seed": args.seed, "instances": len(dataset.instance_sizes), "decisions": args.decisions,
         "scenarios": args.scenarios, "sizes": sorted({int(size) for size in dataset.instance_sizes}),
         "data_seconds": dataset.seconds, "backend": args.backend, "epochs_requested": args.epochs,
-        "batch_size": args.batch_size, "learning_rate": args.learning_rate, "device": args.device,
+        "batch_size": args.batch_size, "learning_rate": args.learning_rate, "device": args.device, "label_gap": args.label_gap,
         "torch": str(torch.__version__), "command": "python -m ormodel.learned.neur2ro.train " + " ".join(argv if argv is not None else sys.argv[1:]),
         **{key: value for key, value in statistics.items() if key != "history"},
     }

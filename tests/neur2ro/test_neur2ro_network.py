@@ -232,3 +232,23 @@ def test_persistent_adversary_matches_the_rebuilt_one_and_restores_the_encoding(
         xi = np.asarray(result.values)[adversary.xi]
         assert float(network.predict(problem, x, xi, device="cpu")[0]) == pytest.approx(float(network.unscale(result.objective)), rel=1e-5, abs=1e-5)
         assert (encoding.builder.num_columns, encoding.builder.num_rows) == (columns, rows)
+
+
+def test_local_search_adversary_never_lowers_the_estimate() -> None:
+    import time
+
+    from ormodel.learned.neur2ro.neural_ccg import local_search
+
+    problem = RobustKnapsack(generate_knapsack(12, seed=4))
+    network = _random_network(problem, seed=5)
+    rng = np.random.default_rng(1)
+    x = np.ones(problem.n_first)
+    start = problem.uncertainty.sample(rng, 1)[0]
+    start_value = float(network.predict(problem, x, start, device="cpu")[0])
+    xi, value = local_search(problem, network, x, start, start_value, rng, steps=10, deadline=time.perf_counter() + 30)
+    assert problem.uncertainty.contains(xi)
+    assert value >= start_value
+    assert value == pytest.approx(float(network.predict(problem, x, xi, device="cpu")[0]), rel=1e-6)
+    solution = solve_neur2ro(problem, network, Neur2ROSettings(time_limit=20, mip_time_limit=2, adversary="local"))
+    assert problem.robust_feasible(solution.x)
+    assert all(entry.get("adversary_status") == "local_search" for entry in solution.history if "adversary_status" in entry)
