@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                                          second_stage_gap=args.gap),
                 "neur2ro": lambda: solve_neur2ro(problem, network, Neur2ROSettings(
                     backend=args.backend, time_limit=args.neur2ro_time_limit, mip_time_limit=args.mip_time_limit,
-                    device=args.device)),
+                    device=args.device, adversary=args.adversary)),
                 "nominal": lambda: solve_nominal(problem, backend=args.backend, time_limit=args.ccg_time_limit, gap=args.gap),
             }
             for method in METHODS:
@@ -237,14 +237,22 @@ def main(argv: list[str] | None = None) -> int:
                         help="relative MIP gap of CCG's master, the nominal problem and every second-stage solve")
     parser.add_argument("--budget", type=float, default=None, help="seconds after which remaining instances are skipped")
     parser.add_argument("--device", default="auto", help="where Neur2RO's forward passes run (auto: CUDA if available)")
+    parser.add_argument("--adversary", default="mip", choices=("mip", "local"),
+                        help="Neur2RO's adversary: the MIP warm-started by the local search, or the local search alone")
+    parser.add_argument("--summarize", default=None,
+                        help="comma-separated results.jsonl files: write one summary of them to --out instead of running")
     parser.add_argument("--out", default="benchmarks/results/neur2ro")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    records = run(args)
+    if args.summarize:
+        records = [json.loads(line) for path in args.summarize.split(",") for line in Path(path).read_text().splitlines() if line.strip()]
+    else:
+        records = run(args)
     training_sizes = {kind: list(load_network(None, kind)[1].get("sizes", [])) for kind in ("knapsack", "capital_budgeting")}
     table = summarize(records, training_sizes)
     out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     plot(records, out / "neur2ro.png")
     import os
 
