@@ -220,11 +220,11 @@ def _assemble(kind: str, instance_sizes: np.ndarray, instance_seeds: np.ndarray,
 
 def generate_data(kind: str, instances: int, decisions: int, scenarios: int, seed: int = 0,
                   sizes: Sequence[int] | None = None, workers: int = 1, backend: str = "highs",
-                  progress: bool = False) -> ValueDataset:
+                  progress: bool = False, label_gap: float = LABEL_GAP) -> ValueDataset:
     """Label ``instances x decisions x scenarios`` samples in memory; sizes drawn from ``sizes`` (default: the paper's)."""
     kind = normalize_kind(kind)
     sizes = tuple(sizes or TRAINING_SIZES[kind])
-    tasks = _tasks(kind, range(instances), decisions, scenarios, seed, sizes, backend)
+    tasks = _tasks(kind, range(instances), decisions, scenarios, seed, sizes, backend, label_gap)
     started = time.perf_counter()
     outputs = [output for _, _, output in _run_tasks(tasks, workers, f"labelling {kind}", progress)]
     return _assemble(kind, np.array([task[1] for task in tasks]), np.array([instance_seed(seed, index) for index in range(instances)]),
