@@ -57,6 +57,10 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
             for kind, sizes in (("knapsack", _sizes(args.kp_sizes)), ("capital_budgeting", _sizes(args.cb_sizes))):
                 if position < len(sizes):
                     jobs.append((kind, sizes[position], args.seed + index))
+    if args.skip:
+        done = {(record["problem"], record["size"], record["seed"]) for path in args.skip.split(",")
+                for record in (json.loads(line) for line in Path(path).read_text().splitlines() if line.strip())}
+        jobs = [job for job in jobs if job not in done]
     records: list[dict[str, Any]] = []
     started = time.perf_counter()
     out = Path(args.out)
@@ -241,12 +245,22 @@ def main(argv: list[str] | None = None) -> int:
                         help="Neur2RO's adversary: the MIP warm-started by the local search, or the local search alone")
     parser.add_argument("--summarize", default=None,
                         help="comma-separated results.jsonl files: write one summary of them to --out instead of running")
+    parser.add_argument("--skip", default=None,
+                        help="comma-separated results.jsonl files: instances already there are not run again (finishing a cut run)")
     parser.add_argument("--out", default="benchmarks/results/neur2ro")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     if args.summarize:
-        records = [json.loads(line) for path in args.summarize.split(",") for line in Path(path).read_text().splitlines() if line.strip()]
+        records, seen = [], set()
+        for path in args.summarize.split(","):
+            for line in Path(path).read_text().splitlines():
+                if line.strip():
+                    record = json.loads(line)
+                    key = (record["problem"], record["size"], record["seed"], record["method"])
+                    if key not in seen:  # an instance run twice (a resumed run) counts once, the first time
+                        seen.add(key)
+                        records.append(record)
     else:
         records = run(args)
     training_sizes = {kind: list(load_network(None, kind)[1].get("sizes", [])) for kind in ("knapsack", "capital_budgeting")}
