@@ -57,6 +57,10 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
             for kind, sizes in (("knapsack", _sizes(args.kp_sizes)), ("capital_budgeting", _sizes(args.cb_sizes))):
                 if position < len(sizes):
                     jobs.append((kind, sizes[position], args.seed + index))
+    if args.skip:
+        done = {(record["problem"], record["size"], record["seed"]) for path in args.skip.split(",")
+                for record in (json.loads(line) for line in Path(path).read_text().splitlines() if line.strip())}
+        jobs = [job for job in jobs if job not in done]
     records: list[dict[str, Any]] = []
     started = time.perf_counter()
     out = Path(args.out)
@@ -69,13 +73,22 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                 progress.advance(task)
                 continue
             problem = make_problem(kind, size, seed)
-            found = {}
-            found["ccg"] = solve_ccg(problem, backend=args.backend, time_limit=args.ccg_time_limit, tolerance=args.gap,
-                                     second_stage_gap=args.gap)
+            found, wall = {}, {}
+            limits = {"ccg": args.ccg_time_limit, "neur2ro": args.neur2ro_time_limit, "nominal": args.ccg_time_limit}
             network, _ = networks[kind]
-            found["neur2ro"] = solve_neur2ro(problem, network, Neur2ROSettings(
-                backend=args.backend, time_limit=args.neur2ro_time_limit, mip_time_limit=args.mip_time_limit, device=args.device))
-            found["nominal"] = solve_nominal(problem, backend=args.backend, time_limit=args.ccg_time_limit, gap=args.gap)
+            calls = {
+                "ccg": lambda: solve_ccg(problem, backend=args.backend, time_limit=args.ccg_time_limit, tolerance=args.gap,
+                                         second_stage_gap=args.gap),
+                "neur2ro": lambda: solve_neur2ro(problem, network, Neur2ROSettings(
+                    backend=args.backend, time_limit=args.neur2ro_time_limit, mip_time_limit=args.mip_time_limit,
+                    device=args.device, adversary=args.adversary)),
+                "nominal": lambda: solve_nominal(problem, backend=args.backend, time_limit=args.ccg_time_limit, gap=args.gap),
+            }
+            for method in METHODS:
+                # everything the method does counts: the wall time of the whole call
+                call_started = time.perf_counter()
+                found[method] = calls[method]()
+                wall[method] = time.perf_counter() - call_started
             instance_records = []
             for method in METHODS:
                 solution = found[method]
@@ -89,9 +102,12 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                 instance_records.append({
                     "problem": kind, "size": size, "seed": seed, "instance": problem.name, "method": method,
                     "worst_case": value, "worst_case_bound": bound, "evaluation_converged": converged,
-                    "evaluation_seconds": eval_seconds, "seconds": solution.solve_time, "status": solution.status,
+                    "evaluation_seconds": eval_seconds, "seconds": wall[method], "limit_seconds": limits[method],
+                    "within_limit": wall[method] <= 1.05 * limits[method] + 1.0, "status": solution.status,
                     "iterations": solution.iterations, "scenarios": len(solution.scenarios),
                     "lower_bound": solution.bound, "selected": int(np.sum(solution.x)),
+                    "x": "".join(str(int(v)) for v in solution.x),
+                    "notes": {key: value for key, value in solution.notes.items() if key != "lower_bound"},
                 })
             best = min(record["worst_case"] for record in instance_records)
             for record in instance_records:
@@ -104,28 +120,79 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     return records
 
 
-def summarize(records: list[dict[str, Any]]) -> str:
-    """Markdown table: per class, size and method the mean/median gap and the mean time."""
-    lines = ["| problem | n | method | instances | mean worst case | mean gap % | median gap % | max gap % | mean time s | "
-             "time / CCG time | statuses | evaluations converged |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+TARGET_SIZES = {"knapsack": 40, "capital_budgeting": 20}  # issue 17: the target applies from these sizes on
+TOLERANCE = 1e-6  # relative: values this close count as equal (ties with the nominal decision, the best known value)
+
+
+def _same(value: float, other: float) -> bool:
+    return abs(value - other) <= TOLERANCE * max(1.0, abs(other))
+
+
+def reference_seconds(records: list[dict[str, Any]]) -> float:
+    """Time of the method that found the best known value on one instance (fastest such method other than Neur2RO;
+    CCG when Neur2RO alone found it)."""
+    best = min(record["worst_case"] for record in records)
+    others = [record for record in records if record["method"] != "neur2ro" and _same(record["worst_case"], best)]
+    if others:
+        return min(record["seconds"] for record in others)
+    return next(record["seconds"] for record in records if record["method"] == "ccg")
+
+
+def summarize(records: list[dict[str, Any]], training_sizes: dict[str, list[int]] | None = None) -> str:
+    """Markdown: one row per class, size and method, then Neur2RO against the target per size."""
+    lines = ["| problem | n | method | instances | mean gap % | max gap % | mean time s | max time s | within limit | "
+             "statuses | evaluations converged |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     keys = sorted({(record["problem"], record["size"]) for record in records})
     for problem, size in keys:
-        ccg_times = [record["seconds"] for record in records
-                     if record["problem"] == problem and record["size"] == size and record["method"] == "ccg"]
-        ccg_time = statistics.mean(ccg_times) if ccg_times else math.nan
         for method in METHODS:
             subset = [record for record in records if record["problem"] == problem and record["size"] == size and record["method"] == method]
             if not subset:
                 continue
             gaps = [record["gap_percent"] for record in subset]
             times = [record["seconds"] for record in subset]
-            statuses = ",".join(sorted({record["status"] for record in subset}))
+            statuses = ",".join(f"{name}×{sum(r['status'] == name for r in subset)}" for name in sorted({r["status"] for r in subset}))
             converged = sum(bool(record["evaluation_converged"]) for record in subset)
-            values = [record["worst_case"] for record in subset]
-            lines.append(f"| {problem} | {size} | {method} | {len(subset)} | {statistics.mean(values):.2f} | {statistics.mean(gaps):.3f} | "
-                         f"{statistics.median(gaps):.3f} | {max(gaps):.3f} | {statistics.mean(times):.1f} | "
-                         f"{statistics.mean(times) / ccg_time:.2f} | {statuses} | {converged}/{len(subset)} |")
+            within = sum(bool(record.get("within_limit", True)) for record in subset)
+            lines.append(f"| {problem} | {size} | {method} | {len(subset)} | {statistics.mean(gaps):.3f} | {max(gaps):.3f} | "
+                         f"{statistics.mean(times):.1f} | {max(times):.1f} | {within}/{len(subset)} | {statuses} | {converged}/{len(subset)} |")
+    lines += ["", "Neur2RO per size (gap to the best known value of the instance; reference time = the method that found it, "
+              "CCG where Neur2RO alone did):", "",
+              "| problem | n | size seen in training | instances | mean gap % | max gap % | mean time s | reference time s | "
+              "time / reference | time / CCG | ≥ nominal | = nominal decision | fallback to nominal | stopped at limit | "
+              "mean iterations | target (n ≥ 40 KP / 20 CB) |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for problem, size in keys:
+        by_seed: dict[int, list[dict[str, Any]]] = {}
+        for record in records:
+            if record["problem"] == problem and record["size"] == size:
+                by_seed.setdefault(record["seed"], []).append(record)
+        rows = [(next(r for r in group if r["method"] == "neur2ro"), group) for group in by_seed.values()
+                if any(r["method"] == "neur2ro" for r in group)]
+        if not rows:
+            continue
+        ours = [row for row, _ in rows]
+        gaps = [row["gap_percent"] for row in ours]
+        times = [row["seconds"] for row in ours]
+        references = [reference_seconds(group) for _, group in rows]
+        ccg_times = [next(r["seconds"] for r in group if r["method"] == "ccg") for _, group in rows]
+        nominal_values = [next(r["worst_case"] for r in group if r["method"] == "nominal") for _, group in rows]
+        at_least_nominal = sum(row["worst_case"] <= value or _same(row["worst_case"], value) for row, value in zip(ours, nominal_values))
+        equals_nominal = sum(bool(row["notes"].get("equals_nominal")) for row in ours)
+        fallbacks = sum(row["notes"].get("fallback") is not None for row in ours)
+        stopped = sum(bool(row["notes"].get("stopped_at_limit")) for row in ours)
+        ratio = statistics.mean(times) / max(statistics.mean(references), 1e-9)
+        ccg_ratio = statistics.mean(times) / max(statistics.mean(ccg_times), 1e-9)
+        seen = "—" if training_sizes is None else ("yes" if size in training_sizes.get(problem, []) else "**no**")
+        if size >= TARGET_SIZES[problem]:
+            met = statistics.mean(gaps) <= 1.0 and ratio <= 0.5
+            target = "met" if met else f"**missed** ({'gap' if statistics.mean(gaps) > 1.0 else ''}{' and ' if statistics.mean(gaps) > 1.0 and ratio > 0.5 else ''}{'time' if ratio > 0.5 else ''})"
+        else:
+            target = "n/a"
+        lines.append(f"| {problem} | {size} | {seen} | {len(ours)} | {statistics.mean(gaps):.3f} | {max(gaps):.3f} | "
+                     f"{statistics.mean(times):.1f} | {statistics.mean(references):.1f} | {ratio:.2f} | {ccg_ratio:.2f} | "
+                     f"{at_least_nominal}/{len(ours)} | {equals_nominal}/{len(ours)} | {fallbacks}/{len(ours)} | {stopped}/{len(ours)} | "
+                     f"{statistics.mean(row['iterations'] for row in ours):.1f} | {target} |")
     return "\n".join(lines)
 
 
@@ -174,13 +241,32 @@ def main(argv: list[str] | None = None) -> int:
                         help="relative MIP gap of CCG's master, the nominal problem and every second-stage solve")
     parser.add_argument("--budget", type=float, default=None, help="seconds after which remaining instances are skipped")
     parser.add_argument("--device", default="auto", help="where Neur2RO's forward passes run (auto: CUDA if available)")
+    parser.add_argument("--adversary", default="mip", choices=("mip", "local"),
+                        help="Neur2RO's adversary: the MIP warm-started by the local search, or the local search alone")
+    parser.add_argument("--summarize", default=None,
+                        help="comma-separated results.jsonl files: write one summary of them to --out instead of running")
+    parser.add_argument("--skip", default=None,
+                        help="comma-separated results.jsonl files: instances already there are not run again (finishing a cut run)")
     parser.add_argument("--out", default="benchmarks/results/neur2ro")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    records = run(args)
-    table = summarize(records)
+    if args.summarize:
+        records, seen = [], set()
+        for path in args.summarize.split(","):
+            for line in Path(path).read_text().splitlines():
+                if line.strip():
+                    record = json.loads(line)
+                    key = (record["problem"], record["size"], record["seed"], record["method"])
+                    if key not in seen:  # an instance run twice (a resumed run) counts once, the first time
+                        seen.add(key)
+                        records.append(record)
+    else:
+        records = run(args)
+    training_sizes = {kind: list(load_network(None, kind)[1].get("sizes", [])) for kind in ("knapsack", "capital_budgeting")}
+    table = summarize(records, training_sizes)
     out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     plot(records, out / "neur2ro.png")
     import os
 

@@ -32,6 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ormodel.errors import ExpressionError, Location, ModelError
+from ormodel.intervals import linear_interval
 from ormodel.expressions import (
     BoolOp, Binary, Call, Compare, Const, Generator, Index, Name, Node, Not, RangeDomain, Reduce,
     TupleValue, Unary, additive_terms, to_text,
@@ -825,16 +826,7 @@ class Compiler:
         """Row-wise lower and upper bounds of a linear expression from the column bounds."""
         lower_bounds, upper_bounds = self.bounds()
         rows, cols, coefs = value.linear_arrays()
-        with np.errstate(invalid="ignore"):
-            low = np.where(coefs >= 0, coefs * lower_bounds[cols], coefs * upper_bounds[cols])
-            high = np.where(coefs >= 0, coefs * upper_bounds[cols], coefs * lower_bounds[cols])
-        low = np.where(coefs == 0, 0.0, low)
-        high = np.where(coefs == 0, 0.0, high)
-        lower = value.const + np.bincount(rows, weights=np.nan_to_num(low, neginf=-1e300, posinf=1e300), minlength=value.size)[: value.size]
-        upper = value.const + np.bincount(rows, weights=np.nan_to_num(high, neginf=-1e300, posinf=1e300), minlength=value.size)[: value.size]
-        lower = np.where(lower <= -1e299, -np.inf, lower)
-        upper = np.where(upper >= 1e299, np.inf, upper)
-        return lower, upper
+        return linear_interval(rows, cols, coefs, value.const, lower_bounds, upper_bounds)
 
     def extremum(self, kind: str, arguments: list[tuple[Node, Frame, np.ndarray]], frame: Frame, polarity: int, node: Node) -> Value:
         """``max``/``min`` of arguments per parent row, linearized (``min(a) = -max(-a)``)."""

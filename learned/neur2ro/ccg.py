@@ -104,7 +104,10 @@ def solve_ccg(problem: TwoStageRobustProblem, backend: str = "highs", time_limit
             status = "repeated_scenario"
             break
         scenarios.append(adversary.xi)
-    return RobustSolution("ccg", best_x, best_value, lower_bound, status, scenarios, iterations, time.perf_counter() - started, history)
+    notes = {"stopped_at_limit": status == "time_limit", "limit_seconds": time_limit,
+             "certified": math.isfinite(best_value), "lower_bound": lower_bound}
+    return RobustSolution("ccg", best_x, best_value, lower_bound, status, scenarios, iterations, time.perf_counter() - started,
+                          history, notes)
 
 
 def solve_nominal(problem: TwoStageRobustProblem, xi: np.ndarray | None = None, backend: str = "highs",
@@ -114,12 +117,13 @@ def solve_nominal(problem: TwoStageRobustProblem, xi: np.ndarray | None = None, 
     scenario = problem.nominal_scenario() if xi is None else np.asarray(xi, dtype=np.float64)
     feasibility: list[np.ndarray] = [scenario]
     while True:
+        left = None if time_limit is None else max(time_limit - (time.perf_counter() - started), 0.05)
         builder, x_columns = build_ccg_master(problem, [scenario])
         for index, feasibility_xi in enumerate(feasibility):
             rows, upper = problem.robust_rows(feasibility_xi)
             if rows.shape[0]:
                 builder.add_rows(f"robust_{index}", Affine.of_columns(x_columns, rows), upper=upper)
-        result = builder.solve(backend, SolveOptions(time_limit=time_limit, gap=gap, threads=1, compute_conflict=False))
+        result = builder.solve(backend, SolveOptions(time_limit=left, gap=gap, threads=1, compute_conflict=False))
         if result.values is None:
             raise RuntimeError(f"{problem.name}: the deterministic problem ended with {result.status.value}")
         x = np.round(np.asarray(result.values)[x_columns])

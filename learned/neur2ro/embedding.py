@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import time
 from typing import Sequence
 
 import numpy as np
@@ -97,15 +98,20 @@ def _negate(expression: Affine) -> Affine:
     return Affine(expression.columns, -expression.coefficients, -expression.constant)
 
 
-def tightened(builder: MipBuilder, name: str, expression: Affine) -> Affine:
-    """``expression`` as new columns whose bounds are tightened over the LP relaxation of the model so far."""
+def tightened(builder: MipBuilder, name: str, expression: Affine, deadline: float | None = None) -> Affine:
+    """``expression`` as new columns whose bounds are tightened over the LP relaxation of the model so far.
+
+    ``deadline`` (a ``time.perf_counter()`` value) stops the tightening; untightened bounds stay valid.
+    """
     materialized = builder.materialize(name, expression)
-    builder.tighten_bounds(materialized.columns)
+    time_limit = 5.0 if deadline is None else deadline - time.perf_counter()
+    if time_limit > 0:
+        builder.tighten_bounds(materialized.columns, time_limit=time_limit)
     return materialized
 
 
 def add_mlp(builder: MipBuilder, name: str, inputs: Affine, layers: Sequence[Layer], stats: EmbeddingStats | None = None,
-            final_relu: bool = False, tighten: bool = False) -> Affine:
+            final_relu: bool = False, tighten: bool = False, deadline: float | None = None) -> Affine:
     """A ReLU MLP (ReLU between layers; after the last one only if ``final_relu``) applied to ``inputs``.
 
     With ``tighten`` every pre-activation gets its own columns with bounds from the LP relaxation
@@ -117,6 +123,6 @@ def add_mlp(builder: MipBuilder, name: str, inputs: Affine, layers: Sequence[Lay
         hidden = hidden.left_multiply(weight, bias)
         if position < len(layers) - 1 or final_relu:
             if tighten:
-                hidden = tightened(builder, f"{name}_{position}_pre", hidden)
+                hidden = tightened(builder, f"{name}_{position}_pre", hidden, deadline)
             hidden = add_relu(builder, f"{name}_{position}", hidden, stats)
     return hidden

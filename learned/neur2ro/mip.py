@@ -4,7 +4,11 @@ Columns come in named blocks, rows in named families; both end up in the form's
 :class:`~ormodel.standard_form.NameMap`, so a :class:`~ormodel.result.Result` can be read by
 name. Linear expressions are :class:`Affine` objects (a constant vector plus a dense
 coefficient matrix over a few columns), which is what the network embedding propagates
-layer by layer; :meth:`MipBuilder.bounds` gives their interval-arithmetic bounds.
+layer by layer; :meth:`MipBuilder.bounds` gives their interval bounds through the routine the
+compiler uses (:mod:`ormodel.intervals`). Models are solved through the persistent HiGHS model
+(:mod:`ormodel.solvers.persistent`) on the ``highs`` backend, through the backend otherwise;
+:meth:`MipBuilder.mark`, :meth:`MipBuilder.extension` and :meth:`MipBuilder.rollback` let a caller
+keep one loaded model and add, solve and remove the part that changes (Neur2RO's adversary).
 
 Example:
     >>> import numpy as np
@@ -25,11 +29,13 @@ from typing import Callable, Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from ormodel.intervals import dense_interval
 from ormodel.result import Result, Status
 from ormodel.solvers import SolveOptions, get_backend
+from ormodel.solvers.persistent import HighsPersistentModel
 from ormodel.standard_form import Block, NameMap, Sense, StandardForm
 
-__all__ = ["Affine", "MipBuilder"]
+__all__ = ["Affine", "MipBuilder", "BuilderMark", "Extension", "open_highs", "solve_persistent"]
 
 
 @dataclass
@@ -105,6 +111,38 @@ class Affine:
         return self.constant + self.coefficients @ np.asarray(values, dtype=np.float64)[self.columns]
 
 
+@dataclass
+class BuilderMark:
+    """The state of a :class:`MipBuilder` to return to (:meth:`MipBuilder.rollback`)."""
+
+    columns: int
+    rows: int
+    row_parts: int
+    variable_blocks: int
+    row_blocks: int
+    definitions: int
+    lower: np.ndarray
+    upper: np.ndarray
+    integer: np.ndarray
+    objective: np.ndarray
+    objective_offset: float
+
+
+@dataclass
+class Extension:
+    """What was added since a mark: new columns, and the new rows over all columns."""
+
+    cost: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    integer: np.ndarray
+    rows: sp.csr_array
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    objective: np.ndarray
+    objective_offset: float
+
+
 class MipBuilder:
     """Collects columns, rows and an objective, then builds a :class:`StandardForm`."""
 
@@ -125,6 +163,44 @@ class MipBuilder:
         self._lower_cache: np.ndarray | None = None
         self._upper_cache: np.ndarray | None = None
         self._definitions: list[tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]] = []
+
+    def mark(self) -> BuilderMark:
+        """The current state, for :meth:`extension` and :meth:`rollback`."""
+        lower, upper = self.column_bounds()
+        return BuilderMark(self.num_columns, self.num_rows, len(self._row_parts), len(self._variable_blocks), len(self._row_blocks),
+                           len(self._definitions), lower.copy(), upper.copy(),
+                           np.concatenate(self._integer) if self._integer else np.zeros(0, dtype=bool),
+                           np.concatenate(self._objective) if self._objective else np.zeros(0), self.objective_offset)
+
+    def extension(self, mark: BuilderMark) -> Extension:
+        """The columns and rows added since ``mark`` (column bounds changed since then are not included)."""
+        lower, upper = self.column_bounds()
+        integer = np.concatenate(self._integer) if self._integer else np.zeros(0, dtype=bool)
+        objective = np.concatenate(self._objective) if self._objective else np.zeros(0)
+        parts = self._row_parts[mark.row_parts:]
+        if parts:
+            rows = np.concatenate([part[0] for part in parts]) - mark.rows
+            columns = np.concatenate([part[1] for part in parts])
+            values = np.concatenate([part[2] for part in parts])
+        else:
+            rows = columns = np.zeros(0, dtype=np.int64)
+            values = np.zeros(0)
+        matrix = sp.csr_array(sp.coo_array((values, (rows, columns)), shape=(self.num_rows - mark.rows, self.num_columns)))
+        new = slice(mark.columns, self.num_columns)
+        return Extension(objective[new].copy(), lower[new].copy(), upper[new].copy(), integer[new].copy(), matrix,
+                         np.concatenate(self._row_lower[mark.row_parts:]) if parts else np.zeros(0),
+                         np.concatenate(self._row_upper[mark.row_parts:]) if parts else np.zeros(0),
+                         objective.copy(), self.objective_offset)
+
+    def rollback(self, mark: BuilderMark) -> None:
+        """Remove everything added since ``mark`` and restore its bounds and objective."""
+        self.num_columns, self.num_rows = mark.columns, mark.rows
+        self._lower, self._upper = [mark.lower.copy()], [mark.upper.copy()]
+        self._integer, self._objective = [mark.integer.copy()], [mark.objective.copy()]
+        self._lower_cache = self._upper_cache = None
+        del self._row_parts[mark.row_parts:], self._row_lower[mark.row_parts:], self._row_upper[mark.row_parts:]
+        del self._variable_blocks[mark.variable_blocks:], self._row_blocks[mark.row_blocks:], self._definitions[mark.definitions:]
+        self.objective_offset = mark.objective_offset
 
     def define(self, columns: np.ndarray, function: Callable[[np.ndarray], np.ndarray]) -> None:
         """Declare how ``columns`` follow from earlier columns (used by :meth:`complete` for warm starts)."""
@@ -233,8 +309,10 @@ class MipBuilder:
         previous = -1
         for position, column in enumerate(columns):
             for sense, target in ((highspy.ObjSense.kMinimize, new_lower), (highspy.ObjSense.kMaximize, new_upper)):
-                if time.perf_counter() - started > time_limit:
+                left = time_limit - (time.perf_counter() - started)
+                if left <= 0:
                     break
+                highs.setOptionValue("time_limit", float(left))
                 if previous >= 0:
                     highs.changeColCost(int(previous), 0.0)
                 highs.changeColCost(int(column), 1.0)
@@ -255,18 +333,11 @@ class MipBuilder:
         return solved
 
     def bounds(self, expression: Affine) -> tuple[np.ndarray, np.ndarray]:
-        """Interval-arithmetic bounds of an expression from the column bounds."""
+        """Interval bounds of an expression from the column bounds (:func:`ormodel.intervals.dense_interval`)."""
         if expression.columns.size == 0:
             return expression.constant.copy(), expression.constant.copy()
         lower, upper = self.column_bounds()
-        low = lower[expression.columns]
-        high = upper[expression.columns]
-        positive = np.maximum(expression.coefficients, 0.0)
-        negative = np.minimum(expression.coefficients, 0.0)
-        with np.errstate(invalid="ignore"):
-            minimum = expression.constant + _safe_product(positive, low) + _safe_product(negative, high)
-            maximum = expression.constant + _safe_product(positive, high) + _safe_product(negative, low)
-        return minimum, maximum
+        return dense_interval(expression.columns, expression.coefficients, expression.constant, lower, upper)
 
     def materialize(self, name: str, expression: Affine) -> Affine:
         """New continuous columns equal to ``expression`` (bounded by interval arithmetic)."""
@@ -310,10 +381,15 @@ class MipBuilder:
         in its log); such a solve is repeated without presolve, then with another random seed, then on
         SCIP when it is installed.
         """
+        import time
+
         options = options or SolveOptions()
+        started = time.perf_counter()
         form = self.build(sense)
-        result = get_backend(backend).solve(form, options)
-        if result.status != Status.ERROR or backend != "highs":
+        if backend != "highs":
+            return get_backend(backend).solve(form, options)
+        result = solve_persistent(form, options)
+        if result.status != Status.ERROR:
             return result
         retries = [
             ("highs", dataclasses.replace(options, extra={**options.extra, "presolve": "off"})),
@@ -321,8 +397,14 @@ class MipBuilder:
             ("scip", options),
         ]
         for retry_backend, retry_options in retries:
+            if options.time_limit is not None:
+                left = options.time_limit - (time.perf_counter() - started)
+                if left <= 0.05:
+                    break  # the retries share the caller's time limit
+                retry_options = dataclasses.replace(retry_options, time_limit=left)
             try:
-                result = get_backend(retry_backend).solve(form, retry_options)
+                result = (solve_persistent(form, retry_options) if retry_backend == "highs"
+                          else get_backend(retry_backend).solve(form, retry_options))
             except (ImportError, KeyError, ValueError):
                 continue
             if result.status != Status.ERROR:
@@ -330,8 +412,31 @@ class MipBuilder:
         return result
 
 
-def _safe_product(coefficients: np.ndarray, bounds: np.ndarray) -> np.ndarray:
-    """``coefficients @ bounds`` where a zero coefficient times an infinite bound counts as zero."""
-    terms = coefficients * bounds[None, :]
-    terms[coefficients == 0.0] = 0.0
-    return terms.sum(axis=1)
+
+def open_highs(form: StandardForm, options: SolveOptions) -> HighsPersistentModel:
+    """``form`` loaded into a persistent HiGHS model with ``options``' gap, threads, seed and extra options."""
+    extra = {key: value for key, value in options.extra.items() if key != "presolve"}
+    if options.gap is not None:
+        extra["mip_rel_gap"] = float(options.gap)
+    return HighsPersistentModel(form, threads=int(options.threads or 0), seed=int(options.seed or 0), extra=extra)
+
+
+def solve_persistent(form: StandardForm, options: SolveOptions, model: HighsPersistentModel | None = None,
+                     warm_start: np.ndarray | None = None, objective_offset: float = 0.0) -> Result:
+    """Solve ``form`` (or ``model``, a persistent model of it as changed by the caller) on HiGHS; a :class:`Result`.
+
+    ``objective_offset`` is added to the objective and bound (for objectives replaced on ``model``).
+    """
+    fresh = model is None
+    model = model or open_highs(form, options)
+    start = options.warm_start if warm_start is None else warm_start
+    presolve = options.extra.get("presolve", "on") != "off"
+    solution = model.solve(time_limit=options.time_limit, warm_start=None if start is None else np.asarray(start, dtype=np.float64),
+                           presolve=presolve)
+    objective = None
+    if solution.values is not None:
+        # as the one-shot backend computes it (so labels do not depend on the path); a changed model reports HiGHS's value
+        objective = form.objective_value(solution.values) if fresh else solution.objective + objective_offset
+    bound = solution.bound + objective_offset if np.isfinite(solution.bound) else None
+    return Result(status=solution.status, objective=objective, values=solution.values, bound=bound, solve_time=solution.seconds,
+                  solver="highs", names=form.names)

@@ -18,6 +18,11 @@ Loop (anchor §1.4): stop when the adversary's value is within ``tolerance`` of 
 problem's arg-max value, when its scenario repeats one already found (L1 distance below
 ``repeat_tolerance``), after ``max_iterations`` scenarios, or at the time limit. The last
 main-problem ``x`` is returned.
+
+Time limit: everything from the call on counts (the nominal fallback, building and bound
+tightening, warm starts, every MIP); each step gets only what is left, so the loop ends within
+the limit up to one solver's overrun. The nominal first stage is solved first (it is cheap) and
+returned when no main problem delivered a decision in time; ``notes["fallback"]`` then says so.
 """
 
 from __future__ import annotations
@@ -27,12 +32,13 @@ import math
 import time
 from dataclasses import dataclass
 from functools import reduce
+from typing import Callable
 
 import numpy as np
 
 from ormodel.learned.neur2ro.embedding import EmbeddingStats, add_mlp, add_relu, tightened
 from ormodel.learned.neur2ro.exact import robust_violation, solve_second_stage
-from ormodel.learned.neur2ro.mip import Affine, MipBuilder
+from ormodel.learned.neur2ro.mip import Affine, MipBuilder, open_highs, solve_persistent
 from ormodel.learned.neur2ro.network import ValueNetwork, resolve_device
 from ormodel.learned.neur2ro.problem import TwoStageRobustProblem
 from ormodel.learned.neur2ro.solution import RobustSolution
@@ -40,7 +46,7 @@ from ormodel.result import Result
 from ormodel.solvers import SolveOptions
 
 __all__ = ["Neur2ROSettings", "solve_neur2ro", "build_main_problem", "build_adversary", "build_scenario_encoding",
-           "MainProblem", "Adversary", "ScenarioEncoding"]
+           "MainProblem", "Adversary", "ScenarioEncoding", "PersistentAdversary"]
 
 
 @dataclass
@@ -62,6 +68,11 @@ class Neur2ROSettings:
     device: str = "auto"
     #: LP-based bound tightening in the adversarial MIP
     tighten: bool = True
+    #: ``mip``: the adversarial MIP, warm-started by the local search; ``local``: the local search alone
+    #: (a heuristic adversary, like the paper's gradient-ascent option)
+    adversary: str = "mip"
+    #: improving moves of the local search over the uncertainty set (batched network evaluations)
+    local_search_steps: int = 30
 
 
 @dataclass
@@ -86,19 +97,31 @@ class Adversary:
 
 
 def _value_head(builder: MipBuilder, name: str, network: ValueNetwork, x_part: Affine, xi_part: Affine,
-                stats: EmbeddingStats, tighten: bool = False) -> Affine:
+                stats: EmbeddingStats, tighten: bool = False, deadline: float | None = None,
+                ranges: "Callable[[Affine], tuple[np.ndarray, np.ndarray]] | None" = None) -> Affine:
+    """``V([x_part, xi_part])`` embedded; with ``tighten`` the pre-activations get LP bounds (``ranges`` when given)."""
     (first_weight, first_bias), (second_weight, second_bias) = network.layer_arrays("value")
     split = network.sizes.rho_out
     pre = (x_part.left_multiply(first_weight[:, :split], first_bias) + xi_part.left_multiply(first_weight[:, split:])).compact()
-    if tighten:
-        pre = tightened(builder, f"{name}_pre", pre)
+    if tighten and ranges is not None:
+        low, high = ranges(pre)
+        pre = builder.materialize(f"{name}_pre", pre)
+        interval_low, interval_high = builder.bounds(pre)
+        new_low, new_high = np.maximum(low, interval_low), np.minimum(high, interval_high)
+        builder.set_column_bounds(pre.columns, new_low, np.maximum(new_high, new_low))
+    elif tighten:
+        pre = tightened(builder, f"{name}_pre", pre, deadline)
     hidden = add_relu(builder, name, pre, stats)
     return hidden.left_multiply(second_weight, second_bias)
 
 
 def build_main_problem(problem: TwoStageRobustProblem, network: ValueNetwork, scenarios: list[np.ndarray],
-                       feasibility_scenarios: list[np.ndarray] | None = None, objective: str = "argmax") -> MainProblem:
-    """The main MIP over ``x`` for the scenarios found so far (see the module docstring)."""
+                       feasibility_scenarios: list[np.ndarray] | None = None, objective: str = "argmax",
+                       warm_start_seconds: float = 1.0) -> MainProblem:
+    """The main MIP over ``x`` for the scenarios found so far (see the module docstring).
+
+    ``warm_start_seconds`` caps the exact second-stage solve that completes a warm start.
+    """
     if objective not in ("argmax", "max"):
         raise ValueError(f"neur2ro: objective must be 'argmax' or 'max', got {objective!r}")
     if not scenarios:
@@ -140,7 +163,7 @@ def build_main_problem(problem: TwoStageRobustProblem, network: ValueNetwork, sc
         big_m = highest - float(bounds[index][0][0])
         expression = Affine.of_columns(np.concatenate([top, select[index : index + 1]]), np.array([[1.0, big_m]])) + _negate(prediction)
         builder.add_rows(f"argmax_{index}", expression, upper=big_m)
-    y = _add_exact_recourse(builder, problem, x, select, scenarios)
+    y = _add_exact_recourse(builder, problem, x, select, scenarios, warm_start_seconds)
     for index, xi in enumerate(feasibility_scenarios or []):
         matrix, upper = problem.robust_rows(xi)
         builder.add_rows(f"robust_{index}", Affine.of_columns(x, matrix), upper=upper)
@@ -152,7 +175,7 @@ def _negate(expression: Affine) -> Affine:
 
 
 def _add_exact_recourse(builder: MipBuilder, problem: TwoStageRobustProblem, x: np.ndarray, select: np.ndarray,
-                        scenarios: list[np.ndarray]) -> np.ndarray:
+                        scenarios: list[np.ndarray], warm_start_seconds: float = 1.0) -> np.ndarray:
     """The exact second stage at the selected scenario: one ``y``, rows and epigraph switched by ``select``."""
     y = builder.add_variables("y", problem.n_second, problem.second_stage_lower, problem.second_stage_upper,
                               integer=problem.second_stage_integrality)
@@ -165,7 +188,8 @@ def _add_exact_recourse(builder: MipBuilder, problem: TwoStageRobustProblem, x: 
         # problem that takes HiGHS minutes to close to 1e-6), so the solve is capped
         chosen = int(np.argmax(values[select]))
         try:
-            solution = solve_second_stage(problem, np.round(values[x]), scenarios[chosen], time_limit=1.0, gap=1e-3)
+            solution = solve_second_stage(problem, np.round(values[x]), scenarios[chosen],
+                                          time_limit=max(warm_start_seconds, 0.01), gap=1e-3)
         except RuntimeError:
             return np.zeros(problem.n_second)
         return solution.y if solution.y is not None else np.zeros(problem.n_second)
@@ -213,8 +237,13 @@ class ScenarioEncoding:
     stats: EmbeddingStats
 
 
-def build_scenario_encoding(problem: TwoStageRobustProblem, network: ValueNetwork, tighten: bool = True) -> ScenarioEncoding:
-    """``xi``, the per-item ``phi_xi`` copies, their sum and ``rho_xi`` embedded in a new MIP."""
+def build_scenario_encoding(problem: TwoStageRobustProblem, network: ValueNetwork, tighten: bool = True,
+                            tighten_seconds: float = 5.0) -> ScenarioEncoding:
+    """``xi``, the per-item ``phi_xi`` copies, their sum and ``rho_xi`` embedded in a new MIP.
+
+    ``tighten_seconds`` caps the LP bound tightening (all of it; bounds not tightened in time keep
+    their interval-arithmetic values).
+    """
     stats = EmbeddingStats()
     builder = MipBuilder(f"{problem.name}_neur2ro_adversary")
     uncertainty = problem.uncertainty
@@ -232,15 +261,16 @@ def build_scenario_encoding(problem: TwoStageRobustProblem, network: ValueNetwor
         inputs = Affine.of_columns(xi, jacobian[item], constant[item]).compact()
         item_embeddings.append(add_mlp(builder, f"phi_xi_{item}", inputs, phi_layers, stats))
     summed = reduce(lambda left, right: left + right, item_embeddings).compact()
-    summed = tightened(builder, "xi_embedding", summed) if tighten else builder.materialize("xi_embedding", summed)
-    xi_part = add_mlp(builder, "rho_xi", summed, network.layer_arrays("rho_xi"), stats, tighten=tighten)
+    deadline = time.perf_counter() + tighten_seconds
+    summed = tightened(builder, "xi_embedding", summed, deadline) if tighten else builder.materialize("xi_embedding", summed)
+    xi_part = add_mlp(builder, "rho_xi", summed, network.layer_arrays("rho_xi"), stats, tighten=tighten, deadline=deadline)
     if xi_part.columns.size > 2 * xi_part.size:
         xi_part = builder.materialize("xi_representation", xi_part)
     return ScenarioEncoding(builder, xi, xi_part, stats)
 
 
 def build_adversary(problem: TwoStageRobustProblem, network: ValueNetwork, x: np.ndarray, tighten: bool = True,
-                    encoding: ScenarioEncoding | None = None) -> Adversary:
+                    encoding: ScenarioEncoding | None = None, tighten_seconds: float = 5.0) -> Adversary:
     """``max_{xi in Xi}`` of the network's estimate at fixed ``x`` as a MIP (maximise ``prediction``).
 
     With ``tighten`` (default) the bounds after the per-item encoders (the summed embedding, the
@@ -249,66 +279,191 @@ def build_adversary(problem: TwoStageRobustProblem, network: ValueNetwork, x: np
     (from :func:`build_scenario_encoding` with the same ``tighten``) is reused instead of rebuilt.
     """
     if encoding is None:
-        encoding = build_scenario_encoding(problem, network, tighten)
+        encoding = build_scenario_encoding(problem, network, tighten, tighten_seconds)
     builder = copy.deepcopy(encoding.builder)
     stats = copy.deepcopy(encoding.stats)
     x_part = Affine.of_constant(network.x_representation(problem, x))
-    prediction = _value_head(builder, "value", network, x_part, encoding.xi_part, stats, tighten=tighten)
+    prediction = _value_head(builder, "value", network, x_part, encoding.xi_part, stats, tighten=tighten,
+                             deadline=time.perf_counter() + tighten_seconds)
     builder.set_objective(prediction.columns, prediction.coefficients[0])
     builder.objective_offset = float(prediction.constant[0])
     return Adversary(builder, encoding.xi, prediction, stats)
 
 
+class PersistentAdversary:
+    """The adversarial MIP kept loaded in HiGHS: the scenario encoding once, the value head added and removed per ``x``.
+
+    Also keeps the encoding's LP relaxation loaded, so the value head's pre-activation bounds
+    come from two hot-started LPs per unit without rebuilding anything.
+    """
+
+    def __init__(self, problem: TwoStageRobustProblem, network: ValueNetwork, encoding: ScenarioEncoding,
+                 settings: "Neur2ROSettings") -> None:
+        self.problem, self.network, self.encoding, self.settings = problem, network, encoding, settings
+        form = encoding.builder.build("maximize")
+        options = SolveOptions(gap=settings.mip_gap, threads=settings.threads, seed=settings.seed)
+        self.mip = open_highs(form, options)
+        self.form = form
+        relaxation = encoding.builder.build("minimize")
+        relaxation.integrality = np.zeros(relaxation.num_columns, dtype=bool)
+        relaxation.objective = np.zeros(relaxation.num_columns)
+        self.lp = open_highs(relaxation, SolveOptions(threads=settings.threads))
+        self.lp_deadline: float | None = None
+
+    def _ranges(self, expression: Affine) -> tuple[np.ndarray, np.ndarray]:
+        """Range of each expression over the encoding's LP relaxation (interval bounds where no LP finished in time)."""
+        from ormodel.standard_form import Sense
+
+        low, high = self.encoding.builder.bounds(expression)
+        low, high = low.copy(), high.copy()
+        for row in range(expression.size):
+            objective = np.zeros(self.lp.num_columns)
+            objective[expression.columns] = expression.coefficients[row]
+            for sense, target in ((Sense.MINIMIZE, low), (Sense.MAXIMIZE, high)):
+                left = None if self.lp_deadline is None else self.lp_deadline - time.perf_counter()
+                if left is not None and left <= 0:
+                    return low, high
+                mark = self.lp.checkpoint()
+                self.lp.set_objective(objective, sense)
+                solution = self.lp.solve(time_limit=left, presolve=False)
+                self.lp.rollback(mark)
+                if solution.status.value != "optimal" or not math.isfinite(solution.objective):
+                    continue
+                value = solution.objective + float(expression.constant[row])
+                margin = 1e-7 * (1.0 + abs(value))
+                target[row] = max(target[row], value - margin) if sense == Sense.MINIMIZE else min(target[row], value + margin)
+        return low, high
+
+    def solve(self, x: np.ndarray, warm_xi: np.ndarray, time_limit: float, tighten_seconds: float) -> tuple[Result, Adversary]:
+        """Maximise the network's estimate over ``xi`` at ``x``; the builder is returned to the encoding afterwards."""
+        from ormodel.standard_form import Sense
+
+        builder = self.encoding.builder
+        mark = builder.mark()
+        stats = copy.deepcopy(self.encoding.stats)
+        try:
+            self.lp_deadline = time.perf_counter() + tighten_seconds
+            x_part = Affine.of_constant(self.network.x_representation(self.problem, x))
+            prediction = _value_head(builder, "value", self.network, x_part, self.encoding.xi_part, stats,
+                                     tighten=self.settings.tighten, ranges=self._ranges)
+            builder.set_objective(prediction.columns, prediction.coefficients[0])
+            extension = builder.extension(mark)
+            warm = builder.complete([(self.encoding.xi, warm_xi)])
+            model_mark = self.mip.checkpoint()
+            try:
+                self.mip.add_columns(extension.cost, extension.lower, extension.upper, extension.integer)
+                if extension.rows.shape[0]:
+                    self.mip.add_rows(extension.rows, extension.row_lower, extension.row_upper)
+                self.mip.set_objective(extension.objective, Sense.MAXIMIZE)
+                options = SolveOptions(time_limit=max(time_limit, 0.05))
+                result = solve_persistent(self.form, options, model=self.mip, warm_start=warm,
+                                          objective_offset=float(prediction.constant[0]))
+            finally:
+                self.mip.rollback(model_mark)
+        finally:
+            builder.rollback(mark)
+        return result, Adversary(builder, self.encoding.xi, prediction, stats)
+
+
 def _solve(builder: MipBuilder, settings: Neur2ROSettings, time_limit: float, sense: str,
            warm_start: np.ndarray | None = None) -> Result:
-    options = SolveOptions(time_limit=max(time_limit, 0.5), gap=settings.mip_gap, threads=settings.threads,
+    options = SolveOptions(time_limit=max(time_limit, 0.05), gap=settings.mip_gap, threads=settings.threads,
                            compute_conflict=False, warm_start=warm_start)
     return builder.solve(settings.backend, options, sense=sense)
 
 
+def _stop_reason(settings: Neur2ROSettings, adversary_value: float, main_value: float, xi: np.ndarray,
+                 scenarios: list[np.ndarray]) -> str:
+    """Why the loop stops after this adversary (empty: go on)."""
+    if abs(adversary_value - main_value) <= settings.tolerance * max(abs(adversary_value), 1e-9) or adversary_value <= main_value:
+        return "gap"
+    if min(float(np.abs(xi - known).sum()) for known in scenarios) < settings.repeat_tolerance:
+        return "repeated_scenario"
+    if len(scenarios) >= settings.max_iterations:
+        return "iteration_limit"
+    return ""
+
+
+def local_search(problem: TwoStageRobustProblem, network: ValueNetwork, x: np.ndarray, start: np.ndarray, start_value: float,
+                 rng: np.random.Generator, steps: int, deadline: float, device: "str | object" = "cpu") -> tuple[np.ndarray, float]:
+    """Best-improvement search over the uncertainty set's one-move neighbourhoods, scored by the network at ``x``."""
+    current, value = np.asarray(start, dtype=np.float64), float(start_value)
+    for _ in range(max(int(steps), 0)):
+        if time.perf_counter() >= deadline:
+            break
+        try:
+            neighbours = problem.uncertainty.neighbours(current, rng)
+        except NotImplementedError:
+            break
+        if len(neighbours) == 0:
+            break
+        scores = network.predict(problem, np.repeat(np.asarray(x)[None, :], len(neighbours), axis=0), neighbours, device=device)
+        best = int(np.argmax(scores))
+        if scores[best] <= value + 1e-12 * max(1.0, abs(value)):
+            break
+        current, value = neighbours[best], float(scores[best])
+    return current, value
+
+
 def solve_neur2ro(problem: TwoStageRobustProblem, network: ValueNetwork, settings: Neur2ROSettings | None = None) -> RobustSolution:
-    """Run the Neur2RO loop on ``problem`` with a trained ``network``."""
+    """Run the Neur2RO loop on ``problem`` with a trained ``network`` (time limit: see the module docstring)."""
+    from ormodel.learned.neur2ro.ccg import solve_nominal
+
     settings = settings or Neur2ROSettings()
     started = time.perf_counter()
+    deadline = started + settings.time_limit
+
+    def remaining() -> float:
+        return deadline - time.perf_counter()
+
     rng = np.random.default_rng(settings.seed)
     device = resolve_device(settings.device)
     encoding: ScenarioEncoding | None = None
+    persistent: PersistentAdversary | None = None
     scenarios = [problem.nominal_scenario()]
     feasibility: list[np.ndarray] = []
     history: list[dict] = []
-    x = np.zeros(problem.n_first)
+    try:
+        nominal = solve_nominal(problem, backend=settings.backend, time_limit=max(min(settings.mip_time_limit, remaining()), 0.05),
+                                gap=settings.mip_gap)
+        nominal_x, nominal_value, nominal_seconds, fallback_name = nominal.x, float(nominal.estimate), nominal.solve_time, "nominal"
+    except RuntimeError:  # no nominal decision in time: nothing selected is robust feasible for both classes
+        nominal_x, nominal_value, nominal_seconds, fallback_name = np.zeros(problem.n_first), math.nan, time.perf_counter() - started, "zeros"
+    x = nominal_x.copy()
+    have_main_decision = False
     estimate = math.nan
     status = "iteration_limit"
     iterations = 0
     while True:
-        remaining = settings.time_limit - (time.perf_counter() - started)
-        if remaining <= 0:
+        if remaining() <= 0:
             status = "time_limit"
             break
         iterations += 1
         main_started = time.perf_counter()
-        main = build_main_problem(problem, network, scenarios, feasibility, settings.objective)
+        main = build_main_problem(problem, network, scenarios, feasibility, settings.objective,
+                                  warm_start_seconds=min(1.0, 0.1 * max(remaining(), 0.0)))
         start_x = x if problem.robust_feasible(x) else np.zeros(problem.n_first)
-        result = _solve(main.builder, settings, min(settings.mip_time_limit, remaining), "minimize",
-                        main.builder.complete([(main.x, start_x)]))
+        warm = main.builder.complete([(main.x, start_x)])
+        if remaining() <= 0:
+            status = "time_limit"
+            break
+        result = _solve(main.builder, settings, min(settings.mip_time_limit, remaining()), "minimize", warm)
         main_seconds = time.perf_counter() - main_started
         if result.values is None:
-            status = f"main_{result.status.value}"
+            status = "time_limit" if remaining() <= 0 or result.status.is_limit else f"main_{result.status.value}"
             break
         x = np.round(np.asarray(result.values)[main.x])
+        have_main_decision = True
         estimate = float(result.objective)
         violation, violating_xi = robust_violation(problem, x)
         if violation > 1e-7:
             feasibility.append(violating_xi)
+            have_main_decision = False
             history.append({"iteration": iterations, "main_seconds": main_seconds, "feasibility_cut": True})
             continue
         predictions = network.predict(problem, np.repeat(x[None, :], len(scenarios), axis=0), np.asarray(scenarios), device=device)
         main_value = float(predictions.max())
-        remaining = settings.time_limit - (time.perf_counter() - started)
         adversary_started = time.perf_counter()
-        if encoding is None:
-            encoding = build_scenario_encoding(problem, network, settings.tighten)
-        adversary = build_adversary(problem, network, x, settings.tighten, encoding)
         candidate_parts = [np.asarray(scenarios), problem.uncertainty.sample(rng, settings.warm_start_samples)]
         if main.y is not None:
             # the scenario that hurts the main problem's own recourse most (one exact linear step)
@@ -316,28 +471,59 @@ def solve_neur2ro(problem: TwoStageRobustProblem, network: ValueNetwork, setting
             candidate_parts.append(problem.uncertainty.maximize_linear(gradient)[1][None, :])
         candidates = np.vstack(candidate_parts)
         guesses = network.predict(problem, np.repeat(x[None, :], len(candidates), axis=0), candidates, device=device)
-        warm = adversary.builder.complete([(adversary.xi, candidates[int(np.argmax(guesses))])])
-        adversary_result = _solve(adversary.builder, settings, min(settings.mip_time_limit, max(remaining, 0.5)), "maximize", warm)
-        adversary_seconds = time.perf_counter() - adversary_started
-        if adversary_result.values is None:
-            status = f"adversary_{adversary_result.status.value}"
+        warm_xi, warm_value = local_search(problem, network, x, candidates[int(np.argmax(guesses))], float(guesses.max()),
+                                           rng, settings.local_search_steps, deadline, device)
+        if remaining() <= 0:
+            status = "time_limit"
             break
-        xi = np.asarray(adversary_result.values)[adversary.xi]
-        xi = np.clip(xi, problem.uncertainty.lower, problem.uncertainty.upper)
-        adversary_value = float(network.unscale(adversary_result.objective))
+        if settings.adversary == "local":
+            xi, adversary_value = warm_xi, warm_value
+            history.append({"iteration": iterations, "main_seconds": main_seconds, "adversary_seconds": time.perf_counter() - adversary_started,
+                            "main_objective": estimate, "main_prediction": main_value, "adversary_prediction": adversary_value,
+                            "main_status": result.status.value, "adversary_status": "local_search"})
+            status = _stop_reason(settings, adversary_value, main_value, xi, scenarios)
+            if status:
+                break
+            scenarios.append(xi)
+            continue
+        if encoding is None:
+            encoding = build_scenario_encoding(problem, network, settings.tighten, tighten_seconds=min(5.0, 0.15 * max(remaining(), 0.0)))
+            persistent = PersistentAdversary(problem, network, encoding, settings) if settings.backend == "highs" else None
+        tighten_seconds = min(5.0, 0.1 * max(remaining(), 0.0))
+        if persistent is not None:
+            adversary_result, adversary = persistent.solve(x, warm_xi, min(settings.mip_time_limit, remaining()), tighten_seconds)
+        else:
+            adversary = build_adversary(problem, network, x, settings.tighten, encoding, tighten_seconds=tighten_seconds)
+            warm = adversary.builder.complete([(adversary.xi, warm_xi)])
+            adversary_result = _solve(adversary.builder, settings, min(settings.mip_time_limit, remaining()), "maximize", warm)
+        adversary_seconds = time.perf_counter() - adversary_started
+        if adversary_result.values is None or float(network.unscale(adversary_result.objective)) < warm_value:
+            xi, adversary_value = warm_xi, warm_value  # the MIP got nowhere in time: the local search's scenario
+        else:
+            xi = np.clip(np.asarray(adversary_result.values)[adversary.xi], problem.uncertainty.lower, problem.uncertainty.upper)
+            adversary_value = float(network.unscale(adversary_result.objective))
         history.append({
             "iteration": iterations, "main_seconds": main_seconds, "adversary_seconds": adversary_seconds,
             "main_objective": estimate, "main_prediction": main_value, "adversary_prediction": adversary_value,
+            "local_search_prediction": warm_value,
+            "main_status": result.status.value, "adversary_status": adversary_result.status.value,
             "main_binaries": main.stats.binary, "adversary_binaries": adversary.stats.binary,
         })
-        if abs(adversary_value - main_value) <= settings.tolerance * max(abs(adversary_value), 1e-9) or adversary_value <= main_value:
-            status = "gap"
-            break
-        if min(float(np.abs(xi - known).sum()) for known in scenarios) < settings.repeat_tolerance:
-            status = "repeated_scenario"
-            break
-        if len(scenarios) >= settings.max_iterations:
-            status = "iteration_limit"
+        status = _stop_reason(settings, adversary_value, main_value, xi, scenarios)
+        if status:
             break
         scenarios.append(xi)
-    return RobustSolution("neur2ro", x, estimate, None, status, scenarios, iterations, time.perf_counter() - started, history)
+        if remaining() <= 0:
+            status = "time_limit"
+            break
+    fallback = None
+    if not have_main_decision:
+        x, fallback = nominal_x.copy(), fallback_name
+        if not math.isfinite(estimate):
+            estimate = nominal_value
+    seconds = time.perf_counter() - started
+    notes = {"fallback": fallback, "stopped_at_limit": status == "time_limit", "limit_seconds": settings.time_limit,
+             "nominal_seconds": nominal_seconds, "equals_nominal": bool(np.array_equal(x, nominal_x)),
+             "mip_time_limits_hit": sum(1 for entry in history for key in ("main_status", "adversary_status")
+                                        if entry.get(key) == "time_limit")}
+    return RobustSolution("neur2ro", x, estimate, None, status, scenarios, iterations, seconds, history, notes)

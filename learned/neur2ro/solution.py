@@ -26,6 +26,9 @@ class RobustSolution:
         iterations: main-problem solves.
         solve_time: wall-clock seconds.
         history: one dict per iteration (times, values, gaps).
+        notes: where the decision came from and what limited it (Neur2RO: ``fallback``
+            ``"nominal"`` when no main problem returned a decision in time, ``stopped_at_limit``,
+            ``limit_seconds``); empty for methods that record nothing.
     """
 
     method: str
@@ -37,3 +40,4 @@ class RobustSolution:
     iterations: int = 0
     solve_time: float = 0.0
     history: list[dict[str, Any]] = field(default_factory=list)
+    notes: dict[str, Any] = field(default_factory=dict)

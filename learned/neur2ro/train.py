@@ -21,7 +21,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from ormodel.learned.neur2ro.data import ValueDataset, generate_data
+from ormodel.learned.neur2ro.data import ValueDataset, generate_data, label_to_file
 from ormodel.learned.neur2ro.instances import normalize_kind
 from ormodel.learned.neur2ro.network import DEFAULT_WEIGHTS, NETWORK_SIZES, ValueNetwork, resolve_device
 
@@ -134,6 +134,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1, help="processes labelling instances in parallel")
     parser.add_argument("--backend", default="highs")
     parser.add_argument("--data", default=None, help="labelled data (.npz): reused when it exists, else written there")
+    parser.add_argument("--labels", default=None,
+                        help="resumable label file (JSON lines, keep it outside the repository, e.g. ~/.cache/ormodel/...): "
+                             "instances already labelled there are skipped, the rest appended")
+    parser.add_argument("--label-only", action="store_true", help="with --labels: label, then stop (no training)")
+    parser.add_argument("--label-gap", type=float, default=1e-4, help="relative MIP gap of each label's second-stage solve "
+                        "(the paper: 1e-2)")
     parser.add_argument("--epochs", type=int, default=300)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
@@ -144,7 +150,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     kind = normalize_kind(args.problem)
     sizes = tuple(int(size) for size in args.sizes.split(",")) if args.sizes else None
     data_path = Path(args.data) if args.data else None
-    if data_path is not None and data_path.exists():
+    if args.labels:
+        report = label_to_file(Path(args.labels).expanduser(), kind, args.instances, args.decisions, args.scenarios,
+                               seed=args.seed, sizes=sizes, workers=args.workers, backend=args.backend, progress=True,
+                               gap=args.label_gap)
+        print(json.dumps({"labels_file": str(args.labels), **report}), flush=True)
+        if args.label_only:
+            return 0
+        dataset = ValueDataset.from_labels(Path(args.labels).expanduser(), instances=args.instances)
+        print(f"training on {len(dataset.labels)} labels from {args.labels}", flush=True)
+    elif data_path is not None and data_path.exists():
         dataset = ValueDataset.load(data_path)
         if dataset.kind != kind:
             raise SystemExit(f"{data_path}: holds {dataset.kind} data, not {kind}")
@@ -164,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "problem": kind, "seed": args.seed, "instances": len(dataset.instance_sizes), "decisions": args.decisions,
         "scenarios": args.scenarios, "sizes": sorted({int(size) for size in dataset.instance_sizes}),
         "data_seconds": dataset.seconds, "backend": args.backend, "epochs_requested": args.epochs,
-        "batch_size": args.batch_size, "learning_rate": args.learning_rate, "device": args.device,
+        "batch_size": args.batch_size, "learning_rate": args.learning_rate, "device": args.device, "label_gap": args.label_gap,
         "torch": str(torch.__version__), "command": "python -m ormodel.learned.neur2ro.train " + " ".join(argv if argv is not None else sys.argv[1:]),
         **{key: value for key, value in statistics.items() if key != "history"},
     }

@@ -63,6 +63,10 @@ class UncertaintySet:
         """``max direction' xi`` over the set: (value, maximiser)."""
         raise NotImplementedError
 
+    def neighbours(self, xi: np.ndarray, rng: np.random.Generator, limit: int = 2000) -> np.ndarray:
+        """Points of the set near ``xi`` (one move each), at most ``limit`` of them: the moves of a local search."""
+        raise NotImplementedError
+
 
 @dataclass(frozen=True)
 class BoxSet(UncertaintySet):
@@ -96,6 +100,21 @@ class BoxSet(UncertaintySet):
         direction = np.asarray(direction, dtype=np.float64)
         point = np.where(direction > 0, self.high, self.low).astype(np.float64)
         return float(direction @ point), point
+
+    def neighbours(self, xi: np.ndarray, rng: np.random.Generator, limit: int = 2000) -> np.ndarray:
+        """``xi`` with one coordinate moved to the low end, the middle or the high end."""
+        xi = np.asarray(xi, dtype=np.float64)
+        points = []
+        for coordinate in range(self.dimension):
+            for value in (self.low, (self.low + self.high) / 2.0, self.high):
+                if xi[coordinate] != value:
+                    point = xi.copy()
+                    point[coordinate] = value
+                    points.append(point)
+        points_array = np.asarray(points).reshape(-1, self.dimension)
+        if len(points_array) > limit:
+            points_array = points_array[rng.choice(len(points_array), limit, replace=False)]
+        return points_array
 
 
 @dataclass(frozen=True)
@@ -157,3 +176,24 @@ class BudgetSet(UncertaintySet):
             point[coordinate] = min(1.0, remaining)
             remaining -= point[coordinate]
         return float(direction @ point), point
+
+    def neighbours(self, xi: np.ndarray, rng: np.random.Generator, limit: int = 2000) -> np.ndarray:
+        """Swaps (a deviating coordinate's value moved to a non-deviating one) and, with budget left, one raised coordinate."""
+        xi = np.clip(np.asarray(xi, dtype=np.float64), 0.0, 1.0)
+        support = np.flatnonzero(xi > 0)
+        outside = np.flatnonzero(xi < 1)
+        pairs = [(i, j) for i in support for j in outside if i != j and xi[j] == 0]
+        if len(pairs) > limit:
+            pairs = [pairs[k] for k in rng.choice(len(pairs), limit, replace=False)]
+        points = []
+        for i, j in pairs:
+            point = xi.copy()
+            point[j], point[i] = xi[i], 0.0
+            points.append(point)
+        left = float(self.budget) - float(xi.sum())
+        if left > 1e-9:
+            for j in outside[: max(limit - len(points), 0)]:
+                point = xi.copy()
+                point[j] = min(1.0, xi[j] + left)
+                points.append(point)
+        return np.asarray(points).reshape(-1, self.dimension)

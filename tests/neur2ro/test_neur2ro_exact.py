@@ -126,3 +126,17 @@ def test_nominal_baseline_is_feasible() -> None:
     problem = RobustCapitalBudgeting(generate_capital_budgeting(5, seed=1))
     nominal = solve_nominal(problem)
     assert problem.robust_feasible(nominal.x)
+
+
+def test_neighbours_stay_in_the_uncertainty_sets() -> None:
+    from ormodel.learned.neur2ro.uncertainty import BoxSet, BudgetSet
+
+    rng = np.random.default_rng(0)
+    budget = BudgetSet(10, 2.5)
+    point = budget.sample(rng, 2)[1]
+    moves = budget.neighbours(point, rng)
+    assert len(moves) > 0 and all(budget.contains(move) for move in moves)
+    assert not any(np.array_equal(move, point) for move in moves)
+    box = BoxSet(4)
+    moves = box.neighbours(np.zeros(4), rng)
+    assert len(moves) == 8 and all(box.contains(move) for move in moves)

@@ -142,6 +142,24 @@ def test_neur2ro_loop_returns_robust_feasible_decision() -> None:
     assert 1 <= len(solution.scenarios) <= 2
 
 
+@pytest.mark.parametrize("limit", [0.0, 0.3, 1.5])
+def test_neur2ro_honours_its_time_limit_and_records_the_fallback(limit: float) -> None:
+    import time
+
+    problem = RobustKnapsack(generate_knapsack(40, seed=3))
+    network = _random_network(problem, seed=2)
+    started = time.perf_counter()
+    solution = solve_neur2ro(problem, network, Neur2ROSettings(time_limit=limit, mip_time_limit=10.0))
+    wall = time.perf_counter() - started
+    assert wall <= 1.05 * limit + 1.0
+    assert problem.robust_feasible(solution.x)
+    assert solution.notes["limit_seconds"] == limit
+    assert solution.notes["stopped_at_limit"] == (solution.status == "time_limit")
+    if limit == 0.0:
+        # nothing but the (always computed) nominal decision: the record says it fell back to it
+        assert solution.status == "time_limit" and solution.notes["fallback"] == "nominal" and solution.notes["equals_nominal"]
+
+
 def test_device_auto_resolves_to_an_available_device() -> None:
     device = resolve_device("auto")
     assert device.type == ("cuda" if torch.cuda.is_available() else "cpu")
@@ -192,3 +210,45 @@ def test_training_command_writes_loadable_weights_with_its_recipe(tmp_path) -> N
     assert metadata["command"].endswith(" ".join(arguments))
     assert metadata["samples"] == 4 and metadata["batch_size"] == 64
     assert (tmp_path / "cb.npz").exists()
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_persistent_adversary_matches_the_rebuilt_one_and_restores_the_encoding(index: int) -> None:
+    from ormodel.learned.neur2ro.neural_ccg import PersistentAdversary, build_scenario_encoding
+
+    problem = [RobustKnapsack(generate_knapsack(4, seed=5)), RobustCapitalBudgeting(generate_capital_budgeting(2, seed=5))][index]
+    network = _random_network(problem, seed=3)
+    settings = Neur2ROSettings(mip_gap=1e-6)
+    encoding = build_scenario_encoding(problem, network)
+    columns, rows = encoding.builder.num_columns, encoding.builder.num_rows
+    persistent = PersistentAdversary(problem, network, encoding, settings)
+    rng = np.random.default_rng(index)
+    for _ in range(1):
+        x = (rng.random(problem.n_first) < 0.6).astype(float)
+        rebuilt = build_adversary(problem, network, x, encoding=encoding)
+        expected = rebuilt.builder.solve("highs", SolveOptions(gap=1e-6, time_limit=30), sense="maximize")
+        result, adversary = persistent.solve(x, problem.nominal_scenario(), time_limit=30, tighten_seconds=5)
+        assert result.objective == pytest.approx(expected.objective, rel=1e-5, abs=1e-6)
+        xi = np.asarray(result.values)[adversary.xi]
+        assert float(network.predict(problem, x, xi, device="cpu")[0]) == pytest.approx(float(network.unscale(result.objective)), rel=1e-5, abs=1e-5)
+        assert (encoding.builder.num_columns, encoding.builder.num_rows) == (columns, rows)
+
+
+def test_local_search_adversary_never_lowers_the_estimate() -> None:
+    import time
+
+    from ormodel.learned.neur2ro.neural_ccg import local_search
+
+    problem = RobustKnapsack(generate_knapsack(12, seed=4))
+    network = _random_network(problem, seed=5)
+    rng = np.random.default_rng(1)
+    x = np.ones(problem.n_first)
+    start = problem.uncertainty.sample(rng, 1)[0]
+    start_value = float(network.predict(problem, x, start, device="cpu")[0])
+    xi, value = local_search(problem, network, x, start, start_value, rng, steps=10, deadline=time.perf_counter() + 30)
+    assert problem.uncertainty.contains(xi)
+    assert value >= start_value
+    assert value == pytest.approx(float(network.predict(problem, x, xi, device="cpu")[0]), rel=1e-6)
+    solution = solve_neur2ro(problem, network, Neur2ROSettings(time_limit=20, mip_time_limit=2, adversary="local"))
+    assert problem.robust_feasible(solution.x)
+    assert all(entry.get("adversary_status") == "local_search" for entry in solution.history if "adversary_status" in entry)
