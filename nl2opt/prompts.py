@@ -14,7 +14,8 @@ from typing import Any
 
 from ormodel.nl2opt.client import Message
 
-__all__ = ["SYSTEM_PROMPT", "build_messages", "example_messages", "findings_feedback", "model_error_feedback", "parse_feedback"]
+__all__ = ["SYSTEM_PROMPT", "build_messages", "cut_off_feedback", "example_messages", "findings_feedback", "model_error_feedback",
+           "parse_feedback"]
 
 SYSTEM_PROMPT = """\
 You are an operations-research modeling expert. Turn the user's problem into a five-element \
@@ -73,6 +74,11 @@ def build_messages(question: str, examples: Sequence[tuple[str, dict[str, Any]]]
 def parse_feedback(error: str) -> str:
     """The message after an answer that could not be read."""
     return f"Your answer could not be read as a model.\n{error}\nReply with the complete corrected model as one JSON object."
+
+
+def cut_off_feedback(finding: str) -> str:
+    """The message after an answer the client stopped (a loop) or the server cut (the token limit)."""
+    return f"{finding}\nReply with the complete model as one JSON object, each key and each value written once."
 
 
 def model_error_feedback(error: str) -> str:
