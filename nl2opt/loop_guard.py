@@ -8,6 +8,9 @@ client can stop the stream there and send the model a finding it can act on.
 Signs (each one alone never occurs in a sound five-element document):
 
 * the same key written ``key_repeats`` times in one JSON object;
+* a phrase (``phrase_min`` to ``phrase_max`` characters, with a letter in it) written
+  ``phrase_repeats`` times in a row inside one JSON string (a description that keeps saying
+  "but it can only make 120 chairs and 120 tables, " is how SmolLM2 loops under a schema);
 * the same line (with letters or digits) written ``line_repeats`` times in a row;
 * ``whitespace_run`` whitespace characters in a row.
 
@@ -29,7 +32,7 @@ class LoopFinding:
     """Where and how an answer started looping.
 
     Attributes:
-        kind: ``repeated_key``, ``repeated_line`` or ``whitespace``.
+        kind: ``repeated_key``, ``repeated_phrase``, ``repeated_line`` or ``whitespace``.
         position: characters of the answer read when the loop was recognized (the answer is cut there).
         detail: the repeated key or line.
         where: the path of the JSON object holding the repeated key (``parameters → cost``), if any.
@@ -48,6 +51,10 @@ class LoopFinding:
             place = f" (inside {self.where})" if self.where else ""
             return (f"Your answer was stopped because it was looping: it wrote the key \"{self.detail}\" {self.count} times in "
                     f"the same JSON object{place}. A key appears once per object; give each table's values once.")
+        if self.kind == "repeated_phrase":
+            place = f" (inside {self.where})" if self.where else ""
+            return (f"Your answer was stopped because it was looping: a text value{place} repeated "
+                    f"\"{self.detail.strip()[:120]}\" {self.count} times in a row. Keep descriptions to one short sentence.")
         if self.kind == "repeated_line":
             return (f"Your answer was stopped because it was looping: the line `{self.detail[:120]}` was repeated "
                     f"{self.count} times in a row.")
@@ -66,8 +73,12 @@ class _Container:
 class LoopGuard:
     """Feed the answer chunk by chunk; :meth:`feed` returns a :class:`LoopFinding` once a loop is seen."""
 
-    def __init__(self, key_repeats: int = 3, line_repeats: int = 10, whitespace_run: int = 200) -> None:
+    def __init__(self, key_repeats: int = 3, line_repeats: int = 10, whitespace_run: int = 200, phrase_repeats: int = 3,
+                 phrase_min: int = 12, phrase_max: int = 200) -> None:
         self.key_repeats = key_repeats
+        self.phrase_repeats = phrase_repeats
+        self.phrase_min = phrase_min
+        self.phrase_max = phrase_max
         self.line_repeats = line_repeats
         self.whitespace_run = whitespace_run
         self.finding: LoopFinding | None = None
@@ -98,6 +109,26 @@ class LoopGuard:
             return LoopFinding("repeated_key", self._position, text, self._path(), top.keys[text])
         return None
 
+    def _repeated_phrase(self) -> LoopFinding | None:
+        """A phrase repeated ``phrase_repeats`` times at the end of the string being read."""
+        length = len(self._string)
+        longest = min(self.phrase_max, length // self.phrase_repeats)
+        if longest < self.phrase_min:
+            return None
+        tail = "".join(self._string[-longest * self.phrase_repeats:])
+        last = len(tail) - 1
+        # A repeated phrase ends, like this one, with the boundary character just read: try only those lengths.
+        earlier = tail.rfind(tail[-1], 0, last - self.phrase_min + 1)
+        while earlier >= 0 and last - earlier <= longest:
+            size = last - earlier
+            earlier = tail.rfind(tail[-1], 0, earlier)
+            phrase = tail[-size:]
+            if tail.endswith(phrase * self.phrase_repeats) and any(item.isalpha() for item in phrase):
+                top = self._stack[-1] if self._stack else None
+                where = " → ".join(filter(None, [self._path(), self._pending_key if top is not None and top.kind == "{" else None]))
+                return LoopFinding("repeated_phrase", self._position, phrase, where, self.phrase_repeats)
+        return None
+
     def _structure(self, char: str) -> LoopFinding | None:
         if self._in_string:
             if self._escape:
@@ -110,6 +141,8 @@ class LoopGuard:
                 return self._string_done("".join(self._string))
             else:
                 self._string.append(char)
+                if not char.isalnum():  # phrases end at a space or a punctuation mark
+                    return self._repeated_phrase()
             return None
         if char == '"':
             self._in_string, self._string = True, []
