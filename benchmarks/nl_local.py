@@ -235,8 +235,8 @@ def write_summary(output: Path, sample: dict[str, list[str]], args: argparse.Nam
     calls_by_arm = {arm: call_lines(output, arm, wanted) for arm in ARMS}
     summaries = summarize([row for rows in rows_by_arm.values() for row in rows])
     rules = ", ".join(f"`{policy.name}`" for policy in TOLERANCE_POLICIES)
-    text = header + ["", f"Accuracy under the tolerance rules of `ormodel.nl2opt.benchmark` ({rules}), judged again from each "
-                     "row's objective and label; s/problem is wall time per problem (model calls, solves, checks).", "",
+    text = header + ["", (f"Accuracy under the tolerance rules of `ormodel.nl2opt.benchmark` ({rules}), judged again from each "
+                          "row's objective and label; s/problem is wall time per problem (model calls, solves, checks)."), "",
                      summary_markdown(summaries), "", "Round outcomes and cut answers (from the call records):", "",
                      failure_table(rows_by_arm, calls_by_arm), ""]
     for arm, rows in rows_by_arm.items():
@@ -272,10 +272,9 @@ def main() -> int:
     parser.add_argument("--cache", default=str(Path("~/.cache/ormodel/nl_local").expanduser()), help="baseline checkout cache")
     args = parser.parse_args()
 
-    from rich.progress import Progress
-
     from ormodel.nl2opt.benchmark import default_data_root
     from ormodel.nl2opt.local_models import MODELS, assemble
+    from rich.progress import Progress
 
     data = args.data or default_data_root()
     if data is None or not Path(data).is_dir():
@@ -292,9 +291,9 @@ def main() -> int:
     header = [f"# nl_local: {name}", "", f"- command: `{' '.join([Path(sys.executable).name, *sys.argv])}`",
               f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load before the run: {uptime}",
               f"- sample (seed {args.seed}): " + "; ".join(f"{suite}: {', '.join(ids)}" for suite, ids in sample.items()),
-              f"- baseline: git {args.baseline_ref} (no max_tokens, no loop guard, no streaming); improved: this checkout "
-              f"(max_tokens {args.max_tokens}, streaming, loop guard); both: --examples {args.examples}, --max-rounds "
-              f"{args.max_rounds}, timeout {args.timeout:.0f} s, 1 retry"]
+              (f"- baseline: git {args.baseline_ref} (no max_tokens, no loop guard, no streaming); improved: this checkout "
+               f"(max_tokens {args.max_tokens}, streaming, loop guard); both: --examples {args.examples}, --max-rounds "
+               f"{args.max_rounds}, timeout {args.timeout:.0f} s, 1 retry")]
     # One arm after the other, each starting with a cold prompt cache: the server keeps the last prompt, and an
     # arm must not find its first problem's prompt already processed by the other arm.
     steps = [(arm, suite) for arm in arms for suite in sample]

@@ -29,7 +29,13 @@ from typing import Any
 from ormodel.nl2opt.checks import Finding, feedback_text, result_findings, structural_findings
 from ormodel.nl2opt.client import ChatModel, LLMError, Message
 from ormodel.nl2opt.extract import FormulationParseError, extract_document
-from ormodel.nl2opt.prompts import build_messages, cut_off_feedback, findings_feedback, model_error_feedback, parse_feedback
+from ormodel.nl2opt.prompts import (
+    build_messages,
+    cut_off_feedback,
+    findings_feedback,
+    model_error_feedback,
+    parse_feedback,
+)
 from ormodel.nl2opt.retrieval import ExampleLibrary
 
 __all__ = ["Agent", "AgentOptions", "Answer", "Attempt", "Round", "backend_for", "describe_changes", "solution_text"]

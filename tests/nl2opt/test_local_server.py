@@ -6,9 +6,10 @@ import os
 from pathlib import Path
 
 import pytest
-from ormodel.cli import main
 from ormodel.nl2opt.local_models import MODELS, find_model
 from ormodel.nl2opt.local_server import LocalServer, LocalServerError, default_threads
+
+from ormodel.cli import main
 
 
 def test_a_missing_or_foreign_model_file_is_a_clear_error(tmp_path: Path) -> None:
