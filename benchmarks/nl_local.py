@@ -131,7 +131,11 @@ def run_arm(arm: str, checkout: Path, suite: str, ids: list[str], output: Path, 
 
 
 def clear_prompt_cache(base_url: str, model: str) -> None:
-    """Replace the server's cached prompt by a one-word one, so that the next arm starts cold."""
+    """Replace the prompt the server keeps in its slot by a one-word one, so that the next arm starts cold.
+
+    The server started here keeps no other prompts (``prompt_cache_mib=0``); within an arm, problems
+    share the system prompt and correction rounds their conversation, as in any real use.
+    """
     import urllib.request
 
     body = json.dumps({"model": model, "messages": [{"role": "user", "content": "Hello."}], "max_tokens": 1}).encode()
@@ -309,7 +313,7 @@ def main() -> int:
             if args.model in MODELS:
                 header.append(f"- model: {MODELS[args.model].description}; sha256 {MODELS[args.model].sha256}")
             server = stack.enter_context(LocalServer(model_path, threads=args.threads, context=args.context,
-                                                     log_path=output / "server.log"))
+                                                     log_path=output / "server.log", prompt_cache_mib=0))
             served = (server.url, server.model_name)
             header.append(f"- server: llama.cpp (xllamacpp) on 127.0.0.1, {server.threads} thread(s), context {args.context}")
         with Progress() as progress:

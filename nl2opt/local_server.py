@@ -63,15 +63,19 @@ class LocalServer:
         context: context size in tokens (prompt plus answer, the whole conversation).
         startup_timeout: seconds to wait for the model to load.
         log_path: where the server's log goes (default: a temporary file, shown when it fails).
+        prompt_cache_mib: memory for prompts kept beyond the one in the slot (None: llama.cpp's
+            default; 0 for measurements, so that no problem finds another run's prompt processed).
     """
 
     def __init__(self, model_path: str | os.PathLike[str], threads: int | None = None, context: int = 8192,
-                 startup_timeout: float = 300.0, log_path: str | os.PathLike[str] | None = None) -> None:
+                 startup_timeout: float = 300.0, log_path: str | os.PathLike[str] | None = None,
+                 prompt_cache_mib: int | None = None) -> None:
         self.model_path = Path(model_path).expanduser()
         self.threads = threads or default_threads()
         self.context = context
         self.startup_timeout = startup_timeout
         self.log_path = Path(log_path) if log_path is not None else None
+        self.prompt_cache_mib = prompt_cache_mib
         self._process: subprocess.Popen[str] | None = None
         self._log: IO[str] | None = None
         self._address: str | None = None
@@ -119,6 +123,8 @@ class LocalServer:
                 "w", prefix="ormodel-llama-", suffix=".log", delete=False, encoding="utf-8")
         command = [sys.executable, "-m", "ormodel.nl2opt.local_server", str(self.model_path), "--threads", str(self.threads),
                    "--context", str(self.context)]
+        if self.prompt_cache_mib is not None:
+            command += ["--prompt-cache-mib", str(self.prompt_cache_mib)]
         import ormodel
 
         environment = dict(os.environ)  # the child imports the same ormodel as this process
@@ -249,7 +255,7 @@ def ask_with_local_server(args: argparse.Namespace, command: Callable[[argparse.
 
 # -- the child process ------------------------------------------------------------------------------
 
-def _serve(model: str, threads: int, context: int) -> int:
+def _serve(model: str, threads: int, context: int, prompt_cache_mib: int | None = None) -> int:
     """Run the server until stdin closes (the parent stopped or died); report the address on stdout."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     try:
@@ -265,6 +271,8 @@ def _serve(model: str, threads: int, context: int) -> int:
     params.n_parallel = 1
     params.cpuparams.n_threads = threads
     params.cpuparams_batch.n_threads = threads
+    if prompt_cache_mib is not None:
+        params.cache_ram_mib = prompt_cache_mib
     try:
         server = xllamacpp.Server(params)
     except Exception as error:  # noqa: BLE001 - reported to the parent, which raises LocalServerError
@@ -285,8 +293,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("model")
     parser.add_argument("--threads", type=int, default=default_threads())
     parser.add_argument("--context", type=int, default=8192)
+    parser.add_argument("--prompt-cache-mib", type=int)
     args = parser.parse_args(argv)
-    return _serve(args.model, args.threads, args.context)
+    return _serve(args.model, args.threads, args.context, args.prompt_cache_mib)
 
 
 if __name__ == "__main__":
