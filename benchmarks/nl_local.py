@@ -24,7 +24,8 @@ by size and SHA-256 into ``~/.cache/ormodel/models``; a path to any GGUF file wo
     python benchmarks/nl_local.py --model qwen2.5-coder-1.5b --replay                          # no server
 
 Writes to ``--output`` (default ``benchmarks/results/nl_local-MODEL``): ``ARM/table.jsonl``,
-``ARM/records/``, ``summary.md`` (the tables) and ``nl_local.png`` (the plot).
+``ARM/records/``, ``summary.md`` (the tables) and ``nl_local.png`` (the plot); ``--replay`` writes
+``ARM/replay.jsonl``, ``summary-replay.md`` and ``nl_local-replay.png``.
 """
 
 from __future__ import annotations
@@ -248,7 +249,8 @@ def write_summary(output: Path, sample: dict[str, list[str]], args: argparse.Nam
     document = "\n".join(text)
     (output / ("summary.md" if table == "table.jsonl" else "summary-replay.md")).write_text(document, encoding="utf-8")
     if summaries:
-        plot(summaries, rows_by_arm, output / "nl_local.png", f"{args.model}: {len(wanted)} problems, seed {args.seed}")
+        plot(summaries, rows_by_arm, output / ("nl_local.png" if table == "table.jsonl" else "nl_local-replay.png"),
+             f"{args.model}: {len(wanted)} problems, seed {args.seed}")
     return document
 
 
@@ -325,7 +327,8 @@ def main() -> int:
                 failures += run_arm(arm, checkouts[arm], suite, sample[suite], output, args, served) != 0
                 progress.advance(task)
     print(write_summary(output, sample, args, header, "replay.jsonl" if args.replay else "table.jsonl"))
-    print(f"\nwrote {output}/summary{'-replay' if args.replay else ''}.md and nl_local.png", file=sys.stderr)
+    suffix = "-replay" if args.replay else ""
+    print(f"\nwrote {output}/summary{suffix}.md and nl_local{suffix}.png", file=sys.stderr)
     return 1 if failures else 0
 
 
