@@ -29,7 +29,13 @@ from typing import Any
 from ormodel.nl2opt.checks import Finding, feedback_text, result_findings, structural_findings
 from ormodel.nl2opt.client import ChatModel, LLMError, Message
 from ormodel.nl2opt.extract import FormulationParseError, extract_document
-from ormodel.nl2opt.prompts import build_messages, findings_feedback, model_error_feedback, parse_feedback
+from ormodel.nl2opt.prompts import (
+    build_messages,
+    cut_off_feedback,
+    findings_feedback,
+    model_error_feedback,
+    parse_feedback,
+)
 from ormodel.nl2opt.retrieval import ExampleLibrary
 
 __all__ = ["Agent", "AgentOptions", "Answer", "Attempt", "Round", "backend_for", "describe_changes", "solution_text"]
@@ -74,8 +80,10 @@ class AgentOptions:
 class Round:
     """One LLM answer and what became of it.
 
-    ``outcome`` is ``llm_error``, ``parse_error``, ``model_error``, ``solver_error``,
-    ``infeasible``, ``unbounded``, ``warnings`` (fed back once) or ``accepted``.
+    ``outcome`` is ``llm_error``, ``looped`` or ``cut_off`` (the client stopped a looping answer,
+    or the server cut it at ``max_tokens``: the client's finding is fed back), ``parse_error``,
+    ``model_error``, ``solver_error``, ``infeasible``, ``unbounded``, ``warnings`` (fed back once)
+    or ``accepted``.
     """
 
     number: int
@@ -391,6 +399,12 @@ class Agent:
                             completion_tokens=response.completion_tokens, latency=response.latency, attempts=response.attempts)
             attempt.rounds.append(current)
             exchange = [{"role": "assistant", "content": _clip(response.text, MAX_ECHO_CHARS)}]
+            finding = getattr(response, "finding", None)
+            if finding:
+                current.outcome = "looped" if response.finish_reason == "loop" else "cut_off"
+                current.error, current.feedback = finding, cut_off_feedback(finding)
+                exchange.append({"role": "user", "content": current.feedback})
+                continue
             try:
                 document = _read_answer(response.text)
             except FormulationParseError as error:
@@ -480,7 +494,8 @@ class Agent:
 
     @staticmethod
     def _history(attempt: Attempt) -> list[str]:
-        notes = {"parse_error": "the answer could not be read", "model_error": "the model was rejected",
+        notes = {"looped": "the answer looped and was stopped", "cut_off": "the answer was cut at the token limit",
+                 "parse_error": "the answer could not be read", "model_error": "the model was rejected",
                  "solver_error": "the solver failed", "infeasible": "the model was infeasible",
                  "unbounded": "the model was unbounded", "warnings": "the check raised warnings"}
         lines = []

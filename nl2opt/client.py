@@ -3,9 +3,16 @@
 Built on the ``openai`` package. Rate limits (429), server errors (5xx), timeouts and dropped
 connections are retried with exponential backoff and jitter (``Retry-After`` is honored);
 other errors (bad key, unknown model) stop at once with the server's message. Structured output
-is asked for with the five-element JSON Schema; a server that refuses ``response_format`` is
-asked again without it (``structured_output="auto"``) and remembered as not supporting it.
-Every answer comes back with its token usage, latency and the failed attempts before it.
+is asked for with the five-element JSON Schema; a server that refuses ``response_format`` (HTTP
+400/422/404, or a 500 whose message is about the format, as ``llama_cpp.server`` answers) is asked
+once again without it (``structured_output="auto"``) and remembered as not supporting it.
+
+Local models fail in ways hosted ones rarely do, so every answer is also checked on the way in:
+a looping generation (a JSON key or a line repeated, endless whitespace; see
+:mod:`ormodel.nl2opt.loop_guard`) is stopped (while streaming, as soon as it shows) and an answer
+cut at ``max_tokens`` is marked; both come back with a ``finding`` the agent sends to the model in
+the next round. Every answer comes back with its token usage, latency and the failed attempts
+before it.
 
 Example:
     >>> from ormodel.nl2opt.config import LLMConfig
@@ -17,6 +24,7 @@ Example:
 from __future__ import annotations
 
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -24,10 +32,23 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ormodel.nl2opt.config import LLMConfig
+from ormodel.nl2opt.loop_guard import LoopGuard, find_loop
 
-__all__ = ["ChatClient", "ChatModel", "ChatResponse", "LLMError", "Message", "five_element_response_format"]
+__all__ = ["ChatClient", "ChatModel", "ChatResponse", "LLMError", "Message", "five_element_response_format", "length_finding"]
 
 Message = dict[str, str]
+
+# Words in a server error that show the request's response_format was what it refused.
+_FORMAT_WORDS = re.compile(r"response_format|json_schema|json_object|schema|grammar", re.IGNORECASE)
+_CHARACTERS_PER_TOKEN = 4  # prompt-size estimate when a stopped stream reports no usage
+
+
+def length_finding(completion_tokens: int, max_tokens: int | None) -> str:
+    """The finding for an answer the server cut at the token limit."""
+    limit = f" (the limit is {max_tokens})" if max_tokens else ""
+    return (f"Your answer was cut off after {completion_tokens} tokens{limit} before the model was complete. "
+            "Write it more compactly: no comments or explanations, every number once, tables as lists or mappings, "
+            "sets as ranges {\"from\": 1, \"to\": n} where they fit.")
 
 
 class LLMError(RuntimeError):
@@ -50,8 +71,12 @@ class ChatResponse:
         attempts: requests made (1 when the first one succeeded).
         errors: one line per failed attempt (status and message).
         structured: whether the answer was produced under a JSON response format.
-        finish_reason: the server's reason for stopping (``stop``, ``length``, ...).
+        finish_reason: the server's reason for stopping (``stop``, ``length``, ...), or ``loop`` when
+            the client stopped a looping answer.
         model: the model name the server reports.
+        finding: why the answer cannot be used as it is (a loop, a cut at ``max_tokens``), in words
+            for the model's next round; None for a complete answer.
+        usage_estimated: the token counts are estimates (a stream stopped before the server reported usage).
     """
 
     text: str
@@ -63,6 +88,8 @@ class ChatResponse:
     structured: bool = False
     finish_reason: str | None = None
     model: str | None = None
+    finding: str | None = None
+    usage_estimated: bool = False
 
     @property
     def total_tokens(self) -> int:
@@ -73,14 +100,16 @@ class ChatResponse:
         """JSON-ready form (inverse of :meth:`from_dict`)."""
         return {"text": self.text, "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
                 "latency": self.latency, "attempts": self.attempts, "errors": list(self.errors), "structured": self.structured,
-                "finish_reason": self.finish_reason, "model": self.model}
+                "finish_reason": self.finish_reason, "model": self.model, "finding": self.finding,
+                "usage_estimated": self.usage_estimated}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ChatResponse:
         """Rebuild a response from :meth:`to_dict` output."""
         return cls(text=data["text"], prompt_tokens=int(data.get("prompt_tokens", 0)), completion_tokens=int(data.get("completion_tokens", 0)),
                    latency=float(data.get("latency", 0.0)), attempts=int(data.get("attempts", 1)), errors=list(data.get("errors", [])),
-                   structured=bool(data.get("structured", False)), finish_reason=data.get("finish_reason"), model=data.get("model"))
+                   structured=bool(data.get("structured", False)), finish_reason=data.get("finish_reason"), model=data.get("model"),
+                   finding=data.get("finding"), usage_estimated=bool(data.get("usage_estimated", False)))
 
 
 class ChatModel(Protocol):
@@ -150,9 +179,13 @@ class ChatClient:
         return f"{name}{f' {status}' if status else ''}: {message}"
 
     def _refuses_format(self, error: Exception) -> bool:
+        """Whether a failed request may have failed for its ``response_format`` (worth one try without it)."""
         errors = self._openai
-        return isinstance(error, (errors.BadRequestError, errors.UnprocessableEntityError)) or (
-            isinstance(error, errors.NotFoundError) and "response_format" in str(error))
+        if isinstance(error, (errors.BadRequestError, errors.UnprocessableEntityError)):
+            return True
+        if isinstance(error, errors.NotFoundError) or (isinstance(error, errors.APIStatusError) and error.status_code >= 500):
+            return bool(_FORMAT_WORDS.search(str(error)))
+        return False
 
     # -- calls --------------------------------------------------------------------------------
 
@@ -163,6 +196,7 @@ class ChatClient:
         failures: list[str] = []
         attempt = 0
         mode = self.structured_mode if structured else "none"
+        fell_back = False
         while True:
             try:
                 response = self._request(list(messages), five_element_response_format(mode),
@@ -171,10 +205,9 @@ class ChatClient:
             except Exception as error:
                 if not isinstance(error, self._openai.OpenAIError):
                     raise
-                if mode != "none" and self.config.structured_output == "auto" and self._refuses_format(error):
-                    failures.append(self._describe(error) + " (retrying without response_format)")
-                    mode = "none"
-                    self.structured_mode = "none"
+                if mode != "none" and not fell_back and self.config.structured_output == "auto" and self._refuses_format(error):
+                    failures.append(self._describe(error) + " (retrying once without response_format)")
+                    mode, fell_back = "none", True
                     continue
                 failures.append(self._describe(error))
                 if not self._retryable(error) or attempt >= self.config.max_retries:
@@ -184,6 +217,8 @@ class ChatClient:
                 self._sleep(self._wait(attempt, error))
                 attempt += 1
                 continue
+            if fell_back:
+                self.structured_mode = "none"  # the server answered once the format was left out: remember it
             response.latency = time.perf_counter() - started
             response.attempts = len(failures) + 1
             response.errors = failures
@@ -206,23 +241,58 @@ class ChatClient:
             raise LLMError(f"{self.config.base_url} answered without choices")
         choice = completion.choices[0]
         usage = completion.usage
-        return ChatResponse(text=choice.message.content or "", prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
-                            completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
-                            finish_reason=choice.finish_reason, model=completion.model)
+        response = ChatResponse(text=choice.message.content or "", prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+                                completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+                                finish_reason=choice.finish_reason, model=completion.model)
+        if self.config.loop_guard:
+            loop = find_loop(response.text)
+            if loop is not None:
+                response.text, response.finish_reason, response.finding = response.text[:loop.position], "loop", loop.message()
+        return self._mark_cut(response)
+
+    def _mark_cut(self, response: ChatResponse) -> ChatResponse:
+        """Give an answer the server cut at the token limit its finding."""
+        if response.finish_reason == "length" and response.finding is None:
+            response.finding = length_finding(response.completion_tokens, self.config.max_tokens)
+        return response
 
     def _streamed(self, arguments: dict[str, Any]) -> ChatResponse:
         parts: list[str] = []
-        prompt_tokens = completion_tokens = 0
+        prompt_tokens = completion_tokens = pieces = read = 0
         finish_reason = model = None
+        reported = False
+        guard = LoopGuard() if self.config.loop_guard else None
         stream = self._client.chat.completions.create(stream=True, stream_options={"include_usage": True}, **arguments)
-        for chunk in stream:
-            model = chunk.model or model
-            if chunk.usage is not None:
-                prompt_tokens = int(chunk.usage.prompt_tokens or 0)
-                completion_tokens = int(chunk.usage.completion_tokens or 0)
-            for choice in chunk.choices or []:
-                if choice.delta is not None and choice.delta.content:
-                    parts.append(choice.delta.content)
-                finish_reason = choice.finish_reason or finish_reason
-        return ChatResponse(text="".join(parts), prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
-                            finish_reason=finish_reason, model=model)
+        loop = None
+        try:
+            for chunk in stream:
+                model = chunk.model or model
+                if chunk.usage is not None:
+                    prompt_tokens = int(chunk.usage.prompt_tokens or 0)
+                    completion_tokens = int(chunk.usage.completion_tokens or 0)
+                    reported = True
+                for choice in chunk.choices or []:
+                    content = choice.delta.content if choice.delta is not None else None
+                    if content:
+                        pieces += 1
+                        loop = guard.feed(content) if guard is not None else None
+                        if loop is not None:
+                            parts.append(content[:loop.position - read])
+                            break
+                        parts.append(content)
+                        read += len(content)
+                    finish_reason = choice.finish_reason or finish_reason
+                if loop is not None:
+                    break
+        finally:
+            stream.close()  # after a loop: hang up, so that the server stops generating
+        response = ChatResponse(text="".join(parts), prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
+                                finish_reason=finish_reason, model=model)
+        if loop is not None:
+            response.finish_reason, response.finding = "loop", loop.message()
+        if not reported:
+            characters = sum(len(str(message.get("content") or "")) for message in arguments["messages"])
+            response.prompt_tokens = characters // _CHARACTERS_PER_TOKEN
+            response.completion_tokens = pieces  # servers like llama.cpp send one token per piece
+            response.usage_estimated = True
+        return self._mark_cut(response)

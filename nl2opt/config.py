@@ -18,6 +18,12 @@ Config file (TOML)::
     timeout = 120
     max_retries = 4
     structured_output = "auto"  # auto | json_schema | json_object | none
+    max_tokens = 2048           # answer length limit; 0 sends none (the server's default)
+    stream = false              # true: receive answers as they are written, so a loop is stopped early
+    loop_guard = true           # stop and report a looping answer (a key or line repeated)
+
+For a model file on this machine, ``ormodel ask --local MODEL.gguf`` starts a llama.cpp server
+(``pip install ormodel[local]``) and points the client at it (see :mod:`ormodel.nl2opt.local_server`).
 """
 
 from __future__ import annotations
@@ -30,11 +36,15 @@ from typing import Any
 
 import tomllib
 
-__all__ = ["DEFAULT_CONFIG_PATH", "HOW_TO_CONFIGURE", "LLMConfig", "LLMNotConfigured", "load_config"]
+__all__ = ["DEFAULT_CONFIG_PATH", "DEFAULT_MAX_TOKENS", "HOW_TO_CONFIGURE", "LLMConfig", "LLMNotConfigured", "load_config"]
 
 DEFAULT_CONFIG_PATH = Path("~/.config/ormodel/llm.toml")
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 STRUCTURED_MODES = ("auto", "json_schema", "json_object", "none")
+# Sized to the five-element document: the largest golden formulation is 2,097 characters of compact
+# JSON (about 700 tokens; twice that pretty-printed), so 2048 tokens leave room for bigger problems
+# and still stop a runaway answer long before a local server's context (4k-32k) is full.
+DEFAULT_MAX_TOKENS = 2048
 
 HOW_TO_CONFIGURE = """\
 No LLM is configured. Point ormodel at any OpenAI-compatible chat server:
@@ -45,6 +55,7 @@ No LLM is configured. Point ormodel at any OpenAI-compatible chat server:
   vLLM:          vllm serve Qwen/Qwen2.5-7B-Instruct
                  export ORMODEL_LLM_BASE_URL=http://localhost:8000/v1 ORMODEL_LLM_MODEL=Qwen/Qwen2.5-7B-Instruct
   llama.cpp / LM Studio: the same, with the server's /v1 address.
+  A GGUF file:   pip install 'ormodel[local]'; ormodel ask --local MODEL.gguf "..."
 
 or pass --base-url and --model, or write ~/.config/ormodel/llm.toml (see `ormodel ask --help`)."""
 
@@ -69,10 +80,14 @@ class LLMConfig:
         backoff: first wait in seconds; doubled after each retry (plus jitter), capped by ``max_backoff``.
         max_backoff: longest wait between retries in seconds.
         temperature: sampling temperature (0 for the first sample; self-consistency raises it).
-        max_tokens: answer length limit (``None``: the server's default).
+        max_tokens: answer length limit (``None``: send none, the server's default); an answer cut
+            there comes back with a finding for the next round.
         structured_output: ``auto`` tries JSON-Schema output and falls back to a fenced block
             when the server refuses it; ``json_schema``/``json_object``/``none`` force one mode.
-        stream: receive the answer as a stream (token usage is then asked for in the last chunk).
+        stream: receive the answer as a stream (token usage is then asked for in the last chunk); a
+            looping answer is then stopped as soon as the loop shows.
+        loop_guard: stop (or, without streaming, cut after the fact) an answer that repeats a JSON
+            key or a line, and report it as a finding.
         seed: sampling seed sent to servers that honor it.
         extra_headers: additional HTTP headers.
     """
@@ -85,9 +100,10 @@ class LLMConfig:
     backoff: float = 1.0
     max_backoff: float = 30.0
     temperature: float = 0.0
-    max_tokens: int | None = None
+    max_tokens: int | None = DEFAULT_MAX_TOKENS
     structured_output: str = "auto"
     stream: bool = False
+    loop_guard: bool = True
     seed: int | None = 0
     extra_headers: dict[str, str] = field(default_factory=dict)
 
@@ -98,6 +114,8 @@ class LLMConfig:
             raise ValueError(f"timeout must be positive, got {self.timeout}")
         if self.max_retries < 0:
             raise ValueError(f"max_retries must be >= 0, got {self.max_retries}")
+        if self.max_tokens is not None and self.max_tokens < 1:
+            raise ValueError(f"max_tokens must be positive (or 0 in a config file for none), got {self.max_tokens}")
 
     def with_overrides(self, **changes: Any) -> LLMConfig:
         """A copy with the given (non-None) fields replaced."""
@@ -107,7 +125,7 @@ class LLMConfig:
         """JSON-ready settings without the key (for run records)."""
         return {"base_url": self.base_url, "model": self.model, "timeout": self.timeout, "max_retries": self.max_retries,
                 "temperature": self.temperature, "max_tokens": self.max_tokens, "structured_output": self.structured_output,
-                "stream": self.stream, "seed": self.seed}
+                "stream": self.stream, "loop_guard": self.loop_guard, "seed": self.seed}
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -151,9 +169,11 @@ def load_config(model: str | None = None, base_url: str | None = None, api_key: 
             raise LLMNotConfigured("the OpenAI API needs a key (OPENAI_API_KEY)")
         key = "not-needed"
     known = {"timeout", "max_retries", "backoff", "max_backoff", "temperature", "max_tokens", "structured_output", "stream",
-             "seed", "extra_headers"}
+             "loop_guard", "seed", "extra_headers"}
     settings = {item: file_settings[item] for item in known if item in file_settings}
     settings.update({item: value for item, value in overrides.items() if value is not None})
+    if settings.get("max_tokens") == 0:
+        settings["max_tokens"] = None  # 0 asks for no limit: the server's default
     unknown = set(settings) - known
     if unknown:
         raise ValueError(f"unknown LLM settings: {', '.join(sorted(unknown))}")

@@ -9,12 +9,14 @@ OptiMUS's debugging loop.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from ormodel.nl2opt.client import Message
 
-__all__ = ["SYSTEM_PROMPT", "build_messages", "example_messages", "findings_feedback", "model_error_feedback", "parse_feedback"]
+__all__ = ["SYSTEM_PROMPT", "build_messages", "cut_off_feedback", "error_hints", "example_messages", "findings_feedback",
+           "model_error_feedback", "parse_feedback"]
 
 SYSTEM_PROMPT = """\
 You are an operations-research modeling expert. Turn the user's problem into a five-element \
@@ -75,9 +77,38 @@ def parse_feedback(error: str) -> str:
     return f"Your answer could not be read as a model.\n{error}\nReply with the complete corrected model as one JSON object."
 
 
+def cut_off_feedback(finding: str) -> str:
+    """The message after an answer the client stopped (a loop) or the server cut (the token limit)."""
+    return f"{finding}\nReply with the complete model as one JSON object, each key and each value written once."
+
+
+_BOUND = re.compile(r"variables '(?P<variable>[^']+)': (?P<side>lower|upper) bound '(?P<value>[^']*)' is not a number or a parameter")
+_UNKNOWN_SET = re.compile(r"unknown set '(?P<set>[^']+)' in the index")
+_NUMBER = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$")
+
+
+def error_hints(error: str) -> list[str]:
+    """What to do about errors that small models make often, in the model's own terms (one meaning each)."""
+    hints = []
+    for match in _BOUND.finditer(error):
+        variable, side, value = match["variable"], match["side"], match["value"]
+        if _NUMBER.match(value):
+            hints.append(f"Write numbers without quotes: \"{side}\": {value.strip()} for variable {variable!r}.")
+        else:
+            relation = ">=" if side == "lower" else "<="
+            hints.append(f"A bound is a number or a parameter name. If '{value}' involves a variable, it is a constraint: remove "
+                         f"\"{side}\" from variable {variable!r} and add {{\"name\": \"{variable}_{side}\", \"expression\": "
+                         f"\"{variable} {relation} {value}\"}} to \"constraints\"; if it is data, declare it under \"parameters\".")
+    for match in _UNKNOWN_SET.finditer(error):
+        hints.append(f"Declare the set first: \"sets\": {{\"{match['set']}\": [its members]}} (or {{\"from\": 1, \"to\": n}}), "
+                     "or index by a set that is declared.")
+    return hints
+
+
 def model_error_feedback(error: str) -> str:
-    """The message after a document the validator or compiler rejected (the error text is verbatim)."""
-    return (f"The model was rejected with this error:\n{error}\n"
+    """The message after a document the validator or compiler rejected (the error text is verbatim, then hints)."""
+    hints = "".join(f"\nHint: {hint}" for hint in error_hints(error))
+    return (f"The model was rejected with this error:\n{error}{hints}\n"
             "Fix the cause (keep the rest of the model) and reply with the complete corrected model as one JSON object.")
 
 

