@@ -54,6 +54,8 @@ def command_solve(args: argparse.Namespace) -> int:
     params = _parse_params(args.param)
     if args.model:
         params["model"] = args.model
+    if args.gantt:
+        params["gantt"] = args.gantt  # a chart of the schedule, for methods that return one (dispatch)
     if args.method:
         from ormodel.solvers import SolveOptions
 
@@ -164,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--solver", default="highs", help="highs, scip, cpsat, pyomo, or auto (default: highs)")
     solve.add_argument("--method", help="a meta-solver or learned method, e.g. balans, gnn-branching, dispatch")
     solve.add_argument("--model", help="path of trained weights for a learned method")
+    solve.add_argument("--gantt", metavar="FILE", help="with --method dispatch: write a Gantt chart (.png, .svg or .html)")
     solve.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="method parameter (repeatable)")
     solve.add_argument("--time-limit", type=float, help="seconds")
     solve.add_argument("--gap", type=float, help="relative MIP gap")
