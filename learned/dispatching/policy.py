@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -153,20 +153,22 @@ class DispatchPolicy(nn.Module):
         batch_size: int = 16,
         threads: int | None = 1,
         time_limit: float | None = None,
+        clock: Callable[[], float] = time.perf_counter,
     ) -> PolicySchedule:
         """The greedy schedule, or the best of it and ``samples`` sampled ones.
 
-        With ``time_limit`` (seconds) no new batch of samples starts once that much time has
-        passed, so fewer than ``samples`` may be drawn (the greedy schedule is always built).
-        ``device`` and ``threads`` are accepted for compatibility: inference runs in numpy.
+        With ``time_limit`` (seconds of ``clock``: wall time by default, ``time.process_time``
+        for CPU time) no new batch of samples starts once that much time has passed, so fewer
+        than ``samples`` may be drawn (the greedy schedule is always built). ``device`` and
+        ``threads`` are accepted for compatibility: inference runs in numpy.
         """
-        began = time.perf_counter()
+        began = clock()
         env = self.run([instance], greedy=True).env
         best_starts, best = env.starts[0].copy(), int(env.makespans()[0])
         makespans = [best]
         done = 0
         while done < samples:
-            if time_limit is not None and time.perf_counter() - began >= time_limit:
+            if time_limit is not None and clock() - began >= time_limit:
                 break
             count = min(batch_size, samples - done)
             env = self.run([instance] * count, greedy=False, seed=seed * 100003 + done, temperature=temperature).env
@@ -176,13 +178,22 @@ class DispatchPolicy(nn.Module):
                 best = int(values.min())
                 best_starts = env.starts[int(values.argmin())].copy()
             done += count
-        return PolicySchedule(best_starts, best, makespans, time.perf_counter() - began)
+        return PolicySchedule(best_starts, best, makespans, clock() - began)
 
-    def sample_for(self, instance: JobShopInstance, seconds: float, seed: int = 0, temperature: float = 1.0) -> PolicySchedule:
-        """Greedy plus sampled schedules until ``seconds`` have passed (batches sized to the instance)."""
+    def sample_for(
+        self,
+        instance: JobShopInstance,
+        seconds: float,
+        seed: int = 0,
+        temperature: float = 1.0,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> PolicySchedule:
+        """Greedy plus sampled schedules until ``seconds`` of ``clock`` have passed (batches sized to the instance)."""
         operations = int(instance.operation_counts.sum())
         batch = int(np.clip(4000 // max(operations, 1), 1, 32))
-        return self.solve(instance, samples=10**9, seed=seed, temperature=temperature, batch_size=batch, time_limit=seconds)
+        return self.solve(
+            instance, samples=10**9, seed=seed, temperature=temperature, batch_size=batch, time_limit=seconds, clock=clock
+        )
 
     # ------------------------------------------------------------ persistence
     def save(self, path: str | Path, metadata: dict[str, Any] | None = None) -> None:

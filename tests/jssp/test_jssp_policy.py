@@ -113,14 +113,14 @@ def test_self_labeling_learns_the_best_sampled_schedule() -> None:
     best = int(run.env.makespans().argmin())
     batch = [decisions(instance, run.actions[:, best])]
     optimizer = torch.optim.Adam(policy.parameters(), lr=1e-2)
-    before = float(imitation_loss(policy, batch))
+    before = float(imitation_loss(policy, batch).detach())
     for _ in range(60):
         loss = imitation_loss(policy, batch)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
     policy.refresh()
-    assert float(imitation_loss(policy, batch)) < 0.5 * before
+    assert float(imitation_loss(policy, batch).detach()) < 0.5 * before
     # After imitating it, greedy reproduces the best sampled schedule.
     assert int(policy.run([instance], greedy=True).env.makespans()[0]) == int(run.env.makespans()[best])
 
