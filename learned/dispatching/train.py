@@ -83,8 +83,11 @@ def best_rule_makespan(instance: JobShopInstance) -> int:
     return min(dispatch_with_rule(instance, rule, mode).makespan for rule in RULES for mode in ("non_delay", "active"))
 
 
-def decisions(instance: JobShopInstance, actions: np.ndarray) -> Decisions:
-    """Replay ``actions`` and return (features, candidate index of each decision, chosen position)."""
+def decisions(instance: JobShopInstance, actions: np.ndarray) -> Decisions | None:
+    """Replay ``actions`` and return (features, candidate index of each decision, chosen position).
+
+    ``None`` when the schedule had no real decision (every move forced).
+    """
     env = DispatchEnvironment([instance])
     context = FeatureContext(env)
     features, owners, targets = [], [], []
@@ -98,6 +101,8 @@ def decisions(instance: JobShopInstance, actions: np.ndarray) -> Decisions:
         targets.append(offset + int(np.flatnonzero(jobs == action)[0]))
         offset += len(jobs)
         env.step(np.array([action]))
+    if not features:
+        return None
     return (
         torch.from_numpy(np.concatenate(features)),
         torch.from_numpy(np.concatenate(owners)),
@@ -118,7 +123,10 @@ def imitation_loss(policy: DispatchPolicy, batch: Sequence[Decisions]) -> torch.
     return torch.cat(losses).mean()
 
 
-def _step(policy: DispatchPolicy, optimizer: torch.optim.Optimizer, batch: Sequence[Decisions]) -> float:
+def _step(policy: DispatchPolicy, optimizer: torch.optim.Optimizer, batch: Sequence[Decisions | None]) -> float:
+    batch = [item for item in batch if item is not None]
+    if not batch:
+        return float("nan")
     loss = imitation_loss(policy, batch)
     optimizer.zero_grad()
     loss.backward()
@@ -133,7 +141,7 @@ def imitation_phase(
 ) -> list[float]:
     """Learn the per-instance best non-delay rule's decisions on small Taillard/DMU-style instances."""
     shapes = TRAINING_MIX["taillard"][:4] + TRAINING_MIX["dmu"][:2]
-    data: list[Decisions] = []
+    data: list[Decisions | None] = []
     task = progress.add_task("imitation data (best rule)", total=instances)
     for index in range(instances):
         kind, jobs, machines, _ = shapes[index % len(shapes)]
@@ -183,7 +191,7 @@ def self_labeling_phase(
     for iteration in range(1, arguments.iterations + 1):
         if arguments.max_minutes and time.perf_counter() - began > 60 * arguments.max_minutes:
             break
-        batch: list[Decisions] = []
+        batch: list[Decisions | None] = []
         gains = []
         for number, family in enumerate(families):
             options = TRAINING_MIX[family]
