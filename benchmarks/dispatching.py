@@ -123,7 +123,8 @@ def run(arguments: argparse.Namespace) -> None:
                 instance.check_schedule(greedy.starts)
                 record(klass, name, "rules", "policy-greedy", greedy.makespan, wall, cpu=round(cpu, 4))
             sampled = None
-            if "sampling" in parts or "cpsat" in parts:
+            compare_cpsat = "cpsat" in parts and per_class[klass] < arguments.cpsat_per_class
+            if "sampling" in parts or compare_cpsat:
                 clock = time.process_time if arguments.cpu_budget else time.perf_counter
                 if "rules" in parts and (cpu if arguments.cpu_budget else wall) >= arguments.sampling_seconds:
                     # The greedy run alone used the budget: sampling would return that same greedy schedule.
@@ -135,7 +136,7 @@ def run(arguments: argparse.Namespace) -> None:
                 instance.check_schedule(sampled.starts)
                 record(klass, name, "sampling", "policy-sampling", sampled.makespan, wall, cpu=round(cpu, 4),
                        samples=len(sampled.all_makespans) - 1)
-            if "cpsat" in parts and per_class[klass] < arguments.cpsat_per_class:
+            if compare_cpsat:
                 per_class[klass] += 1
                 for limit in arguments.cpsat_limits:
                     cold = solve_jobshop_cpsat(instance, time_limit=limit, seed=arguments.seed, workers=1)
