@@ -70,6 +70,10 @@ def command_solve(args: argparse.Namespace) -> int:
     params = _parse_params(args.param)
     if args.model:
         params["model"] = args.model
+    if args.gantt:
+        if not args.method:
+            raise ModelError("--gantt draws the schedule of a job-shop method", hint="use it with --method dispatch")
+        params["gantt"] = args.gantt  # a chart of the schedule, for methods that return one (dispatch)
     if params and (args.method is None or _is_backend(args.method)):
         options["extra"] = params  # with a backend, --param sets the solver's own options (checked by name)
         params = {}
@@ -198,6 +202,7 @@ def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
     solve.add_argument("--solver", default="highs", help="highs, scip, cpsat, pyomo, or auto (default: highs)")
     solve.add_argument("--method", help="a meta-solver or learned method, e.g. balans, gnn-branching, dispatch")
     solve.add_argument("--model", help="path of trained weights for a learned method")
+    solve.add_argument("--gantt", metavar="FILE", help="with --method dispatch: write a Gantt chart (.png, .svg or .html)")
     solve.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                        help="a method's parameter, or with a solver its own option, e.g. presolve=off for HiGHS (repeatable)")
     solve.add_argument("--time-limit", type=float, help="wall-clock seconds for the whole run (reading, compiling, solving, output)")

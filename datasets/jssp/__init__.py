@@ -7,7 +7,7 @@ from ormodel.datasets.jssp.bounds import (
     gap_to_best_known,
     is_closed,
 )
-from ormodel.datasets.jssp.generators import random_jobshop, random_jobshop_batch
+from ormodel.datasets.jssp.generators import dmu_jobshop, general_jobshop, random_jobshop, random_jobshop_batch
 from ormodel.datasets.jssp.instance import JobShopError, JobShopInstance
 from ormodel.datasets.jssp.taillard import (
     TAILLARD_SEEDS,
@@ -25,8 +25,10 @@ __all__ = [
     "JobShopInstance",
     "best_known_lower_bound",
     "best_known_upper_bound",
+    "dmu_jobshop",
     "format_jobshop_text",
     "gap_to_best_known",
+    "general_jobshop",
     "is_closed",
     "parse_jobshop_text",
     "random_jobshop",

@@ -1,4 +1,10 @@
-"""CP-SAT for the job shop (interval variables, no overlap per machine), cold or warm-started.
+"""CP-SAT for the job shop through :class:`~ormodel.solvers.cpsat.CpSatBackend`, cold or warm-started.
+
+The model: one integer start per operation, precedence rows along each job, one interval per
+operation with no overlap per machine (a :class:`~ormodel.solvers.cpsat.CpConstraints` entry;
+zero-length operations occupy no machine and are left out), and a makespan column to minimize.
+The backend solves it in its worker process. A warm start becomes solution hints and a makespan
+cutoff (the makespan column's upper bound).
 
 Example:
     >>> from ormodel.datasets.jssp import random_jobshop
@@ -13,10 +19,16 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from ormodel.datasets.jssp.instance import JobShopError, JobShopInstance
-from ortools.sat.python import cp_model
+from ormodel.solvers.base import SolveOptions
+from ormodel.solvers.cpsat import CpConstraints, CpSatBackend
+from ormodel.solvers.labels import column_labels
 
-__all__ = ["CpSatSchedule", "improve_schedule", "solve_jobshop_cpsat"]
+from ormodel.result import Status
+from ormodel.standard_form import Block, NameMap, StandardForm
+
+__all__ = ["CpSatSchedule", "improve_schedule", "jobshop_model", "solve_jobshop_cpsat"]
 
 
 @dataclass
@@ -36,34 +48,61 @@ class CpSatSchedule:
         return self.starts is not None
 
 
-def _build_model(instance: JobShopInstance) -> tuple[cp_model.CpModel, list[list[cp_model.IntVar]], cp_model.IntVar]:
-    """Interval per operation, precedence along each job, no overlap per machine, minimize makespan."""
-    model = cp_model.CpModel()
-    horizon = instance.total_work
-    starts: list[list[cp_model.IntVar]] = []
-    intervals_by_machine: list[list[cp_model.IntervalVar]] = [[] for _ in range(instance.num_machines)]
-    ends: list[cp_model.LinearExprT] = []
-    for job in range(instance.num_jobs):
-        job_starts = []
-        previous_end: cp_model.LinearExprT | None = None
-        for operation in range(instance.num_operations):
-            duration = int(instance.durations[job, operation])
-            start = model.new_int_var(0, horizon - duration, f"start[{job},{operation}]")
-            interval = model.new_fixed_size_interval_var(start, duration, f"op[{job},{operation}]")
-            intervals_by_machine[int(instance.machines[job, operation])].append(interval)
-            if previous_end is not None:
-                model.add(start >= previous_end)
-            previous_end = start + duration
-            job_starts.append(start)
-        starts.append(job_starts)
-        assert previous_end is not None
-        ends.append(previous_end)
-    for intervals in intervals_by_machine:
-        model.add_no_overlap(intervals)
-    makespan = model.new_int_var(instance.lower_bound(), horizon, "makespan")
-    model.add_max_equality(makespan, ends)
-    model.minimize(makespan)
-    return model, starts, makespan
+def jobshop_model(instance: JobShopInstance, cutoff: int | None = None) -> tuple[StandardForm, CpConstraints]:
+    """The job shop as a StandardForm (starts, then the makespan) plus its no-overlap constraints.
+
+    Column ``j * operations + k`` is the start of job ``j``'s ``k``-th operation (padding columns of
+    shorter jobs are fixed at 0); the last column is the makespan, at most ``cutoff`` when given.
+    """
+    jobs, width = instance.machines.shape
+    count = jobs * width
+    valid = instance.valid.ravel()
+    durations = instance.durations.ravel()
+    horizon = max(instance.total_work, 1)
+    upper = np.where(valid, horizon - durations, 0).astype(float)
+    makespan_upper = float(horizon if cutoff is None else cutoff)
+    column_lower = np.zeros(count + 1)
+    column_lower[-1] = instance.lower_bound()
+    column_upper = np.append(upper, makespan_upper)
+    # Precedence: start[j,k+1] - start[j,k] >= d[j,k]; makespan - start[j,last] >= d[j,last].
+    flat = np.arange(count).reshape(jobs, width)
+    pairs = valid.reshape(jobs, width)[:, 1:]
+    before = flat[:, :-1][pairs]
+    after = flat[:, 1:][pairs]
+    last = flat[np.arange(jobs), instance.operation_counts - 1]
+    first_columns = np.concatenate([after, np.full(jobs, count)])
+    second_columns = np.concatenate([before, last])
+    rows = len(first_columns)
+    matrix = sp.csr_array(
+        (
+            np.concatenate([np.ones(rows), -np.ones(rows)]),
+            (np.concatenate([np.arange(rows), np.arange(rows)]), np.concatenate([first_columns, second_columns])),
+        ),
+        shape=(rows, count + 1),
+    )
+    row_lower = durations[second_columns].astype(float)
+    objective = np.zeros(count + 1)
+    objective[-1] = 1.0
+    names = NameMap(
+        variables=[
+            Block("start", 0, count, shape=(jobs, width), index_members=((np.arange(jobs),), (np.arange(width),))),
+            Block("makespan", count, 1),
+        ]
+    )
+    form = StandardForm.from_arrays(
+        objective=objective, matrix=matrix, row_lower=row_lower, row_upper=np.full(rows, np.inf),
+        column_lower=column_lower, column_upper=column_upper, integrality=np.ones(count + 1, dtype=bool),
+        names=names, name=instance.name,
+    )
+    labels = column_labels(names, count + 1)
+    constraints = CpConstraints()
+    occupying = valid & (durations > 0)
+    machines = instance.machines.ravel()
+    for machine in range(instance.num_machines):
+        members = np.flatnonzero(occupying & (machines == machine))
+        if len(members) > 1:
+            constraints.no_overlap(starts=[labels[column] for column in members], durations=durations[members].tolist())
+    return form, constraints
 
 
 def solve_jobshop_cpsat(
@@ -82,54 +121,39 @@ def solve_jobshop_cpsat(
     ``deterministic_time`` (CP-SAT's work units) with ``workers=1`` makes the answer reproducible.
     """
     began = time.perf_counter()
-    model, start_variables, makespan = _build_model(instance)
+    if time_limit is not None and time_limit <= 0:
+        raise JobShopError(f"CP-SAT time limit must be positive, got {time_limit}")
     warm_makespan = None
+    hint = None
     if warm_start is not None:
         warm_start = np.asarray(warm_start)
         instance.check_schedule(warm_start)
         warm_makespan = instance.makespan(warm_start)
-        for job in range(instance.num_jobs):
-            for operation in range(instance.num_operations):
-                model.add_hint(start_variables[job][operation], int(warm_start[job, operation]))
-        model.add_hint(makespan, warm_makespan)
-        model.add(makespan <= warm_makespan)
-    solver = cp_model.CpSolver()
-    if time_limit is not None:
-        if time_limit <= 0:
-            raise JobShopError(f"CP-SAT time limit must be positive, got {time_limit}")
-        solver.parameters.max_time_in_seconds = float(time_limit)
+        hint = np.append(np.where(instance.valid, warm_start, 0).ravel(), warm_makespan).astype(float)
+    form, constraints = jobshop_model(instance, cutoff=warm_makespan)
+    extra: dict[str, object] = {"cp_constraints": constraints}
     if deterministic_time is not None:
-        solver.parameters.max_deterministic_time = float(deterministic_time)
-    solver.parameters.random_seed = int(seed)
-    if workers is not None:
-        solver.parameters.num_workers = int(workers)
-    solver.parameters.log_search_progress = verbose
-    status = solver.solve(model)
-    elapsed = time.perf_counter() - began
-    status_name = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible", cp_model.INFEASIBLE: "infeasible"}.get(
-        status, "unknown"
+        extra["max_deterministic_time"] = float(deterministic_time)
+    options = SolveOptions(
+        time_limit=time_limit, seed=int(seed), threads=workers, verbose=verbose, warm_start=hint, extra=extra
     )
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        starts = np.array([[solver.value(variable) for variable in row] for row in start_variables], dtype=np.int64)
-        return CpSatSchedule(
-            starts,
-            float(solver.objective_value),
-            float(solver.best_objective_bound),
-            status_name,
-            elapsed,
-            warm_makespan,
-        )
+    result = CpSatBackend().solve(form, options)
+    elapsed = time.perf_counter() - began
+    if result.status == Status.ERROR:
+        raise JobShopError(f"CP-SAT failed on {instance.name!r}: {result.message}")
+    bound = float(result.bound) if result.values is not None else float(instance.lower_bound())
+    if result.values is not None:
+        starts = np.rint(result.values[:-1]).astype(np.int64).reshape(instance.machines.shape)
+        starts = np.where(instance.valid, starts, -1)
+        status = "optimal" if result.status == Status.OPTIMAL else "feasible"
+        return CpSatSchedule(starts, float(instance.makespan(starts)), bound, status, elapsed, warm_makespan)
     if warm_start is not None:
         # No improving schedule in time: the warm start stands.
         return CpSatSchedule(
-            warm_start.astype(np.int64),
-            float(instance.makespan(warm_start)),
-            float(solver.best_objective_bound),
-            "feasible",
-            elapsed,
-            warm_makespan,
+            warm_start.astype(np.int64), float(warm_makespan), bound, "feasible", elapsed, warm_makespan
         )
-    return CpSatSchedule(None, float("nan"), float(solver.best_objective_bound), status_name, elapsed)
+    status = "infeasible" if result.status == Status.INFEASIBLE else "unknown"
+    return CpSatSchedule(None, float("nan"), bound, status, elapsed)
 
 
 def improve_schedule(

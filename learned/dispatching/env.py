@@ -14,6 +14,10 @@ Two kinds of decision points:
   completion is the conflict machine; candidates are its operations that can start before that
   completion. Single-candidate conflict sets are scheduled automatically.
 
+Jobs may have different numbers of operations (``operation_counts``) and revisit machines. A
+zero-length operation occupies no machine: it starts as soon as its job is ready, without a
+decision.
+
 All state lives in ``(batch, jobs)`` / ``(batch, machines)`` numpy arrays, so one step advances
 every instance of the batch at once.
 
@@ -62,6 +66,7 @@ class DispatchEnvironment:
         self.num_jobs, self.num_operations, self.num_machines = shapes.pop()
         self.machines = np.stack([instance.machines for instance in instances])
         self.durations = np.stack([instance.durations for instance in instances])
+        self.operation_counts = np.stack([instance.operation_counts for instance in instances])
         self._rows = np.arange(self.batch_size)[:, None]
         self._columns = np.arange(self.num_jobs)[None, :]
         self.reset()
@@ -82,87 +87,150 @@ class DispatchEnvironment:
             self.durations.reshape(batch, -1).ravel(),
         )
         self.decisions = 0
+        self.total_work = self.durations.sum(axis=(1, 2))
+        self.scheduled_work = np.zeros(batch, dtype=np.int64)
+        # Cached per-job views of the next operation, updated only for the jobs that move.
+        self._job_done = np.zeros((batch, jobs), dtype=bool)
+        self._next_machine = self.machines[:, :, 0].copy()
+        self._next_duration = self.durations[:, :, 0].copy()
+        self._ready_key = self.job_ready.copy()  # job_ready, or unreachable once the job is done
+        self._done = np.zeros(batch, dtype=bool)
+        self._has_zero = bool((self.durations[np.arange(self.num_operations)[None, None, :]
+                                              < self.operation_counts[:, :, None]] == 0).any())
         self._settle()
 
     @property
     def job_done(self) -> np.ndarray:
         """``(batch, jobs)`` True where the job has no operation left."""
-        return self.next_operation >= self.num_operations
+        return self._job_done
 
     @property
     def done(self) -> np.ndarray:
         """``(batch,)`` True where the schedule is complete."""
-        return np.asarray(self.job_done.all(axis=1))
+        return self._done
 
     @property
     def all_done(self) -> bool:
         """True when every instance of the batch is scheduled."""
-        return bool(self.done.all())
+        return bool(self._done.all())
 
-    def _clipped_next(self) -> np.ndarray:
-        return np.minimum(self.next_operation, self.num_operations - 1)
+    def remaining_operations(self) -> np.ndarray:
+        """``(batch, jobs)`` operations each job has left (its next one included)."""
+        return self.operation_counts - self.next_operation
 
     def next_machine(self) -> np.ndarray:
         """``(batch, jobs)`` machine of each job's next operation (last one for finished jobs)."""
-        return self.machines[self._rows, self._columns, self._clipped_next()]
+        return self._next_machine
 
     def next_duration(self) -> np.ndarray:
         """``(batch, jobs)`` duration of each job's next operation (0 for finished jobs)."""
-        duration = self.durations[self._rows, self._columns, self._clipped_next()]
-        return np.where(self.job_done, 0, duration)
+        return self._next_duration
 
     def earliest_start(self) -> np.ndarray:
         """``(batch, jobs)`` earliest start of each job's next operation (huge for finished jobs)."""
-        machine_free = self.machine_ready[self._rows, self.next_machine()]
-        start = np.maximum(self.job_ready, machine_free)
-        return np.where(self.job_done, _UNREACHABLE, start)
+        machine_free = self.machine_ready[self._rows, self._next_machine]
+        return np.maximum(self._ready_key, machine_free)
 
     def makespans(self) -> np.ndarray:
         """``(batch,)`` makespan of each (complete) schedule: the latest completion time."""
-        return (self.starts + self.durations).max(axis=(1, 2))
+        valid = np.arange(self.num_operations)[None, None, :] < self.operation_counts[:, :, None]
+        return np.where(valid, self.starts + self.durations, 0).max(axis=(1, 2))
 
     # ------------------------------------------------------------- dynamics
     def _schedule(self, chosen: np.ndarray) -> None:
-        """Start every chosen job's next operation at its earliest start (chosen jobs use distinct machines)."""
+        """Start every chosen job's next operation at its earliest start (chosen jobs use distinct machines).
+
+        A zero-length operation starts when its job is ready and leaves its machine untouched.
+        """
         batch_index, job_index = np.nonzero(chosen)
         if len(batch_index) == 0:
             return
+        if len(batch_index) == 1:
+            self._schedule_one(int(batch_index[0]), int(job_index[0]))
+            return
         operation = self.next_operation[batch_index, job_index]
-        machine = self.machines[batch_index, job_index, operation]
-        duration = self.durations[batch_index, job_index, operation]
-        start = np.maximum(self.job_ready[batch_index, job_index], self.machine_ready[batch_index, machine])
+        machine = self._next_machine[batch_index, job_index]
+        duration = self._next_duration[batch_index, job_index]
+        occupies = duration > 0
+        ready = self.job_ready[batch_index, job_index]
+        start = np.where(occupies, np.maximum(ready, self.machine_ready[batch_index, machine]), ready)
         end = start + duration
         self.starts[batch_index, job_index, operation] = start
         self.job_ready[batch_index, job_index] = end
-        self.machine_ready[batch_index, machine] = end
-        self.next_operation[batch_index, job_index] = operation + 1
+        self.machine_ready[batch_index[occupies], machine[occupies]] = end[occupies]
+        following = operation + 1
+        self.next_operation[batch_index, job_index] = following
         self.job_remaining_work[batch_index, job_index] -= duration
         self.machine_remaining_work[batch_index, machine] -= duration
+        np.add.at(self.scheduled_work, batch_index, duration)
+        finished = following >= self.operation_counts[batch_index, job_index]
+        clipped = np.where(finished, operation, following)
+        self._job_done[batch_index, job_index] = finished
+        self._next_machine[batch_index, job_index] = self.machines[batch_index, job_index, clipped]
+        self._next_duration[batch_index, job_index] = np.where(
+            finished, 0, self.durations[batch_index, job_index, clipped]
+        )
+        self._ready_key[batch_index, job_index] = np.where(finished, _UNREACHABLE, end)
+        if finished.any():
+            self._done = self._job_done.all(axis=1)
+
+    def _schedule_one(self, row: int, job: int) -> None:
+        """:meth:`_schedule` for a single operation, with scalar updates (the common case)."""
+        operation = int(self.next_operation[row, job])
+        machine = int(self._next_machine[row, job])
+        duration = int(self._next_duration[row, job])
+        ready = int(self.job_ready[row, job])
+        start = max(ready, int(self.machine_ready[row, machine])) if duration > 0 else ready
+        end = start + duration
+        self.starts[row, job, operation] = start
+        self.job_ready[row, job] = end
+        if duration > 0:
+            self.machine_ready[row, machine] = end
+        following = operation + 1
+        self.next_operation[row, job] = following
+        self.job_remaining_work[row, job] -= duration
+        self.machine_remaining_work[row, machine] -= duration
+        self.scheduled_work[row] += duration
+        if following >= self.operation_counts[row, job]:
+            self._job_done[row, job] = True
+            self._next_duration[row, job] = 0
+            self._ready_key[row, job] = _UNREACHABLE
+            self._done[row] = self._job_done[row].all()
+        else:
+            self._next_machine[row, job] = self.machines[row, job, following]
+            self._next_duration[row, job] = self.durations[row, job, following]
+            self._ready_key[row, job] = end
 
     def _candidates(self) -> tuple[np.ndarray, np.ndarray]:
         """Candidate jobs ``(batch, jobs)`` and the decision time ``(batch,)`` under the mode's rule."""
         earliest = self.earliest_start()
+        time = earliest.min(axis=1)
         if self.mode == "non_delay":
-            time = earliest.min(axis=1)
-            return (earliest == time[:, None]) & ~self.job_done, time
-        completion = np.where(self.job_done, _UNREACHABLE, earliest + self.next_duration())
+            return (earliest == time[:, None]) & ~self._done[:, None], time
+        completion = np.where(self._job_done, _UNREACHABLE, earliest + self._next_duration)
         first = completion.argmin(axis=1)
-        time = completion[np.arange(self.batch_size), first]
-        machine = self.next_machine()
-        conflict_machine = machine[np.arange(self.batch_size), first]
-        candidates = (machine == conflict_machine[:, None]) & (earliest < time[:, None]) & ~self.job_done
-        return candidates, earliest.min(axis=1)
+        horizon = completion[np.arange(self.batch_size), first]
+        conflict_machine = self._next_machine[np.arange(self.batch_size), first]
+        candidates = (self._next_machine == conflict_machine[:, None]) & (earliest < horizon[:, None]) & ~self._job_done
+        return candidates, time
 
     def _competitors(self, candidates: np.ndarray) -> np.ndarray:
         """``(batch, jobs)`` number of candidates sharing each job's next machine."""
-        machine = self.next_machine()
-        slots = self._rows * self.num_machines + machine
+        if self.batch_size == 1:
+            counts = np.bincount(self._next_machine[0][candidates[0]], minlength=self.num_machines)
+            return counts[self._next_machine]
+        slots = self._rows * self.num_machines + self._next_machine
         counts = np.bincount(slots[candidates], minlength=self.batch_size * self.num_machines)
         return counts[slots]
 
     def _settle(self) -> None:
         """Schedule forced operations until every instance is at a real decision or done."""
         while True:
+            if self._has_zero:
+                zero = (self._next_duration == 0) & ~self._job_done
+                if zero.any():
+                    self._schedule(zero)
+                    continue
             candidates, time = self._candidates()
             competitors = self._competitors(candidates)
             forced = candidates & (competitors == 1)
@@ -170,7 +238,7 @@ class DispatchEnvironment:
                 break
             self._schedule(forced)
         self.mask = candidates
-        self.current_time = np.where(self.done, 0, time)
+        self.current_time = np.where(self._done, 0, time)
         self.competitors = np.where(candidates, competitors, 0)
 
     def step(self, actions: np.ndarray) -> None:
@@ -178,9 +246,10 @@ class DispatchEnvironment:
         actions = np.asarray(actions, dtype=np.int64)
         if actions.shape != (self.batch_size,):
             raise JobShopError(f"step needs one job per instance, shape ({self.batch_size},), got {actions.shape}")
-        active = ~self.done
-        legal = self.mask[np.arange(self.batch_size), np.clip(actions, 0, self.num_jobs - 1)]
-        invalid = active & ((actions < 0) | (actions >= self.num_jobs) | ~legal)
+        active = ~self._done
+        inside = (actions >= 0) & (actions < self.num_jobs)
+        legal = inside & self.mask[np.arange(self.batch_size), np.where(inside, actions, 0)]
+        invalid = active & ~legal
         if invalid.any():
             bad = int(np.nonzero(invalid)[0][0])
             raise JobShopError(f"instance {bad}: job {int(actions[bad])} is not a legal dispatch now (see env.mask)")

@@ -39,7 +39,7 @@ def _lwkr(env: DispatchEnvironment) -> np.ndarray:
 
 
 def _mopnr(env: DispatchEnvironment) -> np.ndarray:
-    return -(env.num_operations - env.next_operation).astype(float)
+    return -env.remaining_operations().astype(float)
 
 
 def _fifo(env: DispatchEnvironment) -> np.ndarray:

@@ -134,3 +134,61 @@ def test_cpsat_deterministic_with_one_worker() -> None:
     first = solve_jobshop_cpsat(instance, time_limit=None, workers=1, deterministic_time=0.2, seed=3)
     second = solve_jobshop_cpsat(instance, time_limit=None, workers=1, deterministic_time=0.2, seed=3)
     assert np.array_equal(first.starts, second.starts)
+
+
+def general_feasibility(instance: JobShopInstance, starts: np.ndarray) -> bool:
+    """A plain-loop check of the general shape: ragged jobs, zero-length operations occupy no machine."""
+    by_machine: dict[int, list[tuple[int, int]]] = {}
+    for job, route in enumerate(instance.routes()):
+        ready = 0
+        for operation, (machine, duration) in enumerate(route):
+            begin = int(starts[job, operation])
+            if begin < ready:
+                return False
+            ready = begin + duration
+            if duration:
+                by_machine.setdefault(machine, []).append((begin, begin + duration))
+    return all(
+        later[0] >= earlier[1]
+        for intervals in by_machine.values()
+        for earlier, later in itertools.pairwise(sorted(intervals))
+    )
+
+
+@pytest.mark.parametrize("mode", ["non_delay", "active"])
+def test_general_shape_dispatch_rules_and_cpsat_are_feasible(mode: str) -> None:
+    from ormodel.datasets.jssp import general_jobshop
+
+    instances = [general_jobshop(9, 4, seed=seed, zero_fraction=0.25) for seed in range(4)]
+    widest = max(instance.num_operations for instance in instances)
+    # Pad every instance to one width so they share a batch.
+    padded = [
+        JobShopInstance(
+            np.pad(instance.machines, ((0, 0), (0, widest - instance.num_operations))),
+            np.pad(instance.durations, ((0, 0), (0, widest - instance.num_operations))),
+            num_machines_declared=4, operation_counts=instance.operation_counts,
+        )
+        for instance in instances
+    ]
+    env = DispatchEnvironment(padded, mode=mode)
+    generator = np.random.default_rng(1)
+    while not env.all_done:
+        env.step(np.where(env.mask, generator.random(env.mask.shape), -1.0).argmax(axis=1))
+    for index, instance in enumerate(padded):
+        starts = env.starts[index]
+        assert general_feasibility(instance, starts) and (starts[~instance.valid] == -1).all()
+        instance.check_schedule(starts)
+        assert env.makespans()[index] == instance.makespan(starts)
+    for rule in RULES:
+        schedule = dispatch_with_rule(padded[0], rule, mode)
+        assert general_feasibility(padded[0], schedule.starts)
+    optimum = solve_jobshop_cpsat(padded[0], time_limit=10, seed=0, workers=1)
+    assert optimum.status == "optimal" and general_feasibility(padded[0], optimum.starts)
+    assert optimum.makespan <= min(dispatch_with_rule(padded[0], rule, mode).makespan for rule in RULES)
+
+
+def test_zero_length_operation_starts_without_waiting_for_its_machine() -> None:
+    instance = JobShopInstance.from_routes([[(0, 10)], [(1, 2), (0, 0), (1, 3)]])
+    schedule = dispatch_with_rule(instance, "spt")
+    assert schedule.starts.tolist() == [[0, -1, -1], [0, 2, 2]]
+    assert schedule.makespan == 10

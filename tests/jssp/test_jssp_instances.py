@@ -146,9 +146,14 @@ def test_text_format_skips_comments() -> None:
         ("2\n0 1 1 1\n", "line 1"),
         ("2 2\n0 3 1 2\n", "only 1 job lines"),
         ("2 2\n0 3 1 2\n1 4 0\n", r"line 3 \(job 1\)"),
-        ("2 2\n0 3 0 2\n1 4 0 1\n", "exactly once"),
+        ("2 2\n0 3 5 2\n1 4 0 1\n", r"line 2 \(job 0\): machine 5 is outside the 2 machines"),
         ("2 2\n0 3 1 x\n1 4 0 1\n", "'x' is not an integer"),
-        ("2 2\n0 3 1 0\n1 4 0 1\n", "positive"),
+        ("2 2\n0 3 1 -2\n1 4 0 1\n", r"line 2 \(job 0\): duration -2 is negative"),
+        ("2 2\n0 3 1 2 0\n1 4 0 1\n", r"line 2 \(job 0\): expected 'machine duration' pairs"),
+        ("2 2\nTimes\n3 2\n4 1\n", r"line 2: a 'Times' section needs a 'Machines' section"),
+        ("2 2\nTimes\n3 2\n4 1\nMachines\n1 2\n", "the Machines section needs 2 lines"),
+        ("2 2\nTimes\n3 2\n4 1\nMachines\n1 2\n2\n", r"line 7 \(job 1\): 1 machines but 2 durations"),
+        ("title\n2 2\n0 3 1 2\n1 4 0 1\n", "line 1: expected 'jobs machines'"),
     ],
 )
 def test_text_format_errors_say_where(text: str, message: str) -> None:
@@ -184,4 +189,65 @@ def test_check_schedule_names_the_violation() -> None:
     with pytest.raises(JobShopError, match="machine 1"):
         instance.check_schedule(np.array([[0, 3], [0, 4]]))
     with pytest.raises(JobShopError, match="duration"):
-        JobShopInstance(machines=np.array([[0]]), durations=np.array([[0]]))
+        JobShopInstance(machines=np.array([[0]]), durations=np.array([[-1]]))
+
+
+def test_zero_length_operations_occupy_no_machine() -> None:
+    instance = JobShopInstance(machines=np.array([[0, 1], [0, 1]]), durations=np.array([[4, 0], [0, 3]]))
+    # Job 1's zero-length operation sits inside job 0's first operation on machine 0.
+    instance.check_schedule(np.array([[0, 4], [2, 2]]))
+    assert instance.makespan(np.array([[0, 4], [2, 2]])) == 5
+
+
+def test_standard_layout_with_ragged_reentrant_jobs_and_zero_durations() -> None:
+    text = "# re-entrant\n3 3\n0 5 2 0 0 4\n1 7\n2 1 1 2 2 3 0 1\n"
+    instance = parse_jobshop_text(text)
+    assert instance.operation_counts.tolist() == [3, 1, 4]
+    assert instance.routes() == [[(0, 5), (2, 0), (0, 4)], [(1, 7)], [(2, 1), (1, 2), (2, 3), (0, 1)]]
+    assert not instance.is_rectangular
+    assert parse_jobshop_text(format_jobshop_text(instance)).routes() == instance.routes()
+    counted = parse_jobshop_text("3 3\n3 0 5 2 0 0 4\n1 1 7\n4 2 1 1 2 2 3 0 1\n")
+    assert counted.routes() == instance.routes()
+
+
+def test_one_based_machines_are_recognized() -> None:
+    instance = parse_jobshop_text("2 3\n1 5 3 2 2 1\n3 4 1 1 2 2\n")
+    assert instance.machines.tolist() == [[0, 2, 1], [2, 0, 1]]
+    # Machine 0 present: 0-based even though machine 3 is out of range then.
+    with pytest.raises(JobShopError, match=r"line 2 \(job 0\): machine 3 is outside"):
+        parse_jobshop_text("2 3\n0 5 3 2\n1 4\n")
+
+
+def test_taillard_layout_with_title_and_trailing_lines(tmp_path: Path) -> None:
+    text = (
+        "Nb of jobs, Nb of Machines, Time seed, Machine seed, Upper bound, Lower bound\n"
+        " 2 3 840612802 398197754 1231 1005\nTimes\n 3 0 4\n 2 2\nMachines\n 1 3 2\n 3 1\n"
+    )
+    path = tmp_path / "tai.txt"
+    path.write_text(text)
+    instance = read_jobshop(path)
+    assert instance.name == "tai" and instance.num_machines == 3
+    assert instance.routes() == [[(0, 3), (2, 0), (1, 4)], [(2, 2), (0, 2)]]
+    slim = parse_jobshop_text("2 2\n0 3 1 2\n1 4 0 1\n7\n0 1\n1 0\n")  # upper bound and solution lines
+    assert slim.durations.tolist() == [[3, 2], [4, 1]]
+
+
+def test_taillard_files_read_in_both_layouts() -> None:
+    instance = taillard_instance("ta01")
+    standard = parse_jobshop_text(format_jobshop_text(instance))
+    times = "\n".join(" ".join(map(str, row)) for row in instance.durations.tolist())
+    machines = "\n".join(" ".join(str(m + 1) for m in row) for row in instance.machines.tolist())
+    taillard = parse_jobshop_text(f"15 15\nTimes\n{times}\nMachines\n{machines}\n")
+    for other in (standard, taillard):
+        assert np.array_equal(other.machines, instance.machines) and np.array_equal(other.durations, instance.durations)
+
+
+def test_generators_of_each_shape_are_seeded() -> None:
+    from ormodel.datasets.jssp import dmu_jobshop, general_jobshop
+
+    dmu = dmu_jobshop(6, 8, seed=4)
+    assert (dmu.machines[:, :4] < 4).all() and (dmu.machines[:, 4:] >= 4).all()
+    assert np.array_equal(dmu.durations, dmu_jobshop(6, 8, seed=4).durations) and dmu.durations.max() <= 200
+    general = general_jobshop(20, 4, seed=2, zero_fraction=0.2)
+    assert not general.is_rectangular and (general.durations[general.valid] == 0).any()
+    assert general.routes() == general_jobshop(20, 4, seed=2, zero_fraction=0.2).routes()

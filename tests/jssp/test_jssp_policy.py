@@ -40,11 +40,32 @@ def test_sampling_respects_a_time_limit() -> None:
     assert len(policy.solve(instance, samples=6, batch_size=4, time_limit=60.0, device="cpu").all_makespans) == 7
 
 
-def test_policy_handles_other_sizes_with_one_network() -> None:
+def test_policy_handles_other_sizes_and_the_general_shape_with_one_network() -> None:
+    from ormodel.datasets.jssp import general_jobshop
+
     policy = DispatchPolicy()
     for jobs, machines in ((3, 3), (12, 4), (5, 9)):
         instance = random_jobshop(jobs, machines, seed=jobs)
-        instance.check_schedule(policy.solve(instance, device="cpu").starts)
+        instance.check_schedule(policy.solve(instance).starts)
+    ragged = general_jobshop(9, 4, seed=1, zero_fraction=0.2)
+    schedule = policy.solve(ragged, samples=4)
+    ragged.check_schedule(schedule.starts)
+    assert (schedule.starts[~ragged.valid] == -1).all()
+
+
+def test_numpy_scores_match_the_torch_network_and_batches_match_single_runs() -> None:
+    from ormodel.learned.dispatching.env import DispatchEnvironment
+    from ormodel.learned.dispatching.features import candidate_features
+
+    torch.manual_seed(4)
+    policy = DispatchPolicy()
+    instances = random_jobshop_batch(3, 7, 5, seed=2)
+    _, _, features = candidate_features(DispatchEnvironment(instances))
+    with torch.no_grad():
+        expected = policy(torch.from_numpy(features)).numpy()
+    assert np.allclose(policy.score(features), expected, atol=1e-5)
+    batched = policy.run(instances, greedy=True).env.makespans().tolist()
+    assert batched == [int(policy.run([instance], greedy=True).env.makespans()[0]) for instance in instances]
 
 
 def test_resolve_device() -> None:
@@ -52,90 +73,72 @@ def test_resolve_device() -> None:
     assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def test_shipped_weights_beat_best_single_rule_on_random_instances() -> None:
+def test_shipped_weights_beat_the_best_rule_on_random_instances() -> None:
     if not DEFAULT_WEIGHTS.is_file():
         pytest.skip("no shipped weights")
-    policy = load_policy(device="cpu")
+    from ormodel.learned.dispatching.train import best_rule_makespan
+
+    policy = load_policy()
     instances = random_jobshop_batch(6, 15, 10, seed=12345)
-    learned = np.array([policy.solve(instance, device="cpu").makespan for instance in instances], dtype=float)
-    best_rule = min(
+    learned = np.array([policy.solve(instance).makespan for instance in instances], dtype=float)
+    best_single = min(
         np.mean([schedule.makespan for schedule in dispatch_batch_with_rule(instances, rule)])
         for rule in ("spt", "mwkr", "mopnr", "fifo")
     )
-    assert learned.mean() < best_rule
+    assert learned.mean() < best_single
+    # Greedy is only about level with the per-instance best of the 12 rules; 16 samples beat it.
+    per_instance_best = np.array([best_rule_makespan(instance) for instance in instances], dtype=float)
+    sampled = np.array([policy.solve(instance, samples=16, seed=0).makespan for instance in instances], dtype=float)
+    assert sampled.mean() < per_instance_best.mean() and (sampled <= learned).all()
 
 
 def test_training_entry_point_is_reproducible(tmp_path: Path) -> None:
-    arguments = [
-        "--seed",
-        "5",
-        "--imitation-sizes",
-        "5x4",
-        "--imitation-instances",
-        "2",
-        "--cp-deterministic-time",
-        "0.05",
-        "--imitation-epochs",
-        "1",
-        "--rl-sizes",
-        "5x4",
-        "--rl-iterations",
-        "2",
-        "--rl-instances",
-        "2",
-        "--rl-group",
-        "3",
-        "--validation-sizes",
-        "5x4",
-        "--validation-instances",
-        "2",
-        "--validate-every",
-        "1",
-    ]
+    arguments = ["--seed", "5", "--imitation-instances", "3", "--imitation-epochs", "1", "--iterations", "2",
+                 "--families", "taillard,dmu", "--samples", "3", "--validation-instances", "0", "--hidden", "8"]
     train_main([*arguments, "--output", str(tmp_path / "first.pt")])
     train_main([*arguments, "--output", str(tmp_path / "second.pt")])
-    first = load_policy(tmp_path / "first.pt", device="cpu").state_dict()
-    second = load_policy(tmp_path / "second.pt", device="cpu").state_dict()
+    first = load_policy(tmp_path / "first.pt").state_dict()
+    second = load_policy(tmp_path / "second.pt").state_dict()
     assert all(torch.equal(first[key], second[key]) for key in first)
-    metadata = load_policy(tmp_path / "first.pt", device="cpu").metadata
-    assert metadata["arguments"]["seed"] == 5
-    # Validation ran at the start and after each iteration; the kept weights are the best-scoring ones.
-    scores = {entry["iterations"]: entry["greedy_over_best_rule"] for entry in metadata["validation"]}
-    assert sorted(scores) == [0, 1, 2]
-    assert metadata["kept"]["score"] == pytest.approx(min(scores.values()), abs=1e-4)
+    metadata = load_policy(tmp_path / "first.pt").metadata
+    assert metadata["arguments"]["seed"] == 5 and len(metadata["imitation_losses"]) == 1
+    assert [entry["iterations"] for entry in metadata["log"]] == [1, 2]
+
+
+def test_self_labeling_learns_the_best_sampled_schedule() -> None:
+    from ormodel.learned.dispatching.train import decisions, imitation_loss
+
+    torch.manual_seed(0)
+    policy = DispatchPolicy(hidden=16)
+    instance = random_jobshop(6, 4, seed=3)
+    run = policy.run([instance] * 8, greedy=False, seed=1, record=True)
+    best = int(run.env.makespans().argmin())
+    batch = [decisions(instance, run.actions[:, best])]
+    optimizer = torch.optim.Adam(policy.parameters(), lr=1e-2)
+    before = float(imitation_loss(policy, batch).detach())
+    for _ in range(60):
+        loss = imitation_loss(policy, batch)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    policy.refresh()
+    assert float(imitation_loss(policy, batch).detach()) < 0.5 * before
+    # After imitating it, greedy reproduces the best sampled schedule.
+    assert int(policy.run([instance], greedy=True).env.makespans()[0]) == int(run.env.makespans()[best])
 
 
 def test_fine_tuning_starts_from_given_weights(tmp_path: Path) -> None:
     torch.manual_seed(1)
     start = DispatchPolicy()
     start.save(tmp_path / "start.pt")
-    arguments = ["--seed", "2", "--init", str(tmp_path / "start.pt"), "--imitation-instances", "0"]
-    arguments += ["--rl-sizes", "5x4", "--rl-iterations", "1", "--rl-instances", "2", "--rl-group", "2"]
-    arguments += ["--validation-instances", "0", "--output", str(tmp_path / "tuned.pt")]
+    arguments = ["--seed", "2", "--init", str(tmp_path / "start.pt"), "--imitation-instances", "0", "--iterations", "1",
+                 "--families", "taillard", "--samples", "2", "--validation-instances", "0", "--output", str(tmp_path / "tuned.pt")]
     train_main(arguments)
-    initial = load_policy(tmp_path / "start.pt", device="cpu").state_dict()
-    tuned = load_policy(tmp_path / "tuned.pt", device="cpu").state_dict()
+    initial = load_policy(tmp_path / "start.pt").state_dict()
+    tuned = load_policy(tmp_path / "tuned.pt").state_dict()
     assert initial.keys() == tuned.keys()
     assert any(not torch.equal(initial[key], tuned[key]) for key in initial)
-    assert load_policy(tmp_path / "tuned.pt", device="cpu").metadata["arguments"]["init"] == str(tmp_path / "start.pt")
-
-
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-def test_gpu_inference_matches_cpu() -> None:
-    from ormodel.learned.dispatching.env import DispatchEnvironment
-
-    torch.manual_seed(0)
-    policy = DispatchPolicy()
-    instance = random_jobshop(10, 6, seed=3)
-    env = DispatchEnvironment([instance])
-    rows = np.arange(1)
-    on_cpu = policy.to("cpu").eval().state_logits(env, rows, torch.device("cpu"))
-    on_gpu = policy.to("cuda").eval().state_logits(env, rows, torch.device("cuda")).cpu()
-    legal = torch.from_numpy(env.mask)
-    assert torch.allclose(on_cpu[legal], on_gpu[legal], atol=1e-4)
-    schedule = policy.solve(instance, samples=4, seed=0, device="cuda")
-    instance.check_schedule(schedule.starts)
-    assert schedule.makespan == instance.makespan(schedule.starts)
+    assert load_policy(tmp_path / "tuned.pt").metadata["arguments"]["init"] == str(tmp_path / "start.pt")
 
 
 def test_dispatch_method_on_a_file(tmp_path: Path) -> None:
