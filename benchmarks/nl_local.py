@@ -236,8 +236,9 @@ def write_summary(output: Path, sample: dict[str, list[str]], args: argparse.Nam
     from ormodel.nl2opt.benchmark import TOLERANCE_POLICIES, problem_lines, summarize, summary_markdown
 
     wanted = {f"{suite}/{problem}" for suite, ids in sample.items() for problem in ids}
-    rows_by_arm = {arm: arm_rows(output, arm, table, wanted) for arm in ARMS}
-    calls_by_arm = {arm: call_lines(output, arm, wanted) for arm in ARMS}
+    arms = [arm for arm in ARMS if (output / arm / table).exists()]
+    rows_by_arm = {arm: arm_rows(output, arm, table, wanted) for arm in arms}
+    calls_by_arm = {arm: call_lines(output, arm, wanted) for arm in arms}
     summaries = summarize([row for rows in rows_by_arm.values() for row in rows])
     rules = ", ".join(f"`{policy.name}`" for policy in TOLERANCE_POLICIES)
     text = header + ["", (f"Accuracy under the tolerance rules of `ormodel.nl2opt.benchmark` ({rules}), judged again from each "
