@@ -164,8 +164,10 @@ class Compiler:
         self.problem = problem
         self.location = Location()
         self.blocks: dict[str, Block] = {}
-        self.column_lower: list[np.ndarray] = []
-        self.column_upper: list[np.ndarray] = []
+        # Per variable family: an array, or one float for a family-wide bound (filled in once by bounds()).
+        self.column_lower: list[np.ndarray | float] = []
+        self.column_upper: list[np.ndarray | float] = []
+        self.column_sizes: list[int] = []
         self.column_integer: list[np.ndarray] = []
         self.num_columns = 0
         self.auxiliary_rows: list[tuple[str, Affine, np.ndarray, np.ndarray]] = []
@@ -184,8 +186,9 @@ class Compiler:
             shape = tuple(index_set.size for index_set in index_sets)
             size = math.prod(shape)
             check_elements(size, f"variable family {variable.name!r}", location)
-            lower = self._bound_array(variable.lower, variable.index, size, location, "lower")
-            upper = self._bound_array(variable.upper, variable.index, size, location, "upper")
+            # Family-wide bounds stay scalars here (no passes over per-column arrays).
+            lower = self._bound_array(variable.lower, variable.index, size, location, "lower", scalar_ok=True)
+            upper = self._bound_array(variable.upper, variable.index, size, location, "upper", scalar_ok=True)
             integer = variable.domain != Domain.CONTINUOUS
             if variable.domain == Domain.BINARY:
                 lower, upper = np.maximum(lower, 0.0), np.minimum(upper, 1.0)
@@ -194,32 +197,38 @@ class Compiler:
             for label, values, wrong in (("lower", lower, np.inf), ("upper", upper, -np.inf)):
                 if np.any(values == wrong):
                     raise ModelError(f"the {label} bound is {wrong}", location, "a lower bound can be -inf and an upper bound +inf, not the reverse")
-            crossing = np.flatnonzero(lower > upper)
+            lower = float(lower) if np.ndim(lower) == 0 else lower
+            upper = float(upper) if np.ndim(upper) == 0 else upper
+            crossing = np.flatnonzero(np.broadcast_to(np.asarray(lower) > np.asarray(upper), (size,)))
             if len(crossing):
                 block = Block(variable.name, 0, size, shape, tuple(index_set.columns for index_set in index_sets))
-                raise ModelError(f"lower bound {lower[crossing[0]]:g} exceeds upper bound {upper[crossing[0]]:g} for {block.label(int(crossing[0]))}",
+                low, high = np.broadcast_to(lower, (size,))[crossing[0]], np.broadcast_to(upper, (size,))[crossing[0]]
+                raise ModelError(f"lower bound {low:g} exceeds upper bound {high:g} for {block.label(int(crossing[0]))}",
                                  location, "fix the bounds; the model would be infeasible")
             block = Block(variable.name, self.num_columns, size, shape, tuple(index_set.columns for index_set in index_sets))
             self.blocks[variable.name] = block
             self.variable_blocks.append(block)
             self._append_columns(lower, upper, np.full(size, integer))
 
-    def _append_columns(self, lower: np.ndarray, upper: np.ndarray, integer: np.ndarray) -> np.ndarray:
+    def _append_columns(self, lower: np.ndarray | float, upper: np.ndarray | float, integer: np.ndarray) -> np.ndarray:
         start = self.num_columns
         self.column_lower.append(lower)
         self.column_upper.append(upper)
+        self.column_sizes.append(len(integer))
         self.column_integer.append(integer)
-        self.num_columns += len(lower)
+        self.num_columns += len(integer)
         self._lower_cache = self._upper_cache = None
         return np.arange(start, self.num_columns, dtype=np.int64)
 
-    def _bound_array(self, bound: Any, index: tuple[str, ...], size: int, location: Location, label: str) -> np.ndarray:
+    def _bound_array(self, bound: Any, index: tuple[str, ...], size: int, location: Location, label: str,
+                     scalar_ok: bool = False) -> np.ndarray | float:
+        """The bound of each column of a family (one float when ``scalar_ok`` and the bound is family-wide)."""
         if isinstance(bound, str):
             parameter = self.problem.parameters.get(bound)
             if parameter is None:
                 raise ModelError(f"{label} bound {bound!r} is not a parameter", location, self.problem.suggest(bound))
             if parameter.is_scalar:
-                return np.full(size, float(parameter.values))
+                return float(parameter.values) if scalar_ok else np.full(size, float(parameter.values))
             axes = _subsequence_axes(tuple(parameter.index), tuple(index))
             if axes is None:
                 raise ModelError(f"{label} bound parameter {bound!r} is indexed by {parameter.index}, the variable by {index}",
@@ -239,14 +248,23 @@ class Compiler:
             raise ModelError(f"{label} bound {bound!r} is not a number", location) from None
         if math.isnan(value):
             raise ModelError(f"{label} bound is NaN", location)
-        return np.full(size, value)
+        return value if scalar_ok else np.full(size, value)
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Current column bounds (auxiliary columns included)."""
         if self._lower_cache is None or self._upper_cache is None:
-            self._lower_cache = np.concatenate(self.column_lower) if self.column_lower else np.zeros(0)
-            self._upper_cache = np.concatenate(self.column_upper) if self.column_upper else np.zeros(0)
+            self._lower_cache = self._filled(self.column_lower)
+            self._upper_cache = self._filled(self.column_upper)
         return self._lower_cache, self._upper_cache
+
+    def _filled(self, pieces: list[np.ndarray | float]) -> np.ndarray:
+        """One array from per-family arrays and family-wide floats, written once."""
+        array = np.empty(self.num_columns, dtype=np.float64)
+        start = 0
+        for piece, size in zip(pieces, self.column_sizes):
+            array[start : start + size] = piece
+            start += size
+        return array
 
     def add_auxiliary(self, kind: str, size: int, lower: float | np.ndarray, upper: float | np.ndarray, integer: bool) -> np.ndarray:
         """New columns for linearizations; returns their column numbers."""
@@ -568,7 +586,12 @@ class Compiler:
         block = self.blocks[name]
         rows = np.arange(frame.size, dtype=np.int64)
         covered = frozenset(item.id for item in node.items if isinstance(item, Name) and item.id in frame.bindings)
-        return Affine(frame.size, [Part(rows, flat + block.start if flat.dtype == np.int64 else flat.astype(np.int64) + block.start, np.ones(frame.size), dense=True)], np.zeros(frame.size),
+        if len(positions) > 1 and flat.dtype == np.int64:
+            flat += block.start  # a fresh array from ravel_multi_index: offset in place
+            columns = flat
+        else:
+            columns = flat.astype(np.int64) + block.start
+        return Affine(frame.size, [Part(rows, columns, np.ones(frame.size), dense=True)], np.zeros(frame.size),
                       unique=True, covered=covered, families=frozenset({name}))
 
     def _row_key(self, frame: Frame, row: int) -> tuple[Any, ...] | None:
