@@ -32,11 +32,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from ormodel.errors import ExpressionError, Location, ModelError
-from ormodel.intervals import linear_interval
 from ormodel.expressions import (
     BoolOp, Binary, Call, Compare, Const, Generator, Index, Name, Node, Not, RangeDomain, Reduce,
     TupleValue, Unary, additive_terms, to_text,
 )
+from ormodel.intervals import linear_interval
 from ormodel.limits import InputLimitError, check_elements
 from ormodel.problem import Domain, Problem
 from ormodel.standard_form import Block, NameMap, Sense, StandardForm

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["linear_interval", "dense_interval"]
+__all__ = ["dense_interval", "linear_interval"]
 
 _HUGE = 1e300
 

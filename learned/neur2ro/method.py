@@ -5,7 +5,8 @@ from :mod:`ormodel.datasets.robust`, or a path to a published robust knapsack in
 ``params``: ``weights`` (path; default: the shipped weights of the problem class), ``backend``
 (``highs``/``scip``), ``objective`` (``argmax``/``max``), ``max_iterations``, ``mip_time_limit``,
 ``evaluate`` (also compute the exact worst case of the returned decision), ``device`` (``auto``:
-CUDA when available, else CPU), ``tolerance`` (the loop's relative gap).
+CUDA when available, else CPU), ``tolerance`` (the loop's relative gap), ``adversary`` (``mip``:
+the adversarial MIP warm-started by the local search; ``local``: the local search alone).
 The :class:`~ormodel.result.Result` holds ``x`` by name; ``objective`` is the exact worst case
 when ``evaluate`` is on, else the main problem's value; ``extra`` has the loop's history.
 """
@@ -28,7 +29,7 @@ from ormodel.standard_form import Block, NameMap
 
 __all__ = ["run_neur2ro"]
 
-_KNOWN = {"weights", "backend", "objective", "max_iterations", "mip_time_limit", "evaluate", "device", "tolerance"}
+_KNOWN = {"weights", "backend", "objective", "max_iterations", "mip_time_limit", "evaluate", "device", "tolerance", "adversary"}
 
 
 def run_neur2ro(model: Any, options: SolveOptions, params: dict[str, Any]) -> Result:
@@ -48,11 +49,15 @@ def run_neur2ro(model: Any, options: SolveOptions, params: dict[str, Any]) -> Re
         seed=int(options.seed or 0),
         device=str(params.get("device", "auto")),
         tolerance=float(params.get("tolerance", 1e-4)),
+        adversary=str(params.get("adversary", "mip")),
     )
+    if settings.adversary not in ("mip", "local"):
+        raise ValueError(f"neur2ro: adversary must be 'mip' or 'local', got {settings.adversary!r}")
     solution = solve_neur2ro(problem, network, settings)
     names = NameMap([Block("x", 0, problem.n_first, (problem.n_first,), ((np.arange(problem.n_first),),))])
     objective = solution.estimate
     extra: dict[str, Any] = {"status": solution.status, "iterations": solution.iterations, "history": solution.history,
+                             "notes": solution.notes,
                              "scenarios": [xi.tolist() for xi in solution.scenarios], "weights_metadata": metadata}
     if params.get("evaluate", False):
         evaluation = worst_case(problem, solution.x, settings.backend)
