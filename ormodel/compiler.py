@@ -999,9 +999,8 @@ def _relation_rows(compiler: Compiler, name: str, relation: Compare, frame: Fram
     return expression, bound, bound.copy()
 
 
-def _indicator(compiler: Compiler, constraint_name: str, when: Compare, frame: Frame, expression: Affine,
-               lower: np.ndarray, upper: np.ndarray) -> tuple[Affine, np.ndarray, np.ndarray]:
-    """Make ``lower <= expression <= upper`` hold only when a binary variable takes a value."""
+def _indicator_literal(compiler: Compiler, when: Compare, frame: Frame) -> tuple[Part, np.ndarray]:
+    """The binary column part and the 0/1 value of a ``when: b == value`` condition, checked."""
     if len(when.ops) != 1 or when.ops[0] != "==":
         raise compiler.error("'when' must read binary_variable == 0 or binary_variable == 1", when)
     left = compiler.evaluate(when.operands[0], frame)
@@ -1018,6 +1017,22 @@ def _indicator(compiler: Compiler, constraint_name: str, when: Compare, frame: F
         raise compiler.error("the variable in 'when' must be binary", when)
     if not np.all(np.isin(target, (0.0, 1.0))):
         raise compiler.error("'when' compares with 0 or 1 only", when)
+    return part, target
+
+
+def _native_indicator(compiler: Compiler, when: Compare, frame: Frame, first_row: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(rows, columns, values)`` of a ``when:`` family whose rows start at ``first_row``, for a backend that enforces them natively."""
+    part, target = _indicator_literal(compiler, when, frame)
+    rows = np.asarray(part.rows, dtype=np.int64)
+    if len(np.unique(rows)) != len(rows) or len(rows) != frame.size:
+        raise compiler.error("'when' must name one binary variable per constraint row", when)
+    return rows + first_row, np.asarray(part.cols, dtype=np.int64), target[rows].astype(np.int64)
+
+
+def _indicator(compiler: Compiler, constraint_name: str, when: Compare, frame: Frame, expression: Affine,
+               lower: np.ndarray, upper: np.ndarray) -> tuple[Affine, np.ndarray, np.ndarray]:
+    """Make ``lower <= expression <= upper`` hold only when a binary variable takes a value (by big-M)."""
+    part, target = _indicator_literal(compiler, when, frame)
     low_activity, high_activity = compiler.interval(Affine(expression.size, expression.parts, np.zeros(expression.size)))
     # active(b) = b when target is 1, 1 - b when target is 0; relax by M * (1 - active).
     rows = part.rows
@@ -1063,10 +1078,15 @@ _FINITE_HINT = ("coefficients and right-hand sides must be finite numbers; for a
                 "write `upper: .inf` on the variable instead of an infinite coefficient")
 
 
-def compile_problem(problem: Problem) -> StandardForm:
-    """Compile a five-element Problem into matrix form; errors name the file, line, element, item, index and column."""
+def compile_problem(problem: Problem, native_indicators: bool = False) -> StandardForm:
+    """Compile a five-element Problem into matrix form; errors name the file, line, element, item, index and column.
+
+    With ``native_indicators`` the ``when:`` rows keep their plain form (no big-M, so their variables need
+    no finite bounds) and :attr:`StandardForm.indicators` says which binary enforces each; only a backend
+    that enforces them itself may take such a form.
+    """
     try:
-        return _compile(problem)
+        return _compile(problem, native_indicators)
     except ModelError as error:
         raise error.at(problem.source_location(error.location.element, error.location.item)) from None
     except RecursionError:
@@ -1094,12 +1114,13 @@ def _check_family(compiler: "Compiler", name: str, frame: Frame, node: Node, cou
             raise compiler.error(f"the {label} of constraint {name!r} is NaN (e.g. inf - inf)", node, _FINITE_HINT, index=compiler._row_key(frame, row))
 
 
-def _compile(problem: Problem) -> StandardForm:
+def _compile(problem: Problem, native_indicators: bool = False) -> StandardForm:
     if problem.objective is None:
         raise ModelError("the model has no objective", Location(element="objective"), "add an objective (use 0 for a feasibility problem)")
     compiler = Compiler(problem)
     row_blocks: list[RowBlock] = []
     row_count = 0
+    indicators: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for constraint in problem.constraints:
         compiler.location = Location(element="constraints", item=constraint.name, text=constraint.text or None)
         try:
@@ -1108,7 +1129,9 @@ def _compile(problem: Problem) -> StandardForm:
             if not expression.is_linear:
                 raise compiler.error("quadratic constraint: the HiGHS backend and the matrix form take linear constraints only", constraint.relation,
                                      "use solver='scip', which solves quadratic constraints from the Problem")
-            if constraint.when is not None:
+            if constraint.when is not None and native_indicators:
+                indicators.append(_native_indicator(compiler, constraint.when, frame, row_count))
+            elif constraint.when is not None:
                 expression, lower, upper = _indicator(compiler, constraint.name, constraint.when, frame, expression, lower, upper)
         except ModelError:
             raise
@@ -1171,6 +1194,7 @@ def _compile(problem: Problem) -> StandardForm:
         quadratic=quadratic,
         names=names,
         name=problem.name,
+        indicators=tuple(np.concatenate(arrays) for arrays in zip(*indicators)) if indicators else None,  # type: ignore[arg-type]
     )
     return form
 

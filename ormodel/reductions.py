@@ -7,7 +7,8 @@ what each backend solves best:
 
 * :class:`KeepExpressionTrees` hands a five-element Problem to a backend that builds it itself:
   nonlinear models on a backend with the ``MINLP`` capability, and ``when:`` indicator rows on a
-  backend with native indicator constraints (``indicators``), which need no big-M bounds.
+  backend with native indicator constraints (``indicators``), which need no big-M bounds
+  (SCIP builds them from the trees; CP-SAT compiles with ``native_indicators=True`` itself).
 * :class:`CompileToStandardForm` compiles it once into a matrix form (``min``/``max``/``abs``
   linearized, ``when:`` rows by big-M from the variable bounds) for everyone else.
 

@@ -296,6 +296,9 @@ class StandardForm:
         quadratic: optional symmetric matrix ``Q`` (CSC); the objective adds ``x'Qx/2``.
         names: map back to indexed variable and constraint names.
         name: model name.
+        indicators: for a form compiled without big-M (``native_indicators``), the conditional
+            rows as ``(rows, columns, values)``: row ``rows[k]`` must hold only when column
+            ``columns[k]`` (binary) equals ``values[k]``; ``None`` when every row always holds.
     """
 
     objective: np.ndarray
@@ -310,6 +313,7 @@ class StandardForm:
     quadratic: sp.csc_array | None = None
     names: NameMap = field(default_factory=NameMap)
     name: str = "model"
+    indicators: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def from_arrays(

@@ -178,7 +178,7 @@ class CpSatBackend:
     """OR-Tools CP-SAT."""
 
     name = "cpsat"
-    capabilities = frozenset({Capability.MILP, Capability.CP, Capability.WARM_START})
+    capabilities = frozenset({Capability.MILP, Capability.CP, Capability.WARM_START, Capability.INDICATORS})
     supported_options = frozenset({"time_limit", "gap", "threads", "verbose", "seed", "solution_limit", "warm_start",
                                    "compute_conflict", "extra"})
     """SolveOptions fields CP-SAT honours (it has no branch-and-bound node limit)."""
@@ -193,12 +193,11 @@ class CpSatBackend:
         """Why CP-SAT cannot take this model (continuous columns, quadratic objective), or ``None``."""
         from ormodel.solvers.elementwise import uses_nonlinear_terms
 
-        from ormodel.compiler import as_standard_form
         from ormodel.problem import Problem
 
         if isinstance(model, Problem) and uses_nonlinear_terms(model):
             return "CP-SAT takes linear integer models only; this model has nonlinear terms"
-        return _quick_rejection(as_standard_form(model))
+        return _quick_rejection(_native_form(model))
 
     def build(self, model: StandardForm | Problem, cp_constraints: CpConstraints | None = None, default_bound: float = 1e9) -> BuiltCpModel:
         """A CP-SAT model of a pure-integer StandardForm (or Problem), with exact integral rows.
@@ -208,9 +207,7 @@ class CpSatBackend:
         """
         cp_model = import_cp_model()
 
-        from ormodel.compiler import as_standard_form
-
-        form = as_standard_form(model)
+        form = _native_form(model)
         if form.is_quadratic:
             raise UnsupportedProblem("CP-SAT takes linear objectives only; this model has a quadratic objective; use solver='scip'")
         labels = column_labels(form.names, form.num_columns)
@@ -232,6 +229,10 @@ class CpSatBackend:
         matrix = form.matrix
         pointers, indices, values = matrix.indptr, matrix.indices, matrix.data
         names = row_labels(form.names, form.num_rows)
+        enforced_by: dict[int, Any] = {}
+        if form.indicators is not None:
+            for row, column, value in zip(*(array.tolist() for array in form.indicators)):
+                enforced_by[row] = variables[column] if value == 1 else ~variables[column]
         for row in range(form.num_rows):
             start, end = int(pointers[row]), int(pointers[row + 1])
             coefficients = values[start:end]
@@ -250,9 +251,13 @@ class CpSatBackend:
             if end == start:
                 if not low_int <= 0 <= high_int:
                     # Keep the contradiction, under the row's name, so that CP-SAT proves infeasibility.
-                    cp.add_linear_constraint(cp.new_int_var(0, 0, f"_empty_{names[row]}"), low_int, high_int).with_name(names[row])
+                    constraint = cp.add_linear_constraint(cp.new_int_var(0, 0, f"_empty_{names[row]}"), low_int, high_int).with_name(names[row])
+                    if row in enforced_by:
+                        constraint.only_enforce_if(enforced_by[row])
                 continue
-            cp.add_linear_constraint(expression, low_int, high_int).with_name(names[row])
+            constraint = cp.add_linear_constraint(expression, low_int, high_int).with_name(names[row])
+            if row in enforced_by:
+                constraint.only_enforce_if(enforced_by[row])
         objective_scale = 1.0
         nonzero = np.flatnonzero(form.objective)
         if len(nonzero):
@@ -319,11 +324,9 @@ class CpSatBackend:
         (the second one loaded fails with undefined symbols), so CP-SAT always runs in a fresh
         Python process; the model travels there as arrays.
         """
-        from ormodel.compiler import as_standard_form
-
         options = options or SolveOptions()
         started = time.monotonic()
-        form = as_standard_form(model)
+        form = _native_form(model)
         extra = dict(options.extra)
         cp_constraints = extra.pop("cp_constraints", None)
         default_bound = float(extra.pop("default_bound", 1e9))
@@ -415,6 +418,18 @@ class CpSatBackend:
             result.objective = math.nan
             result.bound = math.nan
             result.message = "the optimum sat on an artificial variable bound and the LP relaxation has an improving ray: the model is unbounded"
+
+
+def _native_form(model: StandardForm | Problem) -> StandardForm:
+    """The matrix form CP-SAT builds: ``when:`` rows of a Problem stay plain and are enforced by their binary (no big-M)."""
+    from ormodel.compiler import compile_problem
+    from ormodel.problem import Problem
+
+    if isinstance(model, Problem):
+        return compile_problem(model, native_indicators=True)
+    if isinstance(model, StandardForm):
+        return model
+    raise TypeError(f"expected a Problem or a StandardForm, got {type(model).__name__}")
 
 
 def warm_up() -> None:

@@ -182,8 +182,12 @@ def find_conflict(model: Problem | StandardForm, use_scip: bool = True, time_lim
 
         if not uses_nonlinear_terms(model):
             from ormodel.compiler import compile_problem
+            from ormodel.errors import ModelError
 
-            form = compile_problem(model)
+            try:
+                form = compile_problem(model)
+            except ModelError:
+                form = None  # e.g. a `when:` row whose big-M is unbounded: SCIP takes it natively below
     else:
         form = model
     if form is not None:

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
-from ormodel.solvers.base import Capability, SolveOptions
+from ormodel.solvers.base import Capability, SolveOptions, unknown_option
 
 from ormodel.result import Limit, Result, Status
 from ormodel.standard_form import Block, NameMap, Sense, StandardForm
@@ -263,6 +263,42 @@ _TIME_LIMIT_OPTION = {"cbc": "seconds", "glpk": "tmlim", "gurobi": "TimeLimit", 
                       "ipopt": "max_cpu_time", "scip": "limits/time"}
 
 
+def _option_names(solver_name: str) -> list[str] | None:
+    """Option names of the solver behind a Pyomo plugin, where they can be listed; ``None`` where not.
+
+    HiGHS plugins (``highs``, ``appsi_highs``) run highspy, whose option list is read from it; the
+    ``scip`` plugin runs the SCIP executable, whose parameters PySCIPOpt lists. Other plugins
+    (CBC, GLPK, Ipopt, Gurobi, CPLEX...) hand options to the solver as written and neither Pyomo
+    nor a Python package here lists them, so their names are left to the solver to check.
+    """
+    if solver_name in ("highs", "appsi_highs"):
+        from ormodel.solvers.highs import _highs_option_names, new_highs
+
+        return _highs_option_names(new_highs())
+    if solver_name == "scip":
+        try:
+            from pyscipopt import Model
+        except ImportError:
+            return None
+        scip = Model()
+        scip.hideOutput()
+        return list(scip.getParams().keys())
+    return None
+
+
+def check_option_names(solver_name: str, options: dict[str, Any]) -> None:
+    """Refuse a backend option that the solver behind the Pyomo plugin does not know, naming the closest ones."""
+    if not options:
+        return
+    names = _option_names(solver_name)
+    if names is None:
+        return
+    known = set(names)
+    for key in options:
+        if key not in known:
+            raise unknown_option(f"Pyomo/{solver_name}", key, names)
+
+
 class PyomoBackend:
     """Any solver Pyomo can run, through ``SolverFactory(solver_name)``."""
 
@@ -297,6 +333,7 @@ class PyomoBackend:
         from pyomo.opt import SolverStatus, TerminationCondition
 
         options = options or SolveOptions()
+        check_option_names(self.solver_name, dict(options.extra))
         started = time.perf_counter()
         built = build_pyomo(model)
         form = built.form

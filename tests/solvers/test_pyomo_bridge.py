@@ -79,3 +79,16 @@ def test_pyomo_backend_with_a_named_solver_and_time_limit() -> None:
     assert not PyomoBackend("no_such_solver").available()
     with pytest.raises(ValueError, match="not installed"):
         get_backend("pyomo:no_such_solver")
+
+
+def test_pyomo_unknown_backend_option_names_the_closest_valid_one() -> None:
+    import ormodel as om
+    from ormodel.errors import OptionError
+
+    model = case_by_name("milp_knapsack").build()
+    with pytest.raises(OptionError, match="no option 'mip_rel_gapp'") as caught:
+        om.solve(model, solver="pyomo", extra={"mip_rel_gapp": 0.1})
+    assert "did you mean 'mip_rel_gap'" in str(caught.value)
+    # A valid HiGHS option passes through Pyomo and the solve still reaches the optimum.
+    result = om.solve(model, solver="pyomo", extra={"mip_rel_gap": 0.0})
+    assert result.status == Status.OPTIMAL and result.objective == pytest.approx(21.0)
