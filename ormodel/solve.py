@@ -177,6 +177,10 @@ def _check_options_supported(backend: Backend, settings: SolveOptions) -> None:
 def _check_supported(backend: Backend, model: Any) -> None:
     """Raise :class:`~ormodel.errors.UnsupportedProblem` when the backend cannot take this problem class."""
     if isinstance(model, StandardForm):
+        if model.has_indicators and not getattr(backend, "takes_form_indicators", False):
+            raise UnsupportedProblem(f"{backend.name} cannot take this matrix form: its `when:` rows were compiled as indicator "
+                                     "constraints without big-M (native_indicators=True), which it would apply unconditionally",
+                                     hint="compile with native_indicators=False (big-M), or use solver='cpsat'")
         needed = model.problem_class()
         declared = {getattr(capability, "value", capability) for capability in backend.capabilities}
         if needed not in declared and not (needed == "QP" and "MIQP" in declared) and not (needed == "LP" and "MILP" in declared):

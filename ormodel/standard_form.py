@@ -315,6 +315,11 @@ class StandardForm:
     name: str = "model"
     indicators: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
+    @property
+    def has_indicators(self) -> bool:
+        """True when some rows hold only under an indicator (a form compiled with ``native_indicators``)."""
+        return self.indicators is not None and len(self.indicators[0]) > 0
+
     @classmethod
     def from_arrays(
         cls,

@@ -182,6 +182,8 @@ class CpSatBackend:
     supported_options = frozenset({"time_limit", "gap", "threads", "verbose", "seed", "solution_limit", "warm_start",
                                    "compute_conflict", "extra"})
     """SolveOptions fields CP-SAT honours (it has no branch-and-bound node limit)."""
+    takes_form_indicators = True
+    """A StandardForm's ``indicators`` (rows kept without big-M) become ``only_enforce_if`` constraints."""
 
     def available(self) -> bool:
         """True when OR-Tools is installed (checked without importing it: see :meth:`solve`)."""

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
-from ormodel.errors import OptionError
+from ormodel.errors import OptionError, UnsupportedProblem
 from ormodel.result import Conflict, Limit, Ray, Result, Status
 from ormodel.solvers.base import Capability, SolveOptions, unknown_option
 from ormodel.solvers.callbacks import trace_highs
@@ -58,6 +58,10 @@ def new_highs() -> "highspy.Highs":
 
 def load_into_highs(form: StandardForm, highs: "highspy.Highs | None" = None, column_wise: bool = True) -> "highspy.Highs":
     """Pass a standard form into a (new) HiGHS instance in one call, without running it."""
+    if form.has_indicators:
+        raise UnsupportedProblem("HiGHS has no indicator constraints, and this matrix form keeps its `when:` rows without "
+                                 "big-M (compiled with native_indicators=True): they would hold unconditionally",
+                                 hint="compile with native_indicators=False (big-M), or solve with solver='cpsat'")
     highspy = _highs_module()
     if highs is None:
         highs = new_highs()

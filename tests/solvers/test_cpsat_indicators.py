@@ -94,3 +94,17 @@ def test_infeasible_native_indicator_model_is_a_result_with_an_iis() -> None:
         result = om.solve(problem_from_dict(document), solver=solver)
         assert result.status == Status.INFEASIBLE, solver
         assert result.conflict is not None and "budget" in " ".join(map(str, result.conflict.rows)), solver
+
+
+def test_a_form_with_native_indicators_is_refused_where_they_would_hold_always() -> None:
+    """HiGHS (and any backend without form indicators) refuses such a form instead of dropping the condition."""
+    from ormodel.errors import UnsupportedProblem
+    from ormodel.solvers.highs import HighsBackend
+
+    form = compile_problem(problem_from_dict(_unbounded_cap()), native_indicators=True)
+    assert form.has_indicators
+    with pytest.raises(UnsupportedProblem, match="cannot take this matrix form: its `when:` rows were compiled as indicator"):
+        om.solve(form, solver="highs")
+    with pytest.raises(UnsupportedProblem, match="HiGHS has no indicator constraints"):
+        HighsBackend().solve(form)
+    assert om.solve(form, solver="cpsat").objective == pytest.approx(10.0)
