@@ -47,6 +47,7 @@ __all__ = [
     "choose_backend",
     "choose_backend_with_reason",
     "get_backend",
+    "is_backend_name",
     "register_backend",
     "required_capability",
     "unknown_option",
@@ -173,6 +174,11 @@ def register_backend(name: str, factory: Callable[..., Backend]) -> None:
 def backend_names() -> list[str]:
     """Names of all declared and registered backends, installed or not (nothing is imported)."""
     return sorted(set(entry_point_names(BACKEND_GROUP)) | set(_REGISTERED))
+
+
+def is_backend_name(name: str) -> bool:
+    """True when ``name`` (or the family of ``"family:option"``) is a declared or registered backend."""
+    return name.partition(":")[0].lower() in backend_names()
 
 
 def backend_factory(family: str) -> Callable[..., Backend] | None:

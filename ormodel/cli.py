@@ -63,6 +63,7 @@ def _load(path: str) -> Any:
 
 def command_solve(args: argparse.Namespace) -> int:
     """Solve a model file through :func:`ormodel.solve` and print the solution (JSON alone on stdout with ``--json``)."""
+    from ormodel.backends import is_backend_name
     from ormodel.solve import solve
     from ormodel.solvers.native import native_output_to_stderr
 
@@ -74,7 +75,7 @@ def command_solve(args: argparse.Namespace) -> int:
         if not args.method:
             raise ModelError("--gantt draws the schedule of a job-shop method", hint="use it with --method dispatch")
         params["gantt"] = args.gantt  # a chart of the schedule, for methods that return one (dispatch)
-    if params and (args.method is None or _is_backend(args.method)):
+    if params and (args.method is None or is_backend_name(args.method)):
         options["extra"] = params  # with a backend, --param sets the solver's own options (checked by name)
         params = {}
     started = getattr(args, "clock_started", None)
@@ -99,12 +100,6 @@ def command_solve(args: argparse.Namespace) -> int:
         print(f"error: the solver failed: {result.message or result.raw_status}", file=sys.stderr)
         return EXIT_SOLVER_ERROR
     return EXIT_OK if result.has_solution else EXIT_NO_SOLUTION
-
-
-def _is_backend(name: str) -> bool:
-    from ormodel.solvers.base import backend_names
-
-    return name.partition(":")[0].lower() in backend_names()
 
 
 def _print_result(result: Any, include_zeros: bool, check: Any) -> None:

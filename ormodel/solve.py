@@ -92,9 +92,9 @@ def solve(model: Problem | StandardForm | str | os.PathLike[str], solver: Any = 
 
 
 def _is_backend_name(name: str) -> bool:
-    from ormodel.backends import backend_names
+    from ormodel.backends import is_backend_name
 
-    return name.partition(":")[0].lower() in backend_names() or name.lower() == "auto"
+    return is_backend_name(name) or name.lower() == "auto"
 
 
 def _remaining(deadline: float | None) -> float | None:
