@@ -116,7 +116,10 @@ def _print_result(result: Any, include_zeros: bool, check: Any) -> None:
     line("status", f"{status} ({result.solver}: {result.raw_status})")
     if result.message:
         line("note", str(result.message))
-    if result.has_solution:
+    if result.feasibility:
+        line("objective", "none (feasibility model: the point below satisfies every constraint)" if result.has_solution
+             else "none (feasibility model)")
+    elif result.has_solution:
         line("objective", f"{result.objective:.10g}")
     if math.isfinite(result.bound) and result.bound != result.objective:
         line("bound", f"{result.bound:.10g}   gap: {result.gap:.4%}")

@@ -1115,8 +1115,6 @@ def _check_family(compiler: "Compiler", name: str, frame: Frame, node: Node, cou
 
 
 def _compile(problem: Problem, native_indicators: bool = False) -> StandardForm:
-    if problem.objective is None:
-        raise ModelError("the model has no objective", Location(element="objective"), "add an objective (use 0 for a feasibility problem)")
     compiler = Compiler(problem)
     row_blocks: list[RowBlock] = []
     row_count = 0
@@ -1141,9 +1139,11 @@ def _compile(problem: Problem, native_indicators: bool = False) -> StandardForm:
         row_blocks.append(RowBlock(constraint.name, frame.size, counts, cols, coefs, lower, upper, block))
         row_count += frame.size
         compiler.check_size(row_count, "the constraint rows of the model")
-    compiler.location = Location(element="objective", text=problem.objective.text or None)
-    objective_value = compiler.evaluate(problem.objective.expression, Frame.root(), 1 if problem.objective.sense == Sense.MINIMIZE else -1)
-    objective_affine = compiler.as_affine(objective_value, problem.objective.expression, 1)
+    # A feasibility model (no objective) minimizes the constant 0.
+    objective_spec = problem.objective_or_zero()
+    compiler.location = Location(element="objective", text=objective_spec.text or None)
+    objective_value = compiler.evaluate(objective_spec.expression, Frame.root(), 1 if objective_spec.sense == Sense.MINIMIZE else -1)
+    objective_affine = compiler.as_affine(objective_value, objective_spec.expression, 1)
     compiler.location = Location(element="constraints")
     for kind, expression, lower, upper in compiler.auxiliary_rows:
         counts, cols, coefs = _sorted_rows(expression)
@@ -1156,14 +1156,14 @@ def _compile(problem: Problem, native_indicators: bool = False) -> StandardForm:
     rows, cols, coefs = objective_affine.linear_arrays()
     if len(cols):
         objective = np.bincount(cols, weights=coefs, minlength=columns)[:columns].astype(np.float64, copy=False)
-    compiler.location = Location(element="objective", text=problem.objective.text or None)
+    compiler.location = Location(element="objective", text=objective_spec.text or None)
     if not np.all(np.isfinite(objective)) or not np.all(np.isfinite(objective_affine.const)):
         bad_columns = np.flatnonzero(~np.isfinite(objective))
         what = f"the objective coefficient of column {int(bad_columns[0])}" if len(bad_columns) else "the objective constant"
         for block in compiler.variable_blocks:
             if len(bad_columns) and block.start <= bad_columns[0] < block.start + block.size:
                 what = f"the objective coefficient of {block.label(int(bad_columns[0] - block.start))}"
-        raise compiler.error(f"{what} is not finite", problem.objective.expression, _FINITE_HINT)
+        raise compiler.error(f"{what} is not finite", objective_spec.expression, _FINITE_HINT)
     quadratic = None
     if objective_affine.quadratic:
         first = np.concatenate([q.first for q in objective_affine.quadratic])
@@ -1173,7 +1173,7 @@ def _compile(problem: Problem, native_indicators: bool = False) -> StandardForm:
                                  shape=(columns, columns)).tocsc()
         quadratic.sum_duplicates()
         if not np.all(np.isfinite(quadratic.data)):
-            raise compiler.error("a quadratic objective coefficient is not finite", problem.objective.expression, _FINITE_HINT)
+            raise compiler.error("a quadratic objective coefficient is not finite", objective_spec.expression, _FINITE_HINT)
     matrix = _assemble(row_blocks, row_count, columns)
     if not np.all(np.isfinite(matrix.data)):
         raise ModelError("a linearization (min/max/abs or 'when') produced a coefficient that is not finite", Location(element="constraints"),
@@ -1189,12 +1189,13 @@ def _compile(problem: Problem, native_indicators: bool = False) -> StandardForm:
         column_lower=lower_bounds,
         column_upper=upper_bounds,
         integrality=np.concatenate(compiler.column_integer).astype(bool, copy=False) if compiler.column_integer else np.zeros(0, dtype=bool),
-        sense=problem.objective.sense,
+        sense=objective_spec.sense,
         objective_offset=float(objective_affine.const[0]),
         quadratic=quadratic,
         names=names,
         name=problem.name,
         indicators=tuple(np.concatenate(arrays) for arrays in zip(*indicators)) if indicators else None,  # type: ignore[arg-type]
+        feasibility=problem.objective is None,
     )
     return form
 

@@ -48,7 +48,7 @@ from ormodel.standard_form import StandardForm
 __all__ = [
     "load", "load_problem", "problem_from_dict", "problem_to_dict", "save", "dumps_yaml", "json_schema",
     "validate_document", "FIVE_ELEMENT_SUFFIXES", "MATRIX_SUFFIXES", "read_number", "check_finite_table", "check_finite_form",
-    "SourceMap",
+    "SourceMap", "FEASIBILITY",
 ]
 
 FIVE_ELEMENT_SUFFIXES = (".yaml", ".yml", ".json")
@@ -239,9 +239,9 @@ def problem_from_dict(document: Mapping[str, Any], source: str | None = None, te
     objective = document.get("objective")
     if objective is not None:
         try:
-            problem.set_objective(Objective.parse(objective.get("sense", "minimize"), str(objective["expression"]), objective.get("description", "")))
+            _read_objective(problem, objective)
         except ModelError as error:
-            raise located(error, "objective", "expression") from None
+            raise located(error, "objective", "expression" if "expression" in objective else "sense") from None
     constraints = document.get("constraints") or []
     entries = list(constraints.items()) if isinstance(constraints, Mapping) else [(entry.get("name"), entry) for entry in constraints]
     for position, (name, spec) in enumerate(entries):
@@ -254,6 +254,25 @@ def problem_from_dict(document: Mapping[str, Any], source: str | None = None, te
         except ModelError as error:
             raise located(error, *path) from None
     return problem
+
+
+FEASIBILITY = "feasibility"
+"""The objective sense of a feasibility model (no expression): any feasible point is an answer."""
+
+
+def _read_objective(problem: Problem, spec: Mapping[str, Any]) -> None:
+    """Set the objective from its document entry; ``sense: feasibility`` (no expression) leaves none."""
+    sense = str(spec.get("sense", "minimize"))
+    location = Location(element="objective")
+    if sense.strip().lower() == FEASIBILITY:
+        if "expression" in spec:
+            raise ModelError("a feasibility objective has no expression", location,
+                             "remove 'expression' for a feasibility model, or give sense minimize or maximize")
+        return
+    if "expression" not in spec:
+        raise ModelError("the objective has no 'expression'", location,
+                         "give an expression to minimize or maximize, or write `sense: feasibility` (or leave the objective out) for a feasibility model")
+    problem.set_objective(Objective.parse(sense, str(spec["expression"]), spec.get("description", "")))
 
 
 def _read_set(name: str, spec: Any) -> IndexSet:
@@ -540,6 +559,8 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
         document["objective"] = {"sense": problem.objective.sense.value, "expression": to_text(problem.objective.expression)}
         if problem.objective.description:
             document["objective"]["description"] = problem.objective.description
+    else:
+        document["objective"] = {"sense": FEASIBILITY}
     constraints = []
     for constraint in problem.constraints:
         entry = {"name": constraint.name}

@@ -148,6 +148,8 @@ def _solve_with_backend(model: Any, solver: Any, settings: SolveOptions, deadlin
     result = backend.solve(reduced, _with_remaining_time(settings, deadline))
     timings["solve"] = time.perf_counter() - started
     result = invert_chain(chain, inverses, result)
+    if _is_feasibility_model(reduced) or _is_feasibility_model(loaded):
+        result.answer_feasibility()
     if auto:
         needed = "MINLP" if nonlinear else reduced.problem_class()
         result.extra["auto_choice"] = {"backend": backend.name, "problem_class": needed, "reason": reason}
@@ -157,6 +159,13 @@ def _solve_with_backend(model: Any, solver: Any, settings: SolveOptions, deadlin
     timings["post_solve"] = time.perf_counter() - started
     result.timings.update(timings)
     return result
+
+
+def _is_feasibility_model(model: Any) -> bool:
+    """True for a model without objective (a Problem with none, or a form compiled from one)."""
+    if isinstance(model, Problem):
+        return model.is_feasibility
+    return isinstance(model, StandardForm) and model.feasibility
 
 
 def _check_options_supported(backend: Backend, settings: SolveOptions) -> None:

@@ -248,25 +248,25 @@ class ScipBackend:
                     continue
                 constraints.append(self._add_row(scip, expression, float(row_lower[row]), float(row_upper[row]), label, has_terms, unsatisfiable))
         names.constraints = blocks
-        if problem.objective is None:
-            raise ModelError("the model has no objective", Location(element="objective"), "add an objective (use 0 for a feasibility problem)")
+        # A feasibility model (no objective) minimizes the constant 0.
+        goal = problem.objective_or_zero()
         builder.location = Location(element="objective")
-        objective = builder.evaluate(problem.objective.expression, Frame.root())
-        expression = objective.values[0] if isinstance(objective, Symbolic) else float(builder.numbers(objective, problem.objective.expression)[0])
+        objective = builder.evaluate(goal.expression, Frame.root())
+        expression = objective.values[0] if isinstance(objective, Symbolic) else float(builder.numbers(objective, goal.expression)[0])
         epigraph = None
         offset = 0.0
         if isinstance(expression, float):
             offset = expression
             scip.addObjoffset(expression)
         elif isinstance(expression, pyscipopt.Expr) and expression.degree() <= 1:
-            scip.setObjective(expression, sense="maximize" if problem.objective.sense == Sense.MAXIMIZE else "minimize")
+            scip.setObjective(expression, sense="maximize" if goal.sense == Sense.MAXIMIZE else "minimize")
         else:
             epigraph = scip.addVar(name="_objective", vtype="C", lb=None, ub=None, obj=1.0)
-            relation = expression - epigraph <= 0 if problem.objective.sense == Sense.MINIMIZE else expression - epigraph >= 0
+            relation = expression - epigraph <= 0 if goal.sense == Sense.MINIMIZE else expression - epigraph >= 0
             scip.addCons(relation, name="_objective_epigraph")
-        if problem.objective.sense == Sense.MAXIMIZE:
+        if goal.sense == Sense.MAXIMIZE:
             scip.setMaximize()
-        return BuiltScipModel(scip, variables, constraints, names, problem=problem, epigraph=epigraph, sense=problem.objective.sense,
+        return BuiltScipModel(scip, variables, constraints, names, problem=problem, epigraph=epigraph, sense=goal.sense,
                               objective_offset=offset, unsatisfiable_rows=unsatisfiable)
 
     @staticmethod
