@@ -269,8 +269,10 @@ def backend_for(problem: Any, solver: str = "auto") -> str:
 def solution_text(problem: Any, result: Any, limit: int = 20) -> tuple[str, dict[str, float]]:
     """The optimum in the problem's words (objective and variable descriptions) and the non-zero values by label."""
     objective = problem.objective
-    what = (objective.description or "objective") if objective is not None else "objective"
-    lines = [f"Optimal {what}: **{_format(result.objective)}** ({objective.sense.value if objective is not None else ''})."]
+    if objective is None:
+        lines = ["A feasible point (a feasibility model: every constraint holds, there is no objective)."]
+    else:
+        lines = [f"Optimal {objective.description or 'objective'}: **{_format(result.objective)}** ({objective.sense.value})."]
     values: dict[str, float] = {}
     for name, variable in problem.variables.items():
         entries = result.variable(name)
@@ -445,7 +447,7 @@ class Agent:
     def _vote(self, attempts: Sequence[Attempt]) -> tuple[Attempt, float | None]:
         solved = [attempt for attempt in attempts if attempt.status == "solved" and attempt.objective is not None]
         if not solved:
-            order = {"infeasible": 0, "unbounded": 1, "failed": 2}
+            order = {"solved": -1, "infeasible": 0, "unbounded": 1, "failed": 2}  # solved without objective: a feasibility model
             return min(attempts, key=lambda attempt: (order.get(attempt.status, 3), attempt.sample)), None
         groups: list[list[Attempt]] = []
         for attempt in solved:
@@ -482,8 +484,7 @@ class Agent:
             from ormodel.markdown import to_markdown
 
             answer.formulation = to_markdown(chosen.problem)
-            if chosen.problem.objective is not None:
-                answer.sense = chosen.problem.objective.sense.value
+            answer.sense = chosen.problem.objective.sense.value if chosen.problem.objective is not None else "feasibility"
         if chosen.status == "solved":
             answer.objective = chosen.objective
             answer.solution, answer.values = solution_text(chosen.problem, chosen.result)

@@ -52,7 +52,10 @@ Rules:
   x['chair']. Sets of integers allow arithmetic on indices: stock[t - 1]. Text members can only be compared with == and !=.
 - A constraint has a unique "name", an optional "for" clause ("i in S, j in T if i != j"), and one relation (<=, >=, ==).
   An optional "when": "flag[i] == 1" makes it conditional on a binary variable.
-- Products of two variables are allowed only where needed; prefer linear models (linearize with binaries and big-M).
+- When the problem only asks for a plan that satisfies every rule (a schedule, timetable or assignment, with nothing to
+  minimize or maximize), write "objective": {"sense": "feasibility"} without an expression.
+- Nonlinear functions exp, log, sqrt, sin, cos, powers (x**3, x**0.5) and products of variables are allowed only where
+  the problem needs them; prefer linear models (linearize with binaries and big-M).
 - Give every variable and the objective a "description" in the problem's own words.
 Reply with the JSON object only."""
 

@@ -26,7 +26,8 @@ __version__ = "0.1.0"
 from ormodel.solve import solve  # noqa: E402
 
 _EXPORTS = {
-    "ormodel.api": ("Expression", "IndexName", "Model", "Relation", "SetRef", "absolute", "maximum", "minimum", "sum"),
+    "ormodel.api": ("Expression", "IndexName", "Model", "Relation", "SetRef", "absolute", "cos", "exp", "log", "maximum", "minimum",
+                    "sin", "sqrt", "sum"),
     "ormodel.compiler": ("compile_problem",),
     "ormodel.errors": ("ExpressionError", "Location", "ModelError", "OptionError", "OrmodelError", "SolverError",
                        "SolverNotAvailable", "UnsupportedProblem"),
@@ -39,7 +40,8 @@ _ORIGIN = {name: module for module, names in _EXPORTS.items() for name in names}
 _ORIGIN["compile"] = "ormodel.compiler"  # the verb users expect: ormodel.compile(problem)
 
 if TYPE_CHECKING:
-    from ormodel.api import Expression, IndexName, Model, Relation, SetRef, absolute, maximum, minimum, sum
+    from ormodel.api import (Expression, IndexName, Model, Relation, SetRef, absolute, cos, exp, log, maximum, minimum, sin, sqrt,
+                             sum)
     from ormodel.compiler import compile_problem
     from ormodel.compiler import compile_problem as compile  # noqa: A001
     from ormodel.errors import (ExpressionError, Location, ModelError, OptionError, OrmodelError, SolverError,

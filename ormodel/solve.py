@@ -137,8 +137,9 @@ def _solve_with_backend(model: Any, solver: Any, settings: SolveOptions, deadlin
     else:
         assert backend is not None
         if nonlinear and "MINLP" not in {getattr(capability, "value", capability) for capability in backend.capabilities}:
-            raise UnsupportedProblem(f"this model has nonlinear terms and {backend.name} does not solve MINLP problems",
-                                     hint="use solver='scip' (or 'auto')")
+            from ormodel.nonlinearity import NONLINEAR_HINT, nonlinear_refusal
+
+            raise UnsupportedProblem(nonlinear_refusal(backend.name, loaded) or f"{backend.name} solves no MINLP problems", hint=NONLINEAR_HINT)
         chain = reductions_for(loaded, backend.capabilities, nonlinear)
         reduced, inverses = apply_chain(chain, loaded)
     timings["compile"] = time.perf_counter() - started

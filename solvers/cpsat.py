@@ -193,12 +193,12 @@ class CpSatBackend:
 
     def unsupported_reason(self, model: StandardForm | Problem) -> str | None:
         """Why CP-SAT cannot take this model (continuous columns, quadratic objective), or ``None``."""
-        from ormodel.solvers.elementwise import uses_nonlinear_terms
-
+        from ormodel.nonlinearity import nonlinear_refusal
         from ormodel.problem import Problem
 
-        if isinstance(model, Problem) and uses_nonlinear_terms(model):
-            return "CP-SAT takes linear integer models only; this model has nonlinear terms"
+        refusal = nonlinear_refusal("CP-SAT", model) if isinstance(model, Problem) else None
+        if refusal is not None:
+            return f"{refusal} (it takes linear integer models only); use solver='scip'"
         return _quick_rejection(_native_form(model))
 
     def build(self, model: StandardForm | Problem, cp_constraints: CpConstraints | None = None, default_bound: float = 1e9) -> BuiltCpModel:
