@@ -149,6 +149,8 @@ def command_validate(args: argparse.Namespace) -> int:
     from ormodel.problem import Problem
 
     model = _load(args.file)
+    if isinstance(model, Problem) and _validate_nonlinear(args.file, model):
+        return EXIT_OK
     form = as_standard_form(model)
     what = "five-element model" if isinstance(model, Problem) else "matrix model"
     print(f"{args.file}: valid {what} '{form.name}', {form.problem_class()}: {form.num_columns} variables "
@@ -157,6 +159,23 @@ def command_validate(args: argparse.Namespace) -> int:
         print(f"  sets {len(model.sets)}, parameters {len(model.parameters)}, variable families {len(model.variables)}, "
               f"constraint families {len(model.constraints)}")
     return EXIT_OK
+
+
+def _validate_nonlinear(path: str, problem: Any) -> bool:
+    """Validate a nonlinear model as the nonlinear backend builds it and print its size; ``False`` for a linear model."""
+    from ormodel.nonlinearity import uses_nonlinear_terms
+
+    if not uses_nonlinear_terms(problem):
+        return False
+    from ormodel.solvers.nonlinear_validation import validate_nonlinear
+
+    summary = validate_nonlinear(problem)
+    print(f"{path}: valid five-element model '{problem.name}', MINLP (nonlinear: {', '.join(summary.kinds)}): "
+          f"{summary.columns} variables ({summary.integer_columns} integer), {summary.rows} constraints; "
+          "solve it with --solver scip or --solver auto")
+    print(f"  sets {len(problem.sets)}, parameters {len(problem.parameters)}, variable families {len(problem.variables)}, "
+          f"constraint families {len(problem.constraints)}")
+    return True
 
 
 def command_show(args: argparse.Namespace) -> int:

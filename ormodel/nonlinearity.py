@@ -56,6 +56,10 @@ class NonlinearTerm:
         return f"{self.text} in {self.where()}"
 
 
+NONLINEAR_INDICATOR = "a 'when' constraint must be linear: SCIP's indicator constraints take linear rows only"
+NONLINEAR_INDICATOR_HINT = "give the nonlinear part an auxiliary variable (t[i] == exp(x[i])) and make the linear row on t conditional"
+
+
 def nonlinear_terms(problem: Problem) -> Iterator[NonlinearTerm]:
     """Every construct that needs a nonlinear backend: the objective's first, then each constraint's, in order.
 

@@ -124,7 +124,12 @@ class ScipBackend:
         from ormodel.reductions import reductions_for
 
         if isinstance(model, Problem) and reductions_for(model, self.capabilities)[0].name == "keep_expression_trees":
-            return self._build_elementwise(model)
+            from ormodel.errors import ModelError
+
+            try:
+                return self._build_elementwise(model)
+            except ModelError as error:  # located in the model's file, as the compiler's errors are
+                raise error.at(model.source_location(error.location.element, error.location.item)) from None
         from ormodel.compiler import as_standard_form
 
         return self.build_from_form(as_standard_form(model))
@@ -298,6 +303,11 @@ class ScipBackend:
 
             raise ModelError("'when' works on one-sided constraints (<= or >=)", Location(element="constraints", item=family),
                              "split an equality or range into two constraints")
+        if expression.degree() > 1:
+            from ormodel.errors import Location, ModelError
+            from ormodel.nonlinearity import NONLINEAR_INDICATOR, NONLINEAR_INDICATOR_HINT
+
+            raise ModelError(NONLINEAR_INDICATOR, Location(element="constraints", item=family), NONLINEAR_INDICATOR_HINT)
         relation = expression <= upper if math.isinf(lower) else expression >= lower
         return scip.addConsIndicator(relation, binvar=binary, activeone=active_one, name=label)
 
