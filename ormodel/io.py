@@ -48,10 +48,11 @@ from ormodel.standard_form import StandardForm
 __all__ = [
     "load", "load_problem", "problem_from_dict", "problem_to_dict", "save", "dumps_yaml", "json_schema",
     "validate_document", "FIVE_ELEMENT_SUFFIXES", "MATRIX_SUFFIXES", "read_number", "check_finite_table", "check_finite_form",
-    "SourceMap", "FEASIBILITY",
+    "SourceMap", "FEASIBILITY", "MARKDOWN_SUFFIXES",
 ]
 
 FIVE_ELEMENT_SUFFIXES = (".yaml", ".yml", ".json")
+MARKDOWN_SUFFIXES = (".md", ".markdown")  # five-element models in the Markdown that ormodel.markdown writes and reads
 MATRIX_SUFFIXES = (".mps", ".lp", ".mps.gz", ".lp.gz", ".mps.bz2")
 
 
@@ -87,6 +88,13 @@ class _Lines:
     def __init__(self, text: str | None) -> None:
         self.text = text
         self._table: dict[tuple[Any, ...], int] | None = None
+
+    @classmethod
+    def from_table(cls, table: Mapping[tuple[Any, ...], int]) -> "_Lines":
+        """Lines known in advance, by document path."""
+        lines = cls(None)
+        lines._table = dict(table)
+        return lines
 
     @property
     def table(self) -> dict[tuple[Any, ...], int]:
@@ -204,9 +212,14 @@ def _schema_message(error: Any) -> str:
     return error.message
 
 
-def problem_from_dict(document: Mapping[str, Any], source: str | None = None, text: str | None = None) -> Problem:
-    """Build a Problem from a parsed five-element document."""
-    lines = _Lines(text)
+def problem_from_dict(document: Mapping[str, Any], source: str | None = None, text: str | None = None,
+                      line_table: Mapping[tuple[Any, ...], int] | None = None) -> Problem:
+    """Build a Problem from a parsed five-element document.
+
+    Errors name lines of ``text`` (the YAML/JSON it was parsed from), or of ``line_table`` (line
+    numbers by document path such as ``("constraints", 0)``, for documents read from other formats).
+    """
+    lines = _Lines(text) if line_table is None else _Lines.from_table(line_table)
     if not isinstance(document, Mapping):
         raise ModelError("a five-element document is a mapping with sets, parameters, variables, objective, constraints",
                          Location(file=source, line=1))
@@ -494,11 +507,15 @@ def load_problem(path: str | os.PathLike[str]) -> Problem:
 
 
 def load(path: str | os.PathLike[str]) -> Problem | StandardForm:
-    """Read any supported model file: YAML/JSON → Problem, MPS/LP → StandardForm."""
+    """Read any supported model file: YAML/JSON/Markdown → Problem, MPS/LP → StandardForm."""
     path = os.fspath(path)
     lowered = path.lower()
     if lowered.endswith(FIVE_ELEMENT_SUFFIXES):
         return load_problem(path)
+    if lowered.endswith(MARKDOWN_SUFFIXES):
+        from ormodel.markdown import read_markdown
+
+        return read_markdown(path)
     if lowered.endswith(MATRIX_SUFFIXES):
         from ormodel.formats import read_model_file
 
@@ -506,7 +523,7 @@ def load(path: str | os.PathLike[str]) -> Problem | StandardForm:
         check_finite_form(form, path)
         return form
     raise ModelError(f"unknown file type of {os.path.basename(path)!r}", Location(file=path),
-                     "use .yaml/.yml/.json (five-element model) or .mps/.lp")
+                     "use .yaml/.yml/.json/.md (five-element model) or .mps/.lp")
 
 
 def _member_list(index_set: IndexSet) -> Any:
@@ -596,7 +613,7 @@ def dumps_yaml(problem: Problem) -> str:
 
 
 def save(model: Problem | StandardForm, path: str | os.PathLike[str]) -> None:
-    """Write a model; the extension picks the format (.yaml/.yml/.json/.mps/.lp). Nothing is left half-written."""
+    """Write a model; the extension picks the format (.yaml/.yml/.json/.md/.mps/.lp). Nothing is left half-written."""
     path = os.fspath(path)
     lowered = path.lower()
     if lowered.endswith((".mps", ".lp")):
@@ -605,12 +622,17 @@ def save(model: Problem | StandardForm, path: str | os.PathLike[str]) -> None:
 
         write_model_file(as_standard_form(model), path)
         return
-    if not lowered.endswith(FIVE_ELEMENT_SUFFIXES):
-        raise ModelError(f"unknown output type of {os.path.basename(path)!r}", Location(file=path), "use .yaml, .json, .mps or .lp")
+    if not lowered.endswith(FIVE_ELEMENT_SUFFIXES + MARKDOWN_SUFFIXES):
+        raise ModelError(f"unknown output type of {os.path.basename(path)!r}", Location(file=path), "use .yaml, .json, .md, .mps or .lp")
     if not isinstance(model, Problem):
         raise ModelError("an MPS/LP model has no sets or parameters and cannot be written as a five-element document",
                          Location(file=path), "write it as .mps or .lp")
-    text = json.dumps(problem_to_dict(model), indent=2) if lowered.endswith(".json") else dumps_yaml(model)
+    if lowered.endswith(MARKDOWN_SUFFIXES):
+        from ormodel.markdown import to_markdown
+
+        text = to_markdown(model, limit=None)
+    else:
+        text = json.dumps(problem_to_dict(model), indent=2) if lowered.endswith(".json") else dumps_yaml(model)
     write_text_atomic(path, text)
 
 

@@ -228,9 +228,9 @@ def _loadable(model: Any, timings: dict[str, float]) -> Problem | StandardForm |
     if isinstance(model, (Problem, StandardForm)):
         return model
     if isinstance(model, (str, os.PathLike)):
-        from ormodel.io import FIVE_ELEMENT_SUFFIXES, MATRIX_SUFFIXES
+        from ormodel.io import FIVE_ELEMENT_SUFFIXES, MARKDOWN_SUFFIXES, MATRIX_SUFFIXES
 
-        if os.fspath(model).lower().endswith(tuple(FIVE_ELEMENT_SUFFIXES) + tuple(MATRIX_SUFFIXES)):
+        if os.fspath(model).lower().endswith(tuple(FIVE_ELEMENT_SUFFIXES) + tuple(MATRIX_SUFFIXES) + tuple(MARKDOWN_SUFFIXES)):
             loaded = _load(model, timings)
             return loaded if isinstance(loaded, (Problem, StandardForm)) else None
     return None
