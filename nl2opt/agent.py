@@ -18,6 +18,7 @@ Example (with a recorded or scripted chat model)::
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -39,6 +40,8 @@ from ormodel.nl2opt.prompts import (
 from ormodel.nl2opt.retrieval import ExampleLibrary
 
 __all__ = ["Agent", "AgentOptions", "Answer", "Attempt", "Round", "backend_for", "describe_changes", "solution_text"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -418,6 +421,7 @@ class Agent:
                 attempt.first_document = document
             outcome, problem, result, findings, error_text = self._evaluate(document)
             current.outcome, current.error, current.findings = outcome, error_text, findings
+            logger.info("sample %d round %d: %s%s", sample, number, outcome, f" ({_clip(error_text, 200)})" if error_text else "")
             if result is not None:
                 current.status = result.status.value
                 current.objective = _finite(result.objective) if result.has_solution else None

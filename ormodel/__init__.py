@@ -9,6 +9,7 @@ start quickly; ``from ormodel import Model`` and ``om.solve`` work as usual.
 """
 
 import importlib as _importlib
+import logging as _logging
 import os as _os
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,10 @@ if _os.path.isfile(_os.path.join(_checkout, "setup.py")) and _os.path.isdir(_os.
     __path__.append(_checkout)  # type: ignore[name-defined]  # noqa: F821
 
 __version__ = "0.1.0"
+
+# Library messages go to the ``ormodel`` logger tree (``ormodel.solve``, ``ormodel.solvers.cpsat``, ...);
+# they stay silent until the application configures logging (``logging.basicConfig(level="INFO")``).
+_logging.getLogger(__name__).addHandler(_logging.NullHandler())
 
 # Eager: the submodule ``ormodel.solve`` would otherwise shadow the function once anyone imports it.
 from ormodel.solve import solve  # noqa: E402

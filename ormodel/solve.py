@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import logging
 import os
 import time
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
     from ormodel.backends import Backend, SolveOptions
 
 __all__ = ["solve", "post_solve", "make_options"]
+
+logger = logging.getLogger(__name__)
 
 DIAGNOSIS_GROUP = "ormodel.diagnosis"
 """Entry points of the post-solve step: ``diagnose`` (IIS, ray, infeasible-or-unbounded) and ``check_solution``."""
@@ -134,6 +137,7 @@ def _solve_with_backend(model: Any, solver: Any, settings: SolveOptions, deadlin
         chain = [] if nonlinear or not isinstance(loaded, Problem) else [CompileToStandardForm()]
         reduced, inverses = apply_chain(chain, loaded)
         backend, reason = choose_backend_with_reason(reduced, options=settings)
+        logger.info("%s", reason)
     else:
         assert backend is not None
         if nonlinear and "MINLP" not in {getattr(capability, "value", capability) for capability in backend.capabilities}:
@@ -151,6 +155,7 @@ def _solve_with_backend(model: Any, solver: Any, settings: SolveOptions, deadlin
     result = invert_chain(chain, inverses, result)
     if _is_feasibility_model(reduced) or _is_feasibility_model(loaded):
         result.answer_feasibility()
+        logger.debug("feasibility model: status %s", result.status.value)
     if auto:
         needed = "MINLP" if nonlinear else reduced.problem_class()
         result.extra["auto_choice"] = {"backend": backend.name, "problem_class": needed, "reason": reason}
@@ -159,6 +164,10 @@ def _solve_with_backend(model: Any, solver: Any, settings: SolveOptions, deadlin
     post_solve(loaded, reduced, result, settings, deadline, check)
     timings["post_solve"] = time.perf_counter() - started
     result.timings.update(timings)
+    logger.info("%s: %s in %.3f s (%s)", backend.name, result.status.value, sum(timings.values()),
+                ", ".join(f"{stage} {seconds:.3f} s" for stage, seconds in timings.items()))
+    if result.message:
+        logger.debug("%s: %s", backend.name, result.message)
     return result
 
 
@@ -256,6 +265,7 @@ def post_solve(model: Problem | StandardForm, reduced: Any, result: Result, sett
         budget = _remaining(deadline)
         if budget is not None and budget < _MINIMUM_DIAGNOSIS_SECONDS:
             note = "no IIS or ray: the time limit was spent"
+            logger.warning("%s", note)
             result.message = f"{result.message}; {note}" if result.message else note
         else:
             target = reduced if isinstance(reduced, StandardForm) else model

@@ -35,6 +35,7 @@ Example:
 from __future__ import annotations
 
 import atexit
+import logging
 import math
 import os
 import threading
@@ -57,6 +58,8 @@ if TYPE_CHECKING:
     from ormodel.problem import Problem
 
 __all__ = ["AllDifferent", "CpConstraints", "CpSatBackend", "Cumulative", "NoOverlap", "integral_row_scale", "warm_up"]
+
+logger = logging.getLogger(__name__)
 
 _MAX_DENOMINATOR = 10**6
 _MAX_COEFFICIENT = 2**53
@@ -394,6 +397,8 @@ class CpSatBackend:
         result.log = reply.get("log", "")
         result.extra["worker_solve_time"] = reply.get("wall_time")
         notes = list(reply["notes"])
+        for note in notes:
+            logger.warning("CP-SAT: %s", note)
         if notes:
             result.message = "; ".join(notes) + (f"; {result.message}" if result.message else "")
         if options.verbose and result.log:
