@@ -149,7 +149,7 @@ class Answer:
         status: ``solved`` (a checked model and its optimum), ``infeasible`` or ``unbounded`` (the
             final model, after corrections, has no optimum), or ``failed`` (no usable model).
         objective: optimal objective of the chosen attempt.
-        sense: ``minimize``/``maximize``.
+        sense: ``minimize``/``maximize``, or ``feasibility`` for a model without objective.
         document: the chosen five-element document.
         formulation: the model in Markdown (LLMOPT's five sections).
         solution: the solution in the problem's own words.
