@@ -184,7 +184,8 @@ class _Reader:
     def read(self) -> dict[str, Any]:
         description: list[str] = []
         seen: set[str] = set()
-        for self.number, raw in enumerate(self.lines, start=1):
+        for number, raw in enumerate(self.lines, start=1):
+            self.number = number
             line = raw.rstrip()
             if not line.strip():
                 continue

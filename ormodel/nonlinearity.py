@@ -22,7 +22,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ormodel.expressions import NONLINEAR_FUNCTIONS, Binary, Call, Index, Name, Node, Reduce, Unary, additive_terms, to_text, walk
+from ormodel.expressions import (
+    NONLINEAR_FUNCTIONS,
+    Binary,
+    Call,
+    Index,
+    Name,
+    Node,
+    Reduce,
+    Unary,
+    additive_terms,
+    to_text,
+    walk,
+)
 from ormodel.problem import Problem
 
 __all__ = ["NONLINEAR_FUNCTIONS", "NonlinearTerm", "first_nonlinear_term", "nonlinear_kinds", "nonlinear_refusal", "nonlinear_terms",
@@ -114,10 +126,8 @@ def _terms(root: Node, variables: set[str], constraint: str | None) -> Iterator[
         elif isinstance(item, Binary):
             if item.op == "/" and has_variables(item.right):
                 yield NonlinearTerm("division by variables", to_text(item), constraint)
-            elif item.op == "**" and has_variables(item.left) and not _is_constant(item.right, (1.0, 2.0)):
-                yield NonlinearTerm("power", to_text(item), constraint)
-            elif item.op == "**" and in_constraint and has_variables(item.left) and _is_constant(item.right, (2.0,)):
-                yield NonlinearTerm("power", to_text(item), constraint)
+            elif item.op == "**" and has_variables(item.left) and not _is_constant(item.right, (1.0,) if in_constraint else (1.0, 2.0)):
+                yield NonlinearTerm("power", to_text(item), constraint)  # squares are quadratic in the objective only
             elif item.op == "*" and has_variables(item.left) and has_variables(item.right) and (in_constraint or _degree(item, variables) > 2):
                 yield NonlinearTerm("product of variables", to_text(item), constraint)
 

@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from ormodel.solvers.elementwise import Symbolic, SymbolicBuilder
 
 from ormodel.compiler import Frame
 from ormodel.errors import Location, ModelError
 from ormodel.expressions import NONLINEAR_FUNCTIONS
 from ormodel.nonlinearity import NONLINEAR_INDICATOR, NONLINEAR_INDICATOR_HINT, nonlinear_kinds, nonlinear_terms
 from ormodel.problem import Problem
-from ormodel.solvers.elementwise import Symbolic, SymbolicBuilder
 
 __all__ = ["NonlinearSummary", "validate_nonlinear"]
 
@@ -41,7 +41,7 @@ class _Placeholder:
     def __init__(self, binary: bool = False) -> None:
         self.binary = binary
 
-    def _combine(self, *_: Any) -> "_Placeholder":
+    def _combine(self, *_: Any) -> _Placeholder:
         return _EXPRESSION
 
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _combine

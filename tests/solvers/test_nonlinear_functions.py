@@ -6,12 +6,12 @@ import math
 from pathlib import Path
 
 import pytest
+from ormodel.solvers.nonlinear_validation import validate_nonlinear
 
 import ormodel as om
 from ormodel.cli import EXIT_OK, EXIT_UNSUPPORTED, main
 from ormodel.io import problem_from_dict
 from ormodel.nonlinearity import first_nonlinear_term, nonlinear_kinds, nonlinear_terms, uses_nonlinear_terms
-from ormodel.solvers.nonlinear_validation import validate_nonlinear
 
 pytest.importorskip("pyscipopt")
 
