@@ -213,7 +213,7 @@ def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
                              "also ORMODEL_LIMITS=\"name=value,...\")")
     subparsers = parser.add_subparsers(dest="command", required=True)
 
-    solve = subparsers.add_parser("solve", help="solve a model file (.yaml/.json/.mps/.lp, or a method's own format)",
+    solve = subparsers.add_parser("solve", help="solve a model file (.yaml/.json/.md/.mps/.lp, or a method's own format)",
                                   epilog=EXIT_CODES_HELP)
     solve.add_argument("file")
     solve.add_argument("--solver", default="highs", help="highs, scip, cpsat, pyomo, or auto (default: highs)")
@@ -240,7 +240,7 @@ def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
     show.add_argument("file")
     show.set_defaults(func=command_show)
 
-    convert = subparsers.add_parser("convert", help="convert a model (to .mps, .lp, .yaml or .json by extension)")
+    convert = subparsers.add_parser("convert", help="convert a model (to .mps, .lp, .yaml, .json or .md by extension)")
     convert.add_argument("file")
     convert.add_argument("output")
     convert.set_defaults(func=command_convert)
