@@ -153,7 +153,8 @@ def command_validate(args: argparse.Namespace) -> int:
         return EXIT_OK
     form = as_standard_form(model)
     what = "five-element model" if isinstance(model, Problem) else "matrix model"
-    print(f"{args.file}: valid {what} '{form.name}', {form.problem_class()}: {form.num_columns} variables "
+    kind = f"{form.problem_class()} feasibility model (no objective)" if form.feasibility else form.problem_class()
+    print(f"{args.file}: valid {what} '{form.name}', {kind}: {form.num_columns} variables "
           f"({int(form.integrality.sum())} integer), {form.num_rows} constraints, {form.matrix.nnz} non-zeros")
     if isinstance(model, Problem):
         print(f"  sets {len(model.sets)}, parameters {len(model.parameters)}, variable families {len(model.variables)}, "
@@ -170,7 +171,8 @@ def _validate_nonlinear(path: str, problem: Any) -> bool:
     from ormodel.solvers.nonlinear_validation import validate_nonlinear
 
     summary = validate_nonlinear(problem)
-    print(f"{path}: valid five-element model '{problem.name}', MINLP (nonlinear: {', '.join(summary.kinds)}): "
+    kind = "MINLP feasibility model (no objective)" if problem.is_feasibility else "MINLP"
+    print(f"{path}: valid five-element model '{problem.name}', {kind} (nonlinear: {', '.join(summary.kinds)}): "
           f"{summary.columns} variables ({summary.integer_columns} integer), {summary.rows} constraints; "
           "solve it with --solver scip or --solver auto")
     print(f"  sets {len(problem.sets)}, parameters {len(problem.parameters)}, variable families {len(problem.variables)}, "

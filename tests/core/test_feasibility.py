@@ -128,6 +128,9 @@ def test_api_model_without_objective_and_feasibility_call() -> None:
 def test_cli_prints_no_objective_value(tmp_path: Path) -> None:
     path = tmp_path / "spread.yaml"
     path.write_text(dumps_yaml(problem_from_dict(SPREAD)))
+    validated = subprocess.run([sys.executable, "-m", "ormodel", "validate", str(path)], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                               check=False)
+    assert "valid five-element model 'model', MILP feasibility model (no objective): 3 variables (3 integer)" in validated.stdout
     text = subprocess.run([sys.executable, "-m", "ormodel", "solve", str(path)], capture_output=True, text=True, cwd=ROOT, timeout=120, check=False)
     assert text.returncode == 0, text.stderr
     assert "objective: none (feasibility model" in text.stdout
