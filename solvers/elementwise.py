@@ -39,7 +39,7 @@ from ormodel.nonlinearity import uses_nonlinear_terms
 from ormodel.problem import Constraint, Problem
 from ormodel.standard_form import Block, NameMap
 
-__all__ = ["ProblemValuation", "RowViolation", "Symbolic", "SymbolicBuilder", "row_block", "uses_nonlinear_terms"]
+__all__ = ["ProblemValuation", "RowViolation", "Symbolic", "SymbolicBuilder", "indicator_binaries", "row_block", "uses_nonlinear_terms"]
 
 
 @dataclass
@@ -55,6 +55,29 @@ def row_block(name: str, start: int, frame: Frame) -> Block:
         return Block(name, start, frame.size)
     columns = tuple(component for components in frame.bindings.values() for component in components)
     return Block(name, start, frame.size, (frame.size,), (), key_columns=columns)
+
+
+def indicator_binaries(builder: SymbolicBuilder, when: Any, frame: Frame, is_binary: Callable[[Any], bool]) -> tuple[list[Any], np.ndarray]:
+    """Per row of ``when: b == 0`` or ``b == 1``: the binary's expression object, and whether the row holds at ``b == 1``.
+
+    The rules of native indicator constraints, one definition for SCIP's build and for
+    validation: one binary variable (``is_binary`` of its object) compared with 0 or 1.
+    """
+    if len(when.ops) != 1 or when.ops[0] != "==":
+        raise builder.error("'when' must read binary_variable == 0 or binary_variable == 1", when)
+    left, right = builder.evaluate(when.operands[0], frame), builder.evaluate(when.operands[1], frame)
+    right_node = when.operands[1]
+    if isinstance(right, Symbolic) and not isinstance(left, Symbolic):
+        left, right, right_node = right, left, when.operands[0]
+    if not isinstance(left, Symbolic) or isinstance(right, Symbolic):
+        raise builder.error("'when' must compare one binary variable with 0 or 1", when)
+    targets = np.broadcast_to(builder.numbers(right, right_node), (frame.size,))
+    if not np.all(np.isin(targets, (0.0, 1.0))):
+        raise builder.error("'when' compares with 0 or 1 only", when)
+    variables = list(left.values)
+    if not all(is_binary(variable) for variable in variables):
+        raise builder.error("the variable in 'when' must be binary", when)
+    return variables, targets == 1.0
 
 
 class SymbolicBuilder(Compiler):

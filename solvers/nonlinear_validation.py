@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from ormodel.solvers.elementwise import Symbolic, SymbolicBuilder
+from ormodel.solvers.elementwise import SymbolicBuilder, indicator_binaries
 
 from ormodel.compiler import Frame
 from ormodel.errors import Location, ModelError
@@ -100,20 +100,7 @@ def _walk(problem: Problem) -> NonlinearSummary:
 
 def _check_condition(builder: SymbolicBuilder, constraint: Any, frame: Frame, row_lower: np.ndarray, row_upper: np.ndarray) -> None:
     """The rules SCIP's native indicator constraints impose on ``when:`` (binary variable == 0 or 1, one-sided rows)."""
-    when = constraint.when
-    if len(when.ops) != 1 or when.ops[0] != "==":
-        raise builder.error("'when' must read binary_variable == 0 or binary_variable == 1", when)
-    left, right = builder.evaluate(when.operands[0], frame), builder.evaluate(when.operands[1], frame)
-    right_node = when.operands[1]
-    if isinstance(right, Symbolic) and not isinstance(left, Symbolic):
-        left, right, right_node = right, left, when.operands[0]
-    if not isinstance(left, Symbolic) or isinstance(right, Symbolic):
-        raise builder.error("'when' must compare one binary variable with 0 or 1", when)
-    targets = np.broadcast_to(builder.numbers(right, right_node), (frame.size,))
-    if not np.all(np.isin(targets, (0.0, 1.0))):
-        raise builder.error("'when' compares with 0 or 1 only", when)
-    if not all(isinstance(item, _Placeholder) and item.binary for item in left.values):
-        raise builder.error("the variable in 'when' must be binary", when)
+    indicator_binaries(builder, constraint.when, frame, lambda item: isinstance(item, _Placeholder) and item.binary)
     if np.any(np.isfinite(row_lower) & np.isfinite(row_upper)):
         raise builder.error("'when' works on one-sided constraints (<= or >=)", constraint.relation,
                             "split an equality or range into two constraints")

@@ -276,25 +276,9 @@ class ScipBackend:
 
     @staticmethod
     def _indicator(builder: Any, constraint: Any, frame: Any) -> tuple[list[Any], np.ndarray]:
-        from ormodel.solvers.elementwise import Symbolic
+        from ormodel.solvers.elementwise import indicator_binaries
 
-        when = constraint.when
-        if len(when.ops) != 1 or when.ops[0] != "==":
-            raise builder.error("'when' must read binary_variable == 0 or binary_variable == 1", when)
-        left, right = builder.evaluate(when.operands[0], frame), builder.evaluate(when.operands[1], frame)
-        left_node, right_node = when.operands
-        if isinstance(right, Symbolic) and not isinstance(left, Symbolic):
-            left, right, left_node, right_node = right, left, right_node, left_node
-        if not isinstance(left, Symbolic) or isinstance(right, Symbolic):
-            raise builder.error("'when' must compare one binary variable with 0 or 1", when)
-        targets = np.broadcast_to(builder.numbers(right, right_node), (frame.size,))
-        if not np.all(np.isin(targets, (0.0, 1.0))):
-            raise builder.error("'when' compares with 0 or 1 only", when)
-        variables = list(left.values)
-        for variable in variables:
-            if not hasattr(variable, "vtype") or variable.vtype() != "BINARY":
-                raise builder.error("the variable in 'when' must be binary", when)
-        return variables, targets == 1.0
+        return indicator_binaries(builder, constraint.when, frame, lambda variable: hasattr(variable, "vtype") and variable.vtype() == "BINARY")
 
     @staticmethod
     def _add_indicator(scip: Any, expression: Any, lower: float, upper: float, binary: Any, active_one: bool, label: str, family: str) -> Any:
