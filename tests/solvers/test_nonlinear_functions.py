@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,22 @@ def test_api_functions_build_the_same_problem_as_text() -> None:
     model_text.minimize("exp(x) + log(x) + sqrt(x) + sin(x) + cos(x)")
     assert model_api.to_yaml() == model_text.to_yaml()
     assert model_api.solve("scip").objective == pytest.approx(model_text.solve("scip").objective)
+
+
+@pytest.mark.parametrize(("when", "message"), [
+    ("y == 1", "the variable in 'when' must be binary"),
+    ("b == 2", "'when' compares with 0 or 1 only"),
+    ("b <= 1", "'when' must read binary_variable == 0 or binary_variable == 1"),
+])
+def test_when_rules_are_the_same_for_validate_and_scip(when: str, message: str) -> None:
+    problem = problem_from_dict({"variables": {"x": {"lower": 0.5, "upper": 3}, "y": {"upper": 2}, "b": {"type": "binary"}},
+                                 "objective": {"sense": "min", "expression": "exp(x) + y"},
+                                 "constraints": [{"name": "lift", "expression": "x >= 1", "when": when}]})
+    for attempt in (lambda: validate_nonlinear(problem), lambda: om.solve(problem, solver="scip")):
+        with pytest.raises(om.ModelError, match=re.escape(message)):
+            attempt()
+    fine = problem_from_dict({"variables": {"x": {"lower": 0.5, "upper": 3}, "b": {"type": "binary"}},
+                              "objective": {"sense": "min", "expression": "exp(x) - 6 * b"},
+                              "constraints": [{"name": "lift", "expression": "x >= 2", "when": "b == 1"}]})
+    assert validate_nonlinear(fine).rows == 1
+    assert om.solve(fine, solver="scip").objective == pytest.approx(math.exp(2) - 6, rel=1e-6)  # b = 1 forces x >= 2; e² - 6 < e^0.5
