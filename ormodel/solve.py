@@ -220,6 +220,8 @@ def _solve_with_method(model: Any, method: str, settings: SolveOptions, params: 
     started = time.perf_counter()
     result = function(model, _with_remaining_time(settings, deadline), params)
     timings["solve"] = time.perf_counter() - started
+    if _is_feasibility_model(model):  # a model given in memory (a file is not read again for this)
+        result.answer_feasibility()
     needs_model = check and result.values is not None or (
         result.status in _NO_POINT and settings.compute_conflict and result.conflict is None and result.ray is None)
     if needs_model:

@@ -138,3 +138,16 @@ def test_cli_prints_no_objective_value(tmp_path: Path) -> None:
                              timeout=120, check=False)
     payload = json.loads(as_json.stdout)
     assert payload["objective"] is None and payload["sense"] == "feasibility" and payload["status"] == "optimal"
+
+
+def test_a_method_given_a_feasibility_model_answers_it_as_one() -> None:
+    from ormodel.methods import register_method
+
+    def first_point(model: om.Problem, options: object, params: dict) -> om.Result:
+        form = om.compile(model)
+        form.feasibility = False  # the method sees a plain zero objective; the pipeline knows better
+        return om.solve(form, solver="highs")
+
+    register_method("first-point-test", first_point)
+    result = om.solve(problem_from_dict(SPREAD), method="first-point-test")
+    assert result.status == om.Status.OPTIMAL and result.feasibility and math.isnan(result.objective)
