@@ -149,3 +149,11 @@ def test_when_rules_are_the_same_for_validate_and_scip(when: str, message: str) 
                               "constraints": [{"name": "lift", "expression": "x >= 2", "when": "b == 1"}]})
     assert validate_nonlinear(fine).rows == 1
     assert om.solve(fine, solver="scip").objective == pytest.approx(math.exp(2) - 6, rel=1e-6)  # b = 1 forces x >= 2; e² - 6 < e^0.5
+
+
+def test_auto_without_a_nonlinear_backend_names_the_construct() -> None:
+    from ormodel.backends import choose_backend_with_reason
+
+    problem = model("y", "y >= sqrt(x)")
+    with pytest.raises(om.UnsupportedProblem, match=re.escape("no installed backend solves MINLP problems (this model has sqrt(x) in constraint 'c0')")):
+        choose_backend_with_reason(problem, preference=("highs", "cpsat"))
