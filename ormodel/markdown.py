@@ -252,7 +252,7 @@ class _Reader:
         """Set members as Python literals, read from the syntax tree (never evaluated)."""
         try:
             tree = ast.parse(text, mode="eval").body
-        except SyntaxError:
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
             raise self.error(f"cannot read {what}: {text[:60]!r}", "write members as {1, 2} or {'a', 'b'} or {(1, 'a'), (2, 'b')}") from None
         if isinstance(tree, ast.Dict) and not tree.keys:
             return []
@@ -260,9 +260,9 @@ class _Reader:
             raise self.error(f"cannot read {what}: {text[:60]!r}", "write members as {1, 2} or {'a', 'b'} or {(1, 'a'), (2, 'b')}")
         return [self._member(element, what) for element in tree.elts]
 
-    def _member(self, node: ast.expr, what: str) -> Any:
-        if isinstance(node, ast.Tuple):
-            return tuple(self._member(element, what) for element in node.elts)
+    def _member(self, node: ast.expr, what: str, nested: bool = False) -> Any:
+        if isinstance(node, ast.Tuple) and not nested:
+            return tuple(self._member(element, what, nested=True) for element in node.elts)
         if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str)) and not isinstance(node.value, bool):
             return node.value
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) \

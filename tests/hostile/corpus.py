@@ -8,7 +8,8 @@ repository stays small. ``write_corpus(folder)`` writes every case and returns t
 Categories: ``yaml`` (document structure, aliases, nesting), ``schema`` (shape of the five
 elements), ``numbers`` (NaN, inf, non-numbers), ``size`` (sets, tables, frames past the limits),
 ``expression`` (expression language: depth, length, code, names), ``encoding`` (bytes that are
-not UTF-8 text), ``matrix`` (MPS/LP files), ``solver`` (models a solver cannot take, no solution).
+not UTF-8 text), ``matrix`` (MPS/LP files), ``markdown`` (the Markdown reader), ``solver`` (models a
+solver cannot take, no solution).
 """
 
 from __future__ import annotations
@@ -92,6 +93,14 @@ def _with(path: tuple[Any, ...], value: Any, as_json: bool = False) -> Callable[
 
 def _text(text: str) -> Callable[[], bytes]:
     return lambda: text.encode()
+
+
+def _markdown(limit: int | None) -> bytes:
+    """The base model as Markdown (``limit=None``: complete, as ``ormodel convert`` writes it)."""
+    from ormodel.io import problem_from_dict
+    from ormodel.markdown import to_markdown
+
+    return to_markdown(problem_from_dict(BASE), limit=limit).encode()
 
 
 def _objective(expression: str) -> Callable[[], bytes]:
@@ -282,6 +291,13 @@ CASES: list[Case] = [
     Case("lp_garbage", "matrix", ".lp", _text("maximize\n obj: 3 x +\nsubject to\n c1: x <= \nend\n")),
     Case("lp_inf_coefficient", "matrix", ".lp", _text("maximize\n obj: 1e999 x\nsubject to\n c1: x <= 4\nend\n")),
     Case("unknown_extension", "matrix", ".txt", lambda: _yaml(BASE)),
+    # --- markdown: the five sections as ormodel writes them, and text that is not --------------------
+    Case("markdown_valid", "markdown", ".md", lambda: _markdown(None), validate=frozenset({0}), solve=frozenset({0})),
+    Case("markdown_cut_short", "markdown", ".md", lambda: _markdown(1)),
+    Case("markdown_code_member", "markdown", ".md", lambda: _markdown(None).replace(b"{'doors', 'windows'}", b"{__import__('os'), 'windows'}")),
+    Case("markdown_deep_nesting", "markdown", ".md", lambda: _markdown(None).replace(b"{'doors', 'windows'}", b"{" + b"(" * 5000 + b"1" + b")" * 5000 + b"}")),
+    Case("markdown_prose", "markdown", ".md", _text("Maximize profit from doors and windows, please.\n")),
+    Case("markdown_bad_expression", "markdown", ".md", lambda: _markdown(None).replace(b"<= available[k]`", b"<= available[k] +`")),
     # --- solver: models the chosen solver cannot take, or without a solution ---------------------
     Case("continuous_on_cpsat", "solver", ".yaml", lambda: _yaml(BASE), validate=frozenset({0}), solve_args=("--solver", "cpsat"),
          contains=("make[doors]",)),
