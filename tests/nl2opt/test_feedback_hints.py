@@ -45,3 +45,20 @@ def test_the_agent_sends_the_hint_and_the_model_recovers(chat_server) -> None:
     assert answer.status == "solved" and answer.objective == pytest.approx(PRODUCTION_OPTIMUM)
     feedback = [message for message in server.requests[1]["messages"] if message["role"] == "user"][-1]["content"]
     assert "lower bound '0' is not a number" in feedback and 'Hint: Write numbers without quotes: "lower": 0' in feedback
+
+
+def test_a_sum_without_for_comes_back_with_the_generator_to_write(chat_server) -> None:
+    shorthand = production(objective={**PRODUCTION["objective"], "expression": "sum(profit * make)"})
+    server = chat_server([Reply(as_json(shorthand)), Reply(as_json(PRODUCTION))])
+    answer = Agent(fast_client(server), AgentOptions(max_rounds=2, examples=0)).solve(QUESTION)
+    assert answer.status == "solved" and answer.objective == pytest.approx(PRODUCTION_OPTIMUM)
+    feedback = [message for message in server.requests[1]["messages"] if message["role"] == "user"][-1]["content"]
+    assert "sum(profit * make) has no 'for'" in feedback
+    assert "hint: write sum(profit[p] * make[p] for p in products)" in feedback
+
+
+def test_sum_of_a_whole_variable_is_accepted_from_a_model(chat_server) -> None:
+    whole = production(constraints=[*PRODUCTION["constraints"], {"name": "total", "expression": "sum(make) <= 7"}])
+    server = chat_server([Reply(as_json(whole))])
+    answer = Agent(fast_client(server), AgentOptions(max_rounds=1, examples=0)).solve(QUESTION)
+    assert answer.status == "solved" and answer.objective == pytest.approx(3 * 1 + 5 * 6)  # b at its limit 6, one a
