@@ -139,8 +139,9 @@ def _generator_form(problem: Problem, body: Node, domains: Mapping[str, str | No
             if len(item.items) != len(index) or any(problem.sets[set_name].dimen != 1 for set_name in index):
                 continue
             for component, set_name in zip(item.items, index):
-                free_name = isinstance(component, Name) and component.id not in domains and component.id not in problem.symbols()
-                if free_name and free.setdefault(component.id, set_name) != set_name:  # type: ignore[union-attr]
+                if not isinstance(component, Name) or component.id in domains or component.id in problem.symbols():
+                    continue
+                if free.setdefault(component.id, set_name) != set_name:
                     return None
     if len(set(bare.values())) > 1 or not (bare or free):
         return None
