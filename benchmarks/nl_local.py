@@ -22,6 +22,7 @@ by size and SHA-256 into ``~/.cache/ormodel/models``; a path to any GGUF file wo
     nice -n 19 taskset -c 1 python benchmarks/nl_local.py --model qwen2.5-coder-1.5b       # hours
     python benchmarks/nl_local.py --model smollm2-135m --problems 3 --max-rounds 2             # minutes
     python benchmarks/nl_local.py --model qwen2.5-coder-1.5b --replay                          # no server
+    python benchmarks/nl_local.py --model qwen2.5-coder-1.5b --summarize                       # tables so far
 
 Writes to ``--output`` (default ``benchmarks/results/nl_local-MODEL``): ``ARM/table.jsonl``,
 ``ARM/records/``, ``summary.md`` (the tables) and ``nl_local.png`` (the plot); ``--replay`` writes
@@ -44,6 +45,7 @@ import io
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -226,6 +228,12 @@ def log_run(output: Path, text: str) -> None:
         log.write(f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}  {text}\n")
 
 
+def run_log_lines(output: Path) -> list[str]:
+    """``runs.log`` as Markdown list items (a resumed run has a start and an end line per session)."""
+    path = output / "runs.log"
+    return [f"- run log: {line}" for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+
+
 def progress_text(output: Path, arms: list[str], wanted: set[str]) -> str:
     """``baseline 5/32, improved 4/32`` and the mean seconds per finished problem."""
     from ormodel.bench.table import ResultTable
@@ -304,6 +312,56 @@ def failure_table(rows_by_arm: dict[str, list[dict[str, Any]]], calls_by_arm: di
     return "\n".join(lines)
 
 
+# What the validator, compiler and solver said, by kind (first match wins); anything else is shown by its first line.
+FAILURE_KINDS = (
+    ("sum(x) inside a for over one of x's sets", re.compile(r"has two readings")),
+    ("sum without 'for'", re.compile(r"has no 'for'|sum\(\) needs a generator|adds up a collection|sums a set")),
+    ("strict < or >", re.compile(r"strict")),
+    ("indexed name used without its index", re.compile(r"is indexed by [^;]*; write")),
+    ("index not in its set", re.compile(r"is not in set")),
+    ("wrong number of indices", re.compile(r"takes \d+ ind")),
+    ("set not declared", re.compile(r"unknown set|undefined set")),
+    ("name not defined", re.compile(r"undefined symbol|not a number or a parameter|unknown parameter")),
+    ("product or division of variables", re.compile(r"nonlinear|quadratic constraint|division by an expression")),
+    ("text where a number belongs", re.compile(r"could not convert|not a number")),
+    ("answer not JSON", re.compile(r"could not be read|JSON|no model found", re.IGNORECASE)),
+)
+
+
+def failure_kind(outcome: str, error: str | None) -> str:
+    """A short name for what went wrong in one round (``outcome``, and the error fed back)."""
+    if outcome not in ("model_error", "parse_error") or not error:
+        return outcome
+    first = error.strip().splitlines()[0] if error.strip() else ""
+    for name, pattern in FAILURE_KINDS:
+        if pattern.search(first):
+            return name
+    reason = first.split(": ", 1)[1] if re.match(r"^(sets|parameters|variables|objective|constraints)\b", first) and ": " in first else first
+    return re.sub(r"\d+(\.\d+)?", "N", re.sub(r"'[^']*'", "'…'", reason))[:70]
+
+
+def failure_modes(output: Path, arms: list[str], wanted: set[str]) -> str:
+    """Rounds and problems per kind of failure and arm, from the answers in the call records."""
+    from ormodel.nl2opt.records import read_record
+
+    rounds: dict[str, Counter[str]] = {arm: Counter() for arm in arms}
+    problems: dict[str, Counter[str]] = {arm: Counter() for arm in arms}
+    for arm in arms:
+        for problem in sorted(wanted):
+            path = output / arm / "records" / (problem.replace("/", "__") + ".jsonl")
+            answers = [line["answer"] for line in read_record(path) if line.get("type") == "answer"] if path.exists() else []
+            kinds = [failure_kind(str(item.get("outcome")), item.get("error"))
+                     for answer in answers for attempt in answer.get("attempts") or [] for item in attempt.get("rounds") or []]
+            rounds[arm].update(kinds)
+            problems[arm].update(set(kinds))
+    kinds = sorted({kind for counter in rounds.values() for kind in counter}, key=lambda kind: (kind == "accepted", -sum(
+        counter[kind] for counter in rounds.values()), kind))
+    header = "| what happened to an answer | " + " | ".join(f"{arm}: rounds (problems)" for arm in arms) + " |"
+    lines = [header, "|" + "---|" * (len(arms) + 1)]
+    lines += [f"| {kind} | " + " | ".join(f"{rounds[arm][kind]} ({problems[arm][kind]})" for arm in arms) + " |" for kind in kinds]
+    return "\n".join(lines)
+
+
 def plot(summaries: list[Any], rows_by_arm: dict[str, list[dict[str, Any]]], path: Path, title: str) -> None:
     """Execution rate and accuracy per arm, and the round outcomes per arm."""
     import matplotlib
@@ -351,7 +409,9 @@ def write_summary(output: Path, sample: dict[str, list[str]], args: argparse.Nam
     text = header + ["", (f"Accuracy under the tolerance rules of `ormodel.nl2opt.benchmark` ({rules}), judged again from each "
                           "row's objective and label; s/problem is wall time per problem (model calls, solves, checks)."), "",
                      summary_markdown(summaries), "", "Round outcomes and cut answers (from the call records):", "",
-                     failure_table(rows_by_arm, calls_by_arm), ""]
+                     failure_table(rows_by_arm, calls_by_arm), "",
+                     "Failure modes: each round's outcome, and for rejected answers the kind of error fed back (from the records):",
+                     "", failure_modes(output, arms, wanted), ""]
     for arm, rows in rows_by_arm.items():
         text += [f"### {arm}, per problem", "", *problem_lines(rows), ""]
     document = "\n".join(text)
@@ -383,6 +443,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, help="server threads (default: one per core this process may use)")
     parser.add_argument("--context", type=int, default=8192, help="server context in tokens (default: 8192)")
     parser.add_argument("--replay", action="store_true", help="rebuild both arms' tables from the records, with no server")
+    parser.add_argument("--summarize", action="store_true",
+                        help="only write summary.md and the plot from the tables and records so far (also while the run goes on)")
     parser.add_argument("--cache", default=str(Path("~/.cache/ormodel/nl_local").expanduser()), help="baseline checkout cache")
     args = parser.parse_args()
 
@@ -400,6 +462,15 @@ def main() -> int:
     output.mkdir(parents=True, exist_ok=True)
     sample = first_problems(sample_problems(args.data, args.seed, args.per_suite), args.problems)
     arms = [arm for arm in args.arms.split(",") if arm]
+    if args.summarize:
+        if not (output / "run.json").exists():
+            parser.error(f"{output} holds no run (no run.json)")
+        check_settings(output, args)
+        header = [f"# nl_local: {name}", "", f"- summary written {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} from the tables "
+                  f"and records in {output}", f"- sample (seed {args.seed}): " +
+                  "; ".join(f"{suite}: {', '.join(ids)}" for suite, ids in sample.items()), *run_log_lines(output)]
+        print(write_summary(output, sample, args, header, "table.jsonl"))
+        return 0
     checkouts = {arm: (baseline_checkout(args.baseline_ref, Path(args.cache)) if arm == "baseline" else REPO) for arm in arms}
     uptime = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
     header = [f"# nl_local: {name}", "", f"- command: `{' '.join([Path(sys.executable).name, *sys.argv])}`",
@@ -457,11 +528,11 @@ def main() -> int:
         for number, handler in previous_handlers.items():
             signal.signal(number, handler)
     table = "replay.jsonl" if args.replay else "table.jsonl"
-    print(write_summary(output, sample, args, header, table))
-    suffix = "-replay" if args.replay else ""
-    print(f"\nwrote {output}/summary{suffix}.md and nl_local{suffix}.png", file=sys.stderr)
     if not args.replay:
         log_run(output, f"{'interrupted' if interrupted else 'finished'}: {progress_text(output, arms, wanted)}")
+    print(write_summary(output, sample, args, header + run_log_lines(output), table))
+    suffix = "-replay" if args.replay else ""
+    print(f"\nwrote {output}/summary{suffix}.md and nl_local{suffix}.png", file=sys.stderr)
     if interrupted:
         print("interrupted: run the same command again to resume", file=sys.stderr)
         return 130

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import ormodel as om
 from ormodel.nl2opt.benchmark import default_data_root
 from ormodel.nl2opt.testing import Reply, question_of
 
@@ -56,6 +57,27 @@ def test_rows_of_problems_that_met_no_server_are_set_aside(tmp_path: Path) -> No
     aside = [json.loads(line)["instance"] for line in (folder / "unreachable.jsonl").read_text().splitlines()]
     assert aside == ["nl4opt/2", "nl4opt/3"]
     assert nl_local.set_aside_unreachable(tmp_path, "improved") == 0
+
+
+def test_failures_are_named_by_kind() -> None:
+    from ormodel.errors import ModelError
+    from ormodel.io import problem_from_dict
+
+    from .conftest import production
+
+    def error_of(**changes: Any) -> str:
+        with pytest.raises(ModelError) as caught:
+            om.solve(problem_from_dict(production(**changes)))
+        return str(caught.value)
+
+    objective = {**PRODUCTION["objective"], "expression": "sum(profit * make)"}
+    assert nl_local.failure_kind("model_error", error_of(objective=objective)) == "sum without 'for'"
+    strict = [{"name": "few", "expression": "make['a'] < 2.5"}]
+    assert nl_local.failure_kind("model_error", error_of(constraints=strict)) == "strict < or >"
+    unknown = [{"name": "few", "expression": "mak['a'] <= 2"}]
+    assert nl_local.failure_kind("model_error", error_of(constraints=unknown)) == "name not defined"
+    assert nl_local.failure_kind("model_error", "constraints 'c', column 3: odd thing 'x' at 12") == "odd thing '…' at N"
+    assert nl_local.failure_kind("looped", "the key 'a' three times") == "looped"
 
 
 DATA = default_data_root()
@@ -112,4 +134,11 @@ def test_a_killed_run_continues_where_it_stopped(chat_server, tmp_path: Path) ->
     assert record.stat().st_mtime_ns == written
     log = (output / "runs.log").read_text().splitlines()
     assert "interrupted: baseline 1/2" in log[1] and "done before: baseline 1/2" in log[2] and "finished: baseline 2/2" in log[3]
-    assert "| baseline | 2 |" in (output / "summary.md").read_text()
+    summary = (output / "summary.md").read_text()
+    assert "| baseline | 2 |" in summary and "- run log: " in summary
+    assert "| accepted | 2 (2) | 2 (2) |" in summary, summary
+    (output / "summary.md").unlink()
+    rebuilt = subprocess.run([*command, "--summarize"], check=False, cwd=REPO, env=environment, capture_output=True, text=True, timeout=120)
+    assert rebuilt.returncode == 0, rebuilt.stderr[-2000:]
+    assert "| accepted | 2 (2) | 2 (2) |" in (output / "summary.md").read_text()
+    assert len(problems) - asked_before == 2, "a summary asks no model"
