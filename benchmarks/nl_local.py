@@ -466,9 +466,10 @@ def main() -> int:
         if not (output / "run.json").exists():
             parser.error(f"{output} holds no run (no run.json)")
         check_settings(output, args)
-        header = [f"# nl_local: {name}", "", f"- summary written {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} from the tables "
-                  f"and records in {output}", f"- sample (seed {args.seed}): " +
-                  "; ".join(f"{suite}: {', '.join(ids)}" for suite, ids in sample.items()), *run_log_lines(output)]
+        written = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        header = [f"# nl_local: {name}", "", f"- summary written {written} from the tables and records in {output}",
+                  f"- sample (seed {args.seed}): " + "; ".join(f"{suite}: {', '.join(ids)}" for suite, ids in sample.items()),
+                  *run_log_lines(output)]
         print(write_summary(output, sample, args, header, "table.jsonl"))
         return 0
     checkouts = {arm: (baseline_checkout(args.baseline_ref, Path(args.cache)) if arm == "baseline" else REPO) for arm in arms}

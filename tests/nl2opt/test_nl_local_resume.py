@@ -14,9 +14,10 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-import ormodel as om
 from ormodel.nl2opt.benchmark import default_data_root
 from ormodel.nl2opt.testing import Reply, question_of
+
+import ormodel as om
 
 from .conftest import PRODUCTION, as_json
 
