@@ -77,6 +77,10 @@ def test_failures_are_named_by_kind() -> None:
     assert nl_local.failure_kind("model_error", error_of(constraints=strict)) == "strict < or >"
     unknown = [{"name": "few", "expression": "mak['a'] <= 2"}]
     assert nl_local.failure_kind("model_error", error_of(constraints=unknown)) == "name not defined"
+    bound = {"make": {"index": ["products"], "upper": "2 * b_limit"}}
+    assert nl_local.failure_kind("model_error", error_of(variables=bound)) == "bound neither a number nor a parameter"
+    spaced = {" make": {"index": ["products"]}}
+    assert nl_local.failure_kind("model_error", error_of(variables=spaced)) == "name with characters a name cannot have"
     assert nl_local.failure_kind("model_error", "constraints 'c', column 3: odd thing 'x' at 12") == "odd thing '…' at N"
     assert nl_local.failure_kind("looped", "the key 'a' three times") == "looped"
 
