@@ -41,12 +41,17 @@ def test_an_undeclared_set_in_an_index_is_named() -> None:
     assert error_hints("variables 'x': the objective is constant") == []
 
 
-def test_the_agent_sends_the_hint_and_the_model_recovers(chat_server) -> None:
-    bound = production(variables={"make": {**PRODUCTION["variables"]["make"], "upper": "2 * b_limit"}})
-    server = chat_server([Reply(as_json(bound)), Reply(as_json(PRODUCTION))])
+def feedback_before_recovery(chat_server, rejected: dict) -> str:
+    """The feedback after ``rejected``, when the model then answers the right model (checked solved)."""
+    server = chat_server([Reply(as_json(rejected)), Reply(as_json(PRODUCTION))])
     answer = Agent(fast_client(server), AgentOptions(max_rounds=2, examples=0)).solve(QUESTION)
     assert answer.status == "solved" and answer.objective == pytest.approx(PRODUCTION_OPTIMUM)
-    feedback = [message for message in server.requests[1]["messages"] if message["role"] == "user"][-1]["content"]
+    return [message for message in server.requests[1]["messages"] if message["role"] == "user"][-1]["content"]
+
+
+def test_the_agent_sends_the_hint_and_the_model_recovers(chat_server) -> None:
+    bound = production(variables={"make": {**PRODUCTION["variables"]["make"], "upper": "2 * b_limit"}})
+    feedback = feedback_before_recovery(chat_server, bound)
     assert "upper bound '2 * b_limit' is not a number" in feedback
     assert "Hint: A bound is a number or a parameter name." in feedback
 
@@ -60,10 +65,7 @@ def test_a_quoted_number_as_a_bound_solves_in_one_round(chat_server) -> None:
 
 def test_a_sum_without_for_comes_back_with_the_generator_to_write(chat_server) -> None:
     shorthand = production(objective={**PRODUCTION["objective"], "expression": "sum(profit * make)"})
-    server = chat_server([Reply(as_json(shorthand)), Reply(as_json(PRODUCTION))])
-    answer = Agent(fast_client(server), AgentOptions(max_rounds=2, examples=0)).solve(QUESTION)
-    assert answer.status == "solved" and answer.objective == pytest.approx(PRODUCTION_OPTIMUM)
-    feedback = [message for message in server.requests[1]["messages"] if message["role"] == "user"][-1]["content"]
+    feedback = feedback_before_recovery(chat_server, shorthand)
     assert "sum(profit * make) has no 'for'" in feedback
     assert "hint: write sum(profit[p] * make[p] for p in products)" in feedback
 
