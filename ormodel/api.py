@@ -110,6 +110,12 @@ class Expression:
     def __ge__(self, other: Operand) -> "Relation":  # type: ignore[override]
         return Relation.make(">=", self.node, _node(other))
 
+    def __lt__(self, other: Operand) -> "Relation":  # type: ignore[override]
+        return Relation.make("<", self.node, _node(other))
+
+    def __gt__(self, other: Operand) -> "Relation":  # type: ignore[override]
+        return Relation.make(">", self.node, _node(other))
+
     def __eq__(self, other: Operand) -> "Relation":  # type: ignore[override]
         return Relation.make("==", self.node, _node(other))
 

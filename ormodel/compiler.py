@@ -36,6 +36,7 @@ from ormodel.expressions import (
     BoolOp, Binary, Call, Compare, Const, Generator, Index, Name, Node, Not, RangeDomain, Reduce,
     TupleValue, Unary, additive_terms, to_text,
 )
+from ormodel.idioms import STRICT_OPERATORS, explicit_sum, non_strict, strict_bounds
 from ormodel.intervals import linear_interval
 from ormodel.limits import InputLimitError, check_elements
 from ormodel.problem import Domain, Problem
@@ -142,6 +143,7 @@ class Frame:
     parent: np.ndarray | None = None
     full_shape: tuple[int, ...] | None = ()
     dense_sets: tuple[str, ...] = ()
+    domains: dict[str, str | None] = field(default_factory=dict)  # bound index name → the set it runs over (None: range)
 
     @classmethod
     def root(cls) -> "Frame":
@@ -319,8 +321,10 @@ class Compiler:
             conditions = generator.conditions
             full_shape = None
             dense: tuple[str, ...] = ()
+            domain_set: str | None = None
         else:
             set_name = generator.domain.id
+            domain_set = set_name
             index_set = self.problem.sets.get(set_name)
             if index_set is None:
                 if set_name in self.problem.parameters or set_name in self.problem.variables:
@@ -349,13 +353,14 @@ class Compiler:
                 new_bindings = {generator.targets[0]: tuple(column[member] for column in index_set.columns)}
         bindings = {name: tuple(component[parent] for component in components) for name, components in frame.bindings.items()}
         bindings.update(new_bindings)
-        expanded = Frame(len(parent), bindings, parent, full_shape, dense)
+        domains = {**frame.domains, **{target: domain_set for target in generator.targets}}
+        expanded = Frame(len(parent), bindings, parent, full_shape, dense, domains)
         for condition in conditions:
             mask = self.condition(condition, expanded)
             if not mask.all():
                 keep = np.flatnonzero(mask)
                 expanded = Frame(len(keep), {name: tuple(component[keep] for component in components) for name, components in expanded.bindings.items()},
-                                 expanded.parent[keep] if expanded.parent is not None else None, None, ())
+                                 expanded.parent[keep] if expanded.parent is not None else None, None, (), domains)
         return expanded
 
     def _equality_join(self, frame: Frame, generator: Generator, index_set: Any) -> tuple[np.ndarray, np.ndarray, int] | None:
@@ -803,7 +808,51 @@ class Compiler:
         product = Affine(size, linear.parts, left.const * right.const, [quadratic], unique=False, families=left.families | right.families)
         return product
 
+    def explicit_sum(self, node: Reduce, frame: Frame) -> Reduce:
+        """``sum(x)`` of an indexed symbol with its generators written out; other sums without 'for' refused with the fix."""
+        if node.generators:
+            return node
+        try:
+            return explicit_sum(self.problem, node, frame.domains)
+        except ExpressionError as error:
+            raise error.at(self.location) from None
+
+    def whole_number_rows(self, relation: Compare, expression: Affine, frame: Frame) -> None:
+        """Refuse a strict relation unless every row's terms take whole-number values (integer columns, integer coefficients)."""
+        integer = np.concatenate(self.column_integer).astype(bool) if self.column_integer else np.zeros(0, dtype=bool)
+        rows, cols, coefs = expression.linear_arrays()
+        for quadratic in expression.quadratic:
+            rows = np.concatenate([rows, quadratic.rows, quadratic.rows])
+            cols = np.concatenate([cols, quadratic.first, quadratic.second])
+            coefs = np.concatenate([coefs, quadratic.coefs, quadratic.coefs])
+        continuous = ~integer[cols] & (coefs != 0)
+        fractional = np.abs(coefs - np.round(coefs)) > 1e-9 * np.maximum(1.0, np.abs(coefs))
+        if not (continuous.any() or fractional.any()):
+            return
+        position = int(np.flatnonzero(continuous)[0]) if continuous.any() else int(np.flatnonzero(fractional)[0])
+        column = int(cols[position])
+        label = self.column_label(column)
+        fixed = to_text(non_strict(relation))
+        if continuous.any():
+            reason, family = f"{label} is continuous", label.split("[")[0]
+            more = f", or make {family} integer if it counts whole units" if family in self.problem.variables else ""
+        else:
+            reason, more = f"{label} has the coefficient {coefs[position]:g}", ""
+        strict = " and ".join(dict.fromkeys(op for op in relation.ops if op in STRICT_OPERATORS))
+        raise self.error(f"a strict {strict} is exact only when both sides are whole numbers (integer variables with integer "
+                         f"coefficients), and {reason}", relation,
+                         f"write {fixed} (the usual reading of 'less than' and 'more than' in a model){more}",
+                         index=self._row_key(frame, int(rows[position])))
+
+    def column_label(self, column: int) -> str:
+        """``make['chair', 3]`` for a declared column, or what an auxiliary column stands for."""
+        for block in self.variable_blocks:
+            if block.start <= column < block.start + block.size:
+                return block.label(column - block.start)
+        return "an auxiliary variable of min/max/abs"
+
     def reduce(self, node: Reduce, frame: Frame, polarity: int) -> Value:
+        node = self.explicit_sum(node, frame)
         inner = frame
         for generator in node.generators:
             expanded = self.expand(inner, generator)
@@ -970,7 +1019,19 @@ def _sorted_rows(expression: Affine) -> tuple[np.ndarray, np.ndarray, np.ndarray
 
 
 def _relation_rows(compiler: Compiler, name: str, relation: Compare, frame: Frame) -> tuple[Affine, np.ndarray, np.ndarray]:
-    """The expression and bounds of a relation: ``lower <= expression <= upper``, constant folded."""
+    """The expression and bounds of a relation: ``lower <= expression <= upper``, constant folded.
+
+    A strict ``<``/``>`` is exact on whole-number terms (``e < b`` is ``e <= ceil(b) - 1``) and refused otherwise.
+    """
+    if not any(op in STRICT_OPERATORS for op in relation.ops):
+        return _non_strict_rows(compiler, relation, frame)
+    expression, lower, upper = _non_strict_rows(compiler, non_strict(relation), frame)
+    compiler.whole_number_rows(relation, expression, frame)
+    lower, upper = strict_bounds(relation, lower, upper)
+    return expression, lower, upper
+
+
+def _non_strict_rows(compiler: Compiler, relation: Compare, frame: Frame) -> tuple[Affine, np.ndarray, np.ndarray]:
     ops = relation.ops
     if len(ops) == 2:
         low_node, middle_node, high_node = relation.operands

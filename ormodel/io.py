@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Iterable, Mapping
@@ -476,6 +477,9 @@ def _fill_rows(table: np.ndarray, index_sets: list[IndexSet], rows: Iterable[Any
     store_many(table, index_sets, keys, numbers, location)
 
 
+_QUOTED_NUMBER = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$")
+
+
 def _read_variable(name: str, spec: Mapping[str, Any]) -> Variable:
     location = Location(element="variables", item=name)
     index = spec.get("index") or ()
@@ -487,7 +491,9 @@ def _read_variable(name: str, spec: Mapping[str, Any]) -> Variable:
         if value is None:
             return default
         if isinstance(value, str) and value.strip().lower() not in ("inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"):
-            return value.strip()
+            if not _QUOTED_NUMBER.match(value):
+                return value.strip()  # a parameter name
+            # A number in quotes ("lower": "5") can only mean the number: no name starts with a digit or sign.
         return read_number(value, location, allow_infinite=True, what=f"{key} bound")
 
     return Variable(name, index, domain, bound("lower", 0.0), bound("upper", math.inf), str(spec.get("description", "")))

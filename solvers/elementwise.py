@@ -34,7 +34,8 @@ from typing import Any
 import numpy as np
 
 from ormodel.compiler import Affine, Compiler, Frame, Numeric
-from ormodel.expressions import Binary, Call, Index, Name, Node, Reduce, Unary, additive_terms, walk
+from ormodel.expressions import Binary, Call, Index, Name, Node, Reduce, Unary, additive_terms, to_text, walk
+from ormodel.idioms import STRICT_OPERATORS, non_strict
 from ormodel.nonlinearity import uses_nonlinear_terms
 from ormodel.problem import Constraint, Problem
 from ormodel.standard_form import Block, NameMap
@@ -189,6 +190,7 @@ class SymbolicBuilder(Compiler):
         if node.kind != "sum":
             raise self.error(f"{node.kind}() over variables inside a nonlinear model is not supported", node,
                              "write it with an auxiliary variable, or keep the model linear so it is linearized")
+        node = self.explicit_sum(node, frame)
         inner = frame
         for generator in node.generators:
             expanded = self.expand(inner, generator)
@@ -211,6 +213,9 @@ class SymbolicBuilder(Compiler):
         """``(lower, body, upper)`` per row: numbers, expression objects, numbers (``±inf`` when open)."""
         relation = constraint.relation
         size = frame.size
+        if any(op in STRICT_OPERATORS for op in relation.ops):
+            raise self.error(f"a strict {' and '.join(op for op in relation.ops if op in STRICT_OPERATORS)} in a model with nonlinear "
+                             "terms is not supported", relation, f"write {to_text(non_strict(relation))}")
         if len(relation.ops) == 2:
             low_node, middle_node, high_node = relation.operands
             if relation.ops[0] == ">=":
@@ -309,18 +314,20 @@ class ProblemValuation(Compiler):
         def numbers(node: Node) -> np.ndarray:
             return np.broadcast_to(self.numbers(self.evaluate(node, frame), node), (size,)).astype(np.float64)
 
+        # A strict side is checked as the non-strict one: at a solution of the compiled model the
+        # whole-number terms of a strict row already keep a distance of at least 1.
         if len(relation.ops) == 2:
             low_node, middle_node, high_node = relation.operands
-            if relation.ops[0] == ">=":
+            if relation.ops[0] in (">=", ">"):
                 low_node, high_node = high_node, low_node
             return numbers(low_node), numbers(middle_node), numbers(high_node)
         left, right = numbers(relation.operands[0]), numbers(relation.operands[1])
         activity = left - right
         zeros, infinite = np.zeros(size), np.full(size, np.inf)
         op = relation.ops[0]
-        if op == "<=":
+        if op in ("<=", "<"):
             return -infinite, activity, zeros
-        if op == ">=":
+        if op in (">=", ">"):
             return zeros, activity, infinite
         return zeros, activity, zeros
 

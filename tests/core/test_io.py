@@ -95,7 +95,7 @@ def test_error_names_file_line_element_and_column(tmp_path: Path) -> None:
          "'c' is not a member of set I", 3),
         ("sets: {I: [a, b]}\nparameters:\n  p: {index: [I], values: [1, 2, 3]}\nvariables: {x: {}}\nobjective: {expression: x}\n",
          "dense 'values' have shape (3,), the index sets give (2,)", 3),
-        ("variables: {x: {}}\nobjective: {expression: x}\nconstraints:\n  - {name: c, expression: 'x < 1'}\n", "strict < and > are not allowed", 4),
+        ("variables: {x: {}}\nobjective: {expression: x}\nconstraints:\n  - {name: c, expression: 'x != 1'}\n", "must compare with <=, >= or ==", 4),
         ("variables: {x: {}}\nobjective: {expression: x\n", "invalid YAML", 3),
     ],
 )
