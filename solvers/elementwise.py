@@ -278,6 +278,21 @@ class ProblemValuation(Compiler):
             for row in range(frame.size):
                 yield RowViolation(block.label(row), constraint.name, block.key(row), float(activity[row]), float(lower[row]),
                                    float(upper[row]), float(violation[row]))
+        yield from self._sos_violations()
+
+    def _sos_violations(self) -> Iterator[RowViolation]:
+        """One row per special ordered set: the magnitude of its members outside the allowed support."""
+        from ormodel.compiler import _special_ordered_sets
+        from ormodel.errors import Location
+
+        plain = Compiler(self.problem) if self.problem.sos_sets else None  # members as columns, not as values
+        for family in self.problem.sos_sets:
+            assert plain is not None
+            plain.location = Location(element="constraints", item=family.name)
+            sets = _special_ordered_sets(plain, family)
+            violations = sets.violations(self.point)
+            for position in range(len(sets)):
+                yield RowViolation(sets.label(position), family.name, (), 0.0, 0.0, 0.0, float(violations[position]))
 
     def _sides(self, constraint: Constraint, frame: Frame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         relation = constraint.relation
@@ -302,10 +317,13 @@ class ProblemValuation(Compiler):
         return zeros, activity, zeros
 
     def bound_violations(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per declared column: bound violation and integrality violation."""
+        """Per declared column: bound violation (0 for a semi-continuous column at 0) and integrality violation."""
         lower, upper = self.bounds()
         integer = np.concatenate(self.column_integer) if self.column_integer else np.zeros(0, dtype=bool)
         bound = np.maximum(np.maximum(lower - self.point, self.point - upper), 0.0)
+        for start, size in self.column_semicontinuous:
+            window = slice(start, start + size)
+            bound[window] = np.minimum(bound[window], np.abs(self.point[window]))
         integrality = np.where(integer, np.abs(self.point - np.round(self.point)), 0.0)
         return bound, integrality
 
