@@ -233,6 +233,13 @@ class HighsBackend:
          Capability.SEMICONTINUOUS, Capability.SEMIINTEGER, Capability.PERSISTENT}
     )
 
+    def open_persistent(self, form: StandardForm, options: SolveOptions | None = None) -> Any:
+        """The form loaded once into a persistent model that takes changes and re-solves (:mod:`ormodel.solvers.persistent`)."""
+        from ormodel.solvers.persistent import HighsPersistentModel
+
+        options = options or SolveOptions()
+        return HighsPersistentModel(form, threads=options.threads or 1, seed=options.seed or 0, extra=dict(options.extra))
+
     def available(self) -> bool:
         """True when highspy imports."""
         try:
