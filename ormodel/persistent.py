@@ -136,6 +136,7 @@ class Instance:
         self._declared_count = sum(block.size for block in declared)
         self._columns = np.arange(self._declared_count, dtype=np.int64)  # solver column of each declared column
         self._families = {block.name: [block.start, block.size] for block in form.names.constraints}
+        self._row_blocks = {block.name: block for block in form.names.constraints}
         self._row_lower, self._row_upper = form.row_lower.copy(), form.row_upper.copy()
         self._matrices: dict[str, sp.csr_array] = {}
         self._column_lower = form.column_lower[: self._declared_count].copy()
@@ -378,6 +379,7 @@ class Instance:
             self.handle.add_rows(mapped, part.row_lower, part.row_upper)
             total = len(self._row_lower)
             self._families[name] = [total, block.size]
+            self._row_blocks[name] = block
             self._row_lower = np.concatenate([self._row_lower, part.row_lower])
             self._row_upper = np.concatenate([self._row_upper, part.row_upper])
             self._matrices[name] = rows
@@ -394,6 +396,7 @@ class Instance:
             raise ModelError(f"no constraint family named {name!r}", Location(element="constraints", item=name))
         self.problem.constraints = [constraint for constraint in self.problem.constraints if constraint.name != name]
         start, size = self._families.pop(name)
+        self._row_blocks.pop(name, None)
         self.handle.delete_rows(np.arange(start, start + size))
         for family in self._families.values():
             if family[0] > start:
@@ -476,6 +479,12 @@ class Instance:
 
     # ---- solving ---------------------------------------------------------------------------
 
+    def _result_names(self) -> NameMap:
+        """Declared variables, and every constraint family at its current rows in the solver."""
+        blocks = [dataclasses.replace(self._row_blocks[name], start=start) for name, (start, _) in self._families.items() if name in self._row_blocks]
+        assert self._names is not None
+        return NameMap(variables=list(self._names.variables), constraints=sorted(blocks, key=lambda block: block.start))
+
     def solve(self, check: bool = False, **options: Any) -> Result:
         """Solve the model as it stands now; the same Result (and post-solve) as :func:`ormodel.solve`.
 
@@ -490,11 +499,13 @@ class Instance:
         if "warm_start" in self._declared and self._last_point is not None and len(self._last_point) == self.handle.num_columns:
             warm = self._last_point
         sub = self.handle.solve(time_limit=settings.time_limit, warm_start=warm, solution_limit=settings.solution_limit)
-        result = Result(status=sub.status, solver=self.backend.name, solve_time=sub.seconds, names=self._names or NameMap())
+        result = Result(status=sub.status, solver=self.backend.name, solve_time=sub.seconds, names=self._result_names())
         if sub.columns is not None and sub.status not in (Status.INFEASIBLE, Status.UNBOUNDED, Status.INFEASIBLE_OR_UNBOUNDED):
             self._last_point = sub.columns
             result.values = sub.columns[self._columns]
             result.objective = float(self._objective @ result.values) + self._offset
+        if sub.row_duals is not None and sub.columns is not None:
+            result.row_duals = sub.row_duals
         result.bound = sub.bound
         result.extra["solver_seconds"] = sub.solver_seconds
         result.extra["rebuilds"] = self.rebuilds

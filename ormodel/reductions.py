@@ -136,6 +136,8 @@ class CompileToStandardForm:
             return model, None
         from ormodel.compiler import compile_problem
 
+        if self.piecewise == "incremental":  # the default formulation
+            return compile_problem(model), None
         return compile_problem(model, piecewise=self.piecewise), None
 
     def invert(self, result: Result, inverse: None) -> Result:

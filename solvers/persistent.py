@@ -78,6 +78,7 @@ class SubSolution:
     seconds: float = 0.0
     columns: np.ndarray | None = None
     solver_seconds: float = math.nan
+    row_duals: np.ndarray | None = None
 
     @property
     def has_solution(self) -> bool:
@@ -392,18 +393,22 @@ class HighsPersistentModel(_UndoStack):
         values = None
         column_values = None
         objective = math.nan
+        row_duals = None
         if info.primal_solution_status >= 1 and (status != Status.INFEASIBLE):
-            column_values = np.asarray(highs.getSolution().col_value, dtype=np.float64)
+            solution = highs.getSolution()
+            column_values = np.asarray(solution.col_value, dtype=np.float64)
             if column_values.size == self.num_columns and info.primal_solution_status == 2:
                 values = column_values[: self.form.num_columns].copy()
                 objective = float(info.objective_function_value)
+                if not self.integrality.any() and solution.dual_valid and status == Status.OPTIMAL:
+                    row_duals = np.asarray(solution.row_dual, dtype=np.float64)
             else:
                 column_values = None
         bound = float(info.mip_dual_bound) if self.integrality.any() else objective
         if not math.isfinite(bound) or abs(bound) >= 1e30:
             bound = math.nan
         return SubSolution(status=status, values=values, objective=objective, bound=bound, seconds=seconds, columns=column_values,
-                           solver_seconds=solver_seconds)
+                           solver_seconds=solver_seconds, row_duals=row_duals)
 
 
 class ScipPersistentModel(_UndoStack):
