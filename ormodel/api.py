@@ -327,7 +327,7 @@ def piecewise(argument: Operand, breakpoints: Sequence[float] | str | "SymbolRef
     Breakpoints increase strictly; both lists are finite numbers of equal length (at least 2), or
     parameters. Compiled as SOS2 sets where the backend has them, as an incremental MIP otherwise.
     """
-    from ormodel.piecewise import check_breakpoints
+    from ormodel.piecewise_linear import check_breakpoints
 
     lists: list[tuple[float, ...] | str] = []
     for what, points in (("breakpoints", breakpoints), ("values", values)):

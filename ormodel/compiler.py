@@ -170,7 +170,7 @@ class Compiler:
         self.column_sizes: list[int] = []
         self.column_integer: list[np.ndarray] = []
         self.column_semicontinuous: list[tuple[int, int]] = []  # (first column, count) of semi-continuous families
-        self.piecewise_formulation = "incremental"  # or "sos2" (see ormodel.piecewise)
+        self.piecewise_formulation = "incremental"  # or "sos2" (see ormodel.piecewise_linear)
         self.special_sets: list[SpecialOrderedSets] = []
         self.num_columns = 0
         self.auxiliary_rows: list[tuple[str, Affine, np.ndarray, np.ndarray]] = []
@@ -507,7 +507,7 @@ class Compiler:
         if isinstance(node, Call):
             return self.call(node, frame, polarity)
         if isinstance(node, Piecewise):
-            from ormodel.piecewise import piecewise_value
+            from ormodel.piecewise_linear import piecewise_value
 
             return piecewise_value(self, node, frame)
         if isinstance(node, (Compare, BoolOp, Not)):
@@ -1101,7 +1101,7 @@ def compile_problem(problem: Problem, native_indicators: bool = False, piecewise
     ``piecewise`` is the formulation of ``piecewise(...)`` terms: ``"incremental"`` (binaries, any MIP
     backend) or ``"sos2"`` (SOS2 sets in :attr:`StandardForm.sos`, for backends that take them).
     """
-    from ormodel.piecewise import FORMULATIONS
+    from ormodel.piecewise_linear import FORMULATIONS
 
     if piecewise not in FORMULATIONS:
         raise ValueError(f"unknown piecewise formulation {piecewise!r}; choose one of {', '.join(FORMULATIONS)}")

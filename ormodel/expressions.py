@@ -328,7 +328,7 @@ class _Reader:
                     raise self._error(f"the {what} of piecewise() must be numbers; element {len(numbers) + 1} is not", element)
                 numbers.append(number)
             lists.append(tuple(numbers))
-        from ormodel.piecewise import check_breakpoints
+        from ormodel.piecewise_linear import check_breakpoints
 
         try:
             check_breakpoints(lists[0], lists[1])

@@ -113,7 +113,6 @@ class Instance:
                                      hint="solve it with ormodel.solve(model, solver='scip')")
         self.rebuilds = 0
         self.last_update_seconds = 0.0
-        self._bound_overrides: dict[int, tuple[float, float]] = {}
         self._load()
 
     # ---- loading -----------------------------------------------------------------------------
@@ -147,8 +146,6 @@ class Instance:
         self._names: NameMap | None = NameMap(variables=declared)
         self._last_point: np.ndarray | None = None
         self.rebuilds += 1
-        if self._bound_overrides:
-            self._apply_bound_overrides()
 
     def _declared_blocks(self) -> list[Any]:
         from ormodel.compiler import Compiler
@@ -219,9 +216,7 @@ class Instance:
         if objective and part.is_quadratic:
             raise UnsupportedProblem("a persistent instance keeps a linear objective; this one is quadratic",
                                      hint="solve quadratic objectives with ormodel.solve")
-        lower, upper = part.column_lower.copy(), part.column_upper.copy()
-        for column, (low, high) in self._bound_overrides.items():
-            lower[column], upper[column] = low, high
+        lower, upper = part.column_lower, part.column_upper
         changed = np.flatnonzero((lower != self._column_lower) | (upper != self._column_upper))
         if len(changed):
             self.handle.set_column_bounds(self._columns[changed], lower[changed], upper[changed])
@@ -303,24 +298,37 @@ class Instance:
         raise ModelError(f"{block.name} has no element {at!r}", Location(element="variables", item=block.name))
 
     def set_bounds(self, variable: str, lower: float | None = None, upper: float | None = None, at: Any = None) -> None:
-        """Change the bounds of a variable family, or of its element ``at`` (a member or tuple of members)."""
+        """Change the bounds of a variable family, or of its element ``at`` (a member or tuple of members).
+
+        An element's bound becomes data of the model: the family's bound turns into a parameter
+        ``_lower_<variable>`` / ``_upper_<variable>`` holding every element's bound.
+        """
         started = time.perf_counter()
-        columns = self._positions(self._block(variable), at)
+        from ormodel.problem import Parameter
+
+        block = self._block(variable)
+        columns = self._positions(block, at)
+        family = self.problem.variables[variable]
+        location = Location(element="variables", item=variable)
         low = self._column_lower[columns] if lower is None else np.full(len(columns), float(lower))
         high = self._column_upper[columns] if upper is None else np.full(len(columns), float(upper))
-        if np.any(low > high):
-            raise ModelError(f"lower bound {float(low.max()):g} exceeds upper bound {float(high.min()):g}", Location(element="variables", item=variable))
-        for column, a, b in zip(columns.tolist(), low.tolist(), high.tolist()):
-            self._bound_overrides[column] = (a, b)
-        self._apply_bound_overrides(columns)
+        if np.any(np.isnan(low)) or np.any(np.isnan(high)) or np.any(low > high):
+            raise ModelError(f"lower bound {float(low.max()):g} exceeds upper bound {float(high.min()):g}" if not np.any(np.isnan(low) | np.isnan(high))
+                             else "a bound is NaN", location)
+        for side, value, current in (("lower", lower, self._column_lower), ("upper", upper, self._column_upper)):
+            if value is None:
+                continue
+            if at is None:
+                family = dataclasses.replace(family, **{side: float(value)})
+                continue
+            table = current[block.start : block.start + block.size].copy()
+            table[columns - block.start] = float(value)
+            name = f"_{side}_{variable}"
+            self.problem.parameters[name] = Parameter(name, family.index, table.reshape(block.shape if block.shape else ()))
+            family = dataclasses.replace(family, **{side: name})
+        self.problem.variables[variable] = family
+        self._push([], False)
         self.last_update_seconds = time.perf_counter() - started
-
-    def _apply_bound_overrides(self, columns: np.ndarray | None = None) -> None:
-        chosen = np.array(sorted(self._bound_overrides), dtype=np.int64) if columns is None else columns
-        low = np.array([self._bound_overrides[int(column)][0] for column in chosen])
-        high = np.array([self._bound_overrides[int(column)][1] for column in chosen])
-        self.handle.set_column_bounds(self._columns[chosen], low, high)
-        self._column_lower[chosen], self._column_upper[chosen] = low, high
 
     def set_rhs(self, constraint: str, rhs: float) -> None:
         """Set the right-hand side of a constraint family ``lhs <= rhs`` / ``>=`` / ``==`` to a number (every row);
@@ -472,7 +480,6 @@ class Instance:
         self._column_lower, self._column_upper = self._column_lower[keep], self._column_upper[keep]
         self._objective = self._objective[keep]
         self._matrices = {family: sp.csr_array(matrix[:, keep]) for family, matrix in self._matrices.items()}
-        self._bound_overrides = {}
         self._names = NameMap(variables=self._declared_blocks())
         self._last_point = None
         self.last_update_seconds = time.perf_counter() - started
@@ -503,7 +510,7 @@ class Instance:
         if sub.columns is not None and sub.status not in (Status.INFEASIBLE, Status.UNBOUNDED, Status.INFEASIBLE_OR_UNBOUNDED):
             self._last_point = sub.columns
             result.values = sub.columns[self._columns]
-            result.objective = float(self._objective @ result.values) + self._offset
+            result.objective = float(self.handle.objective @ sub.columns) + self._offset  # auxiliary columns' costs included
         if sub.row_duals is not None and sub.columns is not None:
             result.row_duals = sub.row_duals
         result.bound = sub.bound

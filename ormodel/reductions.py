@@ -12,7 +12,7 @@ what each backend solves best:
 * :class:`CompileToStandardForm` compiles it once into a matrix form (``min``/``max``/``abs``
   linearized, ``when:`` rows by big-M from the variable bounds) for everyone else;
   ``piecewise()`` terms become SOS2 sets on a backend with ``SOS2``, an incremental MIP
-  formulation elsewhere (:mod:`ormodel.piecewise`).
+  formulation elsewhere (:mod:`ormodel.piecewise_linear`).
 * :class:`SpecialOrderedSetsToBinaries` and :class:`SemicontinuousToBinaries` reformulate SOS1/SOS2
   sets and semi-continuous/semi-integer columns with binaries and big-M rows
   (:mod:`ormodel.special_sets`) for a backend that does not declare them; their ``invert`` drops
