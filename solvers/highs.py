@@ -266,10 +266,13 @@ class HighsBackend:
             # HiGHS appends internal columns to its MIP solutions when it reformulates semi-continuous columns.
             incumbents = trace_highs(highs, started, form.sense.value,
                                      lambda values: form.objective_value(values[: form.num_columns])) if form.is_mip else None
+            run_started = time.perf_counter()
             with native_output_to_stderr():
                 highs.run()
+            run_seconds = time.perf_counter() - run_started
             elapsed = time.perf_counter() - started
             result = self._result(highs, form, elapsed)
+            result.extra["solver_seconds"] = run_seconds
             if incumbents is not None:
                 result.extra["trace"] = incumbents.points
             _set_limit_kind(result, highs, options)

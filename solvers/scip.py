@@ -368,9 +368,12 @@ class ScipBackend:
         if options.warm_start is not None:
             self._warm_start(built, options.warm_start)
         incumbents = trace_scip(scip, started, built.sense.value)
+        run_started = time.perf_counter()
         scip.optimize()
+        run_seconds = time.perf_counter() - run_started
         elapsed = time.perf_counter() - started
         result = self._result(built, elapsed)
+        result.extra["solver_seconds"] = run_seconds
         if incumbents is not None:
             result.extra["trace"] = incumbents.points
         if is_lp and result.status == Status.OPTIMAL:
