@@ -30,31 +30,14 @@ from typing import Any
 
 import numpy as np
 
-BIG_M = 2.0 * math.sqrt(2.0)
-
-
 def fac_with_demand(size: int) -> Any:
     """fac-N as a Problem, the assignment rows reading ``demand[i,j]``."""
-    import ormodel as om
+    import sys
 
-    model = om.Model(f"fac-{size}")
-    grid = model.set("G", range(size + 1))
-    facilities = model.set("F", range(1, size + 1))
-    axes = model.set("K", [1, 2])
-    demand = model.parameter("demand", (grid, grid), default=1.0)
-    y = model.variable("y", (facilities, axes), lower=0, upper=1)
-    s = model.variable("s", (grid, grid, facilities), lower=0)
-    z = model.variable("z", (grid, grid, facilities), domain="binary")
-    r = model.variable("r", (grid, grid, facilities, axes), lower=-math.inf)
-    d = model.variable("d", lower=-math.inf)
-    i, j = grid.indices("i", "j")
-    f = facilities.index("f")
-    model.minimize(d)
-    model.constrain("assign", om.sum(z[i, j, f], over=f) == demand[i, j], for_each=(i, j))
-    model.constrain("distance", s[i, j, f] == d + BIG_M * (1 - z[i, j, f]), for_each=(i, j, f))
-    model.constrain("offset_x", r[i, j, f, 1] == i / size - y[f, 1], for_each=(i, j, f))
-    model.constrain("offset_y", r[i, j, f, 2] == j / size - y[f, 2], for_each=(i, j, f))
-    return model.problem
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from facility_models import ormodel_model
+
+    return ormodel_model(size, demand=True).problem
 
 
 def changes(size: int, count: int, seed: int) -> list[tuple[int, int, float]]:

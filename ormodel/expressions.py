@@ -314,14 +314,14 @@ class _Reader:
             raise self._error(f"piecewise() takes 3 arguments (expression, breakpoints, values), got {len(tree.args)}", tree,
                               "e.g. piecewise(x, [0, 10, 20], [0, 50, 80])")
         argument = self.node(tree.args[0])
-        lists = []
+        lists: list[tuple[float, ...] | str] = []
         for position, (what, item) in enumerate((("breakpoints", tree.args[1]), ("values", tree.args[2]))):
             if isinstance(item, ast.Name):
                 lists.append(item.id)
                 continue
             if not isinstance(item, (ast.List, ast.Tuple)):
                 raise self._error(f"the {what} of piecewise() are a list of numbers or the name of a parameter", item)
-            numbers = []
+            numbers: list[float] = []
             for element in item.elts:
                 number = self._literal_number(element)
                 if number is None:

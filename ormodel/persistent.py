@@ -319,13 +319,13 @@ class Instance:
             if value is None:
                 continue
             if at is None:
-                family = dataclasses.replace(family, **{side: float(value)})
+                family = dataclasses.replace(family, lower=float(value)) if side == "lower" else dataclasses.replace(family, upper=float(value))
                 continue
             table = current[block.start : block.start + block.size].copy()
             table[columns - block.start] = float(value)
             name = f"_{side}_{variable}"
             self.problem.parameters[name] = Parameter(name, family.index, table.reshape(block.shape if block.shape else ()))
-            family = dataclasses.replace(family, **{side: name})
+            family = dataclasses.replace(family, lower=name) if side == "lower" else dataclasses.replace(family, upper=name)
         self.problem.variables[variable] = family
         self._push([], False)
         self.last_update_seconds = time.perf_counter() - started

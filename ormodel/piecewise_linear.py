@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 if TYPE_CHECKING:
-    from ormodel.compiler import Compiler, Frame, Value
+    from ormodel.compiler import Affine, Compiler, Frame, Value
     from ormodel.expressions import Piecewise
 
 __all__ = ["FORMULATIONS", "check_breakpoints", "piecewise_value"]

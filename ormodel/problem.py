@@ -441,7 +441,7 @@ class Problem:
         """Add a constraint family (its name must be new among constraints)."""
         if not constraint.name.isidentifier():
             raise ModelError(f"{constraint.name!r} is not a valid constraint name", Location(element="constraints", item=constraint.name))
-        if any(existing.name == constraint.name for existing in [*self.constraints, *self.sos_sets]):
+        if constraint.name in {existing.name for existing in self.constraints} | {existing.name for existing in self.sos_sets}:
             raise ModelError(f"constraint {constraint.name!r} is defined twice", Location(element="constraints", item=constraint.name))
         self.constraints.append(constraint)
 
@@ -450,7 +450,7 @@ class Problem:
         location = Location(element="constraints", item=family.name)
         if not family.name.isidentifier():
             raise ModelError(f"{family.name!r} is not a valid constraint name", location)
-        if any(existing.name == family.name for existing in [*self.constraints, *self.sos_sets]):
+        if family.name in {existing.name for existing in self.constraints} | {existing.name for existing in self.sos_sets}:
             raise ModelError(f"constraint {family.name!r} is defined twice", location)
         self.sos_sets.append(family)
 

@@ -99,9 +99,9 @@ def special_kinds(model: Any, piecewise: str = "sos2") -> set[str]:
 
 
 def _uses_piecewise(problem: Problem) -> bool:
-    from ormodel.expressions import Piecewise, walk
+    from ormodel.expressions import Node, Piecewise, walk
 
-    roots = [constraint.relation for constraint in problem.constraints]
+    roots: list[Node] = [constraint.relation for constraint in problem.constraints]
     if problem.objective is not None:
         roots.append(problem.objective.expression)
     return any(isinstance(node, Piecewise) for root in roots for node in walk(root))

@@ -120,7 +120,7 @@ def _load(model: Any, timings: dict[str, float]) -> Any:
 
 def _solve_with_backend(model: Any, solver: Any, settings: SolveOptions, deadline: float | None, check: bool) -> Result:
     from ormodel.reductions import (
-        CompileToStandardForm, apply_chain, invert_chain, needs_expression_trees, reductions_for, special_reductions,
+        CompileToStandardForm, Reduction, apply_chain, invert_chain, needs_expression_trees, reductions_for, special_reductions,
     )
     from ormodel.backends import choose_backend_with_reason, get_backend
 
@@ -133,7 +133,7 @@ def _solve_with_backend(model: Any, solver: Any, settings: SolveOptions, deadlin
     reason = ""
     if auto:
         # Compile first (once), then pick the backend by the compiled problem class.
-        chain = [] if nonlinear or not isinstance(loaded, Problem) else [CompileToStandardForm()]
+        chain: list[Reduction] = [] if nonlinear or not isinstance(loaded, Problem) else [CompileToStandardForm()]
         reduced, inverses = apply_chain(chain, loaded)
         backend, reason = choose_backend_with_reason(reduced, options=settings)
         if isinstance(reduced, StandardForm):

@@ -128,7 +128,7 @@ def _check_form(form: StandardForm, values: np.ndarray, reported: float, toleran
     activity = form.matrix @ values if form.num_rows else np.zeros(0)
     rows = np.maximum(np.maximum(form.row_lower - activity, activity - form.row_upper), 0.0) if form.num_rows else np.zeros(0)
     bounds = np.maximum(np.maximum(form.column_lower - values, values - form.column_upper), 0.0)
-    if form.has_semicontinuous:
+    if form.semicontinuous is not None:
         bounds = np.where(form.semicontinuous, np.minimum(bounds, np.abs(values)), bounds)
     integrality = np.where(form.integrality, np.abs(values - np.round(values)), 0.0)
     objective = form.objective_value(values)
