@@ -813,18 +813,23 @@ class Compiler:
         product = Affine(size, linear.parts, left.const * right.const, [quadratic], unique=False, families=left.families | right.families)
         return product
 
-    def reduce(self, node: Reduce, frame: Frame, polarity: int) -> Value:
-        if node.kind in SOS_KINDS:
-            raise self.error(f"{node.kind}() is a constraint of its own, not a value", node,
-                             f"write it as a whole constraint: expression: \"{node.kind}(x[k] for k in K)\"")
+    def expand_all(self, frame: Frame, generators: Sequence[Generator]) -> tuple[Frame, np.ndarray]:
+        """The frame expanded by every generator in turn, and the row of ``frame`` each of its rows belongs to."""
         inner = frame
-        for generator in node.generators:
+        for generator in generators:
             expanded = self.expand(inner, generator)
             if inner is not frame:
                 assert expanded.parent is not None and inner.parent is not None
                 expanded.parent = inner.parent[expanded.parent]
             inner = expanded
         parent = inner.parent if inner.parent is not None else np.zeros(inner.size, dtype=np.int64)
+        return inner, parent
+
+    def reduce(self, node: Reduce, frame: Frame, polarity: int) -> Value:
+        if node.kind in SOS_KINDS:
+            raise self.error(f"{node.kind}() is a constraint of its own, not a value", node,
+                             f"write it as a whole constraint: expression: \"{node.kind}(x[k] for k in K)\"")
+        inner, parent = self.expand_all(frame, node.generators)
         if node.kind in ("min", "max"):
             return self.extremum(node.kind, [(node.body, inner, parent)], frame, polarity, node)
         body = self.evaluate(node.body, inner, polarity)
@@ -1252,14 +1257,7 @@ def _special_ordered_sets(compiler: Compiler, family: Any) -> SpecialOrderedSets
     """One SOS per row of the family's ``for`` frame: the body's columns over the inner generators, in their order."""
     node = family.members
     frame = compiler.frame_for(family.generators)
-    inner = frame
-    for generator in node.generators:
-        expanded = compiler.expand(inner, generator)
-        if inner is not frame:
-            assert expanded.parent is not None and inner.parent is not None
-            expanded.parent = inner.parent[expanded.parent]
-        inner = expanded
-    parent = inner.parent if inner.parent is not None else np.zeros(inner.size, dtype=np.int64)
+    inner, parent = compiler.expand_all(frame, node.generators)
     body = compiler.evaluate(node.body, inner)
     if not isinstance(body, Affine) or len(body.parts) != 1 or not body.is_linear or np.any(body.const != 0):
         raise compiler.error(f"{node.kind}() lists variables, one per member, e.g. {node.kind}(x[k] for k in K)", node.body)

@@ -166,14 +166,7 @@ class SymbolicBuilder(Compiler):
         if node.kind != "sum":
             raise self.error(f"{node.kind}() over variables inside a nonlinear model is not supported", node,
                              "write it with an auxiliary variable, or keep the model linear so it is linearized")
-        inner = frame
-        for generator in node.generators:
-            expanded = self.expand(inner, generator)
-            if inner is not frame:
-                assert expanded.parent is not None and inner.parent is not None
-                expanded.parent = inner.parent[expanded.parent]
-            inner = expanded
-        parent = inner.parent if inner.parent is not None else np.zeros(inner.size, dtype=np.int64)
+        inner, parent = self.expand_all(frame, node.generators)
         body = self.objects(self.evaluate(node.body, inner), node.body, inner.size)
         order = np.argsort(parent, kind="stable")
         bounds = np.searchsorted(parent[order], np.arange(frame.size + 1))
