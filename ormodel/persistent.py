@@ -136,8 +136,11 @@ class Instance:
         self._columns = np.arange(self._declared_count, dtype=np.int64)  # solver column of each declared column
         self._families = {block.name: [block.start, block.size] for block in form.names.constraints}
         self._row_blocks = {block.name: block for block in form.names.constraints}
+        self._loaded_rows = {block.name: (block.start, block.size) for block in form.names.constraints}
         self._row_lower, self._row_upper = form.row_lower.copy(), form.row_upper.copy()
         self._matrices: dict[str, sp.csr_array] = {}
+        self._row_overrides: dict[str, dict[int, tuple[np.ndarray, np.ndarray]]] = {}
+        self._key_offsets: dict[str, dict[tuple[Any, ...], int]] = {}
         self._column_lower = form.column_lower[: self._declared_count].copy()
         self._column_upper = form.column_upper[: self._declared_count].copy()
         self._objective = form.objective[: self._declared_count].copy()
@@ -174,14 +177,124 @@ class Instance:
     def _family_matrix(self, name: str) -> sp.csr_array:
         matrix = self._matrices.get(name)
         if matrix is None:
-            start, size = self._families[name]
+            start, size = self._loaded_rows[name]  # families without a matrix yet are as loaded
             rows = sp.csr_array(self.form.matrix[start : start + size])
             matrix = sp.csr_array(rows[:, : self._declared_count])
             self._matrices[name] = matrix
         return matrix
 
-    def _push(self, families: list[str], objective: bool) -> None:
-        """Recompile ``families`` (and the objective) and send the solver what differs."""
+    def _materialize(self) -> None:
+        """Every family's matrix as the solver holds it (row overrides folded in), before columns are renumbered."""
+        for name in self._families:
+            if name.startswith("_") or name not in self._row_blocks:
+                continue
+            matrix = sp.coo_array(self._family_matrix(name))
+            overrides = self._row_overrides.pop(name, {})
+            if overrides:
+                keep = ~np.isin(matrix.row, np.fromiter(overrides, dtype=np.int64))
+                rows = [matrix.row[keep]] + [np.full(len(columns), offset) for offset, (columns, _) in overrides.items()]
+                columns = [matrix.col[keep]] + [columns for columns, _ in overrides.values()]
+                values = [matrix.data[keep]] + [values for _, values in overrides.values()]
+                matrix = sp.coo_array((np.concatenate(values), (np.concatenate(rows), np.concatenate(columns))), shape=matrix.shape)
+            self._matrices[name] = sp.csr_array(matrix)
+
+    def _old_row(self, name: str, offset: int) -> tuple[np.ndarray, np.ndarray]:
+        """Columns and coefficients the solver holds in row ``offset`` of family ``name``."""
+        override = self._row_overrides.get(name, {}).get(offset)
+        if override is not None:
+            return override
+        matrix = self._family_matrix(name)
+        start, end = matrix.indptr[offset], matrix.indptr[offset + 1]
+        return matrix.indices[start:end], matrix.data[start:end]
+
+    def _row_offsets(self, name: str) -> dict[tuple[Any, ...], int]:
+        """Row offset of each index key of a family (built once per family)."""
+        offsets = self._key_offsets.get(name)
+        if offsets is None:
+            block = self._row_blocks[name]
+            offsets = {_plain(block.key(offset)): offset for offset in range(block.size)}
+            self._key_offsets[name] = offsets
+        return offsets
+
+    def _push_restricted(self, name: str, parameter: str, keys: list[tuple[Any, ...]]) -> bool:
+        """Recompile only the rows of family ``name`` that read the changed entries ``keys`` of ``parameter``
+        (when every use of it is indexed by the family's own ``for`` names); False when that does not apply."""
+        from ormodel.compiler import compile_problem
+        from ormodel.expressions import BoolOp, Compare
+
+        constraint = next(item for item in self.problem.constraints if item.name == name)
+        if not keys or len(keys) > 64 or not constraint.generators or name not in self._row_blocks:
+            return False
+        targets = {target for generator in constraint.generators for target in generator.targets}
+        if any(not generator.unpack and self.problem.sets[generator.domain.id].dimen > 1 for generator in constraint.generators
+               if isinstance(generator.domain, Name) and generator.domain.id in self.problem.sets):
+            return False
+        uses: set[tuple[str, ...]] = set()
+        for node in walk(constraint.relation):
+            if isinstance(node, Name) and node.id == parameter:
+                return False
+            if isinstance(node, Index) and node.name == parameter:
+                if not all(isinstance(item, Name) and item.id in targets for item in node.items):
+                    return False
+                uses.add(tuple(item.id for item in node.items if isinstance(item, Name)))
+        if len(uses) != 1:
+            return False
+        names = next(iter(uses))
+        if any(len(key) != len(names) for key in keys):
+            return False
+
+        def equal(target: str, member: Any) -> Node:
+            return Compare(("==",), (Name(target), Const(member if isinstance(member, str) else float(member))))
+
+        matches = [BoolOp("and", tuple(equal(target, member) for target, member in zip(names, key))) if len(names) > 1
+                   else equal(names[0], key[0]) for key in keys]
+        condition = matches[0] if len(matches) == 1 else BoolOp("or", tuple(matches))
+        last = constraint.generators[-1]
+        generators = (*constraint.generators[:-1], dataclasses.replace(last, conditions=(*last.conditions, condition)))
+        assert self.problem.objective is not None
+        part = Problem(self.problem.name, sets=self.problem.sets, parameters=self.problem.parameters, variables=self.problem.variables,
+                       objective=Objective(self.problem.objective.sense, Const(0.0)),
+                       constraints=[dataclasses.replace(constraint, generators=generators)])
+        form = compile_problem(part, piecewise=self._piecewise)
+        if form.num_columns != self._declared_count or not form.names.constraints:
+            return False
+        block = form.names.constraints[0]
+        offsets = self._row_offsets(name)
+        positions = [offsets.get(_plain(block.key(row))) for row in range(block.size)]
+        if any(position is None for position in positions):
+            return False
+        start, _ = self._families[name]
+        rows = np.asarray(positions, dtype=np.int64)
+        changed = np.flatnonzero((form.row_lower != self._row_lower[start + rows]) | (form.row_upper != self._row_upper[start + rows]))
+        if len(changed):
+            self.handle.set_row_bounds(start + rows[changed], form.row_lower[changed], form.row_upper[changed])
+            self._row_lower[start + rows[changed]], self._row_upper[start + rows[changed]] = form.row_lower[changed], form.row_upper[changed]
+        overrides = self._row_overrides.setdefault(name, {})
+        matrix = form.matrix
+        for row, offset in enumerate(positions):
+            assert offset is not None
+            columns = matrix.indices[matrix.indptr[row] : matrix.indptr[row + 1]]
+            values = matrix.data[matrix.indptr[row] : matrix.indptr[row + 1]]
+            old_columns, old_values = self._old_row(name, offset)
+            if np.array_equal(columns, old_columns) and np.array_equal(values, old_values):
+                continue
+            new = dict(zip(columns.tolist(), values.tolist()))
+            old = dict(zip(old_columns.tolist(), old_values.tolist()))
+            entries = [(column, new.get(column, 0.0)) for column in set(new) | set(old) if new.get(column, 0.0) != old.get(column, 0.0)]
+            if entries:
+                chosen = np.array([column for column, _ in entries], dtype=np.int64)
+                self.handle.set_coefficients(np.full(len(entries), start + offset), self._columns[chosen], np.array([value for _, value in entries]))
+            overrides[offset] = (columns.copy(), values.copy())
+        return True
+
+    def _push(self, families: list[str], objective: bool, bounds: bool = True, parameter: str | None = None,
+              keys: list[tuple[Any, ...]] | None = None) -> None:
+        """Recompile ``families`` (only their rows that read ``keys`` of ``parameter`` where possible), the objective
+        and (``bounds``) the column bounds, and send the solver what differs."""
+        if parameter is not None and keys is not None:
+            families = [name for name in families if not self._push_restricted(name, parameter, keys)]
+            if not families and not objective and not bounds:
+                return
         part = self._compile_part(families, objective)
         if part is None:
             self._rebuild()
@@ -210,14 +323,15 @@ class Instance:
                 values = np.asarray(matrix[rows, columns]).ravel()
                 self.handle.set_coefficients(start + rows, self._columns[columns], values)
             self._matrices[name] = matrix
-        self._push_columns(part, objective)
+            self._row_overrides.pop(name, None)
+        self._push_columns(part, objective, bounds)
 
-    def _push_columns(self, part: StandardForm, objective: bool) -> None:
+    def _push_columns(self, part: StandardForm, objective: bool, bounds: bool = True) -> None:
         if objective and part.is_quadratic:
             raise UnsupportedProblem("a persistent instance keeps a linear objective; this one is quadratic",
                                      hint="solve quadratic objectives with ormodel.solve")
         lower, upper = part.column_lower, part.column_upper
-        changed = np.flatnonzero((lower != self._column_lower) | (upper != self._column_upper))
+        changed = np.flatnonzero((lower != self._column_lower) | (upper != self._column_upper)) if bounds else np.zeros(0, dtype=np.int64)
         if len(changed):
             self.handle.set_column_bounds(self._columns[changed], lower[changed], upper[changed])
             self._column_lower[changed], self._column_upper[changed] = lower[changed], upper[changed]
@@ -243,6 +357,7 @@ class Instance:
         if parameter is None:
             raise ModelError(f"no parameter named {name!r}", location, self.problem.suggest(name))
         table = self._new_table(parameter, values, location)
+        keys = self._changed_keys(parameter, table)
         self.problem.parameters[name] = dataclasses.replace(parameter, values=table)
         if _piecewise_lists_use(self.problem, name) or any(_constraint_uses(constraint, name) for constraint in self.problem.constraints
                                                             if constraint.when is not None):
@@ -253,8 +368,21 @@ class Instance:
             if any(_uses(family.members, name) or any(_uses(generator, name) for generator in family.generators) for family in self.problem.sos_sets):
                 self._rebuild()
             else:
-                self._push(families, uses_objective)
+                bounds = any(name in (variable.lower, variable.upper) for variable in self.problem.variables.values())
+                self._push(families, uses_objective, bounds, name, keys)
         self.last_update_seconds = time.perf_counter() - started
+
+    def _changed_keys(self, parameter: Any, table: np.ndarray) -> list[tuple[Any, ...]] | None:
+        """Member keys of the entries that change (``None`` for a scalar, or when the index has tuple sets)."""
+        if not parameter.index or any(self.problem.sets[set_name].dimen > 1 for set_name in parameter.index):
+            return None
+        old = np.asarray(parameter.values, dtype=np.float64)
+        differs = (old != table) & ~(np.isnan(old) & np.isnan(table))
+        positions = np.argwhere(differs)
+        if len(positions) > 64:
+            return None
+        index_sets = [self.problem.sets[set_name] for set_name in parameter.index]
+        return [tuple(index_set.member(int(position)) for index_set, position in zip(index_sets, row)) for row in positions]
 
     def _new_table(self, parameter: Any, values: Any, location: Location) -> np.ndarray:
         from ormodel.io import check_finite_table, read_number, store_many
@@ -413,6 +541,8 @@ class Instance:
         keep[start : start + size] = False
         self._row_lower, self._row_upper = self._row_lower[keep], self._row_upper[keep]
         self._matrices.pop(name, None)
+        self._row_overrides.pop(name, None)
+        self._key_offsets.pop(name, None)
         self.last_update_seconds = time.perf_counter() - started
 
     def add_variable(self, name: str, index: Any = None, domain: str = "continuous", lower: float | str = 0.0,
@@ -422,6 +552,7 @@ class Instance:
         started = time.perf_counter()
         from ormodel.api import Model
 
+        self._materialize()
         Model.from_problem(self.problem).variable(name, index, domain, lower, upper)
         if self.problem.variables[name].semicontinuous:
             self._rebuild()
@@ -461,6 +592,7 @@ class Instance:
         if users:
             raise ModelError(f"variable {name!r} is still used by {', '.join(users)}", Location(element="variables", item=name),
                              "remove or change those first")
+        self._materialize()
         positions = np.arange(block.start, block.start + block.size)
         solver_columns = self._columns[positions]
         try:
@@ -531,6 +663,15 @@ def _total(name: str, index: tuple[str, ...], cost: float) -> Node:
     targets = [f"_k{position}" for position in range(len(index))]
     generators = tuple(Generator((target,), Name(set_name), (), False) for target, set_name in zip(targets, index))
     return Binary("*", Const(float(cost)), Reduce("sum", Index(name, tuple(Name(target) for target in targets)), generators))
+
+
+def _plain(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    """An index key with Python scalars (integral floats as ints), comparable across blocks."""
+    items = []
+    for item in key:
+        item = item.item() if isinstance(item, np.generic) else item
+        items.append(int(item) if isinstance(item, float) and item.is_integer() else item)
+    return tuple(items)
 
 
 def _copy(problem: Problem) -> Problem:

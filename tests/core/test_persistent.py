@@ -157,3 +157,36 @@ def test_cutting_stock_column_generation_example(examples_dir: Path) -> None:
     assert master.objective == pytest.approx(452.25)  # Chvatal, Linear Programming, ch. 13
     assert patterns > 4 and inst.rebuilds == 1
     assert module.integer_master(inst).objective == pytest.approx(453.0)
+
+
+def test_only_the_rows_that_read_a_changed_entry_are_recompiled() -> None:
+    model = om.Model("rows")
+    I, J = model.set("I", [1, 2, 3]), model.set("J", ["a", "b"])
+    scale = model.parameter("scale", I, [1, 1, 1])
+    x = model.variable("x", (I, J), upper=10)
+    spare = model.variable("spare", upper=1)
+    i, j = I.index("i"), J.index("j")
+    model.maximize(om.sum(om.sum(x[i, j], over=j), over=i) + spare)
+    model.constrain("room", scale[i] * x[i, "a"] + x[i, "b"] <= 7 + scale[i], for_each=i)
+    inst = model.instance(solver="highs")
+    compiled: list[int] = []
+    original = inst._push_restricted
+
+    def counting(name: str, parameter: str, keys: list) -> bool:
+        handled = original(name, parameter, keys)
+        compiled.append(len(keys) if handled else -1)
+        return handled
+
+    inst._push_restricted = counting  # type: ignore[method-assign]
+    inst.set_parameter("scale", {2: 3.0})
+    inst.set_parameter("scale", [1.0, 3.0, 0.5])
+    assert compiled == [1, 1]  # one changed entry each time, one row recompiled
+    lp = inst.handle.highs.getLp()
+    assert list(lp.row_upper_) == [8.0, 10.0, 7.5]
+    result = inst.solve(check=True)
+    assert result.objective == pytest.approx(om.solve(inst.problem).objective) and result.check is not None and result.check.feasible
+    inst.set_objective("sum(x[i, j] for i in I for j in J)")
+    inst.remove_variable("spare")  # renumbers columns: the recompiled rows must survive it
+    inst.set_parameter("scale", {1: 2.0})
+    assert inst.solve().objective == pytest.approx(om.solve(inst.problem).objective)
+    assert inst.rebuilds == 1
