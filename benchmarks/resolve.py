@@ -133,7 +133,8 @@ def plot(results: dict[str, Any], path: Path) -> None:
     axis.set_xticks(positions, labels)
     axis.set_ylabel("seconds per re-solve (mean)")
     axis.set_title("fac-N re-solve after one demand change")
-    axis.legend()
+    axis.set_ylim(0, 1.3 * max(solver + overhead for solver, overhead in zip(solver_times, overheads)))
+    axis.legend(loc="upper left")
     figure.tight_layout()
     figure.savefig(path, dpi=120)
 
