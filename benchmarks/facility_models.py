@@ -23,15 +23,15 @@ def expected_size(size: int) -> tuple[int, int, int]:
     return 4 * size * points + 2 * size + 1, points + 3 * size * points, 8 * size * points
 
 
-def build_ormodel(size: int) -> Any:
-    """ormodel's Python API, compiled and passed to HiGHS."""
+def ormodel_model(size: int, demand: bool = False) -> Any:
+    """fac-N with ormodel's Python API; ``demand``: the assignment rows read a parameter ``demand[i,j]`` (1 everywhere)."""
     import ormodel as om
-    from ormodel.solvers.highs import load_into_highs
 
     model = om.Model(f"fac-{size}")
     grid = model.set("G", range(size + 1))
     facilities = model.set("F", range(1, size + 1))
     axes = model.set("K", [1, 2])
+    need = model.parameter("demand", (grid, grid), default=1.0) if demand else 1
     y = model.variable("y", (facilities, axes), lower=0, upper=1)
     s = model.variable("s", (grid, grid, facilities), lower=0)
     z = model.variable("z", (grid, grid, facilities), domain="binary")
@@ -40,11 +40,18 @@ def build_ormodel(size: int) -> Any:
     i, j = grid.indices("i", "j")
     f = facilities.index("f")
     model.minimize(d)
-    model.constrain("assign", om.sum(z[i, j, f], over=f) == 1, for_each=(i, j))
+    model.constrain("assign", om.sum(z[i, j, f], over=f) == (need[i, j] if demand else 1), for_each=(i, j))
     model.constrain("distance", s[i, j, f] == d + BIG_M * (1 - z[i, j, f]), for_each=(i, j, f))
     model.constrain("offset_x", r[i, j, f, 1] == i / size - y[f, 1], for_each=(i, j, f))
     model.constrain("offset_y", r[i, j, f, 2] == j / size - y[f, 2], for_each=(i, j, f))
-    return load_into_highs(model.compile())
+    return model
+
+
+def build_ormodel(size: int) -> Any:
+    """ormodel's Python API, compiled and passed to HiGHS."""
+    from ormodel.solvers.highs import load_into_highs
+
+    return load_into_highs(ormodel_model(size).compile())
 
 
 def _floor_arrays(size: int) -> dict[str, Any]:

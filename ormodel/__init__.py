@@ -32,11 +32,12 @@ from ormodel.solve import solve  # noqa: E402
 
 _EXPORTS = {
     "ormodel.api": ("Expression", "IndexName", "Model", "Relation", "SetRef", "absolute", "cos", "exp", "log", "maximum", "minimum",
-                    "sin", "sqrt", "sum"),
+                    "piecewise", "sin", "sqrt", "sum"),
     "ormodel.compiler": ("compile_problem",),
     "ormodel.errors": ("ExpressionError", "Location", "ModelError", "OptionError", "OrmodelError", "SolverError",
                        "SolverNotAvailable", "UnsupportedProblem"),
     "ormodel.io": ("load", "save"),
+    "ormodel.persistent": ("Instance",),
     "ormodel.problem": ("Constraint", "Domain", "IndexSet", "Objective", "Parameter", "Problem", "Variable"),
     "ormodel.result": ("Conflict", "Limit", "PointStatus", "Ray", "Result", "Status", "Termination", "TerminationReason"),
     "ormodel.standard_form": ("NameMap", "Sense", "StandardForm"),
@@ -45,13 +46,14 @@ _ORIGIN = {name: module for module, names in _EXPORTS.items() for name in names}
 _ORIGIN["compile"] = "ormodel.compiler"  # the verb users expect: ormodel.compile(problem)
 
 if TYPE_CHECKING:
-    from ormodel.api import (Expression, IndexName, Model, Relation, SetRef, absolute, cos, exp, log, maximum, minimum, sin, sqrt,
-                             sum)
+    from ormodel.api import (Expression, IndexName, Model, Relation, SetRef, absolute, cos, exp, log, maximum, minimum, piecewise,
+                             sin, sqrt, sum)
     from ormodel.compiler import compile_problem
     from ormodel.compiler import compile_problem as compile  # noqa: A001
     from ormodel.errors import (ExpressionError, Location, ModelError, OptionError, OrmodelError, SolverError,
                                 SolverNotAvailable, UnsupportedProblem)
     from ormodel.io import load, save
+    from ormodel.persistent import Instance
     from ormodel.problem import Constraint, Domain, IndexSet, Objective, Parameter, Problem, Variable
     from ormodel.result import Conflict, Limit, PointStatus, Ray, Result, Status, Termination, TerminationReason
     from ormodel.standard_form import NameMap, Sense, StandardForm

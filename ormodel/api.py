@@ -27,15 +27,15 @@ import numpy as np
 
 from ormodel.errors import Location, ModelError
 from ormodel.expressions import (
-    Binary, Call, Compare, Const, Generator, Index, Name, Node, Reduce, Unary, parse_expression, parse_generators,
+    Binary, Call, Compare, Const, Generator, Index, Name, Node, Piecewise, Reduce, Unary, parse_expression, parse_generators,
     parse_relation,
 )
-from ormodel.problem import Constraint, Domain, IndexSet, Objective, Parameter, Problem, Variable
+from ormodel.problem import Constraint, Domain, IndexSet, Objective, Parameter, Problem, SpecialOrderedSet, Variable
 from ormodel.result import Result
 from ormodel.standard_form import Sense, StandardForm
 
 __all__ = ["Model", "Expression", "Relation", "SetRef", "IndexName", "sum", "maximum", "minimum", "absolute",
-           "exp", "log", "sqrt", "sin", "cos"]
+           "exp", "log", "sqrt", "sin", "cos", "piecewise"]
 
 Operand = Union["Expression", "IndexName", float, int, str]
 
@@ -357,6 +357,32 @@ def cos(argument: Operand) -> Expression:
     return _function("cos", argument)
 
 
+def piecewise(argument: Operand, breakpoints: Sequence[float] | str | "SymbolRef", values: Sequence[float] | str | "SymbolRef") -> Expression:
+    """The piecewise-linear function through ``(breakpoints[k], values[k])`` at ``argument``.
+
+    Breakpoints increase strictly; both lists are finite numbers of equal length (at least 2), or
+    parameters. Compiled as SOS2 sets where the backend has them, as an incremental MIP otherwise.
+    """
+    from ormodel.piecewise_linear import check_breakpoints
+
+    lists: list[tuple[float, ...] | str] = []
+    for what, points in (("breakpoints", breakpoints), ("values", values)):
+        if isinstance(points, SymbolRef):
+            lists.append(points.name)
+        elif isinstance(points, str):
+            lists.append(points)
+        else:
+            try:
+                lists.append(tuple(float(point) for point in points))
+            except (TypeError, ValueError):
+                raise ModelError(f"the {what} of piecewise() must be numbers (a list) or a parameter") from None
+    try:
+        check_breakpoints(lists[0], lists[1])
+    except ValueError as error:
+        raise ModelError(str(error), hint="breakpoints are finite numbers in increasing order, one value per breakpoint") from None
+    return Expression(Piecewise(_node(argument), lists[0], lists[1]))
+
+
 def _set_names(index: Any) -> tuple[str, ...]:
     if index is None:
         return ()
@@ -417,12 +443,20 @@ class Model:
         return SymbolRef(self, name)
 
     def variable(self, name: str, index: Any = None, domain: str | Domain = Domain.CONTINUOUS,
-                 lower: float | str = 0.0, upper: float | str = math.inf) -> SymbolRef:
-        """A variable family (bounds: numbers or parameter names; default ``[0, inf)``)."""
+                 lower: float | str = 0.0, upper: float | str = math.inf, semicontinuous: bool = False) -> SymbolRef:
+        """A variable family (bounds: numbers or parameter names; default ``[0, inf)``).
+
+        ``semicontinuous``: each element is 0 or within ``[lower, upper]`` (semi-integer with an
+        integer domain); also ``domain="semicontinuous"`` / ``"semiinteger"``.
+        """
+        from ormodel.io import SEMICONTINUOUS_TYPES
+
+        if isinstance(domain, str) and domain.strip().lower() in SEMICONTINUOUS_TYPES:
+            semicontinuous, domain = True, SEMICONTINUOUS_TYPES[domain.strip().lower()]
         parsed = domain if isinstance(domain, Domain) else Domain.parse(domain, Location(element="variables", item=name))
         lower_bound = lower.name if isinstance(lower, SymbolRef) else lower
         upper_bound = upper.name if isinstance(upper, SymbolRef) else upper
-        self.problem.add_variable(Variable(name, _set_names(index), parsed, lower_bound, upper_bound))
+        self.problem.add_variable(Variable(name, _set_names(index), parsed, lower_bound, upper_bound, semicontinuous=semicontinuous))
         return SymbolRef(self, name)
 
     def minimize(self, expression: Operand) -> None:
@@ -456,6 +490,24 @@ class Model:
                              "Python evaluated your comparison to a plain value; compare model expressions")
         condition = parse_relation(when) if isinstance(when, str) else when.node if isinstance(when, Relation) else None
         self.problem.add_constraint(Constraint(name, node, generators, condition))
+
+    def sos(self, name: str, kind: int, member: Operand, over: Any, for_each: Any = None, where: Any = None) -> None:
+        """A family of special ordered sets of type ``kind`` (1 or 2): one set per binding of
+        ``for_each``, whose members are ``member`` over ``over`` in that order."""
+        if kind not in (1, 2):
+            raise ModelError(f"a special ordered set has type 1 or 2, got {kind!r}", Location(element="constraints", item=name))
+        members = _generators(over)
+        if not members:
+            raise ModelError("sos() needs 'over', the index whose order the set follows", Location(element="constraints", item=name))
+        node = Reduce(f"sos{kind}", _node(member), members)
+        self.problem.add_sos_set(SpecialOrderedSet(name, node, _with_filter(_generators(for_each), where)))
+
+    def instance(self, solver: str = "highs", **options: Any) -> Any:
+        """A persistent instance of this model loaded into ``solver``: change data, bounds, rows and
+        the objective, and re-solve without rebuilding (see :class:`ormodel.persistent.Instance`)."""
+        from ormodel.persistent import Instance
+
+        return Instance(self.problem, solver=solver, **options)
 
     def compile(self) -> StandardForm:
         """The matrix form of the model."""

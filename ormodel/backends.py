@@ -73,6 +73,16 @@ class Capability(str, Enum):
     """The backend returns its own certificate of unboundedness (a primal ray) for unbounded LPs."""
     INDICATORS = "indicators"
     """Native indicator constraints: ``when:`` rows reach the solver without big-M bounds."""
+    SOS1 = "SOS1"
+    """Native special ordered sets of type 1 (at most one member non-zero)."""
+    SOS2 = "SOS2"
+    """Native special ordered sets of type 2 (at most two adjacent members non-zero); ``piecewise()`` then uses them."""
+    SEMICONTINUOUS = "semicontinuous"
+    """Native semi-continuous columns (0 or within their bounds)."""
+    SEMIINTEGER = "semiinteger"
+    """Native semi-integer columns (0 or an integer within their bounds)."""
+    PERSISTENT = "persistent"
+    """The backend keeps a loaded model that can be changed and re-solved (``open_persistent(form, options)``)."""
 
 
 @dataclass

@@ -33,14 +33,14 @@ import scipy.sparse as sp
 
 from ormodel.errors import ExpressionError, Location, ModelError
 from ormodel.expressions import (
-    BoolOp, Binary, Call, Compare, Const, Generator, Index, Name, Node, Not, RangeDomain, Reduce,
+    SOS_KINDS, BoolOp, Binary, Call, Compare, Const, Generator, Index, Name, Node, Not, Piecewise, RangeDomain, Reduce,
     TupleValue, Unary, additive_terms, to_text,
 )
 from ormodel.idioms import STRICT_OPERATORS, explicit_sum, non_strict, strict_bounds
 from ormodel.intervals import linear_interval
 from ormodel.limits import InputLimitError, check_elements
 from ormodel.problem import Domain, Problem
-from ormodel.standard_form import Block, NameMap, Sense, StandardForm
+from ormodel.standard_form import Block, NameMap, Sense, SpecialOrderedSets, StandardForm
 
 if TYPE_CHECKING:
     pass
@@ -171,6 +171,9 @@ class Compiler:
         self.column_upper: list[np.ndarray | float] = []
         self.column_sizes: list[int] = []
         self.column_integer: list[np.ndarray] = []
+        self.column_semicontinuous: list[tuple[int, int]] = []  # (first column, count) of semi-continuous families
+        self.piecewise_formulation = "incremental"  # or "sos2" (see ormodel.piecewise_linear)
+        self.special_sets: list[SpecialOrderedSets] = []
         self.num_columns = 0
         self.auxiliary_rows: list[tuple[str, Affine, np.ndarray, np.ndarray]] = []
         self.auxiliary_count = 0
@@ -208,6 +211,9 @@ class Compiler:
                 raise ModelError(f"lower bound {low:g} exceeds upper bound {high:g} for {block.label(int(crossing[0]))}",
                                  location, "fix the bounds; the model would be infeasible")
             block = Block(variable.name, self.num_columns, size, shape, tuple(index_set.columns for index_set in index_sets))
+            if getattr(variable, "semicontinuous", False):
+                _check_semicontinuous(block, lower, upper, size, location)
+                self.column_semicontinuous.append((self.num_columns, size))
             self.blocks[variable.name] = block
             self.variable_blocks.append(block)
             self._append_columns(lower, upper, np.full(size, integer))
@@ -505,6 +511,10 @@ class Compiler:
             return self.reduce(node, frame, polarity)
         if isinstance(node, Call):
             return self.call(node, frame, polarity)
+        if isinstance(node, Piecewise):
+            from ormodel.piecewise_linear import piecewise_value
+
+            return piecewise_value(self, node, frame)
         if isinstance(node, (Compare, BoolOp, Not)):
             return Numeric(self.condition(node, frame).astype(np.float64))
         if isinstance(node, TupleValue):
@@ -851,16 +861,24 @@ class Compiler:
                 return block.label(column - block.start)
         return "an auxiliary variable of min/max/abs"
 
-    def reduce(self, node: Reduce, frame: Frame, polarity: int) -> Value:
-        node = self.explicit_sum(node, frame)
+    def expand_all(self, frame: Frame, generators: Sequence[Generator]) -> tuple[Frame, np.ndarray]:
+        """The frame expanded by every generator in turn, and the row of ``frame`` each of its rows belongs to."""
         inner = frame
-        for generator in node.generators:
+        for generator in generators:
             expanded = self.expand(inner, generator)
             if inner is not frame:
                 assert expanded.parent is not None and inner.parent is not None
                 expanded.parent = inner.parent[expanded.parent]
             inner = expanded
         parent = inner.parent if inner.parent is not None else np.zeros(inner.size, dtype=np.int64)
+        return inner, parent
+
+    def reduce(self, node: Reduce, frame: Frame, polarity: int) -> Value:
+        if node.kind in SOS_KINDS:
+            raise self.error(f"{node.kind}() is a constraint of its own, not a value", node,
+                             f"write it as a whole constraint: expression: \"{node.kind}(x[k] for k in K)\"")
+        node = self.explicit_sum(node, frame)
+        inner, parent = self.expand_all(frame, node.generators)
         if node.kind in ("min", "max"):
             return self.extremum(node.kind, [(node.body, inner, parent)], frame, polarity, node)
         body = self.evaluate(node.body, inner, polarity)
@@ -1139,15 +1157,22 @@ _FINITE_HINT = ("coefficients and right-hand sides must be finite numbers; for a
                 "write `upper: .inf` on the variable instead of an infinite coefficient")
 
 
-def compile_problem(problem: Problem, native_indicators: bool = False) -> StandardForm:
+def compile_problem(problem: Problem, native_indicators: bool = False, piecewise: str = "incremental") -> StandardForm:
     """Compile a five-element Problem into matrix form; errors name the file, line, element, item, index and column.
 
     With ``native_indicators`` the ``when:`` rows keep their plain form (no big-M, so their variables need
     no finite bounds) and :attr:`StandardForm.indicators` says which binary enforces each; only a backend
     that enforces them itself may take such a form.
+
+    ``piecewise`` is the formulation of ``piecewise(...)`` terms: ``"incremental"`` (binaries, any MIP
+    backend) or ``"sos2"`` (SOS2 sets in :attr:`StandardForm.sos`, for backends that take them).
     """
+    from ormodel.piecewise_linear import FORMULATIONS
+
+    if piecewise not in FORMULATIONS:
+        raise ValueError(f"unknown piecewise formulation {piecewise!r}; choose one of {', '.join(FORMULATIONS)}")
     try:
-        return _compile(problem, native_indicators)
+        return _compile(problem, native_indicators, piecewise)
     except ModelError as error:
         raise error.at(problem.source_location(error.location.element, error.location.item)) from None
     except RecursionError:
@@ -1175,8 +1200,9 @@ def _check_family(compiler: "Compiler", name: str, frame: Frame, node: Node, cou
             raise compiler.error(f"the {label} of constraint {name!r} is NaN (e.g. inf - inf)", node, _FINITE_HINT, index=compiler._row_key(frame, row))
 
 
-def _compile(problem: Problem, native_indicators: bool = False) -> StandardForm:
+def _compile(problem: Problem, native_indicators: bool = False, piecewise: str = "incremental") -> StandardForm:
     compiler = Compiler(problem)
+    compiler.piecewise_formulation = piecewise
     row_blocks: list[RowBlock] = []
     row_count = 0
     indicators: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
@@ -1205,6 +1231,9 @@ def _compile(problem: Problem, native_indicators: bool = False) -> StandardForm:
     compiler.location = Location(element="objective", text=objective_spec.text or None)
     objective_value = compiler.evaluate(objective_spec.expression, Frame.root(), 1 if objective_spec.sense == Sense.MINIMIZE else -1)
     objective_affine = compiler.as_affine(objective_value, objective_spec.expression, 1)
+    for family in getattr(problem, "sos_sets", ()):
+        compiler.location = Location(element="constraints", item=family.name, text=family.text or None)
+        compiler.special_sets.append(_special_ordered_sets(compiler, family))
     compiler.location = Location(element="constraints")
     for kind, expression, lower, upper in compiler.auxiliary_rows:
         counts, cols, coefs = _sorted_rows(expression)
@@ -1257,8 +1286,56 @@ def _compile(problem: Problem, native_indicators: bool = False) -> StandardForm:
         name=problem.name,
         indicators=tuple(np.concatenate(arrays) for arrays in zip(*indicators)) if indicators else None,  # type: ignore[arg-type]
         feasibility=problem.objective is None,
+        semicontinuous=_semicontinuous_mask(compiler),
+        sos=SpecialOrderedSets.concatenate(compiler.special_sets) if compiler.special_sets else None,
     )
     return form
+
+
+def _semicontinuous_mask(compiler: Compiler) -> np.ndarray | None:
+    if not compiler.column_semicontinuous:
+        return None
+    mask = np.zeros(compiler.num_columns, dtype=bool)
+    for start, size in compiler.column_semicontinuous:
+        mask[start : start + size] = True
+    return mask
+
+
+def _check_semicontinuous(block: Block, lower: np.ndarray | float, upper: np.ndarray | float, size: int, location: Location) -> None:
+    """A semi-continuous family is 0 or within ``[lower, upper]``: it needs ``0 <= lower`` and a finite ``upper``."""
+    uppers = np.broadcast_to(np.asarray(upper, dtype=np.float64), (size,))
+    lowers = np.broadcast_to(np.asarray(lower, dtype=np.float64), (size,))
+    infinite = np.flatnonzero(~np.isfinite(uppers))
+    if len(infinite):
+        raise ModelError(f"a semi-continuous variable needs a finite upper bound; {block.label(int(infinite[0]))} has none", location,
+                         "give the variable an upper bound (the largest value it may take when it is on)")
+    negative = np.flatnonzero(lowers < 0)
+    if len(negative):
+        raise ModelError(f"a semi-continuous variable is 0 or between lower and upper, with lower >= 0; "
+                         f"{block.label(int(negative[0]))} has lower bound {lowers[negative[0]]:g}", location)
+
+
+def _special_ordered_sets(compiler: Compiler, family: Any) -> SpecialOrderedSets:
+    """One SOS per row of the family's ``for`` frame: the body's columns over the inner generators, in their order."""
+    node = family.members
+    frame = compiler.frame_for(family.generators)
+    inner, parent = compiler.expand_all(frame, node.generators)
+    body = compiler.evaluate(node.body, inner)
+    if not isinstance(body, Affine) or len(body.parts) != 1 or not body.is_linear or np.any(body.const != 0):
+        raise compiler.error(f"{node.kind}() lists variables, one per member, e.g. {node.kind}(x[k] for k in K)", node.body)
+    part = body.parts[0]
+    if len(part.rows) != inner.size or len(np.unique(part.rows)) != inner.size:
+        raise compiler.error(f"{node.kind}() lists one variable per member of its generator", node.body)
+    order = np.lexsort((part.rows, parent[part.rows]))
+    columns = part.cols[order]
+    owners = parent[part.rows][order]
+    counts = np.bincount(owners, minlength=frame.size)[: frame.size]
+    block = _row_block(family.name, 0, frame, family.generators, compiler.problem)
+    labels = [block.label(row) for row in range(frame.size)]
+    kind = 1 if node.kind == "sos1" else 2
+    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    weights = (np.arange(len(columns)) - np.repeat(indptr[:-1], counts) + 1).astype(np.float64)
+    return SpecialOrderedSets(np.full(frame.size, kind, dtype=np.int8), indptr, columns.astype(np.int64), weights, labels)
 
 
 def _assemble(row_blocks: Sequence[RowBlock], row_count: int, columns: int) -> sp.csr_array:

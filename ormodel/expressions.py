@@ -37,12 +37,14 @@ from ormodel.limits import InputLimitError, get_limits
 
 __all__ = [
     "Node", "Const", "Name", "Index", "TupleValue", "Unary", "Binary", "Generator", "Reduce", "Call", "Compare",
-    "BoolOp", "Not", "RangeDomain", "parse_expression", "parse_relation", "parse_generators",
+    "BoolOp", "Not", "RangeDomain", "Piecewise", "SOS_KINDS", "parse_expression", "parse_relation", "parse_generators",
     "to_text", "generators_text", "walk", "additive_terms", "LINEARIZABLE_FUNCTIONS", "NONLINEAR_FUNCTIONS",
 ]
 
 LINEARIZABLE_FUNCTIONS = ("abs", "min", "max")
 NONLINEAR_FUNCTIONS = ("exp", "log", "sqrt", "sin", "cos")
+SOS_KINDS = ("sos1", "sos2")
+"""``sos1(x[k] for k in K)`` / ``sos2(...)``: a constraint of its own (a special ordered set per row of its family)."""
 _COMPARISONS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!=", ast.In: "in", ast.NotIn: "not in"}
 _OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "**": 4}
@@ -133,6 +135,20 @@ class Call(Node):
 
     function: str
     args: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Piecewise(Node):
+    """``piecewise(argument, breakpoints, values)``: the piecewise-linear function through the points.
+
+    ``breakpoints`` and ``values`` are tuples of numbers (written as lists) or the names of
+    one-dimensional parameters; the function is linear between consecutive breakpoints and
+    defined on ``[breakpoints[0], breakpoints[-1]]`` only.
+    """
+
+    argument: Node
+    breakpoints: tuple[float, ...] | str
+    values: tuple[float, ...] | str
 
 
 @dataclass(frozen=True)
@@ -279,6 +295,13 @@ class _Reader:
             if len(arguments) < 2:
                 raise self._error(f"{function}() needs two or more arguments or a generator", tree)
             return Call(function, tuple(self.node(argument) for argument in arguments), column=column)
+        if function == "piecewise":
+            return self._piecewise(tree)
+        if function in SOS_KINDS:
+            if len(tree.args) != 1 or not isinstance(tree.args[0], ast.GeneratorExp):
+                raise self._error(f"{function}() takes one generator, e.g. {function}(x[k] for k in K)", tree)
+            comprehension = tree.args[0]
+            return Reduce(function, self.node(comprehension.elt), self.generators(comprehension.generators), column=column)
         if function == "abs" or function in NONLINEAR_FUNCTIONS:
             if len(tree.args) != 1:
                 raise self._error(f"{function}() takes exactly one argument", tree)
@@ -287,6 +310,48 @@ class _Reader:
             raise self._error("range(...) can only follow 'in' in a generator", tree)
         raise self._error(f"unknown function {function!r}", tree,
                      "available: sum, min, max, abs, exp, log, sqrt, sin, cos")
+
+    def _piecewise(self, tree: ast.Call) -> Node:
+        """``piecewise(x, [b0, b1, ...], [v0, v1, ...])`` (lists of numbers, or names of parameters)."""
+        column = tree.col_offset + 1 + self.offset
+        if len(tree.args) != 3:
+            raise self._error(f"piecewise() takes 3 arguments (expression, breakpoints, values), got {len(tree.args)}", tree,
+                              "e.g. piecewise(x, [0, 10, 20], [0, 50, 80])")
+        argument = self.node(tree.args[0])
+        lists: list[tuple[float, ...] | str] = []
+        for position, (what, item) in enumerate((("breakpoints", tree.args[1]), ("values", tree.args[2]))):
+            if isinstance(item, ast.Name):
+                lists.append(item.id)
+                continue
+            if not isinstance(item, (ast.List, ast.Tuple)):
+                raise self._error(f"the {what} of piecewise() are a list of numbers or the name of a parameter", item)
+            numbers: list[float] = []
+            for element in item.elts:
+                number = self._literal_number(element)
+                if number is None:
+                    raise self._error(f"the {what} of piecewise() must be numbers; element {len(numbers) + 1} is not", element)
+                numbers.append(number)
+            lists.append(tuple(numbers))
+        from ormodel.piecewise_linear import check_breakpoints
+
+        try:
+            check_breakpoints(lists[0], lists[1])
+        except ValueError as error:
+            raise self._error(str(error), tree, "breakpoints are finite numbers in increasing order, one value per breakpoint") from None
+        return Piecewise(argument, lists[0], lists[1], column=column)
+
+    @staticmethod
+    def _literal_number(element: ast.expr) -> float | None:
+        sign = 1.0
+        if isinstance(element, ast.UnaryOp) and isinstance(element.op, (ast.USub, ast.UAdd)):
+            sign = -1.0 if isinstance(element.op, ast.USub) else 1.0
+            element = element.operand
+        if isinstance(element, ast.Constant) and isinstance(element.value, (int, float)) and not isinstance(element.value, bool):
+            try:
+                return sign * float(element.value)
+            except OverflowError:
+                return math.inf
+        return None
 
     def _sum_of(self, elements: list[ast.expr], tree: ast.AST) -> Node:
         if not elements:
@@ -637,6 +702,8 @@ def _children(node: Node) -> tuple[Node, ...]:
         return (node.start, node.stop)
     if isinstance(node, Call):
         return node.args
+    if isinstance(node, Piecewise):
+        return (node.argument,)
     if isinstance(node, Compare):
         return node.operands
     if isinstance(node, BoolOp):
@@ -692,6 +759,8 @@ def to_text(node: Node, parent_precedence: int = 0) -> str:
         return f"{node.kind}({to_text(node.body)} {' '.join(_generator_text(generator) for generator in node.generators)})"
     if isinstance(node, Call):
         return f"{node.function}({', '.join(to_text(argument) for argument in node.args)})"
+    if isinstance(node, Piecewise):
+        return f"piecewise({to_text(node.argument)}, {_points_text(node.breakpoints)}, {_points_text(node.values)})"
     if isinstance(node, Compare):
         parts = [to_text(node.operands[0])]
         for op, operand in zip(node.ops, node.operands[1:]):
@@ -708,6 +777,10 @@ def to_text(node: Node, parent_precedence: int = 0) -> str:
     if isinstance(node, Generator):
         return _generator_text(node)
     raise TypeError(f"cannot render {type(node).__name__}")
+
+
+def _points_text(points: tuple[float, ...] | str) -> str:
+    return points if isinstance(points, str) else "[" + ", ".join(_number(point) for point in points) + "]"
 
 
 def _generator_text(generator: Generator) -> str:

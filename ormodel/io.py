@@ -43,7 +43,7 @@ from ormodel.documents import SAFE_LOADER, check_document, parse_document, read_
 from ormodel.errors import Location, ModelError
 from ormodel.limits import check_elements
 from ormodel.expressions import generators_text, to_text
-from ormodel.problem import Constraint, Domain, IndexSet, Objective, Parameter, Problem, Variable
+from ormodel.problem import Constraint, Domain, IndexSet, Objective, Parameter, Problem, SpecialOrderedSet, Variable, is_sos_text
 from ormodel.standard_form import StandardForm
 
 __all__ = [
@@ -264,6 +264,9 @@ def problem_from_dict(document: Mapping[str, Any], source: str | None = None, te
         try:
             if not name:
                 raise ModelError(f"constraint number {position + 1} has no name", Location(element="constraints"))
+            if is_sos_text(spec["expression"]):
+                problem.add_sos_set(_read_sos_set(str(name), spec))
+                continue
             problem.add_constraint(Constraint.parse(str(name), str(spec["expression"]), spec.get("for"), spec.get("when"), spec.get("description", "")))
         except ModelError as error:
             raise located(error, *path) from None
@@ -478,13 +481,23 @@ def _fill_rows(table: np.ndarray, index_sets: list[IndexSet], rows: Iterable[Any
 
 
 _QUOTED_NUMBER = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$")
+def _read_sos_set(name: str, spec: Mapping[str, Any]) -> SpecialOrderedSet:
+    if spec.get("when") is not None:
+        raise ModelError("a special ordered set cannot have 'when'", Location(element="constraints", item=name))
+    return SpecialOrderedSet.parse(name, str(spec["expression"]), spec.get("for"), str(spec.get("description", "")))
+
+
+SEMICONTINUOUS_TYPES = {"semicontinuous": "continuous", "semi-continuous": "continuous", "semiinteger": "integer", "semi-integer": "integer"}
+"""Variable types that are 0 or within their bounds, and the domain they take when on."""
 
 
 def _read_variable(name: str, spec: Mapping[str, Any]) -> Variable:
     location = Location(element="variables", item=name)
     index = spec.get("index") or ()
     index = (index,) if isinstance(index, str) else tuple(index)
-    domain = Domain.parse(spec.get("type", "continuous"), location)
+    kind = str(spec.get("type", "continuous")).strip().lower()
+    semicontinuous = kind in SEMICONTINUOUS_TYPES
+    domain = Domain.parse(SEMICONTINUOUS_TYPES.get(kind, spec.get("type", "continuous")), location)
 
     def bound(key: str, default: float) -> float | str:
         value = spec.get(key, default)
@@ -496,7 +509,7 @@ def _read_variable(name: str, spec: Mapping[str, Any]) -> Variable:
             # A number in quotes ("lower": "5") can only mean the number: no name starts with a digit or sign.
         return read_number(value, location, allow_infinite=True, what=f"{key} bound")
 
-    return Variable(name, index, domain, bound("lower", 0.0), bound("upper", math.inf), str(spec.get("description", "")))
+    return Variable(name, index, domain, bound("lower", 0.0), bound("upper", math.inf), str(spec.get("description", "")), semicontinuous)
 
 
 def load_problem(path: str | os.PathLike[str]) -> Problem:
@@ -571,6 +584,8 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
         if variable.index:
             entry["index"] = list(variable.index)
         entry["type"] = variable.domain.value
+        if variable.semicontinuous:
+            entry["type"] = "semiinteger" if variable.domain == Domain.INTEGER else "semicontinuous"
         if variable.domain != Domain.BINARY:
             entry["lower"] = variable.lower if isinstance(variable.lower, str) else _number_out(variable.lower)
             entry["upper"] = variable.upper if isinstance(variable.upper, str) else _number_out(variable.upper)
@@ -594,6 +609,14 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
             entry["when"] = to_text(constraint.when)
         if constraint.description:
             entry["description"] = constraint.description
+        constraints.append(entry)
+    for family in problem.sos_sets:
+        entry = {"name": family.name}
+        if family.generators:
+            entry["for"] = generators_text(family.generators)
+        entry["expression"] = to_text(family.members)
+        if family.description:
+            entry["description"] = family.description
         constraints.append(entry)
     document["constraints"] = constraints
     return document

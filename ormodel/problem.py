@@ -23,10 +23,10 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from ormodel.errors import ExpressionError, Location, ModelError
-from ormodel.expressions import Compare, Generator, Node, parse_expression, parse_generators, parse_relation
+from ormodel.expressions import SOS_KINDS, Compare, Generator, Node, Reduce, parse_expression, parse_generators, parse_relation
 from ormodel.standard_form import Sense
 
-__all__ = ["IndexSet", "Parameter", "Domain", "Variable", "Objective", "Constraint", "Problem"]
+__all__ = ["IndexSet", "Parameter", "Domain", "Variable", "Objective", "Constraint", "SpecialOrderedSet", "Problem"]
 
 
 def _as_member(value: Any) -> Any:
@@ -262,7 +262,11 @@ Bound = float | str
 
 @dataclass
 class Variable:
-    """A decision variable family indexed by sets; bounds are numbers or parameter names."""
+    """A decision variable family indexed by sets; bounds are numbers or parameter names.
+
+    ``semicontinuous``: each element is 0 or lies within ``[lower, upper]`` (semi-integer when the
+    domain is integer); the upper bound must be finite.
+    """
 
     name: str
     index: tuple[str, ...] = ()
@@ -270,6 +274,7 @@ class Variable:
     lower: Bound = 0.0
     upper: Bound = float("inf")
     description: str = ""
+    semicontinuous: bool = False
 
 
 @dataclass
@@ -324,7 +329,45 @@ class Constraint:
         return cls(name, relation, generators, condition, description, " ".join(text.split()))
 
 
-_RESERVED = {"sum", "min", "max", "abs", "exp", "log", "sqrt", "sin", "cos", "range", "for", "in", "if", "and", "or", "not"}
+_RESERVED = {"sum", "min", "max", "abs", "exp", "log", "sqrt", "sin", "cos", "range", "for", "in", "if", "and", "or", "not",
+             "piecewise", "sos1", "sos2"}
+
+
+@dataclass
+class SpecialOrderedSet:
+    """A family of special ordered sets: ``sos1(x[k] for k in K)`` or ``sos2(...)``, one set per row of ``for``.
+
+    SOS1: at most one member is non-zero. SOS2: at most two are, adjacent in the generator's order.
+    """
+
+    name: str
+    members: Reduce
+    generators: tuple[Generator, ...] = ()
+    description: str = ""
+    text: str = ""
+
+    @property
+    def kind(self) -> int:
+        """1 or 2."""
+        return 1 if self.members.kind == "sos1" else 2
+
+    @classmethod
+    def parse(cls, name: str, text: str, for_: str | None = None, description: str = "") -> "SpecialOrderedSet":
+        """From ``sos1(...)``/``sos2(...)`` text, with errors located in this family."""
+        location = Location(element="constraints", item=name)
+        try:
+            node = parse_expression(text)
+            generators = parse_generators(for_) if for_ else ()
+        except ExpressionError as error:
+            raise error.at(location) from None
+        if not isinstance(node, Reduce) or node.kind not in SOS_KINDS:
+            raise ModelError("a special ordered set reads sos1(x[k] for k in K) or sos2(x[k] for k in K)", location)
+        return cls(name, node, generators, description, " ".join(text.split()))
+
+
+def is_sos_text(text: object) -> bool:
+    """True when constraint text is a special ordered set (``sos1(...)``/``sos2(...)``) rather than a relation."""
+    return isinstance(text, str) and text.lstrip().startswith(tuple(f"{kind}(" for kind in SOS_KINDS))
 
 
 @dataclass
@@ -338,6 +381,7 @@ class Problem:
     objective: Objective | None = None
     constraints: list[Constraint] = field(default_factory=list)
     description: str = ""
+    sos_sets: list[SpecialOrderedSet] = field(default_factory=list)
     origin: Any = field(default=None, compare=False, repr=False)  # where it was read from (an io.SourceMap)
 
     def source_location(self, element: str | None, item: str | None = None) -> Location:
@@ -410,9 +454,18 @@ class Problem:
         """Add a constraint family (its name must be new among constraints)."""
         if not constraint.name.isidentifier():
             raise ModelError(f"{constraint.name!r} is not a valid constraint name", Location(element="constraints", item=constraint.name))
-        if any(existing.name == constraint.name for existing in self.constraints):
+        if constraint.name in {existing.name for existing in self.constraints} | {existing.name for existing in self.sos_sets}:
             raise ModelError(f"constraint {constraint.name!r} is defined twice", Location(element="constraints", item=constraint.name))
         self.constraints.append(constraint)
+
+    def add_sos_set(self, family: SpecialOrderedSet) -> None:
+        """Add a family of special ordered sets (its name must be new among constraints and sets of this kind)."""
+        location = Location(element="constraints", item=family.name)
+        if not family.name.isidentifier():
+            raise ModelError(f"{family.name!r} is not a valid constraint name", location)
+        if family.name in {existing.name for existing in self.constraints} | {existing.name for existing in self.sos_sets}:
+            raise ModelError(f"constraint {family.name!r} is defined twice", location)
+        self.sos_sets.append(family)
 
     def shape_of(self, index: Sequence[str], location: Location) -> tuple[int, ...]:
         """Sizes of the given index sets; a clear error for unknown sets."""

@@ -194,7 +194,9 @@ class Result:
             ``"trace"`` (incumbent over time as ``[[seconds, objective], ...]``, read by the
             benchmark runner for primal integrals), ``"auto_choice"`` (which backend
             ``solver="auto"`` picked and why), ``"diagnosis"`` (infeasibility/unboundedness
-            explanation) and ``"json"`` (extra fields for ``--json`` output).
+            explanation), ``"json"`` (extra fields for ``--json`` output) and ``"solver_seconds"``
+            (the solver's own run time, without building the model or reading the answer: HiGHS
+            ``run``, SCIP ``optimize``, and persistent instances).
     """
 
     status: Status

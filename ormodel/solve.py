@@ -122,7 +122,9 @@ def _load(model: Any, timings: dict[str, float]) -> Any:
 
 
 def _solve_with_backend(model: Any, solver: Any, settings: SolveOptions, deadline: float | None, check: bool) -> Result:
-    from ormodel.reductions import CompileToStandardForm, apply_chain, invert_chain, needs_expression_trees, reductions_for
+    from ormodel.reductions import (
+        CompileToStandardForm, Reduction, apply_chain, invert_chain, needs_expression_trees, reductions_for, special_reductions,
+    )
     from ormodel.backends import choose_backend_with_reason, get_backend
 
     timings: dict[str, float] = {}
@@ -134,10 +136,15 @@ def _solve_with_backend(model: Any, solver: Any, settings: SolveOptions, deadlin
     reason = ""
     if auto:
         # Compile first (once), then pick the backend by the compiled problem class.
-        chain = [] if nonlinear or not isinstance(loaded, Problem) else [CompileToStandardForm()]
+        chain: list[Reduction] = [] if nonlinear or not isinstance(loaded, Problem) else [CompileToStandardForm()]
         reduced, inverses = apply_chain(chain, loaded)
         backend, reason = choose_backend_with_reason(reduced, options=settings)
         logger.info("%s", reason)
+        if isinstance(reduced, StandardForm):
+            declared = {getattr(capability, "value", capability) for capability in backend.capabilities}
+            reformulations = special_reductions(reduced.special_kinds(), declared)
+            reduced, more = apply_chain(reformulations, reduced)
+            chain, inverses = [*chain, *reformulations], [*inverses, *more]
     else:
         assert backend is not None
         if nonlinear and "MINLP" not in {getattr(capability, "value", capability) for capability in backend.capabilities}:
@@ -202,6 +209,10 @@ def _check_supported(backend: Backend, model: Any) -> None:
                                      hint="compile with native_indicators=False (big-M), or use solver='cpsat'")
         needed = model.problem_class()
         declared = {getattr(capability, "value", capability) for capability in backend.capabilities}
+        missing = sorted(model.special_kinds() - declared)
+        if missing:
+            raise UnsupportedProblem(f"{backend.name} cannot take this matrix form: it has {', '.join(missing)} constructs, which "
+                                     f"{backend.name} does not declare", hint="solve through ormodel.solve, which reformulates them")
         if needed not in declared and not (needed == "QP" and "MIQP" in declared) and not (needed == "LP" and "MILP" in declared):
             raise UnsupportedProblem(f"{backend.name} does not solve {needed} problems",
                                      hint="use solver='auto' to pick an installed backend that does")

@@ -24,7 +24,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["Sense", "Block", "NameMap", "StandardForm"]
+__all__ = ["Sense", "Block", "NameMap", "SpecialOrderedSets", "StandardForm"]
 
 
 class Sense(str, Enum):
@@ -282,6 +282,63 @@ class NameMap:
 
 
 @dataclass
+class SpecialOrderedSets:
+    """Special ordered sets of columns, stored like CSR rows: set ``k`` is ``columns[indptr[k]:indptr[k+1]]``.
+
+    Type 1 (SOS1): at most one column of the set is non-zero. Type 2 (SOS2): at most two are,
+    and they are consecutive in the order of ``weights`` (increasing).
+    """
+
+    kinds: np.ndarray
+    indptr: np.ndarray
+    columns: np.ndarray
+    weights: np.ndarray
+    labels: list[str] = field(default_factory=list)
+
+    @classmethod
+    def empty(cls) -> "SpecialOrderedSets":
+        """No sets."""
+        return cls(np.zeros(0, dtype=np.int8), np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0), [])
+
+    @classmethod
+    def concatenate(cls, parts: Sequence["SpecialOrderedSets"]) -> "SpecialOrderedSets":
+        """All sets of ``parts``, in order."""
+        parts = [part for part in parts if len(part)]
+        if not parts:
+            return cls.empty()
+        offsets = np.cumsum([0] + [len(part.columns) for part in parts[:-1]])
+        indptr = np.concatenate([np.zeros(1, dtype=np.int64)] + [part.indptr[1:] + offset for part, offset in zip(parts, offsets)])
+        return cls(np.concatenate([part.kinds for part in parts]), indptr, np.concatenate([part.columns for part in parts]),
+                   np.concatenate([part.weights for part in parts]), [label for part in parts for label in part.labels])
+
+    def __len__(self) -> int:
+        return int(len(self.kinds))
+
+    def members(self, position: int) -> tuple[int, np.ndarray, np.ndarray]:
+        """``(kind, columns, weights)`` of set ``position``, columns in increasing weight."""
+        start, end = int(self.indptr[position]), int(self.indptr[position + 1])
+        return int(self.kinds[position]), self.columns[start:end], self.weights[start:end]
+
+    def label(self, position: int) -> str:
+        """The set's name, e.g. ``pick[3]``."""
+        return self.labels[position] if position < len(self.labels) else f"sos{position}"
+
+    def violations(self, values: np.ndarray, tolerance: float = 1e-9) -> np.ndarray:
+        """Per set: the total magnitude outside the largest allowed support (0 when the set holds)."""
+        result = np.zeros(len(self))
+        for position in range(len(self)):
+            kind, columns, _ = self.members(position)
+            magnitude = np.abs(values[columns])
+            magnitude = np.where(magnitude > tolerance, magnitude, 0.0)
+            if kind == 1 or len(magnitude) < 2:
+                kept = magnitude.max(initial=0.0)
+            else:
+                kept = float((magnitude[:-1] + magnitude[1:]).max())
+            result[position] = float(magnitude.sum() - kept)
+        return result
+
+
+@dataclass
 class StandardForm:
     """A linear or quadratic (mixed-integer) program in matrix form.
 
@@ -301,6 +358,9 @@ class StandardForm:
             ``columns[k]`` (binary) equals ``values[k]``; ``None`` when every row always holds.
         feasibility: the model has no objective (a feasibility model, MathOptInterface's
             ``FEASIBILITY_SENSE``): ``objective`` is all zeros and any feasible point is an answer.
+        semicontinuous: mask of semi-continuous columns (semi-integer where also integer): the
+            column is 0 or lies within its bounds; ``None`` when there are none.
+        sos: special ordered sets (SOS1/SOS2) over the columns; ``None`` when there are none.
     """
 
     objective: np.ndarray
@@ -317,6 +377,32 @@ class StandardForm:
     name: str = "model"
     indicators: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     feasibility: bool = False
+    semicontinuous: np.ndarray | None = None
+    sos: SpecialOrderedSets | None = None
+
+    @property
+    def has_semicontinuous(self) -> bool:
+        """True when some column is semi-continuous or semi-integer."""
+        return self.semicontinuous is not None and bool(np.any(self.semicontinuous))
+
+    @property
+    def has_sos(self) -> bool:
+        """True when the form carries special ordered sets."""
+        return self.sos is not None and len(self.sos) > 0
+
+    def special_kinds(self) -> set[str]:
+        """The special constructs this form holds, as capability names (``SOS1``, ``SOS2``, ``semicontinuous``, ``semiinteger``)."""
+        kinds: set[str] = set()
+        if self.has_sos:
+            assert self.sos is not None
+            kinds |= {f"SOS{int(kind)}" for kind in np.unique(self.sos.kinds)}
+        if self.has_semicontinuous:
+            assert self.semicontinuous is not None
+            if np.any(self.semicontinuous & ~self.integrality):
+                kinds.add("semicontinuous")
+            if np.any(self.semicontinuous & self.integrality):
+                kinds.add("semiinteger")
+        return kinds
 
     @property
     def has_indicators(self) -> bool:
@@ -371,8 +457,8 @@ class StandardForm:
 
     @property
     def is_mip(self) -> bool:
-        """True when some column is integer."""
-        return bool(self.integrality.any())
+        """True when some column is integer (or semi-continuous, or in a special ordered set)."""
+        return bool(self.integrality.any()) or self.has_semicontinuous or self.has_sos
 
     @property
     def is_quadratic(self) -> bool:

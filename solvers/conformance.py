@@ -399,6 +399,69 @@ def _labels_differ(model: Any, result: Result) -> list[str]:
     return [] if len(set(values)) == len(values) else [f"labels {values} are not all different"]
 
 
+def _sos1_choice() -> Any:
+    # At most one of x[1..3] non-zero: x[2] = 4 gives 20 (28 without the set: x[2] = 4, x[3] = 2).
+    return _problem({
+        "sets": {"K": [1, 2, 3]},
+        "parameters": {"gain": {"index": ["K"], "values": [3, 5, 4]}},
+        "variables": {"x": {"index": ["K"], "type": "integer", "upper": 4}},
+        "objective": {"sense": "max", "expression": "sum(gain[k] * x[k] for k in K)"},
+        "constraints": [{"name": "total", "expression": "sum(x[k] for k in K) <= 6"},
+                        {"name": "one", "expression": "sos1(x[k] for k in K)"}],
+    })
+
+
+def _sos2_adjacent() -> Any:
+    # At most two adjacent of y[1..4] non-zero: 11 (y1 = 3, y2 = 2 or y3 = 2, y4 = 3); 15 without the set.
+    return _problem({
+        "sets": {"K": [1, 2, 3, 4]},
+        "parameters": {"gain": {"index": ["K"], "values": [3, 1, 1, 3]}},
+        "variables": {"y": {"index": ["K"], "type": "integer", "upper": 3}},
+        "objective": {"sense": "max", "expression": "sum(gain[k] * y[k] for k in K)"},
+        "constraints": [{"name": "total", "expression": "sum(y[k] for k in K) <= 5"},
+                        {"name": "neighbours", "expression": "sos2(y[k] for k in K)"}],
+    })
+
+
+def _semicontinuous_lot(kind: str) -> Callable[[], Any]:
+    def build() -> Any:
+        # z is 0 or within [3, 8]: z = 3 costs 6 (z = 2 would cost 4; w = 2 costs 10).
+        domain = "integer" if kind == "semiinteger" else "continuous"
+        return _problem({
+            "variables": {"z": {"type": kind, "lower": 3, "upper": 8}, "w": {"type": domain, "upper": 10}},
+            "objective": {"sense": "min", "expression": "2 * z + 5 * w"},
+            "constraints": [{"name": "need", "expression": "z + w >= 2"}],
+        })
+    return build
+
+
+def _piecewise_concave() -> Any:
+    # Quantity discounts: a concave cost needs the MIP (or SOS2) formulation; optimum 280 at buy = 100.
+    return _problem({
+        "sets": {"P": ["a", "b"]},
+        "parameters": {"profit": {"index": ["P"], "values": [12, 8]}, "material": {"index": ["P"], "values": [2, 1.5]}},
+        "variables": {"make": {"index": ["P"]}, "buy": {"upper": 100}},
+        "objective": {"sense": "max", "expression": "sum(profit[p] * make[p] for p in P) - piecewise(buy, [0, 30, 60, 100], [0, 150, 240, 320])"},
+        "constraints": [{"name": "hours", "expression": "sum(make[p] for p in P) <= 60"},
+                        {"name": "enough", "expression": "sum(material[p] * make[p] for p in P) <= buy"}],
+    })
+
+
+def _native_where_declared(model: Any, result: Result) -> list[str]:
+    """The construct went to the backend natively when it declares it, and was reformulated otherwise."""
+    from ormodel.reductions import reductions_for, special_kinds
+
+    backend = get_backend(result.solver)
+    declared = {capability.value for capability in backend.capabilities}
+    chain = [reduction.name for reduction in reductions_for(model, backend.capabilities)]
+    failures = []
+    for kind in special_kinds(model, "sos2" if "SOS2" in declared else "incremental"):
+        reformulated = ("sos_to_binaries" if kind.startswith("SOS") else "semicontinuous_to_binaries") in chain
+        if (kind in declared) == reformulated:
+            failures.append(f"{kind}: {'reformulated although declared' if reformulated else 'neither declared nor reformulated'}")
+    return failures
+
+
 _UNBOUNDED = (Status.UNBOUNDED, Status.INFEASIBLE_OR_UNBOUNDED)
 _INFEASIBLE = (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED)
 
@@ -458,6 +521,12 @@ CASES: list[Case] = [
          verify=_intervals_disjoint),
     Case("cp_all_different", Capability.CP, _distinct_labels, (Status.OPTIMAL,), 3.0, options=_all_different_options(),
          verify=_labels_differ),
+    # Special constructs: native where the backend declares them, reformulated by a reduction elsewhere.
+    Case("sos1_choice", Capability.MILP, _sos1_choice, (Status.OPTIMAL,), 20.0, verify=_native_where_declared),
+    Case("sos2_adjacent", Capability.MILP, _sos2_adjacent, (Status.OPTIMAL,), 11.0, verify=_native_where_declared),
+    Case("semicontinuous_lot", Capability.MILP, _semicontinuous_lot("semicontinuous"), (Status.OPTIMAL,), 6.0, verify=_native_where_declared),
+    Case("semiinteger_lot", Capability.MILP, _semicontinuous_lot("semiinteger"), (Status.OPTIMAL,), 6.0, verify=_native_where_declared),
+    Case("piecewise_concave", Capability.MILP, _piecewise_concave, (Status.OPTIMAL,), 280.0, verify=_native_where_declared),
 ]
 
 

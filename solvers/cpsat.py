@@ -432,10 +432,12 @@ def _native_form(model: StandardForm | Problem) -> StandardForm:
     from ormodel.compiler import compile_problem
     from ormodel.problem import Problem
 
+    from ormodel.special_sets import without_special_constructs
+
     if isinstance(model, Problem):
-        return compile_problem(model, native_indicators=True)
+        return without_special_constructs(compile_problem(model, native_indicators=True))
     if isinstance(model, StandardForm):
-        return model
+        return without_special_constructs(model)
     raise TypeError(f"expected a Problem or a StandardForm, got {type(model).__name__}")
 
 

@@ -129,9 +129,17 @@ def _check_form(form: StandardForm, values: np.ndarray, reported: float, toleran
     activity = form.matrix @ values if form.num_rows else np.zeros(0)
     rows = np.maximum(np.maximum(form.row_lower - activity, activity - form.row_upper), 0.0) if form.num_rows else np.zeros(0)
     bounds = np.maximum(np.maximum(form.column_lower - values, values - form.column_upper), 0.0)
+    if form.semicontinuous is not None:
+        bounds = np.where(form.semicontinuous, np.minimum(bounds, np.abs(values)), bounds)
     integrality = np.where(form.integrality, np.abs(values - np.round(values)), 0.0)
     objective = form.objective_value(values)
     worst_rows = [(form.names.row_label(int(row)), float(rows[row])) for row in np.argsort(-rows)[:count] if rows[row] > tolerance]
+    if form.has_sos:  # a violated special ordered set counts as a violated row
+        assert form.sos is not None
+        sets = form.sos.violations(values)
+        rows = np.concatenate([rows, sets])
+        worst_rows += [(form.sos.label(int(position)), float(sets[position])) for position in np.argsort(-sets)[:count] if sets[position] > tolerance]
+        worst_rows = sorted(worst_rows, key=lambda item: -item[1])[:count]
     columns = np.maximum(bounds, integrality)
     worst_columns = [(form.names.column_label(int(column)), float(columns[column])) for column in np.argsort(-columns)[:count]
                      if columns[column] > tolerance]

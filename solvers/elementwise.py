@@ -191,14 +191,7 @@ class SymbolicBuilder(Compiler):
             raise self.error(f"{node.kind}() over variables inside a nonlinear model is not supported", node,
                              "write it with an auxiliary variable, or keep the model linear so it is linearized")
         node = self.explicit_sum(node, frame)
-        inner = frame
-        for generator in node.generators:
-            expanded = self.expand(inner, generator)
-            if inner is not frame:
-                assert expanded.parent is not None and inner.parent is not None
-                expanded.parent = inner.parent[expanded.parent]
-            inner = expanded
-        parent = inner.parent if inner.parent is not None else np.zeros(inner.size, dtype=np.int64)
+        inner, parent = self.expand_all(frame, node.generators)
         body = self.objects(self.evaluate(node.body, inner), node.body, inner.size)
         order = np.argsort(parent, kind="stable")
         bounds = np.searchsorted(parent[order], np.arange(frame.size + 1))
@@ -306,6 +299,21 @@ class ProblemValuation(Compiler):
             for row in range(frame.size):
                 yield RowViolation(block.label(row), constraint.name, block.key(row), float(activity[row]), float(lower[row]),
                                    float(upper[row]), float(violation[row]))
+        yield from self._sos_violations()
+
+    def _sos_violations(self) -> Iterator[RowViolation]:
+        """One row per special ordered set: the magnitude of its members outside the allowed support."""
+        from ormodel.compiler import _special_ordered_sets
+        from ormodel.errors import Location
+
+        plain = Compiler(self.problem) if self.problem.sos_sets else None  # members as columns, not as values
+        for family in self.problem.sos_sets:
+            assert plain is not None
+            plain.location = Location(element="constraints", item=family.name)
+            sets = _special_ordered_sets(plain, family)
+            violations = sets.violations(self.point)
+            for position in range(len(sets)):
+                yield RowViolation(sets.label(position), family.name, (), 0.0, 0.0, 0.0, float(violations[position]))
 
     def _sides(self, constraint: Constraint, frame: Frame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         relation = constraint.relation
@@ -332,10 +340,13 @@ class ProblemValuation(Compiler):
         return zeros, activity, zeros
 
     def bound_violations(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per declared column: bound violation and integrality violation."""
+        """Per declared column: bound violation (0 for a semi-continuous column at 0) and integrality violation."""
         lower, upper = self.bounds()
         integer = np.concatenate(self.column_integer) if self.column_integer else np.zeros(0, dtype=bool)
         bound = np.maximum(np.maximum(lower - self.point, self.point - upper), 0.0)
+        for start, size in self.column_semicontinuous:
+            window = slice(start, start + size)
+            bound[window] = np.minimum(bound[window], np.abs(self.point[window]))
         integrality = np.where(integer, np.abs(self.point - np.round(self.point)), 0.0)
         return bound, integrality
 

@@ -62,13 +62,16 @@ def load_into_highs(form: StandardForm, highs: "highspy.Highs | None" = None, co
         raise UnsupportedProblem("HiGHS has no indicator constraints, and this matrix form keeps its `when:` rows without "
                                  "big-M (compiled with native_indicators=True): they would hold unconditionally",
                                  hint="compile with native_indicators=False (big-M), or solve with solver='cpsat'")
+    if form.has_sos:
+        raise UnsupportedProblem("HiGHS has no special ordered sets (SOS1/SOS2) and would ignore this form's sets",
+                                 hint="solve through ormodel.solve, which reformulates them with binaries, or use solver='scip'")
     highspy = _highs_module()
     if highs is None:
         highs = new_highs()
     matrix = form.matrix.tocsc() if column_wise else form.matrix
     matrix_format = int(highspy.MatrixFormat.kColwise if column_wise else highspy.MatrixFormat.kRowwise)
     sense = int(highspy.ObjSense.kMaximize if form.sense == Sense.MAXIMIZE else highspy.ObjSense.kMinimize)
-    integrality = form.integrality.astype(np.int32)
+    integrality = highs_column_kinds(form)
     arrays = (
         np.ascontiguousarray(form.objective, dtype=np.float64), np.ascontiguousarray(form.column_lower, dtype=np.float64),
         np.ascontiguousarray(form.column_upper, dtype=np.float64), np.ascontiguousarray(form.row_lower, dtype=np.float64),
@@ -91,6 +94,15 @@ def load_into_highs(form: StandardForm, highs: "highspy.Highs | None" = None, co
     return highs
 
 
+def highs_column_kinds(form: StandardForm) -> np.ndarray:
+    """HiGHS's column types: 0 continuous, 1 integer, 2 semi-continuous, 3 semi-integer."""
+    kinds = form.integrality.astype(np.int32)
+    if form.has_semicontinuous:
+        assert form.semicontinuous is not None
+        kinds = kinds + 2 * form.semicontinuous.astype(np.int32)
+    return kinds
+
+
 def _infinite_bounds(values: Any) -> np.ndarray:
     """HiGHS's 1e30-style infinities as numpy infinities."""
     array = np.asarray(values, dtype=np.float64)
@@ -108,9 +120,12 @@ def _read_back(highs: "highspy.Highs", name: str) -> StandardForm:
     else:
         csr = sp.csc_array(arrays, shape=(rows, columns)).tocsr()
     integrality = np.zeros(columns, dtype=bool)
+    semicontinuous = None
     if len(lp.integrality_):
         codes = np.array([int(kind) for kind in lp.integrality_])
-        integrality = codes != int(highspy.HighsVarType.kContinuous)
+        integrality = np.isin(codes, (int(highspy.HighsVarType.kInteger), int(highspy.HighsVarType.kSemiInteger)))
+        semi = np.isin(codes, (int(highspy.HighsVarType.kSemiContinuous), int(highspy.HighsVarType.kSemiInteger)))
+        semicontinuous = semi if semi.any() else None
     quadratic = None
     model = highs.getModel()
     if model.hessian_.dim_ > 0 and len(model.hessian_.value_):
@@ -120,7 +135,7 @@ def _read_back(highs: "highspy.Highs", name: str) -> StandardForm:
     column_names = list(lp.col_names_) if len(lp.col_names_) == columns else []
     row_names = list(lp.row_names_) if len(lp.row_names_) == rows else []
     names = NameMap.from_labels(column_names, row_names) if column_names else NameMap()
-    return StandardForm.from_arrays(
+    form = StandardForm.from_arrays(
         objective=np.asarray(lp.col_cost_, dtype=np.float64),
         matrix=csr,
         row_lower=_infinite_bounds(lp.row_lower_),
@@ -134,6 +149,8 @@ def _read_back(highs: "highspy.Highs", name: str) -> StandardForm:
         names=names,
         name=name,
     )
+    form.semicontinuous = semicontinuous
+    return form
 
 
 def read_model_file(path: str | os.PathLike[str]) -> StandardForm:
@@ -212,8 +229,16 @@ class HighsBackend:
 
     name = "highs"
     capabilities = frozenset(
-        {Capability.LP, Capability.MILP, Capability.QP, Capability.DUALS, Capability.IIS, Capability.WARM_START, Capability.RAY}
+        {Capability.LP, Capability.MILP, Capability.QP, Capability.DUALS, Capability.IIS, Capability.WARM_START, Capability.RAY,
+         Capability.SEMICONTINUOUS, Capability.SEMIINTEGER, Capability.PERSISTENT}
     )
+
+    def open_persistent(self, form: StandardForm, options: SolveOptions | None = None) -> Any:
+        """The form loaded once into a persistent model that takes changes and re-solves (:mod:`ormodel.solvers.persistent`)."""
+        from ormodel.solvers.persistent import HighsPersistentModel
+
+        options = options or SolveOptions()
+        return HighsPersistentModel(form, threads=options.threads or 1, seed=options.seed or 0, extra=dict(options.extra))
 
     def available(self) -> bool:
         """True when highspy imports."""
@@ -238,11 +263,16 @@ class HighsBackend:
         try:
             if options.warm_start is not None:
                 self._warm_start(highs, form, options.warm_start)
-            incumbents = trace_highs(highs, started, form.sense.value, form.objective_value) if form.is_mip else None
+            # HiGHS appends internal columns to its MIP solutions when it reformulates semi-continuous columns.
+            incumbents = trace_highs(highs, started, form.sense.value,
+                                     lambda values: form.objective_value(values[: form.num_columns])) if form.is_mip else None
+            run_started = time.perf_counter()
             with native_output_to_stderr():
                 highs.run()
+            run_seconds = time.perf_counter() - run_started
             elapsed = time.perf_counter() - started
             result = self._result(highs, form, elapsed)
+            result.extra["solver_seconds"] = run_seconds
             if incumbents is not None:
                 result.extra["trace"] = incumbents.points
             _set_limit_kind(result, highs, options)

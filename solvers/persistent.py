@@ -67,6 +67,8 @@ class SubSolution:
         objective: the *current* objective (possibly a replaced one) at ``values``.
         bound: the solver's dual bound for the current objective (``nan`` when unknown).
         seconds: wall-clock seconds of the solve call.
+        columns: the point over every current column, added ones included (``None`` without one).
+        solver_seconds: the solver's own time (``run``/``optimize``), without setting options or reading the point.
     """
 
     status: Status
@@ -74,6 +76,9 @@ class SubSolution:
     objective: float = math.nan
     bound: float = math.nan
     seconds: float = 0.0
+    columns: np.ndarray | None = None
+    solver_seconds: float = math.nan
+    row_duals: np.ndarray | None = None
 
     @property
     def has_solution(self) -> bool:
@@ -309,6 +314,43 @@ class HighsPersistentModel(_UndoStack):
         indices = np.arange(total - count, total, dtype=np.int32)
         self.highs.deleteRows(indices.size, indices)
 
+    # -- edits that are not undone by rollback (for ormodel.persistent.Instance) --------------
+    def set_row_bounds(self, rows: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        """Change the bounds (right-hand sides) of some rows."""
+        rows = np.asarray(rows, dtype=np.int64).ravel()
+        lower = _finite_bound(np.broadcast_to(lower, rows.shape)).tolist()
+        upper = _finite_bound(np.broadcast_to(upper, rows.shape)).tolist()
+        for row, low, high in zip(rows.tolist(), lower, upper):  # highspy 1.12 has no array form of this call
+            self.highs.changeRowBounds(row, low, high)
+
+    def set_coefficients(self, rows: np.ndarray, columns: np.ndarray, values: np.ndarray) -> None:
+        """Set matrix entries (0 removes one)."""
+        for row, column, value in zip(np.asarray(rows).tolist(), np.asarray(columns).tolist(), np.asarray(values, dtype=np.float64).tolist()):
+            self.highs.changeCoeff(int(row), int(column), float(value))
+
+    def set_objective_offset(self, offset: float) -> None:
+        """Change the objective's constant term."""
+        self.highs.changeObjectiveOffset(float(offset))
+
+    def delete_rows(self, rows: np.ndarray) -> None:
+        """Delete rows by index; the rows after them move up."""
+        rows = np.unique(np.asarray(rows, dtype=np.int32))
+        if rows.size:
+            self.highs.deleteRows(rows.size, rows)
+            self.added_rows -= int(rows.size)
+
+    def delete_columns(self, columns: np.ndarray) -> None:
+        """Delete columns by index; the columns after them move left."""
+        columns = np.unique(np.asarray(columns, dtype=np.int32))
+        if not columns.size:
+            return
+        self.highs.deleteCols(columns.size, columns)
+        keep = np.ones(self.num_columns, dtype=bool)
+        keep[columns] = False
+        self.column_lower, self.column_upper = self.column_lower[keep], self.column_upper[keep]
+        self.objective, self.integrality = self.objective[keep], self.integrality[keep]
+        self.added_columns -= int(columns.size)
+
     def _delete_last_columns(self, count: int) -> None:
         total = self.num_columns
         indices = np.arange(total - count, total, dtype=np.int32)
@@ -341,22 +383,32 @@ class HighsPersistentModel(_UndoStack):
             solution.col_value = point.tolist()
             solution.value_valid = True
             highs.setSolution(solution)
+        run_started = time.perf_counter()
         highs.run()
+        solver_seconds = time.perf_counter() - run_started
         seconds = time.perf_counter() - started
         status_name = str(highs.getModelStatus()).split(".")[-1]
         status = HIGHS_STATUS.get(status_name, Status.ERROR)
         info = highs.getInfo()
         values = None
+        column_values = None
         objective = math.nan
+        row_duals = None
         if info.primal_solution_status >= 1 and (status != Status.INFEASIBLE):
-            column_values = np.asarray(highs.getSolution().col_value, dtype=np.float64)
+            solution = highs.getSolution()
+            column_values = np.asarray(solution.col_value, dtype=np.float64)
             if column_values.size == self.num_columns and info.primal_solution_status == 2:
                 values = column_values[: self.form.num_columns].copy()
                 objective = float(info.objective_function_value)
+                if not self.integrality.any() and solution.dual_valid and status == Status.OPTIMAL:
+                    row_duals = np.asarray(solution.row_dual, dtype=np.float64)
+            else:
+                column_values = None
         bound = float(info.mip_dual_bound) if self.integrality.any() else objective
         if not math.isfinite(bound) or abs(bound) >= 1e30:
             bound = math.nan
-        return SubSolution(status=status, values=values, objective=objective, bound=bound, seconds=seconds)
+        return SubSolution(status=status, values=values, objective=objective, bound=bound, seconds=seconds, columns=column_values,
+                           solver_seconds=solver_seconds, row_duals=row_duals)
 
 
 class ScipPersistentModel(_UndoStack):
@@ -401,7 +453,14 @@ class ScipPersistentModel(_UndoStack):
             self.model.readProblem(path)
         finally:
             os.unlink(path)
-        variables = self.model.getVars()
+        if form.has_sos or form.has_semicontinuous:
+            from ormodel.solvers.scip import ScipBackend
+
+            ScipBackend._add_special(self.model, form, sorted(self.model.getVars(), key=lambda variable: int(variable.name[1:])))
+        by_row: dict[int, Any] = {int(constraint.name[1:]): constraint for constraint in self.model.getConss() if constraint.name.startswith("r")
+                                  and constraint.name[1:].isdigit()}
+        self.rows: list[Any] = [by_row.get(row) for row in range(form.num_rows)]
+        variables = [variable for variable in self.model.getVars() if variable.name[:1] == "c" and variable.name[1:].isdigit()]
         if len(variables) != form.num_columns:
             raise ValueError(f"SCIP read {len(variables)} columns back, expected {form.num_columns}")
         # HiGHS names unnamed columns c0, c1, ...; SCIP may list them in another order.
@@ -540,6 +599,67 @@ class ScipPersistentModel(_UndoStack):
         for _ in range(min(count, len(self._added_constraints))):
             self.model.delCons(self._added_constraints.pop())
 
+    # -- edits that are not undone by rollback (for ormodel.persistent.Instance) --------------
+    def _row(self, row: int) -> Any:
+        return self.rows[row] if row < len(self.rows) else self._added_constraints[row - len(self.rows)]
+
+    def set_row_bounds(self, rows: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        """Change the bounds (right-hand sides) of some rows."""
+        self._problem_stage()
+        rows = np.asarray(rows, dtype=np.int64).ravel()
+        lower = np.broadcast_to(np.asarray(lower, dtype=np.float64), rows.shape)
+        upper = np.broadcast_to(np.asarray(upper, dtype=np.float64), rows.shape)
+        infinity = self.model.infinity()
+        for row, low, high in zip(rows.tolist(), lower.tolist(), upper.tolist()):
+            constraint = self._row(row)
+            if constraint is None:
+                continue
+            self.model.chgLhs(constraint, -infinity if low <= -_INF else low)
+            self.model.chgRhs(constraint, infinity if high >= _INF else high)
+
+    def set_coefficients(self, rows: np.ndarray, columns: np.ndarray, values: np.ndarray) -> None:
+        """Set matrix entries (0 removes one)."""
+        self._problem_stage()
+        for row, column, value in zip(np.asarray(rows).tolist(), np.asarray(columns).tolist(), np.asarray(values, dtype=np.float64).tolist()):
+            constraint = self._row(int(row))
+            if constraint is not None:
+                self.model.chgCoefLinear(constraint, self._variable(int(column)), float(value))
+
+    def set_objective_offset(self, offset: float) -> None:
+        """Change the objective's constant term."""
+        self._problem_stage()
+        self.model.addObjoffset(float(offset) - self.model.getObjoffset(original=True))
+
+    def delete_rows(self, rows: np.ndarray) -> None:
+        """Delete rows by index; the rows after them move up."""
+        self._problem_stage()
+        rows = np.unique(np.asarray(rows, dtype=np.int64))
+        for row in sorted(rows.tolist(), reverse=True):
+            constraint = self._row(row)
+            if constraint is not None:
+                self.model.delCons(constraint)
+            if row < len(self.rows):
+                del self.rows[row]
+            else:
+                del self._added_constraints[row - len(self.rows)]
+        self.added_rows -= int(rows.size)
+
+    def delete_columns(self, columns: np.ndarray) -> None:
+        """Delete columns by index; the columns after them move left."""
+        self._problem_stage()
+        columns = np.unique(np.asarray(columns, dtype=np.int64))
+        base = self.form.num_columns
+        for column in sorted(columns.tolist(), reverse=True):
+            self.model.delVar(self._variable(column))
+            if column < base:
+                raise ValueError("columns of the loaded form cannot be deleted on SCIP; fix them at 0 instead")
+            del self._added_variables[column - base]
+        keep = np.ones(self.num_columns, dtype=bool)
+        keep[columns] = False
+        self.column_lower, self.column_upper = self.column_lower[keep], self.column_upper[keep]
+        self.objective, self.integrality = self.objective[keep], self.integrality[keep]
+        self.added_columns -= int(columns.size)
+
     def _delete_last_columns(self, count: int) -> None:
         self._problem_stage()
         for _ in range(count):
@@ -571,18 +691,24 @@ class ScipPersistentModel(_UndoStack):
             for column in np.flatnonzero(point).tolist():
                 model.setSolVal(solution, self._variable(column), float(point[column]))
             model.addSol(solution, free=True)
+        run_started = time.perf_counter()
         model.optimize()
+        solver_seconds = time.perf_counter() - run_started
         seconds = time.perf_counter() - started
         status = _SCIP_STATUS.get(model.getStatus(), Status.OTHER_LIMIT)
         values = None
+        columns = None
         objective = math.nan
         if model.getNSols() > 0:
             best = model.getBestSol()
             values = np.array([model.getSolVal(best, variable) for variable in self.variables], dtype=np.float64)
+            added = [model.getSolVal(best, variable) for variable in self._added_variables]
+            columns = np.concatenate([values, np.asarray(added, dtype=np.float64)])
             objective = float(model.getSolObjVal(best))
         dual = float(model.getDualbound()) if model.getStage() >= self._scip.SCIP_STAGE.TRANSFORMED else math.inf
         bound = dual if abs(dual) < 1e19 else math.nan
-        return SubSolution(status=status, values=values, objective=objective, bound=bound, seconds=seconds)
+        return SubSolution(status=status, values=values, objective=objective, bound=bound, seconds=seconds, columns=columns,
+                           solver_seconds=solver_seconds)
 
 
 _SCIP_STATUS = {

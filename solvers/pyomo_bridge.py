@@ -83,7 +83,9 @@ def build_pyomo(model: Problem | StandardForm) -> PyomoModel:
 
         return build_pyomo_nonlinear(model)
 
-    form = as_standard_form(model)
+    from ormodel.special_sets import without_special_constructs
+
+    form = without_special_constructs(as_standard_form(model))  # the bridge passes no SOS sets or semi-continuous columns
     concrete = pyo.ConcreteModel(name=form.name)
     columns: list[Any] = [None] * form.num_columns
     blocks = form.names.variables or [Block(f"c{column}", column, 1) for column in range(form.num_columns)]

@@ -104,8 +104,16 @@ class ScipBackend:
     name = "scip"
     capabilities = frozenset(
         {Capability.LP, Capability.MILP, Capability.QP, Capability.MIQP, Capability.MINLP, Capability.IIS,
-         Capability.WARM_START, Capability.CALLBACKS, Capability.INDICATORS, Capability.DUALS}
+         Capability.WARM_START, Capability.CALLBACKS, Capability.INDICATORS, Capability.DUALS, Capability.SOS1, Capability.SOS2,
+         Capability.SEMICONTINUOUS, Capability.SEMIINTEGER, Capability.PERSISTENT}
     )
+
+    def open_persistent(self, form: StandardForm, options: SolveOptions | None = None) -> Any:
+        """The form loaded once into a persistent model that takes changes and re-solves (:mod:`ormodel.solvers.persistent`)."""
+        from ormodel.solvers.persistent import ScipPersistentModel
+
+        options = options or SolveOptions()
+        return ScipPersistentModel(form, threads=options.threads or 1, seed=options.seed or 0, extra=dict(options.extra))
 
     def available(self) -> bool:
         """True when pyscipopt imports."""
@@ -123,13 +131,19 @@ class ScipBackend:
         from ormodel.problem import Problem
         from ormodel.reductions import reductions_for
 
-        if isinstance(model, Problem) and reductions_for(model, self.capabilities)[0].name == "keep_expression_trees":
-            from ormodel.errors import ModelError
+        if isinstance(model, Problem):
+            chain = reductions_for(model, self.capabilities)
+            if chain[0].name == "keep_expression_trees":
+                from ormodel.errors import ModelError
 
-            try:
-                return self._build_elementwise(model)
-            except ModelError as error:  # located in the model's file, as the compiler's errors are
-                raise error.at(model.source_location(error.location.element, error.location.item)) from None
+                try:
+                    return self._build_elementwise(model)
+                except ModelError as error:  # located in the model's file, as the compiler's errors are
+                    raise error.at(model.source_location(error.location.element, error.location.item)) from None
+            from ormodel.reductions import apply_chain
+
+            form, _ = apply_chain(chain, model)  # SCIP declares every special construct: nothing to invert
+            return self.build_from_form(form)
         from ormodel.compiler import as_standard_form
 
         return self.build_from_form(as_standard_form(model))
@@ -164,6 +178,7 @@ class ScipBackend:
             start, end = pointers[row], pointers[row + 1]
             expression = Expr({terms[indices[k]]: values[k] for k in range(start, end)})
             constraints.append(self._add_row(scip, expression, row_lower[row], row_upper[row], row_names[row], end > start, unsatisfiable))
+        self._add_special(scip, form, variables)
         epigraph = None
         if form.is_quadratic:
             assert form.quadratic is not None
@@ -184,6 +199,31 @@ class ScipBackend:
             scip.setMaximize()
         return BuiltScipModel(scip, variables, constraints, form.names, form=form, epigraph=epigraph, sense=form.sense,
                               objective_offset=form.objective_offset, unsatisfiable_rows=unsatisfiable)
+
+    @staticmethod
+    def _add_special(scip: Any, form: StandardForm, variables: list[Any]) -> None:
+        """SOS1/SOS2 sets as SCIP's SOS constraints; a semi-continuous column ``x`` as ``l y <= x <= u y`` with a binary ``y``."""
+        if form.has_sos:
+            assert form.sos is not None
+            for position in range(len(form.sos)):
+                kind, columns, weights = form.sos.members(position)
+                members = [variables[int(column)] for column in columns]
+                add = scip.addConsSOS1 if kind == 1 else scip.addConsSOS2
+                add(members, weights=[float(weight) for weight in weights], name=form.sos.label(position))
+        if form.has_semicontinuous:
+            assert form.semicontinuous is not None
+            for column in np.flatnonzero(form.semicontinuous).tolist():
+                variable = variables[column]
+                low, high = float(form.column_lower[column]), float(form.column_upper[column])
+                if not math.isfinite(high):
+                    from ormodel.errors import Location, ModelError
+
+                    raise ModelError(f"the semi-continuous variable {variable.name} needs a finite upper bound", Location(element="variables"))
+                scip.chgVarLb(variable, min(low, 0.0))
+                on = scip.addVar(name=f"_on_{variable.name}", vtype="B")
+                scip.addCons(variable - high * on <= 0.0, name=f"_semicontinuous_upper_{variable.name}")
+                if low > 0:
+                    scip.addCons(variable - low * on >= 0.0, name=f"_semicontinuous_lower_{variable.name}")
 
     @staticmethod
     def _add_row(scip: Any, expression: Any, lower: float, upper: float, label: str, has_terms: bool, unsatisfiable: list[str]) -> Any:
@@ -322,9 +362,12 @@ class ScipBackend:
         if options.warm_start is not None:
             self._warm_start(built, options.warm_start)
         incumbents = trace_scip(scip, started, built.sense.value)
+        run_started = time.perf_counter()
         scip.optimize()
+        run_seconds = time.perf_counter() - run_started
         elapsed = time.perf_counter() - started
         result = self._result(built, elapsed)
+        result.extra["solver_seconds"] = run_seconds
         if incumbents is not None:
             result.extra["trace"] = incumbents.points
         if is_lp and result.status == Status.OPTIMAL:

@@ -19,6 +19,8 @@ KNOWN_OPTIMA = {
     "assignment": 13.0,  # checked by enumeration below
     "knapsack": 295.0,  # checked by enumeration below
     "facility_location": 505.0,  # checked by enumeration of open sets below
+    "piecewise_cost": 280.0,  # checked segment by segment below
+    "semicontinuous_production": 530.0,  # checked by enumeration of open plants below
 }
 
 
@@ -139,3 +141,27 @@ def test_can_design_reaches_the_calculus_optimum(examples_dir: Path) -> None:
         assert result.status == om.Status.OPTIMAL
         assert result.objective == pytest.approx(6 * np.pi * radius**2, rel=1e-6)
         assert result.value("height") == pytest.approx(2 * result.value("radius"), rel=1e-4)
+def test_piecewise_cost_segment_by_segment() -> None:
+    """The concave cost is linear on each segment: the best of one LP per segment is the optimum."""
+    breaks, costs = [0, 30, 60, 100], [0, 150, 240, 320]
+    best = -np.inf
+    for segment in range(3):
+        slope = (costs[segment + 1] - costs[segment]) / (breaks[segment + 1] - breaks[segment])
+        # variables doors, windows, buy: maximize 12 d + 8 w - (cost0 + slope (buy - break0))
+        solved = linprog([-12, -8, slope], A_ub=[[1, 1, 0], [2, 1.5, -1]], b_ub=[60, 0],
+                         bounds=[(0, None), (0, None), (breaks[segment], breaks[segment + 1])])
+        best = max(best, -solved.fun - costs[segment] + slope * breaks[segment])
+    assert best == pytest.approx(KNOWN_OPTIMA["piecewise_cost"])
+
+
+def test_semicontinuous_production_by_enumeration() -> None:
+    """Each subset of running plants is an LP with minimum runs as lower bounds; the best is the optimum."""
+    cost, low, high = [4, 5, 7], [40, 30, 10], [100, 80, 60]
+    best = np.inf
+    for mask in range(1, 8):
+        running = [plant for plant in range(3) if mask >> plant & 1]
+        solved = linprog([cost[p] for p in running], A_ub=[[-1] * len(running)], b_ub=[-125],
+                         bounds=[(low[p], high[p]) for p in running])
+        if solved.status == 0:
+            best = min(best, solved.fun)
+    assert best == pytest.approx(KNOWN_OPTIMA["semicontinuous_production"])

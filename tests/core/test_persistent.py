@@ -1,0 +1,192 @@
+"""Persistent instances: every change solved in place agrees with a rebuild from scratch; only diffs reach the solver."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import ormodel as om
+from ormodel.errors import ModelError, UnsupportedProblem
+
+
+def _model() -> om.Model:
+    model = om.Model("lots")
+    plants = model.set("I", [1, 2, 3])
+    cost = model.parameter("cost", plants, [3, 1, 2])
+    need = model.parameter("need", values=4)
+    x = model.variable("x", plants, upper=3)
+    i = plants.index("i")
+    model.minimize(om.sum(cost[i] * x[i], over=i))
+    model.constrain("demand", om.sum(x[i], over=i) >= need)
+    return model
+
+
+def _agrees(inst: om.Instance, expected: float) -> om.Result:
+    result = inst.solve(check=True)
+    rebuilt = om.solve(inst.problem, solver="highs")
+    assert result.status == om.Status.OPTIMAL and isinstance(result, om.Result)
+    assert result.objective == pytest.approx(expected) and rebuilt.objective == pytest.approx(expected)
+    assert result.check is not None and result.check.feasible
+    return result
+
+
+@pytest.mark.parametrize("solver", ["highs", "scip"])
+def test_changes_in_place_agree_with_rebuilds(solver: str) -> None:
+    inst = _model().instance(solver=solver)
+    _agrees(inst, 5.0)
+    inst.set_parameter("need", 5)
+    _agrees(inst, 7.0)
+    inst.set_parameter("cost", {2: 10})  # objective only
+    _agrees(inst, 12.0)
+    inst.set_bounds("x", upper=5, at=3)
+    assert _agrees(inst, 10.0).value("x[3]") == pytest.approx(5.0)
+    inst.set_rhs("demand", 2)
+    _agrees(inst, 4.0)
+    inst.add_constraint("first", "x[1] >= 1")
+    _agrees(inst, 5.0)
+    inst.add_variable("y", upper=10, cost=0.5)
+    inst.add_constraint("link", "sum(x[i] for i in I) + y >= 8")
+    assert _agrees(inst, 8.0).value("y") == pytest.approx(6.0)
+    inst.remove_constraint("first")
+    _agrees(inst, 7.0)
+    inst.set_objective("sum(x[i] for i in I) + y", "min")
+    _agrees(inst, 8.0)
+    inst.remove_constraint("link")
+    inst.set_objective("sum(x[i] for i in I)")
+    inst.remove_variable("y")
+    result = _agrees(inst, 2.0)
+    assert list(result.variable("x")) == [(1,), (2,), (3,)]
+    assert inst.rebuilds == 1  # every change above went in as a diff
+
+
+def test_a_parameter_change_sends_only_the_changed_rows_and_coefficients() -> None:
+    model = om.Model("diff")
+    I, J = model.set("I", [1, 2, 3]), model.set("J", ["a", "b"])
+    weight = model.parameter("weight", (I, J), [[1, 2], [3, 4], [5, 6]])
+    cap = model.parameter("cap", I, [10, 20, 30])
+    x = model.variable("x", (I, J), upper=100)
+    i, j = I.index("i"), J.index("j")
+    model.maximize(om.sum(om.sum(x[i, j], over=j), over=i))
+    model.constrain("room", om.sum(weight[i, j] * x[i, j], over=j) <= cap[i], for_each=i)
+    model.constrain("other", om.sum(x[i, j], over=i) <= 50, for_each=j)
+    inst = model.instance(solver="highs")
+    first = inst.solve().objective
+    highs = inst.handle.highs
+    inst.set_parameter("weight", {(2, "b"): 8})
+    lp = highs.getLp()
+    dense = np.zeros((lp.num_row_, lp.num_col_))
+    matrix = lp.a_matrix_
+    for column in range(lp.num_col_):
+        for position in range(matrix.start_[column], matrix.start_[column + 1]):
+            dense[matrix.index_[position], column] = matrix.value_[position]
+    assert dense[1, 3] == 8.0 and dense[1, 2] == 3.0
+    inst.set_parameter("cap", {3: 36})
+    assert list(highs.getLp().row_upper_[:3]) == [10.0, 20.0, 36.0]
+    assert inst.rebuilds == 1
+    assert inst.solve().objective == pytest.approx(om.solve(inst.problem).objective) and first > 0
+
+
+def test_infeasible_after_a_change_gets_the_pipelines_post_solve() -> None:
+    inst = _model().instance()
+    inst.set_parameter("need", 20)  # 3 plants x 3 at most
+    result = inst.solve()
+    assert result.status == om.Status.INFEASIBLE
+    assert result.conflict is not None and "demand" in result.conflict.families()
+
+
+def test_bad_changes_are_clear_errors() -> None:
+    inst = _model().instance()
+    with pytest.raises(ModelError, match="no parameter named 'ned'") as caught:
+        inst.set_parameter("ned", 3)
+    assert "need" in str(caught.value)
+    with pytest.raises(ModelError, match="values have shape \\(2,\\), the parameter's index sets give \\(3,\\)"):
+        inst.set_parameter("cost", [1, 2])
+    with pytest.raises(ModelError, match="4 is not a member of set I"):
+        inst.set_parameter("cost", {4: 1})
+    with pytest.raises(ModelError, match="entry at 2 is NaN"):
+        inst.set_parameter("cost", [1, float("nan"), 2])
+    with pytest.raises(ModelError, match="no variable named 'z'"):
+        inst.set_bounds("z", upper=1)
+    with pytest.raises(ModelError, match="x has no element 7"):
+        inst.set_bounds("x", upper=1, at=7)
+    with pytest.raises(ModelError, match="no constraint family named 'demnd'") as caught:
+        inst.set_rhs("demnd", 1)
+    assert "demand" in str(caught.value)
+    with pytest.raises(ModelError, match="variable 'x' is still used by demand, the objective"):
+        inst.remove_variable("x")
+    assert inst.solve().objective == pytest.approx(5.0)  # nothing above changed the model
+
+
+def test_backends_without_persistent_models_and_nonlinear_models_are_refused() -> None:
+    with pytest.raises(UnsupportedProblem, match="cpsat keeps no persistent model"):
+        _model().instance(solver="cpsat")
+    model = _model()
+    model.problem.objective = om.Objective.parse("min", "sum(exp(x[i]) for i in I)")
+    with pytest.raises(UnsupportedProblem, match="nonlinear terms"):
+        model.instance()
+
+
+def test_special_constructs_in_an_instance() -> None:
+    from ormodel.io import problem_from_dict
+
+    problem = problem_from_dict({
+        "parameters": {"need": 2},
+        "variables": {"z": {"type": "semicontinuous", "lower": 3, "upper": 8}, "w": {"upper": 10},
+                      "x": {"upper": 30}},
+        "objective": {"sense": "min", "expression": "2 * z + 5 * w + piecewise(x, [0, 10, 30], [0, 10, 50])"},
+        "constraints": [{"name": "need", "expression": "z + w >= need"}, {"name": "use", "expression": "x >= need * 5"}],
+    })
+    for solver in ("highs", "scip"):
+        inst = om.Instance(problem, solver=solver)
+        assert inst.solve(check=True).objective == pytest.approx(16.0)  # z = 3 (6), x = 10 (10)
+        inst.set_parameter("need", 4)
+        result = inst.solve(check=True)
+        assert result.objective == pytest.approx(8.0 + 30.0) and result.check is not None and result.check.feasible
+        assert result.objective == pytest.approx(om.solve(inst.problem, solver=solver).objective)
+
+
+def test_cutting_stock_column_generation_example(examples_dir: Path) -> None:
+    spec = importlib.util.spec_from_file_location("cutting_stock", examples_dir / "cutting_stock.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    master, inst, patterns = module.column_generation()
+    assert master.objective == pytest.approx(452.25)  # Chvatal, Linear Programming, ch. 13
+    assert patterns > 4 and inst.rebuilds == 1
+    assert module.integer_master(inst).objective == pytest.approx(453.0)
+
+
+def test_only_the_rows_that_read_a_changed_entry_are_recompiled() -> None:
+    model = om.Model("rows")
+    I, J = model.set("I", [1, 2, 3]), model.set("J", ["a", "b"])
+    scale = model.parameter("scale", I, [1, 1, 1])
+    x = model.variable("x", (I, J), upper=10)
+    spare = model.variable("spare", upper=1)
+    i, j = I.index("i"), J.index("j")
+    model.maximize(om.sum(om.sum(x[i, j], over=j), over=i) + spare)
+    model.constrain("room", scale[i] * x[i, "a"] + x[i, "b"] <= 7 + scale[i], for_each=i)
+    inst = model.instance(solver="highs")
+    compiled: list[int] = []
+    original = inst._push_restricted
+
+    def counting(name: str, parameter: str, keys: list) -> bool:
+        handled = original(name, parameter, keys)
+        compiled.append(len(keys) if handled else -1)
+        return handled
+
+    inst._push_restricted = counting  # type: ignore[method-assign]
+    inst.set_parameter("scale", {2: 3.0})
+    inst.set_parameter("scale", [1.0, 3.0, 0.5])
+    assert compiled == [1, 1]  # one changed entry each time, one row recompiled
+    lp = inst.handle.highs.getLp()
+    assert list(lp.row_upper_) == [8.0, 10.0, 7.5]
+    result = inst.solve(check=True)
+    assert result.objective == pytest.approx(om.solve(inst.problem).objective) and result.check is not None and result.check.feasible
+    inst.set_objective("sum(x[i, j] for i in I for j in J)")
+    inst.remove_variable("spare")  # renumbers columns: the recompiled rows must survive it
+    inst.set_parameter("scale", {1: 2.0})
+    assert inst.solve().objective == pytest.approx(om.solve(inst.problem).objective)
+    assert inst.rebuilds == 1
