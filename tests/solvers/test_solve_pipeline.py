@@ -386,3 +386,17 @@ def test_row_wise_hand_off_gives_highs_the_same_column_wise_model() -> None:
     expected = form.matrix.tocsc()
     assert list(rows.index_) == expected.indices.tolist() and list(rows.value_) == expected.data.tolist()
     assert om.solve(form).objective == pytest.approx(om.solve(problem_from_dict(document), solver="scip").objective)
+
+
+def test_ipopt_is_declared_and_names_its_extra_when_missing() -> None:
+    """The Ipopt backend is found by name; without casadi the error names the pip extra (its own tests run with it)."""
+    import importlib.util
+
+    from ormodel.errors import SolverNotAvailable
+
+    assert "ipopt" in backends.backend_names()
+    if importlib.util.find_spec("casadi") is not None:
+        assert backends.get_backend("ipopt").available()
+        return
+    with pytest.raises(SolverNotAvailable, match=r"pip install 'ormodel\[ipopt\]'"):
+        om.solve(problem_from_dict(INFEASIBLE_MIP), solver="ipopt")
