@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
@@ -183,15 +184,85 @@ Value = Numeric | IndexValue | Affine
 # Frames: one row per binding of the index names in scope.
 
 
-@dataclass
-class Frame:
-    """Bindings of index names, one entry per row; ``parent`` maps rows to the enclosing frame."""
+class CartesianBindings(Mapping[str, tuple[np.ndarray, ...]]):
+    """The bindings of a frame that is a full cross product of sets (row-major over ``shape``).
 
-    size: int
-    bindings: dict[str, tuple[np.ndarray, ...]]
-    parent: np.ndarray | None = None
-    full_shape: tuple[int, ...] | None = ()
-    dense_sets: tuple[str, ...] = ()
+    Each index name keeps only the members along its own axis; the per-row arrays are built the
+    first time a name is read, so a family whose terms are looked up by axis (see
+    :meth:`Compiler.indexed`) never builds them.
+    """
+
+    def __init__(self, shape: tuple[int, ...], axes: dict[str, tuple[int, tuple[np.ndarray, ...]]]) -> None:
+        self.shape = shape
+        self.axes = axes
+        self._rows: dict[str, tuple[np.ndarray, ...]] = {}
+
+    def __getitem__(self, name: str) -> tuple[np.ndarray, ...]:
+        rows = self._rows.get(name)
+        if rows is None:
+            axis, components = self.axes[name]
+            rows = tuple(_along_axis(component, axis, self.shape) for component in components)
+            self._rows[name] = rows
+        return rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.axes)
+
+    def __len__(self) -> int:
+        return len(self.axes)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.axes
+
+    def with_axis(self, members: int, names: dict[str, tuple[np.ndarray, ...]]) -> "CartesianBindings":
+        """The bindings after crossing with one more set of ``members`` members, bound to ``names``."""
+        axis = len(self.shape)
+        return CartesianBindings((*self.shape, members), {**self.axes, **{name: (axis, components) for name, components in names.items()}})
+
+
+def _along_axis(values: np.ndarray, axis: int, shape: tuple[int, ...]) -> np.ndarray:
+    """``values`` (one per member of axis ``axis``) repeated over the other axes of ``shape``, flattened row-major (a fresh array)."""
+    view = [1] * len(shape)
+    view[axis] = shape[axis]
+    result = np.empty(math.prod(shape), dtype=values.dtype)
+    result.reshape(shape)[...] = values.reshape(view)
+    return result
+
+
+def _along_axes(values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``values`` (broadcastable to ``shape``) as one fresh row-major array of ``prod(shape)`` entries."""
+    result = np.empty(math.prod(shape), dtype=values.dtype)
+    result.reshape(shape)[...] = values
+    return result
+
+
+class Frame:
+    """Bindings of index names, one entry per row; ``parent`` maps rows to the enclosing frame.
+
+    ``full_shape`` is the shape of the cross product when the frame is one (``None`` otherwise),
+    ``dense_sets`` the sets along its axes.
+    """
+
+    def __init__(self, size: int, bindings: Mapping[str, tuple[np.ndarray, ...]], parent: np.ndarray | None = None,
+                 full_shape: tuple[int, ...] | None = (), dense_sets: tuple[str, ...] = (), repeat: int = 0) -> None:
+        self.size = size
+        self.bindings = bindings
+        self._parent = parent
+        self._repeat = repeat  # > 0: parent is each outer row repeated this many times, built on first use
+        self.full_shape = full_shape
+        self.dense_sets = dense_sets
+
+    @property
+    def parent(self) -> np.ndarray | None:
+        """The row of the enclosing frame for each row (``None`` at the top)."""
+        if self._parent is None and self._repeat:
+            self._parent = np.repeat(np.arange(self.size // self._repeat), self._repeat)
+        return self._parent
+
+    @parent.setter
+    def parent(self, value: np.ndarray | None) -> None:
+        self._parent = value
+        self._repeat = 0
 
     @classmethod
     def root(cls) -> "Frame":
@@ -389,6 +460,13 @@ class Compiler:
                 full_shape, dense = None, ()
             else:
                 self.check_size(frame.size * members, f"the index frame 'for {', '.join(generator.targets)} in {set_name}'", generator)
+                if frame.full_shape is not None and (isinstance(frame.bindings, CartesianBindings) or not frame.bindings):
+                    outer = frame.bindings if isinstance(frame.bindings, CartesianBindings) else CartesianBindings(frame.full_shape, {})
+                    names = ({target: (column,) for target, column in zip(generator.targets, index_set.columns)} if generator.unpack
+                             else {generator.targets[0]: tuple(index_set.columns)})
+                    crossed = Frame(frame.size * members, outer.with_axis(members, names), None, (*frame.full_shape, members),
+                                    (*frame.dense_sets, set_name), repeat=members)
+                    return self._filtered(crossed, conditions)
                 parent = np.repeat(np.arange(frame.size), members)
                 member = np.tile(np.arange(members), frame.size)
                 full_shape = None if frame.full_shape is None else (*frame.full_shape, members)
@@ -399,7 +477,10 @@ class Compiler:
                 new_bindings = {generator.targets[0]: tuple(column[member] for column in index_set.columns)}
         bindings = {name: tuple(component[parent] for component in components) for name, components in frame.bindings.items()}
         bindings.update(new_bindings)
-        expanded = Frame(len(parent), bindings, parent, full_shape, dense)
+        return self._filtered(Frame(len(parent), bindings, parent, full_shape, dense), conditions)
+
+    def _filtered(self, expanded: Frame, conditions: Sequence[Node]) -> Frame:
+        """The rows of ``expanded`` that pass every condition."""
         for condition in conditions:
             mask = self.condition(condition, expanded)
             if not mask.all():
@@ -602,6 +683,12 @@ class Compiler:
             raise self.error(f"undefined symbol {name!r}", node, self.problem.suggest(name))
         if not index:
             raise self.error(f"{kind} {name!r} has no index; write {name} without brackets", node)
+        if kind == "variable":
+            columns = self._columns_by_axis(node, frame, index)
+            if columns is not None:
+                covered = frozenset(item.id for item in node.items if isinstance(item, Name) and item.id in frame.bindings)
+                return Affine(frame.size, [Part.one_per_row(columns, uniform(1.0, frame.size))], uniform(0.0, frame.size),
+                              unique=True, covered=covered, families=frozenset({name}))
         components = self.index_components(node.items, frame)
         expected = self.problem.dimen_of(index)
         if len(components) != expected:
@@ -641,6 +728,54 @@ class Compiler:
             columns = flat.astype(np.int64) + block.start
         return Affine(frame.size, [Part.one_per_row(columns, uniform(1.0, frame.size))], uniform(0.0, frame.size),
                       unique=True, covered=covered, families=frozenset({name}))
+
+    def _columns_by_axis(self, node: Index, frame: Frame, index: tuple[str, ...]) -> np.ndarray | None:
+        """The column of ``x[...]`` per row of a cross-product frame, looked up once per member of each axis.
+
+        Applies when every item is a bound index name or a constant and each index set of the
+        variable takes its components from one axis; ``None`` otherwise, and wherever a lookup
+        fails (the row-wise path then reports the bad index with its row).
+        """
+        bindings = frame.bindings
+        if not isinstance(bindings, CartesianBindings) or frame.full_shape is None:
+            return None
+        components: list[tuple[int | None, np.ndarray]] = []
+        for item in node.items:
+            if isinstance(item, Name) and item.id in bindings:
+                axis, values = bindings.axes[item.id]
+                components.extend((axis, value) for value in values)
+            elif isinstance(item, Const) and not isinstance(item.value, bool):
+                value = item.value
+                if isinstance(value, str):
+                    components.append((None, np.asarray([value])))
+                elif float(value).is_integer() and abs(value) < 2.0**62:
+                    components.append((None, np.asarray([int(value)], dtype=np.int64)))
+                else:
+                    return None
+            else:
+                return None
+        if len(components) != self.problem.dimen_of(index):
+            return None
+        shape = frame.full_shape
+        strides = np.cumprod([1] + [self.problem.sets[set_name].size for set_name in reversed(index)])[::-1][1:]
+        total: Any = np.int64(self.blocks[node.name].start)
+        cursor = 0
+        for set_name, stride in zip(index, strides):
+            index_set = self.problem.sets[set_name]
+            part = components[cursor : cursor + index_set.dimen]
+            cursor += index_set.dimen
+            axes = {axis for axis, _ in part if axis is not None}
+            if len(axes) > 1:
+                return None
+            position, valid = index_set.lookup([values for _, values in part])
+            if not valid.all():
+                return None
+            axis = axes.pop() if axes else None
+            view = [1] * len(shape)
+            if axis is not None:
+                view[axis] = shape[axis]
+            total = total + (position * np.int64(stride)).reshape(view)
+        return _along_axes(np.asarray(total, dtype=np.int64), shape)
 
     def _row_key(self, frame: Frame, row: int) -> tuple[Any, ...] | None:
         if not frame.bindings:
