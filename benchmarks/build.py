@@ -7,8 +7,9 @@ and CPU seconds, peak resident memory (MB) and the ratios to the floor (hand-wri
 the same run). Rounds are interleaved (every tool once per round) so machine noise hits every
 tool alike; every model's loaded size is checked against the expected one.
 
-Usage:
-    python benchmarks/build.py --sizes 25 50 75 --repeats 3 --out bench_out/build
+Usage (``PYTHONPATH=.`` measures this checkout's ormodel rather than the installed one; each
+record names the ormodel source it imported):
+    PYTHONPATH=. python benchmarks/build.py --sizes 25 50 75 --repeats 3 --out bench_out/build
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ def worker(tool: str, size: int) -> None:
         lp = lp_source()
         loaded = [lp.num_col_, lp.num_row_, len(lp.a_matrix_.value_)]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"tool": tool, "size": size, "seconds": seconds, "cpu_seconds": cpu_seconds, "peak_mb": peak, "expected": [columns, rows, nonzeros], "loaded": loaded}))
+    source = sys.modules["ormodel"].__file__ if "ormodel" in sys.modules else None  # which checkout was measured
+    print(json.dumps({"tool": tool, "size": size, "seconds": seconds, "cpu_seconds": cpu_seconds, "peak_mb": peak, "source": source, "expected": [columns, rows, nonzeros], "loaded": loaded}))
 
 
 def run_one(tool: str, size: int, timeout: float) -> dict:

@@ -25,8 +25,14 @@ def expected_size(size: int) -> tuple[int, int, int]:
 
 def build_ormodel(size: int) -> Any:
     """ormodel's Python API, compiled and passed to HiGHS."""
-    import ormodel as om
     from ormodel.solvers.highs import load_into_highs
+
+    return load_into_highs(ormodel_model(size).compile())
+
+
+def ormodel_model(size: int) -> Any:
+    """fac-N written with ormodel's Python API (an ``ormodel.Model``, not yet compiled)."""
+    import ormodel as om
 
     model = om.Model(f"fac-{size}")
     grid = model.set("G", range(size + 1))
@@ -44,7 +50,7 @@ def build_ormodel(size: int) -> Any:
     model.constrain("distance", s[i, j, f] == d + BIG_M * (1 - z[i, j, f]), for_each=(i, j, f))
     model.constrain("offset_x", r[i, j, f, 1] == i / size - y[f, 1], for_each=(i, j, f))
     model.constrain("offset_y", r[i, j, f, 2] == j / size - y[f, 2], for_each=(i, j, f))
-    return load_into_highs(model.compile())
+    return model
 
 
 def _floor_arrays(size: int) -> dict[str, Any]:
