@@ -25,9 +25,9 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -103,7 +103,7 @@ class Part:
     when something asks for it.
     """
 
-    __slots__ = ("_rows", "cols", "coefs", "dense")
+    __slots__ = ("_rows", "coefs", "cols", "dense")
 
     def __init__(self, rows: np.ndarray | None, cols: np.ndarray, coefs: np.ndarray, dense: bool = False) -> None:
         if rows is None and not dense:
@@ -114,7 +114,7 @@ class Part:
         self.dense = dense
 
     @classmethod
-    def one_per_row(cls, cols: np.ndarray, coefs: np.ndarray) -> "Part":
+    def one_per_row(cls, cols: np.ndarray, coefs: np.ndarray) -> Part:
         """The dense part ``coefs[r] * x[cols[r]]`` in row ``r``."""
         return cls(None, cols, coefs, dense=True)
 
@@ -153,7 +153,7 @@ class Affine:
     covered: frozenset[str] = frozenset()
     families: frozenset[str] = frozenset()
 
-    def scaled(self, factor: np.ndarray) -> "Affine":
+    def scaled(self, factor: np.ndarray) -> Affine:
         """Every term and the constant multiplied by a per-row factor."""
         parts = [Part(part._rows, part.cols, times(part.coefs, factor), True) if part.dense
                  else Part(part.rows, part.cols, part.coefs * factor[part.rows]) for part in self.parts]
@@ -214,7 +214,7 @@ class CartesianBindings(Mapping[str, tuple[np.ndarray, ...]]):
     def __contains__(self, name: object) -> bool:
         return name in self.axes
 
-    def with_axis(self, members: int, names: dict[str, tuple[np.ndarray, ...]]) -> "CartesianBindings":
+    def with_axis(self, members: int, names: dict[str, tuple[np.ndarray, ...]]) -> CartesianBindings:
         """The bindings after crossing with one more set of ``members`` members, bound to ``names``."""
         axis = len(self.shape)
         return CartesianBindings((*self.shape, members), {**self.axes, **{name: (axis, components) for name, components in names.items()}})
@@ -265,7 +265,7 @@ class Frame:
         self._repeat = 0
 
     @classmethod
-    def root(cls) -> "Frame":
+    def root(cls) -> Frame:
         """The frame of a single row with nothing bound (objective, scalar constraints)."""
         return cls(1, {})
 
@@ -1312,7 +1312,7 @@ def _not_finite(values: np.ndarray) -> np.ndarray:
     return ~np.isfinite(values)
 
 
-def _check_family(compiler: "Compiler", name: str, frame: Frame, node: Node, rows: RowBlock) -> None:
+def _check_family(compiler: Compiler, name: str, frame: Frame, node: Node, rows: RowBlock) -> None:
     """Refuse NaN or infinite coefficients and NaN bounds, naming the row."""
     row = rows.first_row_where(_not_finite)
     if row is not None:

@@ -37,15 +37,15 @@ import time
 from typing import Any
 
 import numpy as np
+from ormodel.solvers.labels import column_labels
+from ormodel.solvers.native import native_output_to_stderr
 
 from ormodel.backends import Capability, SolveOptions, unknown_option
 from ormodel.errors import OptionError, UnsupportedProblem
 from ormodel.result import Limit, Result, Status
-from ormodel.solvers.labels import column_labels
-from ormodel.solvers.native import native_output_to_stderr
 from ormodel.standard_form import Sense, StandardForm
 
-__all__ = ["IpoptBackend", "IPOPT_STATUS"]
+__all__ = ["IPOPT_STATUS", "IpoptBackend"]
 
 IPOPT_STATUS: dict[str, tuple[Status, Limit | None]] = {
     "Solve_Succeeded": (Status.LOCALLY_OPTIMAL, None),

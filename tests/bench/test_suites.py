@@ -113,8 +113,9 @@ def test_method_spec_parsing() -> None:
 
 def test_method_spec_sends_raw_options_to_any_backend_the_solve_pipeline_knows() -> None:
     """Raw options go to the solver for every name ``is_backend_name`` accepts (registered at run time too)."""
-    from ormodel.backends import _REGISTERED, is_backend_name, register_backend
     from ormodel.solvers import get_backend
+
+    from ormodel.backends import _REGISTERED, is_backend_name, register_backend
 
     register_backend("specbackend", lambda: get_backend("highs"))
     try:

@@ -12,10 +12,10 @@ import pytest
 
 pytest.importorskip("casadi")
 
-import ormodel as om  # noqa: E402
-from ormodel.errors import OptionError, UnsupportedProblem  # noqa: E402
-from ormodel.io import problem_from_dict  # noqa: E402
-from ormodel.result import Limit, PointStatus, Status, TerminationReason  # noqa: E402
+import ormodel as om
+from ormodel.errors import OptionError, UnsupportedProblem
+from ormodel.io import problem_from_dict
+from ormodel.result import Limit, PointStatus, Status, TerminationReason
 
 ROOT = Path(__file__).resolve().parents[2]
 
