@@ -1375,12 +1375,12 @@ def _compile(problem: Problem, native_indicators: bool = False) -> StandardForm:
         row_blocks.append(RowBlock(name, expression.size, counts, cols, coefs, lower, upper, block))
         row_count += expression.size
     columns = compiler.num_columns
-    objective = np.zeros(columns)
-    rows, cols, coefs = objective_affine.linear_arrays()
+    objective = np.zeros(columns)  # calloc'd: the pages of columns without an objective term are never touched
+    _, cols, coefs = objective_affine.linear_arrays()
     if len(cols):
-        objective = np.bincount(cols, weights=coefs, minlength=columns)[:columns].astype(np.float64, copy=False)
+        np.add.at(objective, cols, coefs)  # repeated columns summed in order, as bincount would
     compiler.location = Location(element="objective", text=problem.objective.text or None)
-    if not np.all(np.isfinite(objective)) or not np.all(np.isfinite(objective_affine.const)):
+    if not np.all(np.isfinite(objective[cols])) or not np.all(np.isfinite(objective_affine.const)):
         bad_columns = np.flatnonzero(~np.isfinite(objective))
         what = f"the objective coefficient of column {int(bad_columns[0])}" if len(bad_columns) else "the objective constant"
         for block in compiler.variable_blocks:
