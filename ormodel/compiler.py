@@ -462,8 +462,9 @@ class Compiler:
                 self.check_size(frame.size * members, f"the index frame 'for {', '.join(generator.targets)} in {set_name}'", generator)
                 if frame.full_shape is not None and (isinstance(frame.bindings, CartesianBindings) or not frame.bindings):
                     outer = frame.bindings if isinstance(frame.bindings, CartesianBindings) else CartesianBindings(frame.full_shape, {})
-                    names = ({target: (column,) for target, column in zip(generator.targets, index_set.columns)} if generator.unpack
-                             else {generator.targets[0]: tuple(index_set.columns)})
+                    names: dict[str, tuple[np.ndarray, ...]] = (
+                        {target: (column,) for target, column in zip(generator.targets, index_set.columns)} if generator.unpack
+                        else {generator.targets[0]: tuple(index_set.columns)})
                     crossed = Frame(frame.size * members, outer.with_axis(members, names), None, (*frame.full_shape, members),
                                     (*frame.dense_sets, set_name), repeat=members)
                     return self._filtered(crossed, conditions)
@@ -770,9 +771,9 @@ class Compiler:
             position, valid = index_set.lookup([values for _, values in part])
             if not valid.all():
                 return None
-            axis = axes.pop() if axes else None
             view = [1] * len(shape)
-            if axis is not None:
+            if axes:
+                axis = axes.pop()
                 view[axis] = shape[axis]
             total = total + (position * np.int64(stride)).reshape(view)
         return _along_axes(np.asarray(total, dtype=np.int64), shape)
@@ -1376,11 +1377,11 @@ def _compile(problem: Problem, native_indicators: bool = False) -> StandardForm:
         row_count += expression.size
     columns = compiler.num_columns
     objective = np.zeros(columns)  # calloc'd: the pages of columns without an objective term are never touched
-    _, cols, coefs = objective_affine.linear_arrays()
-    if len(cols):
-        np.add.at(objective, cols, coefs)  # repeated columns summed in order, as bincount would
+    _, objective_cols, objective_coefs = objective_affine.linear_arrays()
+    if len(objective_cols):
+        np.add.at(objective, objective_cols, objective_coefs)  # repeated columns summed in order, as bincount would
     compiler.location = Location(element="objective", text=problem.objective.text or None)
-    if not np.all(np.isfinite(objective[cols])) or not np.all(np.isfinite(objective_affine.const)):
+    if not np.all(np.isfinite(objective[objective_cols])) or not np.all(np.isfinite(objective_affine.const)):
         bad_columns = np.flatnonzero(~np.isfinite(objective))
         what = f"the objective coefficient of column {int(bad_columns[0])}" if len(bad_columns) else "the objective constant"
         for block in compiler.variable_blocks:

@@ -102,7 +102,7 @@ def cpsat_solution_callback(origin: float, sense: str, objective_scale: float = 
     """
     from ormodel.solvers.native import import_cp_model
 
-    cp_model = import_cp_model()
+    cp_model: Any = import_cp_model()
     trace = IncumbentTrace(origin, sense)
 
     class Callback(cp_model.CpSolverSolutionCallback):  # type: ignore[misc]
