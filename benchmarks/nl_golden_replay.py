@@ -81,7 +81,7 @@ def main() -> int:
     by_suite: dict[str, list[dict]] = defaultdict(list)
     for row in live_rows:
         by_suite[row["instance"].split("/")[0]].append(row)
-    lines = ["| suite | problems | undisputed | " + " | ".join(f"undisputed acc {policy.header}" for policy in TOLERANCE_POLICIES) + " |",
+    lines = ["| suite | problems | undisputed | " + " | ".join(f"undisputed acc {policy.table_header}" for policy in TOLERANCE_POLICIES) + " |",
              "|---|---|---|" + "---|" * len(TOLERANCE_POLICIES)]
     for suite, rows in sorted(by_suite.items()):
         item = summarize(rows)[0]

@@ -22,10 +22,19 @@ by size and SHA-256 into ``~/.cache/ormodel/models``; a path to any GGUF file wo
     nice -n 19 taskset -c 1 python benchmarks/nl_local.py --model qwen2.5-coder-1.5b       # hours
     python benchmarks/nl_local.py --model smollm2-135m --problems 3 --max-rounds 2             # minutes
     python benchmarks/nl_local.py --model qwen2.5-coder-1.5b --replay                          # no server
+    python benchmarks/nl_local.py --model qwen2.5-coder-1.5b --summarize                       # tables so far
 
 Writes to ``--output`` (default ``benchmarks/results/nl_local-MODEL``): ``ARM/table.jsonl``,
 ``ARM/records/``, ``summary.md`` (the tables) and ``nl_local.png`` (the plot); ``--replay`` writes
 ``ARM/replay.jsonl``, ``summary-replay.md`` and ``nl_local-replay.png``.
+
+**Resumable.** The run goes suite by suite, both arms on each suite before the next, so that an
+unfinished run still compares the arms on the same problems. Interrupted (Ctrl-C, ``kill``, a
+killed session), the same command again skips every problem whose row is in its arm's table and
+runs the rest; ``run.json`` holds the settings that shape the results, and a rerun with other
+settings into the same folder is refused. Rows of problems that met no server at all (a
+connection error: the server was gone) are not results: a rerun moves them to
+``ARM/unreachable.jsonl`` and runs those problems again. ``runs.log`` has a line per start and end.
 """
 
 from __future__ import annotations
@@ -36,7 +45,9 @@ import io
 import json
 import os
 import random
+import re
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
@@ -53,6 +64,10 @@ ARMS = ("baseline", "improved")
 BASELINE_REF = "e51bd0e"  # main before issue 19: the agent and client as they were ("today's agent")
 OUTCOMES = ("accepted", "warnings", "looped", "cut_off", "parse_error", "model_error", "solver_error", "infeasible", "unbounded",
             "llm_error")
+# The options that shape the results: a resumed run must use the same ones (run.json).
+RESULT_SETTINGS = ("model", "base_url", "seed", "per_suite", "baseline_ref", "max_rounds", "examples", "max_tokens", "timeout",
+                   "problem_time_limit", "context")
+UNREACHABLE = "APIConnectionError"  # what the openai client raises when nothing listens: the server was gone, not slow
 
 
 def sample_problems(data_root: str, seed: int, per_suite: int) -> dict[str, list[str]]:
@@ -109,6 +124,30 @@ def write_config(path: Path, arm: str, base_url: str, model: str, args: argparse
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+# Run a command so that the kernel sends it SIGTERM when this script dies, even by SIGKILL (Linux's
+# PR_SET_PDEATHSIG, kept across exec); elsewhere the command just runs.
+_WITH_PARENT = ("import ctypes, os, signal, sys\n"
+                "try:\n    ctypes.CDLL(None).prctl(1, int(signal.SIGTERM))\nexcept (OSError, AttributeError):\n    pass\n"
+                "if os.getppid() != int(sys.argv[1]):\n    sys.exit(130)\n"
+                "os.execv(sys.argv[2], sys.argv[2:])")
+
+
+def run_child(command: list[str], checkout: Path, environment: dict[str, str], log: Any) -> int:
+    """Run one ``ormodel bench nl``; interrupted, it gets SIGTERM (its runner stops cleanly, writing no row for the problem in flight)."""
+    guarded = [sys.executable, "-c", _WITH_PARENT, str(os.getpid()), *command]
+    child = subprocess.Popen(guarded, cwd=checkout, env=environment, stdout=log, stderr=log)
+    try:
+        return child.wait()
+    except BaseException:
+        child.terminate()
+        try:
+            child.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+        raise
+
+
 def run_arm(arm: str, checkout: Path, suite: str, ids: list[str], output: Path, args: argparse.Namespace,
             server: tuple[str, str] | None) -> int:
     """``ormodel bench nl`` of one arm on one suite's sample (live against ``server``, or replayed)."""
@@ -128,7 +167,83 @@ def run_arm(arm: str, checkout: Path, suite: str, ids: list[str], output: Path, 
     with open(folder / "log.txt", "a", encoding="utf-8") as log:
         log.write(f"\n$ {' '.join(command)}\n")
         log.flush()
-        return subprocess.run(command, cwd=checkout, env=environment, stdout=log, stderr=log, check=False).returncode
+        return run_child(command, checkout, environment, log)
+
+
+# -- resuming ---------------------------------------------------------------------------------------
+
+def check_settings(output: Path, args: argparse.Namespace) -> None:
+    """Keep the result-shaping settings in ``run.json``; a rerun into the same folder must repeat them."""
+    settings = {key: getattr(args, key) for key in RESULT_SETTINGS}
+    path = output / "run.json"
+    if path.exists():
+        recorded = json.loads(path.read_text(encoding="utf-8"))
+        changed = [f"--{key.replace('_', '-')} {recorded.get(key)!r} before, {value!r} now" for key, value in settings.items()
+                   if recorded.get(key) != value]
+        if changed:
+            raise SystemExit(f"error: {output} holds a run with other settings ({'; '.join(changed)}); resume it with the "
+                             "same options, or pass another --output")
+        return
+    path.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+
+
+def finished_problems(output: Path, arm: str) -> set[str]:
+    """The problems (``suite/id``) that have a row in the arm's live table."""
+    from ormodel.bench.table import ResultTable
+
+    return {str(row["instance"]) for row in ResultTable(output / arm / "table.jsonl").rows()}
+
+
+def set_aside_unreachable(output: Path, arm: str) -> int:
+    """Move the rows of problems that met no server (connection errors) to ``unreachable.jsonl``; their number.
+
+    Such a row is not a result of the model: the server had stopped (the run was killed, or the
+    server crashed). Moved out of the table, the problem runs again on the next start.
+    """
+    from ormodel.atomic import write_text_atomic
+
+    table = output / arm / "table.jsonl"
+    if not table.exists():
+        return 0
+    kept, moved = [], []
+    for line in table.read_text(encoding="utf-8").splitlines():
+        try:
+            instance = str(json.loads(line).get("instance", ""))
+        except ValueError:
+            kept.append(line)  # a damaged line: the runner's table reader skips it
+            continue
+        record = output / arm / "records" / (instance.replace("/", "__") + ".jsonl")
+        unreachable = UNREACHABLE in line or (record.exists() and UNREACHABLE in record.read_text(encoding="utf-8", errors="replace"))
+        (moved if unreachable else kept).append(line)
+    if moved:
+        with open(output / arm / "unreachable.jsonl", "a", encoding="utf-8") as aside:
+            aside.write("".join(line + "\n" for line in moved))
+        write_text_atomic(table, "".join(line + "\n" for line in kept))
+    return len(moved)
+
+
+def log_run(output: Path, text: str) -> None:
+    """One line in ``runs.log``."""
+    with open(output / "runs.log", "a", encoding="utf-8") as log:
+        log.write(f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}  {text}\n")
+
+
+def run_log_lines(output: Path) -> list[str]:
+    """``runs.log`` as Markdown list items (a resumed run has a start and an end line per session)."""
+    path = output / "runs.log"
+    return [f"- run log: {line}" for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+
+
+def progress_text(output: Path, arms: list[str], wanted: set[str]) -> str:
+    """``baseline 5/32, improved 4/32`` and the mean seconds per finished problem."""
+    from ormodel.bench.table import ResultTable
+
+    pieces = []
+    for arm in arms:
+        rows = [row for row in ResultTable(output / arm / "table.jsonl").rows() if row["instance"] in wanted]
+        seconds = sum(float(row.get("time") or 0.0) for row in rows) / max(1, len(rows))
+        pieces.append(f"{arm} {len(rows)}/{len(wanted)} ({seconds:.0f} s/problem)")
+    return ", ".join(pieces)
 
 
 def clear_prompt_cache(base_url: str, model: str) -> None:
@@ -197,6 +312,59 @@ def failure_table(rows_by_arm: dict[str, list[dict[str, Any]]], calls_by_arm: di
     return "\n".join(lines)
 
 
+# What the validator, compiler and solver said, by kind (first match wins); anything else is shown by its first line.
+FAILURE_KINDS = (
+    ("sum(x) inside a for over one of x's sets", re.compile(r"has two readings")),
+    ("sum without 'for'", re.compile(r"has no 'for'|sum\(\) needs a generator|adds up a collection|sums a set")),
+    ("strict < or >", re.compile(r"strict")),
+    ("indexed name used without its index", re.compile(r"is indexed by [^;]*; write")),
+    ("index not in its set", re.compile(r"is not in set")),
+    ("wrong number of indices", re.compile(r"takes \d+ ind")),
+    ("set not declared", re.compile(r"unknown set|undefined set")),
+    ("bound neither a number nor a parameter", re.compile(r"bound .* is not a number or a parameter")),
+    ("name not defined", re.compile(r"undefined symbol|unknown parameter")),
+    ("name with characters a name cannot have", re.compile(r"does not match '\^\[A-Za-z_\]")),
+    ("syntax error", re.compile(r"syntax error")),
+    ("product or division of variables", re.compile(r"nonlinear|quadratic constraint|division by an expression")),
+    ("text where a number belongs", re.compile(r"could not convert|not a number")),
+    ("answer not JSON", re.compile(r"could not be read|JSON|no model found", re.IGNORECASE)),
+)
+
+
+def failure_kind(outcome: str, error: str | None) -> str:
+    """A short name for what went wrong in one round (``outcome``, and the error fed back)."""
+    if outcome not in ("model_error", "parse_error") or not error:
+        return outcome
+    first = error.strip().splitlines()[0] if error.strip() else ""
+    for name, pattern in FAILURE_KINDS:
+        if pattern.search(first):
+            return name
+    reason = first.split(": ", 1)[1] if re.match(r"^(sets|parameters|variables|objective|constraints)\b", first) and ": " in first else first
+    return re.sub(r"\d+(\.\d+)?", "N", re.sub(r"'[^']*'", "'…'", reason))[:70]
+
+
+def failure_modes(output: Path, arms: list[str], wanted: set[str]) -> str:
+    """Rounds and problems per kind of failure and arm, from the answers in the call records."""
+    from ormodel.nl2opt.records import read_record
+
+    rounds: dict[str, Counter[str]] = {arm: Counter() for arm in arms}
+    problems: dict[str, Counter[str]] = {arm: Counter() for arm in arms}
+    for arm in arms:
+        for problem in sorted(wanted):
+            path = output / arm / "records" / (problem.replace("/", "__") + ".jsonl")
+            answers = [line["answer"] for line in read_record(path) if line.get("type") == "answer"] if path.exists() else []
+            kinds = [failure_kind(str(item.get("outcome")), item.get("error"))
+                     for answer in answers for attempt in answer.get("attempts") or [] for item in attempt.get("rounds") or []]
+            rounds[arm].update(kinds)
+            problems[arm].update(set(kinds))
+    kinds = sorted({kind for counter in rounds.values() for kind in counter}, key=lambda kind: (kind == "accepted", -sum(
+        counter[kind] for counter in rounds.values()), kind))
+    header = "| what happened to an answer | " + " | ".join(f"{arm}: rounds (problems)" for arm in arms) + " |"
+    lines = [header, "|" + "---|" * (len(arms) + 1)]
+    lines += [f"| {kind} | " + " | ".join(f"{rounds[arm][kind]} ({problems[arm][kind]})" for arm in arms) + " |" for kind in kinds]
+    return "\n".join(lines)
+
+
 def plot(summaries: list[Any], rows_by_arm: dict[str, list[dict[str, Any]]], path: Path, title: str) -> None:
     """Execution rate and accuracy per arm, and the round outcomes per arm."""
     import matplotlib
@@ -244,7 +412,9 @@ def write_summary(output: Path, sample: dict[str, list[str]], args: argparse.Nam
     text = header + ["", (f"Accuracy under the tolerance rules of `ormodel.nl2opt.benchmark` ({rules}), judged again from each "
                           "row's objective and label; s/problem is wall time per problem (model calls, solves, checks)."), "",
                      summary_markdown(summaries), "", "Round outcomes and cut answers (from the call records):", "",
-                     failure_table(rows_by_arm, calls_by_arm), ""]
+                     failure_table(rows_by_arm, calls_by_arm), "",
+                     "Failure modes: each round's outcome, and for rejected answers the kind of error fed back (from the records):",
+                     "", failure_modes(output, arms, wanted), ""]
     for arm, rows in rows_by_arm.items():
         text += [f"### {arm}, per problem", "", *problem_lines(rows), ""]
     document = "\n".join(text)
@@ -276,6 +446,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, help="server threads (default: one per core this process may use)")
     parser.add_argument("--context", type=int, default=8192, help="server context in tokens (default: 8192)")
     parser.add_argument("--replay", action="store_true", help="rebuild both arms' tables from the records, with no server")
+    parser.add_argument("--summarize", action="store_true",
+                        help="only write summary.md and the plot from the tables and records so far (also while the run goes on)")
     parser.add_argument("--cache", default=str(Path("~/.cache/ormodel/nl_local").expanduser()), help="baseline checkout cache")
     args = parser.parse_args()
 
@@ -293,6 +465,16 @@ def main() -> int:
     output.mkdir(parents=True, exist_ok=True)
     sample = first_problems(sample_problems(args.data, args.seed, args.per_suite), args.problems)
     arms = [arm for arm in args.arms.split(",") if arm]
+    if args.summarize:
+        if not (output / "run.json").exists():
+            parser.error(f"{output} holds no run (no run.json)")
+        check_settings(output, args)
+        written = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        header = [f"# nl_local: {name}", "", f"- summary written {written} from the tables and records in {output}",
+                  f"- sample (seed {args.seed}): " + "; ".join(f"{suite}: {', '.join(ids)}" for suite, ids in sample.items()),
+                  *run_log_lines(output)]
+        print(write_summary(output, sample, args, header, "table.jsonl"))
+        return 0
     checkouts = {arm: (baseline_checkout(args.baseline_ref, Path(args.cache)) if arm == "baseline" else REPO) for arm in arms}
     uptime = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
     header = [f"# nl_local: {name}", "", f"- command: `{' '.join([Path(sys.executable).name, *sys.argv])}`",
@@ -301,36 +483,69 @@ def main() -> int:
               (f"- baseline: git {args.baseline_ref} (no max_tokens, no loop guard, no streaming); improved: this checkout "
                f"(max_tokens {args.max_tokens}, streaming, loop guard); both: --examples {args.examples}, --max-rounds "
                f"{args.max_rounds}, timeout {args.timeout:.0f} s, 1 retry")]
-    # One arm after the other, each starting with a cold prompt cache: the server keeps the last prompt, and an
-    # arm must not find its first problem's prompt already processed by the other arm.
-    steps = [(arm, suite) for arm in arms for suite in sample]
-    failures = 0
-    with contextlib.ExitStack() as stack:
-        served: tuple[str, str] | None = None
-        if args.base_url and not args.replay:
-            served = (args.base_url, args.model)
-        elif not args.replay:
-            from ormodel.nl2opt.local_server import LocalServer
+    # Suite by suite, both arms on each suite before the next (an unfinished run compares the arms on the same
+    # problems), each arm's turn from a cold prompt cache: the server keeps the last prompt, and an arm must not
+    # find its first problem's prompt already processed by the other arm.
+    steps = [(arm, suite) for suite in sample for arm in arms]
+    wanted = {f"{suite}/{problem}" for suite, ids in sample.items() for problem in ids}
+    if not args.replay:
+        check_settings(output, args)
+        for arm in arms:
+            moved = set_aside_unreachable(output, arm)
+            if moved:
+                print(f"note: {arm}: {moved} problem(s) had met no server; moved to {arm}/unreachable.jsonl, to run again",
+                      file=sys.stderr)
+        finished = {arm: finished_problems(output, arm) for arm in arms}
+        steps = [(arm, suite) for arm, suite in steps if any(f"{suite}/{problem}" not in finished[arm] for problem in sample[suite])]
+        log_run(output, f"start: {' '.join(sys.argv)}; done before: {progress_text(output, arms, wanted)}; pid {os.getpid()}")
+    failures, interrupted = 0, False
+    previous_handlers = {number: signal.signal(number, _stop) for number in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        with contextlib.ExitStack() as stack:
+            served: tuple[str, str] | None = None
+            if args.base_url and not args.replay:
+                served = (args.base_url, args.model)
+            elif not args.replay and steps:
+                from ormodel.nl2opt.local_server import LocalServer
 
-            model_path = assemble(args.model) if args.model in MODELS else Path(args.model)
-            if args.model in MODELS:
-                header.append(f"- model: {MODELS[args.model].description}; sha256 {MODELS[args.model].sha256}")
-            server = stack.enter_context(LocalServer(model_path, threads=args.threads, context=args.context,
-                                                     log_path=output / "server.log", prompt_cache_mib=0))
-            served = (server.url, server.model_name)
-            header.append(f"- server: llama.cpp (xllamacpp) on 127.0.0.1, {server.threads} thread(s), context {args.context}")
-        with Progress() as progress:
-            task = progress.add_task("nl_local", total=len(steps))
-            for number, (arm, suite) in enumerate(steps):
-                if served is not None and (number == 0 or steps[number - 1][0] != arm):
-                    clear_prompt_cache(*served)
-                progress.update(task, description=f"{arm} on {suite} ({len(sample[suite])} problems)")
-                failures += run_arm(arm, checkouts[arm], suite, sample[suite], output, args, served) != 0
-                progress.advance(task)
-    print(write_summary(output, sample, args, header, "replay.jsonl" if args.replay else "table.jsonl"))
+                model_path = assemble(args.model) if args.model in MODELS else Path(args.model)
+                if args.model in MODELS:
+                    header.append(f"- model: {MODELS[args.model].description}; sha256 {MODELS[args.model].sha256}")
+                server = stack.enter_context(LocalServer(model_path, threads=args.threads, context=args.context,
+                                                         log_path=output / "server.log", prompt_cache_mib=0))
+                served = (server.url, server.model_name)
+                header.append(f"- server: llama.cpp (xllamacpp) on 127.0.0.1, {server.threads} thread(s), context {args.context}")
+            with Progress() as progress:
+                task = progress.add_task("nl_local", total=len(steps))
+                for arm, suite in steps:
+                    if served is not None:
+                        clear_prompt_cache(*served)
+                    progress.update(task, description=f"{arm} on {suite} ({len(sample[suite])} problems)")
+                    code = run_arm(arm, checkouts[arm], suite, sample[suite], output, args, served)
+                    if code == 130:  # its runner was interrupted
+                        raise KeyboardInterrupt
+                    failures += code != 0
+                    progress.advance(task)
+    except (KeyboardInterrupt, SystemExit):
+        interrupted = True
+    finally:
+        for number, handler in previous_handlers.items():
+            signal.signal(number, handler)
+    table = "replay.jsonl" if args.replay else "table.jsonl"
+    if not args.replay:
+        log_run(output, f"{'interrupted' if interrupted else 'finished'}: {progress_text(output, arms, wanted)}")
+    print(write_summary(output, sample, args, header + run_log_lines(output), table))
     suffix = "-replay" if args.replay else ""
     print(f"\nwrote {output}/summary{suffix}.md and nl_local{suffix}.png", file=sys.stderr)
+    if interrupted:
+        print("interrupted: run the same command again to resume", file=sys.stderr)
+        return 130
     return 1 if failures else 0
+
+
+def _stop(number: int, frame: Any) -> None:
+    """SIGTERM/SIGHUP: unwind like Ctrl-C (the running ``bench nl`` is stopped, the summary written)."""
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ Example (with a recorded or scripted chat model)::
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -39,6 +40,8 @@ from ormodel.nl2opt.prompts import (
 from ormodel.nl2opt.retrieval import ExampleLibrary
 
 __all__ = ["Agent", "AgentOptions", "Answer", "Attempt", "Round", "backend_for", "describe_changes", "solution_text"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -146,7 +149,7 @@ class Answer:
         status: ``solved`` (a checked model and its optimum), ``infeasible`` or ``unbounded`` (the
             final model, after corrections, has no optimum), or ``failed`` (no usable model).
         objective: optimal objective of the chosen attempt.
-        sense: ``minimize``/``maximize``.
+        sense: ``minimize``/``maximize``, or ``feasibility`` for a model without objective.
         document: the chosen five-element document.
         formulation: the model in Markdown (LLMOPT's five sections).
         solution: the solution in the problem's own words.
@@ -269,8 +272,10 @@ def backend_for(problem: Any, solver: str = "auto") -> str:
 def solution_text(problem: Any, result: Any, limit: int = 20) -> tuple[str, dict[str, float]]:
     """The optimum in the problem's words (objective and variable descriptions) and the non-zero values by label."""
     objective = problem.objective
-    what = (objective.description or "objective") if objective is not None else "objective"
-    lines = [f"Optimal {what}: **{_format(result.objective)}** ({objective.sense.value if objective is not None else ''})."]
+    if objective is None:
+        lines = ["A feasible point (a feasibility model: every constraint holds, there is no objective)."]
+    else:
+        lines = [f"Optimal {objective.description or 'objective'}: **{_format(result.objective)}** ({objective.sense.value})."]
     values: dict[str, float] = {}
     for name, variable in problem.variables.items():
         entries = result.variable(name)
@@ -416,6 +421,7 @@ class Agent:
                 attempt.first_document = document
             outcome, problem, result, findings, error_text = self._evaluate(document)
             current.outcome, current.error, current.findings = outcome, error_text, findings
+            logger.info("sample %d round %d: %s%s", sample, number, outcome, f" ({_clip(error_text, 200)})" if error_text else "")
             if result is not None:
                 current.status = result.status.value
                 current.objective = _finite(result.objective) if result.has_solution else None
@@ -445,7 +451,7 @@ class Agent:
     def _vote(self, attempts: Sequence[Attempt]) -> tuple[Attempt, float | None]:
         solved = [attempt for attempt in attempts if attempt.status == "solved" and attempt.objective is not None]
         if not solved:
-            order = {"infeasible": 0, "unbounded": 1, "failed": 2}
+            order = {"solved": -1, "infeasible": 0, "unbounded": 1, "failed": 2}  # solved without objective: a feasibility model
             return min(attempts, key=lambda attempt: (order.get(attempt.status, 3), attempt.sample)), None
         groups: list[list[Attempt]] = []
         for attempt in solved:
@@ -482,8 +488,7 @@ class Agent:
             from ormodel.markdown import to_markdown
 
             answer.formulation = to_markdown(chosen.problem)
-            if chosen.problem.objective is not None:
-                answer.sense = chosen.problem.objective.sense.value
+            answer.sense = chosen.problem.objective.sense.value if chosen.problem.objective is not None else "feasibility"
         if chosen.status == "solved":
             answer.objective = chosen.objective
             answer.solution, answer.values = solution_text(chosen.problem, chosen.result)

@@ -238,11 +238,11 @@ def summarize(rows: Sequence[dict[str, Any]]) -> list[NLSummary]:
 def summary_markdown(summaries: Sequence[NLSummary]) -> str:
     """The summary table in Markdown."""
     names = [policy.name for policy in TOLERANCE_POLICIES]
-    rules = [policy.header for policy in TOLERANCE_POLICIES]
+    rules = [policy.table_header for policy in TOLERANCE_POLICIES]
     header = ("| method | problems | execution rate | " + " | ".join(f"acc {rule}" for rule in rules) +
               " | undisputed | " + " | ".join(f"undisputed acc {rule}" for rule in rules) +
               " | avg rounds | tokens/problem | s/problem |")
-    lines = [header, "|" + "---|" * (header.count("|") - 1)]
+    lines = [header, "|" + "---|" * (7 + 2 * len(rules))]
     for item in summaries:
         lines.append(f"| {item.method} | {item.problems} | {item.execution_rate:.1%} | " +
                      " | ".join(f"{item.accuracy[name]:.1%}" for name in names) + f" | {item.undisputed} | " +
@@ -255,7 +255,7 @@ def summary_markdown(summaries: Sequence[NLSummary]) -> str:
 
 def problem_lines(rows: Sequence[dict[str, Any]]) -> list[str]:
     """Per-problem lines: id, status, objective, label, verdicts, rounds, tokens."""
-    lines = ["| problem | status | objective | label | " + " | ".join(policy.header for policy in TOLERANCE_POLICIES) +
+    lines = ["| problem | status | objective | label | " + " | ".join(policy.table_header for policy in TOLERANCE_POLICIES) +
              " | rounds | tokens | note |", "|" + "---|" * (7 + len(TOLERANCE_POLICIES))]
     for row in rows:
         extra = row.get("extra") or {}

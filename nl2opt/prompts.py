@@ -52,7 +52,10 @@ Rules:
   x['chair']. Sets of integers allow arithmetic on indices: stock[t - 1]. Text members can only be compared with == and !=.
 - A constraint has a unique "name", an optional "for" clause ("i in S, j in T if i != j"), and one relation (<=, >=, ==).
   An optional "when": "flag[i] == 1" makes it conditional on a binary variable.
-- Products of two variables are allowed only where needed; prefer linear models (linearize with binaries and big-M).
+- When the problem only asks for a plan that satisfies every rule (a schedule, timetable or assignment, with nothing to
+  minimize or maximize), write "objective": {"sense": "feasibility"} without an expression.
+- Nonlinear functions exp, log, sqrt, sin, cos, powers (x**3, x**0.5) and products of variables are allowed only where
+  the problem needs them; prefer linear models (linearize with binaries and big-M).
 - Give every variable and the objective a "description" in the problem's own words.
 Reply with the JSON object only."""
 
@@ -84,21 +87,17 @@ def cut_off_feedback(finding: str) -> str:
 
 _BOUND = re.compile(r"variables '(?P<variable>[^']+)': (?P<side>lower|upper) bound '(?P<value>[^']*)' is not a number or a parameter")
 _UNKNOWN_SET = re.compile(r"unknown set '(?P<set>[^']+)' in the index")
-_NUMBER = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$")
 
 
 def error_hints(error: str) -> list[str]:
     """What to do about errors that small models make often, in the model's own terms (one meaning each)."""
     hints = []
-    for match in _BOUND.finditer(error):
+    for match in _BOUND.finditer(error):  # (a number in quotes is read as the number: ormodel.io)
         variable, side, value = match["variable"], match["side"], match["value"]
-        if _NUMBER.match(value):
-            hints.append(f"Write numbers without quotes: \"{side}\": {value.strip()} for variable {variable!r}.")
-        else:
-            relation = ">=" if side == "lower" else "<="
-            hints.append(f"A bound is a number or a parameter name. If '{value}' involves a variable, it is a constraint: remove "
-                         f"\"{side}\" from variable {variable!r} and add {{\"name\": \"{variable}_{side}\", \"expression\": "
-                         f"\"{variable} {relation} {value}\"}} to \"constraints\"; if it is data, declare it under \"parameters\".")
+        relation = ">=" if side == "lower" else "<="
+        hints.append(f"A bound is a number or a parameter name. If '{value}' involves a variable, it is a constraint: remove "
+                     f"\"{side}\" from variable {variable!r} and add {{\"name\": \"{variable}_{side}\", \"expression\": "
+                     f"\"{variable} {relation} {value}\"}} to \"constraints\"; if it is data, declare it under \"parameters\".")
     for match in _UNKNOWN_SET.finditer(error):
         hints.append(f"Declare the set first: \"sets\": {{\"{match['set']}\": [its members]}} (or {{\"from\": 1, \"to\": n}}), "
                      "or index by a set that is declared.")

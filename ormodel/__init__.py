@@ -9,6 +9,7 @@ start quickly; ``from ormodel import Model`` and ``om.solve`` work as usual.
 """
 
 import importlib as _importlib
+import logging as _logging
 import os as _os
 from typing import TYPE_CHECKING, Any
 
@@ -22,11 +23,16 @@ if _os.path.isfile(_os.path.join(_checkout, "setup.py")) and _os.path.isdir(_os.
 
 __version__ = "0.1.0"
 
+# Library messages go to the ``ormodel`` logger tree (``ormodel.solve``, ``ormodel.solvers.cpsat``, ...);
+# they stay silent until the application configures logging (``logging.basicConfig(level="INFO")``).
+_logging.getLogger(__name__).addHandler(_logging.NullHandler())
+
 # Eager: the submodule ``ormodel.solve`` would otherwise shadow the function once anyone imports it.
 from ormodel.solve import solve  # noqa: E402
 
 _EXPORTS = {
-    "ormodel.api": ("Expression", "IndexName", "Model", "Relation", "SetRef", "absolute", "maximum", "minimum", "sum"),
+    "ormodel.api": ("Expression", "IndexName", "Model", "Relation", "SetRef", "absolute", "cos", "exp", "log", "maximum", "minimum",
+                    "sin", "sqrt", "sum"),
     "ormodel.compiler": ("compile_problem",),
     "ormodel.errors": ("ExpressionError", "Location", "ModelError", "OptionError", "OrmodelError", "SolverError",
                        "SolverNotAvailable", "UnsupportedProblem"),
@@ -39,7 +45,8 @@ _ORIGIN = {name: module for module, names in _EXPORTS.items() for name in names}
 _ORIGIN["compile"] = "ormodel.compiler"  # the verb users expect: ormodel.compile(problem)
 
 if TYPE_CHECKING:
-    from ormodel.api import Expression, IndexName, Model, Relation, SetRef, absolute, maximum, minimum, sum
+    from ormodel.api import (Expression, IndexName, Model, Relation, SetRef, absolute, cos, exp, log, maximum, minimum, sin, sqrt,
+                             sum)
     from ormodel.compiler import compile_problem
     from ormodel.compiler import compile_problem as compile  # noqa: A001
     from ormodel.errors import (ExpressionError, Location, ModelError, OptionError, OrmodelError, SolverError,

@@ -68,6 +68,11 @@ class AnswerTolerance:
             terms.append(f"{self.relative:g}·max(1,|a|)")
         return "|p−a| ≤ " + (" + ".join(terms) if terms else "0")
 
+    @property
+    def table_header(self) -> str:
+        """:attr:`header` for a Markdown table cell (its ``|`` escaped, so the table keeps its columns)."""
+        return self.header.replace("|", "\\|")
+
 
 ANSWER_TOLERANCES = (
     AnswerTolerance("abs_0.01", absolute=0.01),

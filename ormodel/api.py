@@ -34,7 +34,8 @@ from ormodel.problem import Constraint, Domain, IndexSet, Objective, Parameter, 
 from ormodel.result import Result
 from ormodel.standard_form import Sense, StandardForm
 
-__all__ = ["Model", "Expression", "Relation", "SetRef", "IndexName", "sum", "maximum", "minimum", "absolute"]
+__all__ = ["Model", "Expression", "Relation", "SetRef", "IndexName", "sum", "maximum", "minimum", "absolute",
+           "exp", "log", "sqrt", "sin", "cos"]
 
 Operand = Union["Expression", "IndexName", float, int, str]
 
@@ -108,6 +109,12 @@ class Expression:
 
     def __ge__(self, other: Operand) -> "Relation":  # type: ignore[override]
         return Relation.make(">=", self.node, _node(other))
+
+    def __lt__(self, other: Operand) -> "Relation":  # type: ignore[override]
+        return Relation.make("<", self.node, _node(other))
+
+    def __gt__(self, other: Operand) -> "Relation":  # type: ignore[override]
+        return Relation.make(">", self.node, _node(other))
 
     def __eq__(self, other: Operand) -> "Relation":  # type: ignore[override]
         return Relation.make("==", self.node, _node(other))
@@ -321,6 +328,35 @@ def absolute(argument: Operand) -> Expression:
     return Expression(Call("abs", (_node(argument),)))
 
 
+def _function(name: str, argument: Operand) -> Expression:
+    return Expression(Call(name, (_node(argument),)))
+
+
+def exp(argument: Operand) -> Expression:
+    """``exp(argument)``: nonlinear, solved by backends with the MINLP capability (SCIP)."""
+    return _function("exp", argument)
+
+
+def log(argument: Operand) -> Expression:
+    """``log(argument)`` (natural logarithm): nonlinear, solved by backends with the MINLP capability (SCIP)."""
+    return _function("log", argument)
+
+
+def sqrt(argument: Operand) -> Expression:
+    """``sqrt(argument)``: nonlinear, solved by backends with the MINLP capability (SCIP)."""
+    return _function("sqrt", argument)
+
+
+def sin(argument: Operand) -> Expression:
+    """``sin(argument)``: nonlinear, solved by backends with the MINLP capability (SCIP)."""
+    return _function("sin", argument)
+
+
+def cos(argument: Operand) -> Expression:
+    """``cos(argument)``: nonlinear, solved by backends with the MINLP capability (SCIP)."""
+    return _function("cos", argument)
+
+
 def _set_names(index: Any) -> tuple[str, ...]:
     if index is None:
         return ()
@@ -396,6 +432,10 @@ class Model:
     def maximize(self, expression: Operand) -> None:
         """Set a maximization objective (an expression or text)."""
         self._objective(Sense.MAXIMIZE, expression)
+
+    def feasibility(self) -> None:
+        """Make this a feasibility model (drops any objective): a point that satisfies every constraint is the answer."""
+        self.problem.objective = None
 
     def _objective(self, sense: Sense, expression: Operand) -> None:
         if isinstance(expression, str) and not isinstance(expression, Expression):

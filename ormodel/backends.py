@@ -254,7 +254,13 @@ def choose_backend_with_reason(model: StandardForm | Problem, preference: tuple[
         if skipped:
             reason += "; skipped " + ", ".join(skipped)
         return backend, reason
-    raise UnsupportedProblem(f"no installed backend solves {needed.value} problems; try pip install 'ormodel[scip]'")
+    what = ""
+    if needed == Capability.MINLP:
+        from ormodel.nonlinearity import first_nonlinear_term
+
+        term = first_nonlinear_term(model)  # type: ignore[arg-type]  # MINLP is only ever needed by a Problem
+        what = f" (this model has {term.describe()})" if term is not None else ""
+    raise UnsupportedProblem(f"no installed backend solves {needed.value} problems{what}; try pip install 'ormodel[scip]'")
 
 
 def choose_backend(model: StandardForm | Problem, preference: tuple[str, ...] = DEFAULT_PREFERENCE) -> Backend:

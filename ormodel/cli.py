@@ -116,7 +116,10 @@ def _print_result(result: Any, include_zeros: bool, check: Any) -> None:
     line("status", f"{status} ({result.solver}: {result.raw_status})")
     if result.message:
         line("note", str(result.message))
-    if result.has_solution:
+    if result.feasibility:
+        line("objective", "none (feasibility model: the point below satisfies every constraint)" if result.has_solution
+             else "none (feasibility model)")
+    elif result.has_solution:
         line("objective", f"{result.objective:.10g}")
     if math.isfinite(result.bound) and result.bound != result.objective:
         line("bound", f"{result.bound:.10g}   gap: {result.gap:.4%}")
@@ -146,14 +149,35 @@ def command_validate(args: argparse.Namespace) -> int:
     from ormodel.problem import Problem
 
     model = _load(args.file)
+    if isinstance(model, Problem) and _validate_nonlinear(args.file, model):
+        return EXIT_OK
     form = as_standard_form(model)
     what = "five-element model" if isinstance(model, Problem) else "matrix model"
-    print(f"{args.file}: valid {what} '{form.name}', {form.problem_class()}: {form.num_columns} variables "
+    kind = f"{form.problem_class()} feasibility model (no objective)" if form.feasibility else form.problem_class()
+    print(f"{args.file}: valid {what} '{form.name}', {kind}: {form.num_columns} variables "
           f"({int(form.integrality.sum())} integer), {form.num_rows} constraints, {form.matrix.nnz} non-zeros")
     if isinstance(model, Problem):
         print(f"  sets {len(model.sets)}, parameters {len(model.parameters)}, variable families {len(model.variables)}, "
               f"constraint families {len(model.constraints)}")
     return EXIT_OK
+
+
+def _validate_nonlinear(path: str, problem: Any) -> bool:
+    """Validate a nonlinear model as the nonlinear backend builds it and print its size; ``False`` for a linear model."""
+    from ormodel.nonlinearity import uses_nonlinear_terms
+
+    if not uses_nonlinear_terms(problem):
+        return False
+    from ormodel.solvers.nonlinear_validation import validate_nonlinear
+
+    summary = validate_nonlinear(problem)
+    kind = "MINLP feasibility model (no objective)" if problem.is_feasibility else "MINLP"
+    print(f"{path}: valid five-element model '{problem.name}', {kind} (nonlinear: {', '.join(summary.kinds)}): "
+          f"{summary.columns} variables ({summary.integer_columns} integer), {summary.rows} constraints; "
+          "solve it with --solver scip or --solver auto")
+    print(f"  sets {len(problem.sets)}, parameters {len(problem.parameters)}, variable families {len(problem.variables)}, "
+          f"constraint families {len(problem.constraints)}")
+    return True
 
 
 def command_show(args: argparse.Namespace) -> int:
@@ -191,7 +215,7 @@ def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
                              "also ORMODEL_LIMITS=\"name=value,...\")")
     subparsers = parser.add_subparsers(dest="command", required=True)
 
-    solve = subparsers.add_parser("solve", help="solve a model file (.yaml/.json/.mps/.lp, or a method's own format)",
+    solve = subparsers.add_parser("solve", help="solve a model file (.yaml/.json/.md/.mps/.lp, or a method's own format)",
                                   epilog=EXIT_CODES_HELP)
     solve.add_argument("file")
     solve.add_argument("--solver", default="highs", help="highs, scip, cpsat, pyomo, or auto (default: highs)")
@@ -218,7 +242,7 @@ def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
     show.add_argument("file")
     show.set_defaults(func=command_show)
 
-    convert = subparsers.add_parser("convert", help="convert a model (to .mps, .lp, .yaml or .json by extension)")
+    convert = subparsers.add_parser("convert", help="convert a model (to .mps, .lp, .yaml, .json or .md by extension)")
     convert.add_argument("file")
     convert.add_argument("output")
     convert.set_defaults(func=command_convert)

@@ -37,6 +37,7 @@ from ormodel.expressions import (
     BoolOp, Binary, Call, Compare, Const, Generator, Index, Name, Node, Not, RangeDomain, Reduce,
     TupleValue, Unary, additive_terms, to_text,
 )
+from ormodel.idioms import STRICT_OPERATORS, explicit_sum, non_strict, strict_bounds
 from ormodel.intervals import linear_interval
 from ormodel.limits import InputLimitError, check_elements
 from ormodel.problem import Domain, Problem
@@ -240,17 +241,20 @@ class Frame:
     """Bindings of index names, one entry per row; ``parent`` maps rows to the enclosing frame.
 
     ``full_shape`` is the shape of the cross product when the frame is one (``None`` otherwise),
-    ``dense_sets`` the sets along its axes.
+    ``dense_sets`` the sets along its axes, ``domains`` the set each bound index name runs over
+    (``None``: a range).
     """
 
     def __init__(self, size: int, bindings: Mapping[str, tuple[np.ndarray, ...]], parent: np.ndarray | None = None,
-                 full_shape: tuple[int, ...] | None = (), dense_sets: tuple[str, ...] = (), repeat: int = 0) -> None:
+                 full_shape: tuple[int, ...] | None = (), dense_sets: tuple[str, ...] = (),
+                 domains: dict[str, str | None] | None = None, repeat: int = 0) -> None:
         self.size = size
         self.bindings = bindings
         self._parent = parent
         self._repeat = repeat  # > 0: parent is each outer row repeated this many times, built on first use
         self.full_shape = full_shape
         self.dense_sets = dense_sets
+        self.domains: dict[str, str | None] = {} if domains is None else domains
 
     @property
     def parent(self) -> np.ndarray | None:
@@ -440,8 +444,10 @@ class Compiler:
             conditions = generator.conditions
             full_shape = None
             dense: tuple[str, ...] = ()
+            domain_set: str | None = None
         else:
             set_name = generator.domain.id
+            domain_set = set_name
             index_set = self.problem.sets.get(set_name)
             if index_set is None:
                 if set_name in self.problem.parameters or set_name in self.problem.variables:
@@ -466,7 +472,8 @@ class Compiler:
                         {target: (column,) for target, column in zip(generator.targets, index_set.columns)} if generator.unpack
                         else {generator.targets[0]: tuple(index_set.columns)})
                     crossed = Frame(frame.size * members, outer.with_axis(members, names), None, (*frame.full_shape, members),
-                                    (*frame.dense_sets, set_name), repeat=members)
+                                    (*frame.dense_sets, set_name), {**frame.domains, **{target: set_name for target in generator.targets}},
+                                    repeat=members)
                     return self._filtered(crossed, conditions)
                 parent = np.repeat(np.arange(frame.size), members)
                 member = np.tile(np.arange(members), frame.size)
@@ -478,7 +485,8 @@ class Compiler:
                 new_bindings = {generator.targets[0]: tuple(column[member] for column in index_set.columns)}
         bindings = {name: tuple(component[parent] for component in components) for name, components in frame.bindings.items()}
         bindings.update(new_bindings)
-        return self._filtered(Frame(len(parent), bindings, parent, full_shape, dense), conditions)
+        domains = {**frame.domains, **{target: domain_set for target in generator.targets}}
+        return self._filtered(Frame(len(parent), bindings, parent, full_shape, dense, domains), conditions)
 
     def _filtered(self, expanded: Frame, conditions: Sequence[Node]) -> Frame:
         """The rows of ``expanded`` that pass every condition."""
@@ -487,7 +495,7 @@ class Compiler:
             if not mask.all():
                 keep = np.flatnonzero(mask)
                 expanded = Frame(len(keep), {name: tuple(component[keep] for component in components) for name, components in expanded.bindings.items()},
-                                 expanded.parent[keep] if expanded.parent is not None else None, None, ())
+                                 expanded.parent[keep] if expanded.parent is not None else None, None, (), expanded.domains)
         return expanded
 
     def _equality_join(self, frame: Frame, generator: Generator, index_set: Any) -> tuple[np.ndarray, np.ndarray, int] | None:
@@ -987,7 +995,51 @@ class Compiler:
         product = Affine(size, linear.parts, left.const * right.const, [quadratic], unique=False, families=left.families | right.families)
         return product
 
+    def explicit_sum(self, node: Reduce, frame: Frame) -> Reduce:
+        """``sum(x)`` of an indexed symbol with its generators written out; other sums without 'for' refused with the fix."""
+        if node.generators:
+            return node
+        try:
+            return explicit_sum(self.problem, node, frame.domains)
+        except ExpressionError as error:
+            raise error.at(self.location) from None
+
+    def whole_number_rows(self, relation: Compare, expression: Affine, frame: Frame) -> None:
+        """Refuse a strict relation unless every row's terms take whole-number values (integer columns, integer coefficients)."""
+        integer = np.concatenate(self.column_integer).astype(bool) if self.column_integer else np.zeros(0, dtype=bool)
+        rows, cols, coefs = expression.linear_arrays()
+        for quadratic in expression.quadratic:
+            rows = np.concatenate([rows, quadratic.rows, quadratic.rows])
+            cols = np.concatenate([cols, quadratic.first, quadratic.second])
+            coefs = np.concatenate([coefs, quadratic.coefs, quadratic.coefs])
+        continuous = ~integer[cols] & (coefs != 0)
+        fractional = np.abs(coefs - np.round(coefs)) > 1e-9 * np.maximum(1.0, np.abs(coefs))
+        if not (continuous.any() or fractional.any()):
+            return
+        position = int(np.flatnonzero(continuous)[0]) if continuous.any() else int(np.flatnonzero(fractional)[0])
+        column = int(cols[position])
+        label = self.column_label(column)
+        fixed = to_text(non_strict(relation))
+        if continuous.any():
+            reason, family = f"{label} is continuous", label.split("[")[0]
+            more = f", or make {family} integer if it counts whole units" if family in self.problem.variables else ""
+        else:
+            reason, more = f"{label} has the coefficient {coefs[position]:g}", ""
+        strict = " and ".join(dict.fromkeys(op for op in relation.ops if op in STRICT_OPERATORS))
+        raise self.error(f"a strict {strict} is exact only when both sides are whole numbers (integer variables with integer "
+                         f"coefficients), and {reason}", relation,
+                         f"write {fixed} (the usual reading of 'less than' and 'more than' in a model){more}",
+                         index=self._row_key(frame, int(rows[position])))
+
+    def column_label(self, column: int) -> str:
+        """``make['chair', 3]`` for a declared column, or what an auxiliary column stands for."""
+        for block in self.variable_blocks:
+            if block.start <= column < block.start + block.size:
+                return block.label(column - block.start)
+        return "an auxiliary variable of min/max/abs"
+
     def reduce(self, node: Reduce, frame: Frame, polarity: int) -> Value:
+        node = self.explicit_sum(node, frame)
         inner = frame
         for generator in node.generators:
             expanded = self.expand(inner, generator)
@@ -1180,7 +1232,19 @@ def _row_terms(expression: Affine) -> tuple[np.ndarray | None, list[np.ndarray],
 
 
 def _relation_rows(compiler: Compiler, name: str, relation: Compare, frame: Frame) -> tuple[Affine, np.ndarray, np.ndarray]:
-    """The expression and bounds of a relation: ``lower <= expression <= upper``, constant folded."""
+    """The expression and bounds of a relation: ``lower <= expression <= upper``, constant folded.
+
+    A strict ``<``/``>`` is exact on whole-number terms (``e < b`` is ``e <= ceil(b) - 1``) and refused otherwise.
+    """
+    if not any(op in STRICT_OPERATORS for op in relation.ops):
+        return _non_strict_rows(compiler, relation, frame)
+    expression, lower, upper = _non_strict_rows(compiler, non_strict(relation), frame)
+    compiler.whole_number_rows(relation, expression, frame)
+    lower, upper = strict_bounds(relation, lower, upper)
+    return expression, lower, upper
+
+
+def _non_strict_rows(compiler: Compiler, relation: Compare, frame: Frame) -> tuple[Affine, np.ndarray, np.ndarray]:
     ops = relation.ops
     if len(ops) == 2:
         low_node, middle_node, high_node = relation.operands
@@ -1337,8 +1401,6 @@ def _row_coefficients(rows: RowBlock, row: int) -> np.ndarray:
 
 
 def _compile(problem: Problem, native_indicators: bool = False) -> StandardForm:
-    if problem.objective is None:
-        raise ModelError("the model has no objective", Location(element="objective"), "add an objective (use 0 for a feasibility problem)")
     compiler = Compiler(problem)
     row_blocks: list[RowBlock] = []
     row_count = 0
@@ -1363,9 +1425,11 @@ def _compile(problem: Problem, native_indicators: bool = False) -> StandardForm:
         _check_family(compiler, constraint.name, frame, constraint.relation, row_blocks[-1])
         row_count += frame.size
         compiler.check_size(row_count, "the constraint rows of the model")
-    compiler.location = Location(element="objective", text=problem.objective.text or None)
-    objective_value = compiler.evaluate(problem.objective.expression, Frame.root(), 1 if problem.objective.sense == Sense.MINIMIZE else -1)
-    objective_affine = compiler.as_affine(objective_value, problem.objective.expression, 1)
+    # A feasibility model (no objective) minimizes the constant 0.
+    objective_spec = problem.objective_or_zero()
+    compiler.location = Location(element="objective", text=objective_spec.text or None)
+    objective_value = compiler.evaluate(objective_spec.expression, Frame.root(), 1 if objective_spec.sense == Sense.MINIMIZE else -1)
+    objective_affine = compiler.as_affine(objective_value, objective_spec.expression, 1)
     compiler.location = Location(element="constraints")
     linearized_finite = True
     for kind, expression, lower, upper in compiler.auxiliary_rows:
@@ -1380,14 +1444,14 @@ def _compile(problem: Problem, native_indicators: bool = False) -> StandardForm:
     _, objective_cols, objective_coefs = objective_affine.linear_arrays()
     if len(objective_cols):
         np.add.at(objective, objective_cols, objective_coefs)  # repeated columns summed in order, as bincount would
-    compiler.location = Location(element="objective", text=problem.objective.text or None)
+    compiler.location = Location(element="objective", text=objective_spec.text or None)
     if not np.all(np.isfinite(objective[objective_cols])) or not np.all(np.isfinite(objective_affine.const)):
         bad_columns = np.flatnonzero(~np.isfinite(objective))
         what = f"the objective coefficient of column {int(bad_columns[0])}" if len(bad_columns) else "the objective constant"
         for block in compiler.variable_blocks:
             if len(bad_columns) and block.start <= bad_columns[0] < block.start + block.size:
                 what = f"the objective coefficient of {block.label(int(bad_columns[0] - block.start))}"
-        raise compiler.error(f"{what} is not finite", problem.objective.expression, _FINITE_HINT)
+        raise compiler.error(f"{what} is not finite", objective_spec.expression, _FINITE_HINT)
     quadratic = None
     if objective_affine.quadratic:
         first = np.concatenate([q.first for q in objective_affine.quadratic])
@@ -1397,7 +1461,7 @@ def _compile(problem: Problem, native_indicators: bool = False) -> StandardForm:
                                  shape=(columns, columns)).tocsc()
         quadratic.sum_duplicates()
         if not np.all(np.isfinite(quadratic.data)):
-            raise compiler.error("a quadratic objective coefficient is not finite", problem.objective.expression, _FINITE_HINT)
+            raise compiler.error("a quadratic objective coefficient is not finite", objective_spec.expression, _FINITE_HINT)
     matrix = _assemble(row_blocks, row_count, columns)
     if not linearized_finite:  # the constraint families' own coefficients were checked above
         raise ModelError("a linearization (min/max/abs or 'when') produced a coefficient that is not finite", Location(element="constraints"),
@@ -1413,12 +1477,13 @@ def _compile(problem: Problem, native_indicators: bool = False) -> StandardForm:
         column_lower=lower_bounds,
         column_upper=upper_bounds,
         integrality=np.concatenate(compiler.column_integer).astype(bool, copy=False) if compiler.column_integer else np.zeros(0, dtype=bool),
-        sense=problem.objective.sense,
+        sense=objective_spec.sense,
         objective_offset=float(objective_affine.const[0]),
         quadratic=quadratic,
         names=names,
         name=problem.name,
         indicators=tuple(np.concatenate(arrays) for arrays in zip(*indicators)) if indicators else None,  # type: ignore[arg-type]
+        feasibility=problem.objective is None,
     )
     return form
 

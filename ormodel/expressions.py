@@ -9,12 +9,12 @@ are what the Python API builds with operators, so both front ends produce one Pr
 Grammar (informally)::
 
     expr      := number | name | name[expr, ...] | -expr | expr (+ - * / **) expr
-               | sum(expr for targets in domain [if cond] ...)
+               | sum(expr for targets in domain [if cond] ...) | sum(name)
                | min(expr, expr, ...) | max(...) | abs(expr) | min/max(expr for ...)
                | exp(expr) | log(expr) | sqrt(expr) | sin(expr) | cos(expr)
     targets   := name | (name, name, ...)
     domain    := SetName | range(expr, expr)
-    relation  := expr (<= | >= | ==) expr | expr <= expr <= expr
+    relation  := expr (<= | >= | == | < | >) expr | expr <= expr <= expr
     cond      := expr (< <= > >= == !=) expr | targets in SetName | not cond | cond and/or cond
 
 Example:
@@ -269,6 +269,10 @@ class _Reader:
         if function == "sum":
             if len(tree.args) == 1 and isinstance(tree.args[0], (ast.List, ast.Tuple)):
                 return self._sum_of(tree.args[0].elts, tree)
+            if len(tree.args) == 1 and not isinstance(tree.args[0], ast.Starred):
+                # sum(x) without 'for': the compiler knows x's sets; it sums every member of an indexed
+                # variable or parameter and names the generator to write for anything else (ormodel.idioms).
+                return Reduce("sum", self.node(tree.args[0]), (), column=column)
             raise self._error("sum() needs a generator, e.g. sum(x[i] for i in I)", tree)
         if function in ("min", "max"):
             arguments = tree.args[0].elts if len(tree.args) == 1 and isinstance(tree.args[0], (ast.List, ast.Tuple)) else tree.args
@@ -561,12 +565,12 @@ def parse_relation(text: str) -> Compare:
     normalized = _check_text(text, "constraint")
     node = _read(normalized, "constraint")
     shown = _shown(normalized)
-    if not isinstance(node, Compare) or any(op not in ("<=", ">=", "==") for op in node.ops):
+    if not isinstance(node, Compare) or any(op not in ("<=", ">=", "==", "<", ">") for op in node.ops):
         raise ExpressionError(
-            "a constraint must compare with <=, >= or == (strict < and > are not allowed)",
+            "a constraint must compare with <=, >= or ==",
             Location(column=1, text=shown), "e.g. sum(x[i,j] for j in J) <= capacity[i]",
         )
-    if len(node.ops) == 2 and not (node.ops[0] == node.ops[1] and node.ops[0] in ("<=", ">=")):
+    if len(node.ops) == 2 and not (set(node.ops) <= {"<=", "<"} or set(node.ops) <= {">=", ">"}):
         raise ExpressionError("a range constraint reads lo <= expr <= hi (or hi >= expr >= lo)", Location(column=1, text=shown))
     if len(node.ops) > 2:
         raise ExpressionError("at most two comparisons in one constraint", Location(column=1, text=shown))
@@ -683,6 +687,8 @@ def to_text(node: Node, parent_precedence: int = 0) -> str:
         text = f"{left}{node.op}{right}" if node.op == "**" else f"{left} {node.op} {right}"
         return f"({text})" if precedence < parent_precedence else text
     if isinstance(node, Reduce):
+        if not node.generators:
+            return f"{node.kind}({to_text(node.body)})"
         return f"{node.kind}({to_text(node.body)} {' '.join(_generator_text(generator) for generator in node.generators)})"
     if isinstance(node, Call):
         return f"{node.function}({', '.join(to_text(argument) for argument in node.args)})"

@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Iterable, Mapping
@@ -48,10 +49,11 @@ from ormodel.standard_form import StandardForm
 __all__ = [
     "load", "load_problem", "problem_from_dict", "problem_to_dict", "save", "dumps_yaml", "json_schema",
     "validate_document", "FIVE_ELEMENT_SUFFIXES", "MATRIX_SUFFIXES", "read_number", "check_finite_table", "check_finite_form",
-    "SourceMap",
+    "SourceMap", "FEASIBILITY", "MARKDOWN_SUFFIXES",
 ]
 
 FIVE_ELEMENT_SUFFIXES = (".yaml", ".yml", ".json")
+MARKDOWN_SUFFIXES = (".md", ".markdown")  # five-element models in the Markdown that ormodel.markdown writes and reads
 MATRIX_SUFFIXES = (".mps", ".lp", ".mps.gz", ".lp.gz", ".mps.bz2")
 
 
@@ -87,6 +89,13 @@ class _Lines:
     def __init__(self, text: str | None) -> None:
         self.text = text
         self._table: dict[tuple[Any, ...], int] | None = None
+
+    @classmethod
+    def from_table(cls, table: Mapping[tuple[Any, ...], int]) -> "_Lines":
+        """Lines known in advance, by document path."""
+        lines = cls(None)
+        lines._table = dict(table)
+        return lines
 
     @property
     def table(self) -> dict[tuple[Any, ...], int]:
@@ -204,9 +213,14 @@ def _schema_message(error: Any) -> str:
     return error.message
 
 
-def problem_from_dict(document: Mapping[str, Any], source: str | None = None, text: str | None = None) -> Problem:
-    """Build a Problem from a parsed five-element document."""
-    lines = _Lines(text)
+def problem_from_dict(document: Mapping[str, Any], source: str | None = None, text: str | None = None,
+                      line_table: Mapping[tuple[Any, ...], int] | None = None) -> Problem:
+    """Build a Problem from a parsed five-element document.
+
+    Errors name lines of ``text`` (the YAML/JSON it was parsed from), or of ``line_table`` (line
+    numbers by document path such as ``("constraints", 0)``, for documents read from other formats).
+    """
+    lines = _Lines(text) if line_table is None else _Lines.from_table(line_table)
     if not isinstance(document, Mapping):
         raise ModelError("a five-element document is a mapping with sets, parameters, variables, objective, constraints",
                          Location(file=source, line=1))
@@ -239,9 +253,9 @@ def problem_from_dict(document: Mapping[str, Any], source: str | None = None, te
     objective = document.get("objective")
     if objective is not None:
         try:
-            problem.set_objective(Objective.parse(objective.get("sense", "minimize"), str(objective["expression"]), objective.get("description", "")))
+            _read_objective(problem, objective)
         except ModelError as error:
-            raise located(error, "objective", "expression") from None
+            raise located(error, "objective", "expression" if "expression" in objective else "sense") from None
     constraints = document.get("constraints") or []
     entries = list(constraints.items()) if isinstance(constraints, Mapping) else [(entry.get("name"), entry) for entry in constraints]
     for position, (name, spec) in enumerate(entries):
@@ -254,6 +268,25 @@ def problem_from_dict(document: Mapping[str, Any], source: str | None = None, te
         except ModelError as error:
             raise located(error, *path) from None
     return problem
+
+
+FEASIBILITY = "feasibility"
+"""The objective sense of a feasibility model (no expression): any feasible point is an answer."""
+
+
+def _read_objective(problem: Problem, spec: Mapping[str, Any]) -> None:
+    """Set the objective from its document entry; ``sense: feasibility`` (no expression) leaves none."""
+    sense = str(spec.get("sense", "minimize"))
+    location = Location(element="objective")
+    if sense.strip().lower() == FEASIBILITY:
+        if "expression" in spec:
+            raise ModelError("a feasibility objective has no expression", location,
+                             "remove 'expression' for a feasibility model, or give sense minimize or maximize")
+        return
+    if "expression" not in spec:
+        raise ModelError("the objective has no 'expression'", location,
+                         "give an expression to minimize or maximize, or write `sense: feasibility` (or leave the objective out) for a feasibility model")
+    problem.set_objective(Objective.parse(sense, str(spec["expression"]), spec.get("description", "")))
 
 
 def _read_set(name: str, spec: Any) -> IndexSet:
@@ -444,6 +477,9 @@ def _fill_rows(table: np.ndarray, index_sets: list[IndexSet], rows: Iterable[Any
     store_many(table, index_sets, keys, numbers, location)
 
 
+_QUOTED_NUMBER = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$")
+
+
 def _read_variable(name: str, spec: Mapping[str, Any]) -> Variable:
     location = Location(element="variables", item=name)
     index = spec.get("index") or ()
@@ -455,7 +491,9 @@ def _read_variable(name: str, spec: Mapping[str, Any]) -> Variable:
         if value is None:
             return default
         if isinstance(value, str) and value.strip().lower() not in ("inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"):
-            return value.strip()
+            if not _QUOTED_NUMBER.match(value):
+                return value.strip()  # a parameter name
+            # A number in quotes ("lower": "5") can only mean the number: no name starts with a digit or sign.
         return read_number(value, location, allow_infinite=True, what=f"{key} bound")
 
     return Variable(name, index, domain, bound("lower", 0.0), bound("upper", math.inf), str(spec.get("description", "")))
@@ -475,11 +513,15 @@ def load_problem(path: str | os.PathLike[str]) -> Problem:
 
 
 def load(path: str | os.PathLike[str]) -> Problem | StandardForm:
-    """Read any supported model file: YAML/JSON → Problem, MPS/LP → StandardForm."""
+    """Read any supported model file: YAML/JSON/Markdown → Problem, MPS/LP → StandardForm."""
     path = os.fspath(path)
     lowered = path.lower()
     if lowered.endswith(FIVE_ELEMENT_SUFFIXES):
         return load_problem(path)
+    if lowered.endswith(MARKDOWN_SUFFIXES):
+        from ormodel.markdown import read_markdown
+
+        return read_markdown(path)
     if lowered.endswith(MATRIX_SUFFIXES):
         from ormodel.formats import read_model_file
 
@@ -487,7 +529,7 @@ def load(path: str | os.PathLike[str]) -> Problem | StandardForm:
         check_finite_form(form, path)
         return form
     raise ModelError(f"unknown file type of {os.path.basename(path)!r}", Location(file=path),
-                     "use .yaml/.yml/.json (five-element model) or .mps/.lp")
+                     "use .yaml/.yml/.json/.md (five-element model) or .mps/.lp")
 
 
 def _member_list(index_set: IndexSet) -> Any:
@@ -540,6 +582,8 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
         document["objective"] = {"sense": problem.objective.sense.value, "expression": to_text(problem.objective.expression)}
         if problem.objective.description:
             document["objective"]["description"] = problem.objective.description
+    else:
+        document["objective"] = {"sense": FEASIBILITY}
     constraints = []
     for constraint in problem.constraints:
         entry = {"name": constraint.name}
@@ -575,7 +619,7 @@ def dumps_yaml(problem: Problem) -> str:
 
 
 def save(model: Problem | StandardForm, path: str | os.PathLike[str]) -> None:
-    """Write a model; the extension picks the format (.yaml/.yml/.json/.mps/.lp). Nothing is left half-written."""
+    """Write a model; the extension picks the format (.yaml/.yml/.json/.md/.mps/.lp). Nothing is left half-written."""
     path = os.fspath(path)
     lowered = path.lower()
     if lowered.endswith((".mps", ".lp")):
@@ -584,12 +628,17 @@ def save(model: Problem | StandardForm, path: str | os.PathLike[str]) -> None:
 
         write_model_file(as_standard_form(model), path)
         return
-    if not lowered.endswith(FIVE_ELEMENT_SUFFIXES):
-        raise ModelError(f"unknown output type of {os.path.basename(path)!r}", Location(file=path), "use .yaml, .json, .mps or .lp")
+    if not lowered.endswith(FIVE_ELEMENT_SUFFIXES + MARKDOWN_SUFFIXES):
+        raise ModelError(f"unknown output type of {os.path.basename(path)!r}", Location(file=path), "use .yaml, .json, .md, .mps or .lp")
     if not isinstance(model, Problem):
         raise ModelError("an MPS/LP model has no sets or parameters and cannot be written as a five-element document",
                          Location(file=path), "write it as .mps or .lp")
-    text = json.dumps(problem_to_dict(model), indent=2) if lowered.endswith(".json") else dumps_yaml(model)
+    if lowered.endswith(MARKDOWN_SUFFIXES):
+        from ormodel.markdown import to_markdown
+
+        text = to_markdown(model, limit=None)
+    else:
+        text = json.dumps(problem_to_dict(model), indent=2) if lowered.endswith(".json") else dumps_yaml(model)
     write_text_atomic(path, text)
 
 

@@ -396,6 +396,19 @@ class Problem:
         """Set (replace) the objective."""
         self.objective = objective
 
+    @property
+    def is_feasibility(self) -> bool:
+        """True for a feasibility model: no objective, any feasible point is an answer."""
+        return self.objective is None
+
+    def objective_or_zero(self) -> Objective:
+        """The objective; for a feasibility model, minimize the constant 0 (what every backend is given)."""
+        if self.objective is not None:
+            return self.objective
+        from ormodel.expressions import Const
+
+        return Objective(Sense.MINIMIZE, Const(0.0), "", "0")
+
     def add_constraint(self, constraint: Constraint) -> None:
         """Add a constraint family (its name must be new among constraints)."""
         if not constraint.name.isidentifier():

@@ -184,6 +184,9 @@ class Result:
         timings: wall seconds of each pipeline stage (``read``, ``compile``, ``solve``, ``post_solve``...).
         check: the re-evaluation of the returned point against the model (a
             ``SolutionCheck``), when ``solve(..., check=True)`` asked for it.
+        feasibility: the model had no objective (a feasibility model): ``objective`` and ``bound``
+            are ``nan`` and a returned feasible point makes the status ``OPTIMAL``, as
+            MathOptInterface reports solves of ``FEASIBILITY_SENSE`` models.
         raw_status: the solver's own status text.
         message: anything the backend wants the user to know.
         names: the name map from columns/rows back to indexed variables and constraints.
@@ -214,6 +217,7 @@ class Result:
     limit: Limit | None = None
     timings: dict[str, float] = field(default_factory=dict, repr=False)
     check: Any = field(default=None, repr=False)
+    feasibility: bool = False
 
     @property
     def termination(self) -> Termination:
@@ -246,12 +250,27 @@ class Result:
 
     @property
     def gap(self) -> float:
-        """Relative gap ``|objective - bound| / max(|objective|, 1e-10)``; 0 when optimal."""
+        """Relative gap ``|objective - bound| / max(|objective|, 1e-10)``; 0 when optimal (``nan`` for a feasibility model)."""
+        if self.feasibility:
+            return math.nan
         if self.status == Status.OPTIMAL and not math.isfinite(self.bound):
             return 0.0
         if not (math.isfinite(self.objective) and math.isfinite(self.bound)):
             return math.inf
         return abs(self.objective - self.bound) / max(abs(self.objective), 1e-10)
+
+    def answer_feasibility(self) -> "Result":
+        """Mark this as the result of a feasibility model (no objective); returns ``self``.
+
+        The objective, bound and gap become undefined (``nan``; ``null`` in JSON), and a solve
+        that stopped at a gap, solution or time limit with a feasible point is ``OPTIMAL``: that
+        point is all a feasibility model asks for.
+        """
+        self.feasibility = True
+        self.objective = self.bound = math.nan
+        if self.values is not None and self.status in (Status.FEASIBLE, Status.TIME_LIMIT, Status.OTHER_LIMIT):
+            self.status, self.limit = Status.OPTIMAL, None
+        return self
 
     def value(self, label: str) -> float:
         """Value of one indexed variable, e.g. ``result.value("x[a,2]")``."""
@@ -315,6 +334,8 @@ class Result:
             "raw_status": self.raw_status,
             "values": self.values_by_name(nonzero_only=not include_zeros),
         }
+        if self.feasibility:
+            payload["sense"] = "feasibility"  # objective, bound and gap are null: there is no objective
         if self.nodes is not None:
             payload["nodes"] = self.nodes
         if self.iterations is not None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import logging
 import os
 import time
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
     from ormodel.backends import Backend, SolveOptions
 
 __all__ = ["solve", "post_solve", "make_options"]
+
+logger = logging.getLogger(__name__)
 
 DIAGNOSIS_GROUP = "ormodel.diagnosis"
 """Entry points of the post-solve step: ``diagnose`` (IIS, ray, infeasible-or-unbounded) and ``check_solution``."""
@@ -134,11 +137,13 @@ def _solve_with_backend(model: Any, solver: Any, settings: SolveOptions, deadlin
         chain = [] if nonlinear or not isinstance(loaded, Problem) else [CompileToStandardForm()]
         reduced, inverses = apply_chain(chain, loaded)
         backend, reason = choose_backend_with_reason(reduced, options=settings)
+        logger.info("%s", reason)
     else:
         assert backend is not None
         if nonlinear and "MINLP" not in {getattr(capability, "value", capability) for capability in backend.capabilities}:
-            raise UnsupportedProblem(f"this model has nonlinear terms and {backend.name} does not solve MINLP problems",
-                                     hint="use solver='scip' (or 'auto')")
+            from ormodel.nonlinearity import NONLINEAR_HINT, nonlinear_refusal
+
+            raise UnsupportedProblem(nonlinear_refusal(backend.name, loaded) or f"{backend.name} solves no MINLP problems", hint=NONLINEAR_HINT)
         chain = reductions_for(loaded, backend.capabilities, nonlinear)
         reduced, inverses = apply_chain(chain, loaded)
     timings["compile"] = time.perf_counter() - started
@@ -148,6 +153,9 @@ def _solve_with_backend(model: Any, solver: Any, settings: SolveOptions, deadlin
     result = backend.solve(reduced, _with_remaining_time(settings, deadline))
     timings["solve"] = time.perf_counter() - started
     result = invert_chain(chain, inverses, result)
+    if _is_feasibility_model(reduced) or _is_feasibility_model(loaded):
+        result.answer_feasibility()
+        logger.debug("feasibility model: status %s", result.status.value)
     if auto:
         needed = "MINLP" if nonlinear else reduced.problem_class()
         result.extra["auto_choice"] = {"backend": backend.name, "problem_class": needed, "reason": reason}
@@ -156,7 +164,18 @@ def _solve_with_backend(model: Any, solver: Any, settings: SolveOptions, deadlin
     post_solve(loaded, reduced, result, settings, deadline, check)
     timings["post_solve"] = time.perf_counter() - started
     result.timings.update(timings)
+    logger.info("%s: %s in %.3f s (%s)", backend.name, result.status.value, sum(timings.values()),
+                ", ".join(f"{stage} {seconds:.3f} s" for stage, seconds in timings.items()))
+    if result.message:
+        logger.debug("%s: %s", backend.name, result.message)
     return result
+
+
+def _is_feasibility_model(model: Any) -> bool:
+    """True for a model without objective (a Problem with none, or a form compiled from one)."""
+    if isinstance(model, Problem):
+        return model.is_feasibility
+    return isinstance(model, StandardForm) and model.feasibility
 
 
 def _check_options_supported(backend: Backend, settings: SolveOptions) -> None:
@@ -201,6 +220,8 @@ def _solve_with_method(model: Any, method: str, settings: SolveOptions, params: 
     started = time.perf_counter()
     result = function(model, _with_remaining_time(settings, deadline), params)
     timings["solve"] = time.perf_counter() - started
+    if _is_feasibility_model(model):  # a model given in memory (a file is not read again for this)
+        result.answer_feasibility()
     needs_model = check and result.values is not None or (
         result.status in _NO_POINT and settings.compute_conflict and result.conflict is None and result.ray is None)
     if needs_model:
@@ -218,9 +239,9 @@ def _loadable(model: Any, timings: dict[str, float]) -> Problem | StandardForm |
     if isinstance(model, (Problem, StandardForm)):
         return model
     if isinstance(model, (str, os.PathLike)):
-        from ormodel.io import FIVE_ELEMENT_SUFFIXES, MATRIX_SUFFIXES
+        from ormodel.io import FIVE_ELEMENT_SUFFIXES, MARKDOWN_SUFFIXES, MATRIX_SUFFIXES
 
-        if os.fspath(model).lower().endswith(tuple(FIVE_ELEMENT_SUFFIXES) + tuple(MATRIX_SUFFIXES)):
+        if os.fspath(model).lower().endswith(tuple(FIVE_ELEMENT_SUFFIXES) + tuple(MATRIX_SUFFIXES) + tuple(MARKDOWN_SUFFIXES)):
             loaded = _load(model, timings)
             return loaded if isinstance(loaded, (Problem, StandardForm)) else None
     return None
@@ -246,6 +267,7 @@ def post_solve(model: Problem | StandardForm, reduced: Any, result: Result, sett
         budget = _remaining(deadline)
         if budget is not None and budget < _MINIMUM_DIAGNOSIS_SECONDS:
             note = "no IIS or ray: the time limit was spent"
+            logger.warning("%s", note)
             result.message = f"{result.message}; {note}" if result.message else note
         else:
             target = reduced if isinstance(reduced, StandardForm) else model

@@ -299,6 +299,8 @@ class StandardForm:
         indicators: for a form compiled without big-M (``native_indicators``), the conditional
             rows as ``(rows, columns, values)``: row ``rows[k]`` must hold only when column
             ``columns[k]`` (binary) equals ``values[k]``; ``None`` when every row always holds.
+        feasibility: the model has no objective (a feasibility model, MathOptInterface's
+            ``FEASIBILITY_SENSE``): ``objective`` is all zeros and any feasible point is an answer.
     """
 
     objective: np.ndarray
@@ -314,6 +316,7 @@ class StandardForm:
     names: NameMap = field(default_factory=NameMap)
     name: str = "model"
     indicators: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    feasibility: bool = False
 
     @property
     def has_indicators(self) -> bool:

@@ -68,6 +68,7 @@ class Case:
         also_needs: further capabilities the backend must declare (e.g. ``IIS`` for ``native``).
         objective_at_most: for a minimization, the objective must not exceed this (a warm start
             with this objective must have been used).
+        feasibility: a feasibility model (no objective): the result must say so, with no objective value.
     """
 
     name: str
@@ -86,6 +87,7 @@ class Case:
     native: bool = False
     also_needs: frozenset[Capability] = frozenset()
     objective_at_most: float | None = None
+    feasibility: bool = False
 
 
 @dataclass
@@ -286,6 +288,38 @@ def _nonlinear() -> Any:
     })
 
 
+def _function_model(objective: str | None, constraints: list[str], sense: str = "min", lower: float = 0.0, upper: float = 10.0) -> Callable[[], Any]:
+    """Two bounded variables ``x`` and ``y``, an objective (``None``: a feasibility model) and constraints."""
+    def build() -> Any:
+        document: dict[str, Any] = {"variables": {name: {"lower": lower, "upper": upper} for name in ("x", "y")},
+                                    "constraints": [{"name": f"c{number}", "expression": text} for number, text in enumerate(constraints)]}
+        if objective is not None:
+            document["objective"] = {"sense": sense, "expression": objective}
+        return _problem(document)
+    return build
+
+
+def _spread(highest: int) -> Callable[[], Any]:
+    """Three integers in 1..highest, pairwise at least 2 apart, no objective: only (1, 3, 5) when highest is 5, none below."""
+    def build() -> Any:
+        return _problem({"sets": {"I": [1, 2, 3]}, "variables": {"x": {"index": "I", "type": "integer", "lower": 1, "upper": highest}},
+                         "constraints": [{"name": "apart", "for": "i in I, j in I if i < j", "expression": "x[i] + 2 <= x[j]"},
+                                         {"name": "spare", "expression": "x[1] >= 1"}]})
+    return build
+
+
+def _only_point(**expected: list[float]) -> Callable[[Any, Result], list[str]]:
+    """A check that the returned point is the model's only feasible one."""
+    def verify(model: Any, result: Result) -> list[str]:
+        failures = []
+        for name, values in expected.items():
+            found = result.array(name).ravel().tolist()
+            if not np.allclose(found, values, atol=1e-6):
+                failures.append(f"{name} = {found}, the only feasible point has {values}")
+        return failures
+    return verify
+
+
 def _market_split(rows: int = 4, columns: int = 40, seed: int = 7, planted: bool = False) -> StandardForm:
     """Cornuéjols-Dawande market split with integer slacks: always feasible, slow to prove optimal.
 
@@ -401,6 +435,25 @@ CASES: list[Case] = [
     Case("qp_convex", Capability.QP, _convex_qp, (Status.OPTIMAL,), -8.5, tolerance=1e-5),
     Case("miqp", Capability.MIQP, _miqp, (Status.OPTIMAL,), 0.16, tolerance=1e-5),
     Case("minlp_log", Capability.MINLP, _nonlinear, (Status.OPTIMAL,), 3.0, tolerance=1e-5),
+    # One per nonlinear construct of the language (ormodel.nonlinearity), optima by calculus.
+    Case("minlp_exp", Capability.MINLP, _function_model("exp(x) - 2 * x", []), (Status.OPTIMAL,), 2 - 2 * math.log(2), tolerance=1e-5),
+    Case("minlp_cubic", Capability.MINLP, _function_model("x + y", ["x**3 + y**3 <= 16"], sense="max", upper=4), (Status.OPTIMAL,), 4.0,
+         tolerance=1e-5),
+    Case("minlp_fractional_power", Capability.MINLP, _function_model("x**0.5 + y**0.5", ["x + y <= 8"], sense="max"), (Status.OPTIMAL,), 4.0,
+         tolerance=1e-5),
+    Case("minlp_sqrt_log", Capability.MINLP, _function_model("-sqrt(x) - log(y)", ["x + y <= 3"], lower=0.1, upper=3), (Status.OPTIMAL,),
+         -1 - math.log(2), tolerance=1e-5),
+    Case("minlp_sin_cos", Capability.MINLP, _function_model("sin(x) + cos(y)", [], upper=6), (Status.OPTIMAL,), -2.0, tolerance=1e-5),
+    Case("minlp_division", Capability.MINLP, _function_model("x + 4 / x", [], lower=0.5), (Status.OPTIMAL,), 4.0, tolerance=1e-5),
+    Case("minlp_product", Capability.MINLP, _function_model("x + y", ["x * y >= 4"], lower=0.1), (Status.OPTIMAL,), 4.0, tolerance=1e-5),
+    # Feasibility models: no objective; a feasible point is the answer (OPTIMAL, as MathOptInterface reports FEASIBILITY_SENSE).
+    Case("lp_feasibility", Capability.LP, _function_model(None, ["x + y == 3", "x - y == 1"]), (Status.OPTIMAL,), feasibility=True,
+         verify=_only_point(x=[2.0], y=[1.0])),
+    Case("milp_feasibility", Capability.MILP, _spread(5), (Status.OPTIMAL,), feasibility=True, verify=_only_point(x=[1.0, 3.0, 5.0])),
+    Case("milp_feasibility_infeasible", Capability.MILP, _spread(4), _INFEASIBLE, feasibility=True,
+         conflict_families=frozenset({"apart"}), conflict_excluded=frozenset({"spare"})),
+    Case("minlp_feasibility", Capability.MINLP, _function_model(None, ["x**2 + y**2 == 4", "y >= exp(x) - 1", "x >= 0.5"]),
+         (Status.OPTIMAL,), feasibility=True),
     Case("cp_no_overlap", Capability.CP, _single_machine, (Status.OPTIMAL,), 10.0, options=_no_overlap_options(),
          verify=_intervals_disjoint),
     Case("cp_all_different", Capability.CP, _distinct_labels, (Status.OPTIMAL,), 3.0, options=_all_different_options(),
@@ -465,6 +518,8 @@ def run_case(backend_or_name: Backend | str, case: Case) -> CaseOutcome:
         failures.append(f"stopped by the {termination.limit.value} limit, expected {sorted(limit.value for limit in case.limits)}")
     if case.objective_at_most is not None and result.has_solution and result.objective > case.objective_at_most + 1e-6:
         failures.append(f"objective {result.objective} is worse than the warm start's {case.objective_at_most}: the warm start was not used")
+    if case.feasibility and not (result.feasibility and math.isnan(result.objective)):
+        failures.append(f"a feasibility model came back with feasibility={result.feasibility}, objective {result.objective}")
     if case.native:
         found = result.conflict if case.conflict_families else result.ray
         if found is None or found.source != backend.name:

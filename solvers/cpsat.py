@@ -35,6 +35,7 @@ Example:
 from __future__ import annotations
 
 import atexit
+import logging
 import math
 import os
 import threading
@@ -58,6 +59,8 @@ if TYPE_CHECKING:
     from ormodel.problem import Problem
 
 __all__ = ["AllDifferent", "CpConstraints", "CpSatBackend", "Cumulative", "NoOverlap", "integral_row_scale", "warm_up"]
+
+logger = logging.getLogger(__name__)
 
 _MAX_DENOMINATOR = 10**6
 _MAX_COEFFICIENT = 2**53
@@ -194,12 +197,12 @@ class CpSatBackend:
 
     def unsupported_reason(self, model: StandardForm | Problem) -> str | None:
         """Why CP-SAT cannot take this model (continuous columns, quadratic objective), or ``None``."""
-        from ormodel.solvers.elementwise import uses_nonlinear_terms
-
+        from ormodel.nonlinearity import nonlinear_refusal
         from ormodel.problem import Problem
 
-        if isinstance(model, Problem) and uses_nonlinear_terms(model):
-            return "CP-SAT takes linear integer models only; this model has nonlinear terms"
+        refusal = nonlinear_refusal("CP-SAT", model) if isinstance(model, Problem) else None
+        if refusal is not None:
+            return f"{refusal} (it takes linear integer models only); use solver='scip'"
         return _quick_rejection(_native_form(model))
 
     def build(self, model: StandardForm | Problem, cp_constraints: CpConstraints | None = None, default_bound: float = 1e9) -> BuiltCpModel:
@@ -397,6 +400,8 @@ class CpSatBackend:
         result.log = reply.get("log", "")
         result.extra["worker_solve_time"] = reply.get("wall_time")
         notes = list(reply["notes"])
+        for note in notes:
+            logger.warning("CP-SAT: %s", note)
         if notes:
             result.message = "; ".join(notes) + (f"; {result.message}" if result.message else "")
         if options.verbose and result.log:

@@ -85,8 +85,9 @@ class SolutionCheck:
         lines = [
             (f"max violation {self.max_violation:.3g} (rows {self.row_violation:.3g}, bounds {self.bound_violation:.3g}, "
              f"integrality {self.integrality_violation:.3g}) -> {verdict} at tolerance {self.tolerance:g}"),
-            f"objective recomputed {self.objective:.10g}{reported}",
         ]
+        if math.isfinite(self.objective) or math.isfinite(self.reported_objective):  # a feasibility model has no objective
+            lines.append(f"objective recomputed {self.objective:.10g}{reported}")
         lines += [f"  violated {label}: {amount:.3g}" for label, amount in self.worst_rows]
         lines += [f"  out of bounds or fractional {label}: {amount:.3g}" for label, amount in self.worst_columns]
         return "\n".join(lines)

@@ -34,12 +34,13 @@ from typing import Any
 import numpy as np
 
 from ormodel.compiler import Affine, Compiler, Frame, Numeric
-from ormodel.expressions import Binary, Call, Index, Name, Node, Reduce, Unary, additive_terms, walk
+from ormodel.expressions import Binary, Call, Index, Name, Node, Reduce, Unary, additive_terms, to_text, walk
+from ormodel.idioms import STRICT_OPERATORS, non_strict
 from ormodel.nonlinearity import uses_nonlinear_terms
 from ormodel.problem import Constraint, Problem
 from ormodel.standard_form import Block, NameMap
 
-__all__ = ["ProblemValuation", "RowViolation", "Symbolic", "SymbolicBuilder", "row_block", "uses_nonlinear_terms"]
+__all__ = ["ProblemValuation", "RowViolation", "Symbolic", "SymbolicBuilder", "indicator_binaries", "row_block", "uses_nonlinear_terms"]
 
 
 @dataclass
@@ -55,6 +56,29 @@ def row_block(name: str, start: int, frame: Frame) -> Block:
         return Block(name, start, frame.size)
     columns = tuple(component for components in frame.bindings.values() for component in components)
     return Block(name, start, frame.size, (frame.size,), (), key_columns=columns)
+
+
+def indicator_binaries(builder: SymbolicBuilder, when: Any, frame: Frame, is_binary: Callable[[Any], bool]) -> tuple[list[Any], np.ndarray]:
+    """Per row of ``when: b == 0`` or ``b == 1``: the binary's expression object, and whether the row holds at ``b == 1``.
+
+    The rules of native indicator constraints, one definition for SCIP's build and for
+    validation: one binary variable (``is_binary`` of its object) compared with 0 or 1.
+    """
+    if len(when.ops) != 1 or when.ops[0] != "==":
+        raise builder.error("'when' must read binary_variable == 0 or binary_variable == 1", when)
+    left, right = builder.evaluate(when.operands[0], frame), builder.evaluate(when.operands[1], frame)
+    right_node = when.operands[1]
+    if isinstance(right, Symbolic) and not isinstance(left, Symbolic):
+        left, right, right_node = right, left, when.operands[0]
+    if not isinstance(left, Symbolic) or isinstance(right, Symbolic):
+        raise builder.error("'when' must compare one binary variable with 0 or 1", when)
+    targets = np.broadcast_to(builder.numbers(right, right_node), (frame.size,))
+    if not np.all(np.isin(targets, (0.0, 1.0))):
+        raise builder.error("'when' compares with 0 or 1 only", when)
+    variables = list(left.values)
+    if not all(is_binary(variable) for variable in variables):
+        raise builder.error("the variable in 'when' must be binary", when)
+    return variables, targets == 1.0
 
 
 class SymbolicBuilder(Compiler):
@@ -166,6 +190,7 @@ class SymbolicBuilder(Compiler):
         if node.kind != "sum":
             raise self.error(f"{node.kind}() over variables inside a nonlinear model is not supported", node,
                              "write it with an auxiliary variable, or keep the model linear so it is linearized")
+        node = self.explicit_sum(node, frame)
         inner = frame
         for generator in node.generators:
             expanded = self.expand(inner, generator)
@@ -188,6 +213,9 @@ class SymbolicBuilder(Compiler):
         """``(lower, body, upper)`` per row: numbers, expression objects, numbers (``±inf`` when open)."""
         relation = constraint.relation
         size = frame.size
+        if any(op in STRICT_OPERATORS for op in relation.ops):
+            raise self.error(f"a strict {' and '.join(op for op in relation.ops if op in STRICT_OPERATORS)} in a model with nonlinear "
+                             "terms is not supported", relation, f"write {to_text(non_strict(relation))}")
         if len(relation.ops) == 2:
             low_node, middle_node, high_node = relation.operands
             if relation.ops[0] == ">=":
@@ -286,18 +314,20 @@ class ProblemValuation(Compiler):
         def numbers(node: Node) -> np.ndarray:
             return np.broadcast_to(self.numbers(self.evaluate(node, frame), node), (size,)).astype(np.float64)
 
+        # A strict side is checked as the non-strict one: at a solution of the compiled model the
+        # whole-number terms of a strict row already keep a distance of at least 1.
         if len(relation.ops) == 2:
             low_node, middle_node, high_node = relation.operands
-            if relation.ops[0] == ">=":
+            if relation.ops[0] in (">=", ">"):
                 low_node, high_node = high_node, low_node
             return numbers(low_node), numbers(middle_node), numbers(high_node)
         left, right = numbers(relation.operands[0]), numbers(relation.operands[1])
         activity = left - right
         zeros, infinite = np.zeros(size), np.full(size, np.inf)
         op = relation.ops[0]
-        if op == "<=":
+        if op in ("<=", "<"):
             return -infinite, activity, zeros
-        if op == ">=":
+        if op in (">=", ">"):
             return zeros, activity, infinite
         return zeros, activity, zeros
 

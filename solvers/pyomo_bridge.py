@@ -53,6 +53,10 @@ class PyomoModel:
     rows: list[Any]
     form: StandardForm
 
+    def objective_at(self, values: np.ndarray) -> float:
+        """The objective at a point (one value per column)."""
+        return self.form.objective_value(values)
+
 
 def _component_name(name: str) -> str:
     return "aux" + name if name.startswith("_") else name
@@ -63,11 +67,21 @@ def _pyomo_key(key: tuple[Any, ...]) -> Any:
 
 
 def build_pyomo(model: Problem | StandardForm) -> PyomoModel:
-    """A Pyomo ConcreteModel of a Problem or StandardForm, with the column/row maps."""
+    """A Pyomo ConcreteModel of a Problem or StandardForm, with the column/row maps.
+
+    A Problem with nonlinear terms is built from its expression trees (:mod:`ormodel.solvers.pyomo_nonlinear`).
+    """
     import pyomo.environ as pyo
     from pyomo.core.expr.numeric_expr import LinearExpression
 
     from ormodel.compiler import as_standard_form
+    from ormodel.nonlinearity import uses_nonlinear_terms
+    from ormodel.problem import Problem
+
+    if isinstance(model, Problem) and uses_nonlinear_terms(model):
+        from ormodel.solvers.pyomo_nonlinear import build_pyomo_nonlinear
+
+        return build_pyomo_nonlinear(model)
 
     form = as_standard_form(model)
     concrete = pyo.ConcreteModel(name=form.name)
@@ -315,6 +329,10 @@ class PyomoBackend:
     def __init__(self, solver_name: str = "highs") -> None:
         self.solver_name = solver_name
         self.name = f"pyomo:{solver_name}" if solver_name != "highs" else "pyomo"
+        from ormodel.solvers.pyomo_nonlinear import NONLINEAR_PLUGINS
+
+        if solver_name.lower() in NONLINEAR_PLUGINS:  # these take the expression trees (exp, log, powers, ...)
+            self.capabilities = PyomoBackend.capabilities | {Capability.MINLP}
 
     def available(self) -> bool:
         """True when Pyomo imports and reports the solver available."""
@@ -388,7 +406,7 @@ class PyomoBackend:
             if missing.any():
                 values[missing] = np.clip(0.0, form.column_lower[missing], form.column_upper[missing])
             result.values = values
-            result.objective = form.objective_value(values)
+            result.objective = built.objective_at(values)
         problem_info = outcome.problem[0] if len(outcome.problem) else None
         if problem_info is not None and form.is_mip:
             bound = problem_info.lower_bound if form.sense == Sense.MINIMIZE else problem_info.upper_bound

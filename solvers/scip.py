@@ -124,7 +124,12 @@ class ScipBackend:
         from ormodel.reductions import reductions_for
 
         if isinstance(model, Problem) and reductions_for(model, self.capabilities)[0].name == "keep_expression_trees":
-            return self._build_elementwise(model)
+            from ormodel.errors import ModelError
+
+            try:
+                return self._build_elementwise(model)
+            except ModelError as error:  # located in the model's file, as the compiler's errors are
+                raise error.at(model.source_location(error.location.element, error.location.item)) from None
         from ormodel.compiler import as_standard_form
 
         return self.build_from_form(as_standard_form(model))
@@ -248,48 +253,32 @@ class ScipBackend:
                     continue
                 constraints.append(self._add_row(scip, expression, float(row_lower[row]), float(row_upper[row]), label, has_terms, unsatisfiable))
         names.constraints = blocks
-        if problem.objective is None:
-            raise ModelError("the model has no objective", Location(element="objective"), "add an objective (use 0 for a feasibility problem)")
+        # A feasibility model (no objective) minimizes the constant 0.
+        goal = problem.objective_or_zero()
         builder.location = Location(element="objective")
-        objective = builder.evaluate(problem.objective.expression, Frame.root())
-        expression = objective.values[0] if isinstance(objective, Symbolic) else float(builder.numbers(objective, problem.objective.expression)[0])
+        objective = builder.evaluate(goal.expression, Frame.root())
+        expression = objective.values[0] if isinstance(objective, Symbolic) else float(builder.numbers(objective, goal.expression)[0])
         epigraph = None
         offset = 0.0
         if isinstance(expression, float):
             offset = expression
             scip.addObjoffset(expression)
         elif isinstance(expression, pyscipopt.Expr) and expression.degree() <= 1:
-            scip.setObjective(expression, sense="maximize" if problem.objective.sense == Sense.MAXIMIZE else "minimize")
+            scip.setObjective(expression, sense="maximize" if goal.sense == Sense.MAXIMIZE else "minimize")
         else:
             epigraph = scip.addVar(name="_objective", vtype="C", lb=None, ub=None, obj=1.0)
-            relation = expression - epigraph <= 0 if problem.objective.sense == Sense.MINIMIZE else expression - epigraph >= 0
+            relation = expression - epigraph <= 0 if goal.sense == Sense.MINIMIZE else expression - epigraph >= 0
             scip.addCons(relation, name="_objective_epigraph")
-        if problem.objective.sense == Sense.MAXIMIZE:
+        if goal.sense == Sense.MAXIMIZE:
             scip.setMaximize()
-        return BuiltScipModel(scip, variables, constraints, names, problem=problem, epigraph=epigraph, sense=problem.objective.sense,
+        return BuiltScipModel(scip, variables, constraints, names, problem=problem, epigraph=epigraph, sense=goal.sense,
                               objective_offset=offset, unsatisfiable_rows=unsatisfiable)
 
     @staticmethod
     def _indicator(builder: Any, constraint: Any, frame: Any) -> tuple[list[Any], np.ndarray]:
-        from ormodel.solvers.elementwise import Symbolic
+        from ormodel.solvers.elementwise import indicator_binaries
 
-        when = constraint.when
-        if len(when.ops) != 1 or when.ops[0] != "==":
-            raise builder.error("'when' must read binary_variable == 0 or binary_variable == 1", when)
-        left, right = builder.evaluate(when.operands[0], frame), builder.evaluate(when.operands[1], frame)
-        left_node, right_node = when.operands
-        if isinstance(right, Symbolic) and not isinstance(left, Symbolic):
-            left, right, left_node, right_node = right, left, right_node, left_node
-        if not isinstance(left, Symbolic) or isinstance(right, Symbolic):
-            raise builder.error("'when' must compare one binary variable with 0 or 1", when)
-        targets = np.broadcast_to(builder.numbers(right, right_node), (frame.size,))
-        if not np.all(np.isin(targets, (0.0, 1.0))):
-            raise builder.error("'when' compares with 0 or 1 only", when)
-        variables = list(left.values)
-        for variable in variables:
-            if not hasattr(variable, "vtype") or variable.vtype() != "BINARY":
-                raise builder.error("the variable in 'when' must be binary", when)
-        return variables, targets == 1.0
+        return indicator_binaries(builder, constraint.when, frame, lambda variable: hasattr(variable, "vtype") and variable.vtype() == "BINARY")
 
     @staticmethod
     def _add_indicator(scip: Any, expression: Any, lower: float, upper: float, binary: Any, active_one: bool, label: str, family: str) -> Any:
@@ -298,6 +287,11 @@ class ScipBackend:
 
             raise ModelError("'when' works on one-sided constraints (<= or >=)", Location(element="constraints", item=family),
                              "split an equality or range into two constraints")
+        if expression.degree() > 1:
+            from ormodel.errors import Location, ModelError
+            from ormodel.nonlinearity import NONLINEAR_INDICATOR, NONLINEAR_INDICATOR_HINT
+
+            raise ModelError(NONLINEAR_INDICATOR, Location(element="constraints", item=family), NONLINEAR_INDICATOR_HINT)
         relation = expression <= upper if math.isinf(lower) else expression >= lower
         return scip.addConsIndicator(relation, binvar=binary, activeone=active_one, name=label)
 

@@ -8,6 +8,7 @@ Method parameters: ``backend`` ("highs" or "scip", default "highs"), ``config`` 
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from ormodel.learned.balans.config import BalansConfig
@@ -18,6 +19,8 @@ from ormodel.methods import register_method
 from ormodel.result import Result
 
 __all__ = ["balans_method"]
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_TIME_LIMIT = 60.0
 
@@ -40,6 +43,7 @@ def balans_method(model: Any, options: SolveOptions, params: dict[str, Any]) -> 
         config.setdefault("threads", int(options.threads))
     time_limit = options.time_limit if options.time_limit is not None else DEFAULT_TIME_LIMIT
     result = solve(model, backend=backend, time_limit=time_limit, config=config, seed=options.seed)
+    logger.info("balans-%s: %s objective %s after %s iterations", backend, result.status.value, result.objective, result.extra["iterations"])
     if options.verbose:
         print(f"balans-{backend}: {result.status.value} objective {result.objective} after {result.extra['iterations']} iterations")
     return result

@@ -439,7 +439,7 @@ def accuracy_by_method(rows: Sequence[dict[str, Any]], tolerances: Sequence[Answ
 def accuracy_markdown(rows: Sequence[dict[str, Any]], tolerances: Sequence[AnswerTolerance] = ANSWER_TOLERANCES) -> str:
     """Per method: execution rate and accuracy of ``objective`` against the answer under each tolerance, rule in the header."""
     header = ("| method | runs | execution rate (%) | judged | "
-              + " | ".join(f"accuracy, {tolerance.header} (%)" for tolerance in tolerances) + " |")
+              + " | ".join(f"accuracy, {tolerance.table_header} (%)" for tolerance in tolerances) + " |")
     lines = [header, "|---|---:|---:|---:|" + "---:|" * len(tolerances)]
     for method, item in accuracy_by_method(rows, tolerances).items():
         cells = [_format(item["accuracy"][tolerance.name], 1, percent=True) for tolerance in tolerances]

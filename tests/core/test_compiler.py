@@ -204,10 +204,10 @@ def test_crossing_bounds_are_an_error() -> None:
         compile_document("0", [], variables={"x": {"index": ["I"], "lower": 5, "upper": 2}})
 
 
-def test_no_objective_is_an_error() -> None:
+def test_no_objective_compiles_as_a_feasibility_model() -> None:
     problem = om.Problem("empty")
-    with pytest.raises(om.ModelError, match="the model has no objective"):
-        om.compile(problem)
+    form = om.compile(problem)
+    assert form.feasibility and form.num_columns == 0 and form.objective_offset == 0.0
 
 
 def test_large_family_is_vectorized_and_correct() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import itertools
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -84,3 +85,57 @@ def test_diet_against_scipy(examples_dir: Path) -> None:
     content = np.array([[65, 110, 100, 90, 150, 75], [2.0, 6.0, 7.0, 1.5, 22.0, 3.0], [5, 300, 200, 10, 12, 150]])
     solution = linprog(cost, A_ub=np.vstack([content, -content]), b_ub=[2500, 120, 1600, -2000, -55, -800], bounds=[(0, 10)] * 6)
     assert om.solve(examples_dir / "diet.yaml").objective == pytest.approx(solution.fun, rel=1e-9)
+
+
+def _without_descriptions(document: object) -> object:
+    if isinstance(document, dict):
+        return {key: _without_descriptions(value) for key, value in document.items() if key != "description"}
+    if isinstance(document, list):
+        return [_without_descriptions(item) for item in document]
+    return document
+
+
+def test_timetable_is_a_feasibility_model_solved_on_cpsat(examples_dir: Path) -> None:
+    pytest.importorskip("ortools")
+    from ormodel.io import problem_to_dict
+
+    module = timetable_module(examples_dir)
+    timetable = module.build()
+    from_yaml = om.load(examples_dir / "timetable.yaml")
+    assert _without_descriptions(problem_to_dict(timetable.problem)) == _without_descriptions(problem_to_dict(from_yaml))
+    result = om.solve(from_yaml, solver="cpsat", check=True)
+    assert result.status == om.Status.OPTIMAL and result.feasibility and result.check.feasible
+    # The rules, checked here on their own: each exam once, one exam per room and slot, seats, clashes, absent teachers.
+    placed = {label.split("[")[1].rstrip("]") for label, value in result.values_by_name().items() if value > 0.5}
+    slot_of = {exam: int(slot) for exam, slot, _ in (entry.split(",") for entry in placed)}
+    rooms = [(slot, room) for _, slot, room in (entry.split(",") for entry in placed)]
+    seats = {"hall": 150, "lab": 60, "annex": 40}
+    students = dict(zip(module.EXAMS, module.STUDENTS))
+    assert sorted(slot_of) == sorted(students) and len(placed) == len(students) and len(set(rooms)) == len(rooms)
+    assert all(students[exam] <= seats[room] for exam, _, room in (entry.split(",") for entry in placed))
+    assert all(slot_of[first] != slot_of[second] for first, second in module.CLASHES)
+    assert all(slot_of[exam] != slot for exam, slot in module.UNAVAILABLE)
+
+
+def timetable_module(examples_dir: Path) -> Any:
+    spec = importlib.util.spec_from_file_location("timetable", examples_dir / "timetable.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_timetable_with_three_slots_is_infeasible_because_of_the_four_clashing_exams(examples_dir: Path) -> None:
+    pytest.importorskip("ortools")
+    result = timetable_module(examples_dir).build(slots=3).solve("cpsat")
+    assert result.status == om.Status.INFEASIBLE and result.feasibility
+    assert result.conflict is not None and "no_clash" in result.conflict.families()
+
+
+def test_can_design_reaches_the_calculus_optimum(examples_dir: Path) -> None:
+    pytest.importorskip("pyscipopt")
+    radius = (1000 / (2 * np.pi)) ** (1 / 3)
+    for result in (om.solve(examples_dir / "can_design.yaml", solver="auto", check=True), _load_python_example(examples_dir / "can_design.py").solve("auto")):
+        assert result.status == om.Status.OPTIMAL
+        assert result.objective == pytest.approx(6 * np.pi * radius**2, rel=1e-6)
+        assert result.value("height") == pytest.approx(2 * result.value("radius"), rel=1e-4)

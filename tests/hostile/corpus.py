@@ -8,7 +8,8 @@ repository stays small. ``write_corpus(folder)`` writes every case and returns t
 Categories: ``yaml`` (document structure, aliases, nesting), ``schema`` (shape of the five
 elements), ``numbers`` (NaN, inf, non-numbers), ``size`` (sets, tables, frames past the limits),
 ``expression`` (expression language: depth, length, code, names), ``encoding`` (bytes that are
-not UTF-8 text), ``matrix`` (MPS/LP files), ``solver`` (models a solver cannot take, no solution).
+not UTF-8 text), ``matrix`` (MPS/LP files), ``markdown`` (the Markdown reader), ``solver`` (models a
+solver cannot take, no solution).
 """
 
 from __future__ import annotations
@@ -92,6 +93,14 @@ def _with(path: tuple[Any, ...], value: Any, as_json: bool = False) -> Callable[
 
 def _text(text: str) -> Callable[[], bytes]:
     return lambda: text.encode()
+
+
+def _markdown(limit: int | None) -> bytes:
+    """The base model as Markdown (``limit=None``: complete, as ``ormodel convert`` writes it)."""
+    from ormodel.io import problem_from_dict
+    from ormodel.markdown import to_markdown
+
+    return to_markdown(problem_from_dict(BASE), limit=limit).encode()
 
 
 def _objective(expression: str) -> Callable[[], bytes]:
@@ -182,7 +191,9 @@ CASES: list[Case] = [
     Case("unknown_variable_type", "schema", ".yaml", _with(("variables", "make", "type"), "complex")),
     Case("objective_without_expression", "schema", ".yaml", _mutated(objective={"sense": "maximize"})),
     Case("objective_bad_sense", "schema", ".yaml", _with(("objective", "sense"), "sideways")),
-    Case("no_objective", "schema", ".yaml", _mutated(objective=None)),
+    # No objective is a feasibility model (valid); an expression under sense feasibility is not.
+    Case("no_objective", "schema", ".yaml", _mutated(objective=None), validate=frozenset({0}), solve=frozenset({0})),
+    Case("feasibility_with_expression", "schema", ".yaml", _mutated(objective={"sense": "feasibility", "expression": "make['doors']"})),
     Case("constraint_without_name", "schema", ".yaml", _with(("constraints",), [{"expression": "make['doors'] <= 1"}])),
     Case("constraint_twice", "schema", ".yaml", _with(("constraints",), BASE["constraints"] * 2)),
     Case("parameter_unknown_set", "schema", ".yaml", _with(("parameters", "profit", "index"), ["product"])),
@@ -256,8 +267,11 @@ CASES: list[Case] = [
     Case("undefined_set_in_for", "expression", ".yaml", _constraint("make['doors'] <= 1", for_="k in plantz")),
     Case("index_shadows_set", "expression", ".yaml", _constraint("make['doors'] <= 1", for_="products in plants")),
     Case("division_by_zero", "expression", ".yaml", _objective("make['doors'] / 0")),
-    Case("division_by_variable", "expression", ".yaml", _objective("1 / make['doors']")),
-    Case("cube_of_variable", "expression", ".yaml", _objective("make['doors'] ** 3")),
+    # Nonlinear models are valid (validate walks them as SCIP builds them); HiGHS, the default solver, refuses them by name.
+    Case("division_by_variable", "expression", ".yaml", _objective("1 / make['doors']"), validate=frozenset({0}),
+         contains=("highs cannot take 1 / make['doors'] in the objective",)),
+    Case("cube_of_variable", "expression", ".yaml", _objective("make['doors'] ** 3"), validate=frozenset({0}),
+         contains=("highs cannot take make['doors']**3 in the objective",)),
     Case("max_over_empty", "expression", ".yaml", _objective("max(profit[p] for p in products if profit[p] > 100)")),
     Case("text_index_arithmetic", "expression", ".yaml", _constraint("make['doors'] <= k + 1")),
     Case("expression_not_text", "expression", ".yaml", _with(("objective", "expression"), ["make"])),
@@ -277,6 +291,13 @@ CASES: list[Case] = [
     Case("lp_garbage", "matrix", ".lp", _text("maximize\n obj: 3 x +\nsubject to\n c1: x <= \nend\n")),
     Case("lp_inf_coefficient", "matrix", ".lp", _text("maximize\n obj: 1e999 x\nsubject to\n c1: x <= 4\nend\n")),
     Case("unknown_extension", "matrix", ".txt", lambda: _yaml(BASE)),
+    # --- markdown: the five sections as ormodel writes them, and text that is not --------------------
+    Case("markdown_valid", "markdown", ".md", lambda: _markdown(None), validate=frozenset({0}), solve=frozenset({0})),
+    Case("markdown_cut_short", "markdown", ".md", lambda: _markdown(1)),
+    Case("markdown_code_member", "markdown", ".md", lambda: _markdown(None).replace(b"{'doors', 'windows'}", b"{__import__('os'), 'windows'}")),
+    Case("markdown_deep_nesting", "markdown", ".md", lambda: _markdown(None).replace(b"{'doors', 'windows'}", b"{" + b"(" * 5000 + b"1" + b")" * 5000 + b"}")),
+    Case("markdown_prose", "markdown", ".md", _text("Maximize profit from doors and windows, please.\n")),
+    Case("markdown_bad_expression", "markdown", ".md", lambda: _markdown(None).replace(b"<= available[k]`", b"<= available[k] +`")),
     # --- solver: models the chosen solver cannot take, or without a solution ---------------------
     Case("continuous_on_cpsat", "solver", ".yaml", lambda: _yaml(BASE), validate=frozenset({0}), solve_args=("--solver", "cpsat"),
          contains=("make[doors]",)),

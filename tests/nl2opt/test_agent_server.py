@@ -201,3 +201,19 @@ def test_nonlinear_formulation_is_solved_by_scip(chat_server) -> None:
     assert answer.status == "solved" and answer.rounds == 1
     assert answer.objective == pytest.approx(2 * 2 ** 0.5, rel=1e-6)
     assert answer.attempts[0].result.solver == "scip"
+
+
+def test_a_feasibility_model_is_accepted_and_told_as_such(chat_server) -> None:
+    """A scheduling question with nothing to optimize: the schema allows no objective, the answer has none."""
+    schedule = {"name": "two_shifts", "sets": {"people": ["ann", "bob"], "shifts": [1, 2]},
+                "variables": {"works": {"index": ["people", "shifts"], "type": "binary", "description": "who works which shift"}},
+                "objective": {"sense": "feasibility"},
+                "constraints": [{"name": "covered", "for": "s in shifts", "expression": "sum(works[p, s] for p in people) == 1"},
+                                {"name": "one_each", "for": "p in people", "expression": "sum(works[p, s] for s in shifts) == 1"},
+                                {"name": "ann_late", "expression": "works['ann', 2] == 1"}]}
+    server = chat_server([Reply(as_json(schedule))])
+    answer = Agent(fast_client(server), OPTIONS).solve("Ann and Bob cover two shifts, one each; Ann takes the late one.")
+    assert answer.status == "solved" and answer.sense == "feasibility" and answer.objective is None
+    assert answer.values == {"works[ann,2]": pytest.approx(1.0), "works[bob,1]": pytest.approx(1.0)}
+    assert answer.solution.startswith("A feasible point") and "feasibility (no objective" in answer.formulation
+    assert '"feasibility"' in server.requests[0]["messages"][0]["content"]  # the system prompt teaches it

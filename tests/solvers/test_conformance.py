@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from ormodel.solvers import get_backend
 from ormodel.solvers.conformance import CASES, CONFORMANCE_BACKENDS, run_case
@@ -102,3 +104,56 @@ def test_ignored_cp_constraints_fail_the_suite() -> None:
     assert not outcome.passed
     assert any("overlap" in failure for failure in outcome.failures)
     assert any("expected 10" in failure for failure in outcome.failures)
+
+
+@pytest.mark.parametrize("backend_name", CONFORMANCE_BACKENDS)
+def test_backends_without_minlp_name_the_construct_before_solving(backend_name: str) -> None:
+    """A backend that does not declare MINLP refuses each nonlinear case, naming the construct; none reaches the solver."""
+    import ormodel as om
+    from ormodel.solvers.base import Capability
+    from ormodel.solvers.conformance import case_by_name
+
+    try:
+        backend = get_backend(backend_name)
+    except ValueError as error:
+        pytest.skip(str(error))
+    if Capability.MINLP in backend.capabilities:
+        pytest.skip(f"{backend_name} declares MINLP")
+    for name, construct in (("minlp_exp", "exp(x)"), ("minlp_cubic", "x**3"), ("minlp_division", "4 / x"), ("minlp_sin_cos", "sin(x)")):
+
+        class Refuses:
+            """The backend, with a solve that must never run."""
+
+            name = backend.name
+            capabilities = backend.capabilities
+
+            def available(self) -> bool:
+                return True
+
+            def solve(self, model, options=None):
+                raise AssertionError("solve was reached")
+
+        with pytest.raises(om.UnsupportedProblem, match=re.escape(f"{backend.name} cannot take {construct}")):
+            om.solve(case_by_name(name).build(), solver=Refuses())
+
+
+def test_a_wrong_point_fails_a_feasibility_case() -> None:
+    """The only-point check of a feasibility case catches a backend that returns another point."""
+    from ormodel.solvers.conformance import case_by_name
+
+    highs = get_backend("highs")
+
+    class Shifted:
+        name = "shifted"
+        capabilities = highs.capabilities
+
+        def available(self) -> bool:
+            return True
+
+        def solve(self, model, options=None):
+            result = highs.solve(model, options)
+            result.values = result.values + 1.0
+            return result
+
+    outcome = run_case(Shifted(), case_by_name("milp_feasibility"))
+    assert not outcome.passed and any("only feasible point" in failure for failure in outcome.failures)

@@ -295,7 +295,7 @@ def test_unsupported_problems_exit_5(tmp_path: Path, capsys: pytest.CaptureFixtu
     nonlinear = tmp_path / "nonlinear.yaml"
     nonlinear.write_text("variables: {x: {lower: 1, upper: 4}}\nobjective: {expression: 'x - log(x)'}\n")
     assert main(["solve", str(nonlinear)]) == EXIT_UNSUPPORTED
-    assert "error: this model has nonlinear terms and highs does not solve MINLP problems" in capsys.readouterr().err
+    assert "error: highs cannot take log(x) in the objective: log() is nonlinear and highs solves no MINLP problems" in capsys.readouterr().err
     assert main(["solve", str(nonlinear), "--solver", "auto"]) == EXIT_OK
 
 
