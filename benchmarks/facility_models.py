@@ -24,7 +24,8 @@ def expected_size(size: int) -> tuple[int, int, int]:
 
 
 def ormodel_model(size: int, demand: bool = False) -> Any:
-    """fac-N with ormodel's Python API; ``demand``: the assignment rows read a parameter ``demand[i,j]`` (1 everywhere)."""
+    """fac-N with ormodel's Python API (an ``ormodel.Model``, not yet compiled); ``demand``: the assignment rows read a
+    parameter ``demand[i,j]`` (1 everywhere)."""
     import ormodel as om
 
     model = om.Model(f"fac-{size}")

@@ -217,7 +217,7 @@ def get_backend(name: str) -> Backend:
     return backend
 
 
-PIP_EXTRAS = {"highs": "core", "scip": "scip", "cpsat": "cpsat", "pyomo": "pyomo"}
+PIP_EXTRAS = {"highs": "core", "scip": "scip", "cpsat": "cpsat", "pyomo": "pyomo", "ipopt": "ipopt"}
 """The pip extra of ``ormodel`` that installs each backend's package (``core``: the base install)."""
 
 

@@ -25,8 +25,9 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -67,14 +68,63 @@ class IndexValue:
     name: str
 
 
-@dataclass
-class Part:
-    """Linear terms: ``coefs[k] * x[cols[k]]`` added to row ``rows[k]``."""
+def uniform(value: float, size: int, dtype: Any = np.float64) -> np.ndarray:
+    """``size`` copies of one value as a read-only view of a single element (no per-row memory)."""
+    return np.broadcast_to(np.asarray(value, dtype=dtype), (size,))
 
-    rows: np.ndarray
-    cols: np.ndarray
-    coefs: np.ndarray
-    dense: bool = False  # exactly one term per row, rows in order (rows == arange(size))
+
+def is_uniform(array: np.ndarray) -> bool:
+    """True for a one-dimensional array that repeats one element through a zero stride (see :func:`uniform`)."""
+    return array.ndim == 1 and len(array) > 0 and array.strides[0] == 0
+
+
+def compact(array: np.ndarray) -> np.ndarray:
+    """The single element of a uniform array (as a length-1 array), otherwise the array itself: for checks that scan values."""
+    return array[:1] if is_uniform(array) else array
+
+
+def times(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """``left * right`` per row, kept uniform when both sides are."""
+    if is_uniform(left) and is_uniform(right):
+        return uniform(left[0] * right[0], len(left), np.result_type(left, right))
+    return left * right
+
+
+def plus(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """``left + right`` per row, kept uniform when both sides are."""
+    if is_uniform(left) and is_uniform(right):
+        return uniform(left[0] + right[0], len(left), np.result_type(left, right))
+    return left + right
+
+
+class Part:
+    """Linear terms: ``coefs[k] * x[cols[k]]`` added to row ``rows[k]``.
+
+    A ``dense`` part has exactly one term per row, rows in order; its row array is only built
+    when something asks for it.
+    """
+
+    __slots__ = ("_rows", "coefs", "cols", "dense")
+
+    def __init__(self, rows: np.ndarray | None, cols: np.ndarray, coefs: np.ndarray, dense: bool = False) -> None:
+        if rows is None and not dense:
+            raise ValueError("only a dense part may leave out its rows")
+        self._rows = rows
+        self.cols = cols
+        self.coefs = coefs
+        self.dense = dense
+
+    @classmethod
+    def one_per_row(cls, cols: np.ndarray, coefs: np.ndarray) -> Part:
+        """The dense part ``coefs[r] * x[cols[r]]`` in row ``r``."""
+        return cls(None, cols, coefs, dense=True)
+
+    @property
+    def rows(self) -> np.ndarray:
+        """The row of each term."""
+        if self._rows is None:
+            self._rows = np.arange(len(self.cols), dtype=np.int64)
+        return self._rows
 
 
 @dataclass
@@ -104,11 +154,12 @@ class Affine:
     covered: frozenset[str] = frozenset()
     families: frozenset[str] = frozenset()
 
-    def scaled(self, factor: np.ndarray) -> "Affine":
+    def scaled(self, factor: np.ndarray) -> Affine:
         """Every term and the constant multiplied by a per-row factor."""
-        parts = [Part(part.rows, part.cols, part.coefs * (factor if part.dense else factor[part.rows]), part.dense) for part in self.parts]
+        parts = [Part(part._rows, part.cols, times(part.coefs, factor), True) if part.dense
+                 else Part(part.rows, part.cols, part.coefs * factor[part.rows]) for part in self.parts]
         quadratic = [QuadraticPart(q.rows, q.first, q.second, q.coefs * factor[q.rows]) for q in self.quadratic]
-        return Affine(self.size, parts, self.const * factor, quadratic, self.unique, self.covered, self.families)
+        return Affine(self.size, parts, times(self.const, factor), quadratic, self.unique, self.covered, self.families)
 
     @property
     def is_linear(self) -> bool:
@@ -134,19 +185,91 @@ Value = Numeric | IndexValue | Affine
 # Frames: one row per binding of the index names in scope.
 
 
-@dataclass
-class Frame:
-    """Bindings of index names, one entry per row; ``parent`` maps rows to the enclosing frame."""
+class CartesianBindings(Mapping[str, tuple[np.ndarray, ...]]):
+    """The bindings of a frame that is a full cross product of sets (row-major over ``shape``).
 
-    size: int
-    bindings: dict[str, tuple[np.ndarray, ...]]
-    parent: np.ndarray | None = None
-    full_shape: tuple[int, ...] | None = ()
-    dense_sets: tuple[str, ...] = ()
-    domains: dict[str, str | None] = field(default_factory=dict)  # bound index name → the set it runs over (None: range)
+    Each index name keeps only the members along its own axis; the per-row arrays are built the
+    first time a name is read, so a family whose terms are looked up by axis (see
+    :meth:`Compiler.indexed`) never builds them.
+    """
+
+    def __init__(self, shape: tuple[int, ...], axes: dict[str, tuple[int, tuple[np.ndarray, ...]]]) -> None:
+        self.shape = shape
+        self.axes = axes
+        self._rows: dict[str, tuple[np.ndarray, ...]] = {}
+
+    def __getitem__(self, name: str) -> tuple[np.ndarray, ...]:
+        rows = self._rows.get(name)
+        if rows is None:
+            axis, components = self.axes[name]
+            rows = tuple(_along_axis(component, axis, self.shape) for component in components)
+            self._rows[name] = rows
+        return rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.axes)
+
+    def __len__(self) -> int:
+        return len(self.axes)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.axes
+
+    def with_axis(self, members: int, names: dict[str, tuple[np.ndarray, ...]]) -> CartesianBindings:
+        """The bindings after crossing with one more set of ``members`` members, bound to ``names``."""
+        axis = len(self.shape)
+        return CartesianBindings((*self.shape, members), {**self.axes, **{name: (axis, components) for name, components in names.items()}})
+
+
+def _along_axis(values: np.ndarray, axis: int, shape: tuple[int, ...]) -> np.ndarray:
+    """``values`` (one per member of axis ``axis``) repeated over the other axes of ``shape``, flattened row-major (a fresh array)."""
+    view = [1] * len(shape)
+    view[axis] = shape[axis]
+    result = np.empty(math.prod(shape), dtype=values.dtype)
+    result.reshape(shape)[...] = values.reshape(view)
+    return result
+
+
+def _along_axes(values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``values`` (broadcastable to ``shape``) as one fresh row-major array of ``prod(shape)`` entries."""
+    result = np.empty(math.prod(shape), dtype=values.dtype)
+    result.reshape(shape)[...] = values
+    return result
+
+
+class Frame:
+    """Bindings of index names, one entry per row; ``parent`` maps rows to the enclosing frame.
+
+    ``full_shape`` is the shape of the cross product when the frame is one (``None`` otherwise),
+    ``dense_sets`` the sets along its axes, ``domains`` the set each bound index name runs over
+    (``None``: a range).
+    """
+
+    def __init__(self, size: int, bindings: Mapping[str, tuple[np.ndarray, ...]], parent: np.ndarray | None = None,
+                 full_shape: tuple[int, ...] | None = (), dense_sets: tuple[str, ...] = (),
+                 domains: dict[str, str | None] | None = None, repeat: int = 0) -> None:
+        self.size = size
+        self.bindings = bindings
+        self._parent = parent
+        self._repeat = repeat  # > 0: parent is each outer row repeated this many times, built on first use
+        self.full_shape = full_shape
+        self.dense_sets = dense_sets
+        self.domains: dict[str, str | None] = {} if domains is None else domains
+
+    @property
+    def parent(self) -> np.ndarray | None:
+        """The row of the enclosing frame for each row (``None`` at the top)."""
+        if self._parent is None and self._repeat:
+            self._parent = np.repeat(np.arange(self.size // self._repeat), self._repeat)
+        return self._parent
+
+    @parent.setter
+    def parent(self, value: np.ndarray | None) -> None:
+        self._parent = value
+        self._repeat = 0
 
     @classmethod
-    def root(cls) -> "Frame":
+    def root(cls) -> Frame:
         """The frame of a single row with nothing bound (objective, scalar constraints)."""
         return cls(1, {})
 
@@ -349,6 +472,15 @@ class Compiler:
                 full_shape, dense = None, ()
             else:
                 self.check_size(frame.size * members, f"the index frame 'for {', '.join(generator.targets)} in {set_name}'", generator)
+                if frame.full_shape is not None and (isinstance(frame.bindings, CartesianBindings) or not frame.bindings):
+                    outer = frame.bindings if isinstance(frame.bindings, CartesianBindings) else CartesianBindings(frame.full_shape, {})
+                    names: dict[str, tuple[np.ndarray, ...]] = (
+                        {target: (column,) for target, column in zip(generator.targets, index_set.columns)} if generator.unpack
+                        else {generator.targets[0]: tuple(index_set.columns)})
+                    crossed = Frame(frame.size * members, outer.with_axis(members, names), None, (*frame.full_shape, members),
+                                    (*frame.dense_sets, set_name), {**frame.domains, **{target: set_name for target in generator.targets}},
+                                    repeat=members)
+                    return self._filtered(crossed, conditions)
                 parent = np.repeat(np.arange(frame.size), members)
                 member = np.tile(np.arange(members), frame.size)
                 full_shape = None if frame.full_shape is None else (*frame.full_shape, members)
@@ -360,13 +492,16 @@ class Compiler:
         bindings = {name: tuple(component[parent] for component in components) for name, components in frame.bindings.items()}
         bindings.update(new_bindings)
         domains = {**frame.domains, **{target: domain_set for target in generator.targets}}
-        expanded = Frame(len(parent), bindings, parent, full_shape, dense, domains)
+        return self._filtered(Frame(len(parent), bindings, parent, full_shape, dense, domains), conditions)
+
+    def _filtered(self, expanded: Frame, conditions: Sequence[Node]) -> Frame:
+        """The rows of ``expanded`` that pass every condition."""
         for condition in conditions:
             mask = self.condition(condition, expanded)
             if not mask.all():
                 keep = np.flatnonzero(mask)
                 expanded = Frame(len(keep), {name: tuple(component[keep] for component in components) for name, components in expanded.bindings.items()},
-                                 expanded.parent[keep] if expanded.parent is not None else None, None, (), domains)
+                                 expanded.parent[keep] if expanded.parent is not None else None, None, (), expanded.domains)
         return expanded
 
     def _equality_join(self, frame: Frame, generator: Generator, index_set: Any) -> tuple[np.ndarray, np.ndarray, int] | None:
@@ -498,7 +633,7 @@ class Compiler:
         if isinstance(node, Const):
             if isinstance(node.value, str):
                 return IndexValue((np.full(frame.size, node.value),), repr(node.value))
-            return Numeric(np.full(frame.size, node.value))
+            return Numeric(uniform(node.value, frame.size))
         if isinstance(node, Name):
             return self.symbol(node, frame)
         if isinstance(node, Index):
@@ -529,15 +664,14 @@ class Compiler:
             parameter = self.problem.parameters[name]
             if not parameter.is_scalar:
                 raise self.error(f"parameter {name!r} is indexed by {', '.join(parameter.index)}; write {name}[...]", node)
-            return Numeric(np.full(frame.size, float(parameter.values)))
+            return Numeric(uniform(float(parameter.values), frame.size))
         if name in self.problem.variables:
             variable = self.problem.variables[name]
             if variable.index:
                 raise self.error(f"variable {name!r} is indexed by {', '.join(variable.index)}; write {name}[...]", node)
             column = self.blocks[name].start
-            rows = np.arange(frame.size, dtype=np.int64)
-            return Affine(frame.size, [Part(rows, np.full(frame.size, column, dtype=np.int64), np.ones(frame.size), dense=True)],
-                          np.zeros(frame.size), families=frozenset({name}), unique=True, covered=frozenset(frame.bindings))
+            return Affine(frame.size, [Part.one_per_row(uniform(column, frame.size, np.int64), uniform(1.0, frame.size))],
+                          uniform(0.0, frame.size), families=frozenset({name}), unique=True, covered=frozenset(frame.bindings))
         if name in self.problem.sets:
             raise self.error(f"set {name!r} is used as a value", node, f"iterate over it: sum(... for i in {name})")
         raise self.error(f"undefined symbol {name!r}", node, self.problem.suggest(name) or "define it under sets, parameters or variables, or bind it with 'for'")
@@ -568,6 +702,12 @@ class Compiler:
             raise self.error(f"undefined symbol {name!r}", node, self.problem.suggest(name))
         if not index:
             raise self.error(f"{kind} {name!r} has no index; write {name} without brackets", node)
+        if kind == "variable":
+            columns = self._columns_by_axis(node, frame, index)
+            if columns is not None:
+                covered = frozenset(item.id for item in node.items if isinstance(item, Name) and item.id in frame.bindings)
+                return Affine(frame.size, [Part.one_per_row(columns, uniform(1.0, frame.size))], uniform(0.0, frame.size),
+                              unique=True, covered=covered, families=frozenset({name}))
         components = self.index_components(node.items, frame)
         expected = self.problem.dimen_of(index)
         if len(components) != expected:
@@ -599,15 +739,62 @@ class Compiler:
                                  f"give {name} a value there or a default", index=self._row_key(frame, bad))
             return Numeric(values)
         block = self.blocks[name]
-        rows = np.arange(frame.size, dtype=np.int64)
         covered = frozenset(item.id for item in node.items if isinstance(item, Name) and item.id in frame.bindings)
         if len(positions) > 1 and flat.dtype == np.int64:
             flat += block.start  # a fresh array from ravel_multi_index: offset in place
             columns = flat
         else:
             columns = flat.astype(np.int64) + block.start
-        return Affine(frame.size, [Part(rows, columns, np.ones(frame.size), dense=True)], np.zeros(frame.size),
+        return Affine(frame.size, [Part.one_per_row(columns, uniform(1.0, frame.size))], uniform(0.0, frame.size),
                       unique=True, covered=covered, families=frozenset({name}))
+
+    def _columns_by_axis(self, node: Index, frame: Frame, index: tuple[str, ...]) -> np.ndarray | None:
+        """The column of ``x[...]`` per row of a cross-product frame, looked up once per member of each axis.
+
+        Applies when every item is a bound index name or a constant and each index set of the
+        variable takes its components from one axis; ``None`` otherwise, and wherever a lookup
+        fails (the row-wise path then reports the bad index with its row).
+        """
+        bindings = frame.bindings
+        if not isinstance(bindings, CartesianBindings) or frame.full_shape is None:
+            return None
+        components: list[tuple[int | None, np.ndarray]] = []
+        for item in node.items:
+            if isinstance(item, Name) and item.id in bindings:
+                axis, values = bindings.axes[item.id]
+                components.extend((axis, value) for value in values)
+            elif isinstance(item, Const) and not isinstance(item.value, bool):
+                value = item.value
+                if isinstance(value, str):
+                    components.append((None, np.asarray([value])))
+                elif float(value).is_integer() and abs(value) < 2.0**62:
+                    components.append((None, np.asarray([int(value)], dtype=np.int64)))
+                else:
+                    return None
+            else:
+                return None
+        if len(components) != self.problem.dimen_of(index):
+            return None
+        shape = frame.full_shape
+        strides = np.cumprod([1] + [self.problem.sets[set_name].size for set_name in reversed(index)])[::-1][1:]
+        total: Any = np.int64(self.blocks[node.name].start)
+        cursor = 0
+        for set_name, stride in zip(index, strides):
+            index_set = self.problem.sets[set_name]
+            part = components[cursor : cursor + index_set.dimen]
+            cursor += index_set.dimen
+            axes = {axis for axis, _ in part if axis is not None}
+            if len(axes) > 1:
+                return None
+            position, valid = index_set.lookup([values for _, values in part])
+            if not valid.all():
+                return None
+            view = [1] * len(shape)
+            if axes:
+                axis = axes.pop()
+                view[axis] = shape[axis]
+            total = total + (position * np.int64(stride)).reshape(view)
+        return _along_axes(np.asarray(total, dtype=np.int64), shape)
 
     def _row_key(self, frame: Frame, row: int) -> tuple[Any, ...] | None:
         if not frame.bindings:
@@ -619,7 +806,7 @@ class Compiler:
 
     def negate(self, value: Value, node: Node) -> Value:
         if isinstance(value, Affine):
-            return value.scaled(np.full(value.size, -1.0))
+            return value.scaled(uniform(-1.0, value.size))
         return Numeric(-self.numbers(value, node))
 
     def binary(self, node: Binary, frame: Frame, polarity: int) -> Value:
@@ -685,7 +872,7 @@ class Compiler:
         for sign, term in terms:
             value = self.evaluate(term, frame, polarity * sign)
             if isinstance(value, Affine):
-                affines.append(value if sign > 0 else value.scaled(np.full(frame.size, -1.0)))
+                affines.append(value if sign > 0 else value.scaled(uniform(-1.0, frame.size)))
                 continue
             numbers = self.numbers(value, term)
             numbers = numbers if sign > 0 else -numbers
@@ -770,14 +957,14 @@ class Compiler:
         """The sum of several affine values and a constant per row."""
         parts: list[Part] = []
         quadratic: list[QuadraticPart] = []
-        const = np.zeros(size) if constant is None else np.broadcast_to(constant, (size,)).astype(np.float64)
+        const = uniform(0.0, size) if constant is None else np.broadcast_to(np.asarray(constant, dtype=np.float64), (size,))
         families: set[str] = set()
         unique = True
         covered: frozenset[str] | None = None
         for affine in affines:
             parts.extend(affine.parts)
             quadratic.extend(affine.quadratic)
-            const = const + affine.const
+            const = plus(const, affine.const)
             unique = unique and affine.unique and not (families & affine.families)
             families |= affine.families
             if affine.parts:
@@ -789,7 +976,7 @@ class Compiler:
     def add(self, left: Affine, right: Affine) -> Affine:
         overlap = bool(left.families & right.families)
         return Affine(
-            left.size, left.parts + right.parts, left.const + right.const, left.quadratic + right.quadratic,
+            left.size, left.parts + right.parts, plus(left.const, right.const), left.quadratic + right.quadratic,
             unique=left.unique and right.unique and not overlap,
             covered=left.covered & right.covered if left.parts and right.parts else (left.covered if left.parts else right.covered),
             families=left.families | right.families,
@@ -885,7 +1072,7 @@ class Compiler:
         if not isinstance(body, Affine):
             return Numeric(np.bincount(parent, weights=self.numbers(body, node.body), minlength=frame.size)[: frame.size])
         targets = {target for generator in node.generators for target in generator.targets}
-        parts = [Part(parent[part.rows], part.cols, part.coefs) for part in body.parts]
+        parts = [Part(parent if part.dense else parent[part.rows], part.cols, part.coefs) for part in body.parts]
         quadratic = [QuadraticPart(parent[q.rows], q.first, q.second, q.coefs) for q in body.quadratic]
         const = np.bincount(parent, weights=body.const, minlength=frame.size)[: frame.size]
         unique = body.unique and targets <= body.covered
@@ -995,28 +1182,54 @@ def _sign(values: np.ndarray) -> int:
 
 @dataclass
 class RowBlock:
-    """The rows of one constraint family before assembly."""
+    """The rows of one constraint family before assembly.
+
+    Either ``width`` terms in every row, one column and coefficient array per term position
+    (``cols[p][r]`` is the p-th term of row ``r``; written into the matrix without an
+    intermediate copy), or ``counts`` terms per row with ``cols[0]``/``coefs[0]`` in row order.
+    """
 
     name: str
     size: int
-    counts: np.ndarray  # terms per row, in row order
-    cols: np.ndarray
-    coefs: np.ndarray
+    counts: np.ndarray | None
+    cols: list[np.ndarray]
+    coefs: list[np.ndarray]
     lower: np.ndarray
     upper: np.ndarray
     block: Block
 
+    @property
+    def width(self) -> int:
+        """Terms per row when every row has the same number (0 when ``counts`` varies)."""
+        return len(self.cols) if self.counts is None else 0
 
-def _sorted_rows(expression: Affine) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Terms per row, and the terms' columns and coefficients in row order: repeated (row, column)
-    pairs merged where they can occur, zeros dropped."""
+    @property
+    def nonzeros(self) -> int:
+        """Number of stored terms."""
+        return self.size * len(self.cols) if self.counts is None else len(self.cols[0])
+
+    def first_row_where(self, bad: Any) -> int | None:
+        """The first row holding a coefficient for which ``bad(coefs)`` is true, or ``None``."""
+        if self.counts is None:
+            hits = [np.flatnonzero(bad(compact(coefs))) for coefs in self.coefs]
+            found = [int(hit[0]) for hit in hits if len(hit)]
+            return min(found) if found else None
+        flags = bad(self.coefs[0])
+        if not flags.any():
+            return None
+        return int(np.searchsorted(np.cumsum(self.counts), int(np.flatnonzero(flags)[0]), side="right"))
+
+
+def _row_terms(expression: Affine) -> tuple[np.ndarray | None, list[np.ndarray], list[np.ndarray]]:
+    """``(counts, cols, coefs)`` of a :class:`RowBlock`: repeated (row, column) pairs merged where they
+    can occur, zeros dropped; one array per term position (``counts`` None) when every row keeps
+    exactly one term of each part."""
     parts = expression.parts
     if parts and all(part.dense for part in parts):
-        # One term per row in every part: interleave instead of sorting, and count without a row array.
+        if expression.unique and not any((compact(part.coefs) == 0).any() for part in parts):
+            return None, [part.cols for part in parts], [part.coefs for part in parts]
         cols = np.stack([part.cols for part in parts], axis=1).ravel() if len(parts) > 1 else parts[0].cols
         coefs = np.stack([part.coefs for part in parts], axis=1).ravel() if len(parts) > 1 else parts[0].coefs
-        if expression.unique and not (coefs == 0).any():
-            return np.full(expression.size, len(parts), dtype=np.int64), cols, coefs
         rows = np.repeat(np.arange(expression.size, dtype=np.int64), len(parts))
     else:
         rows, cols, coefs = expression.linear_arrays()
@@ -1033,7 +1246,7 @@ def _sorted_rows(expression: Affine) -> tuple[np.ndarray, np.ndarray, np.ndarray
     if zero.any():
         keep = ~zero
         rows, cols, coefs = rows[keep], cols[keep], coefs[keep]
-    return np.bincount(rows, minlength=expression.size)[: expression.size], cols, coefs
+    return np.bincount(rows, minlength=expression.size)[: expression.size], [cols], [coefs]
 
 
 def _relation_rows(compiler: Compiler, name: str, relation: Compare, frame: Frame) -> tuple[Affine, np.ndarray, np.ndarray]:
@@ -1068,14 +1281,14 @@ def _non_strict_rows(compiler: Compiler, relation: Compare, frame: Frame) -> tup
     left_polarity = {"<=": 1, ">=": -1, "==": 0}[op]
     left = compiler.as_affine(compiler.evaluate(left_node, frame, left_polarity), left_node, frame.size)
     right = compiler.as_affine(compiler.evaluate(right_node, frame, -left_polarity), right_node, frame.size)
-    expression = compiler.add(left, right.scaled(np.full(frame.size, -1.0)))
-    infinite = np.full(frame.size, np.inf)
+    expression = compiler.add(left, right.scaled(uniform(-1.0, frame.size)))
+    infinite = uniform(np.inf, frame.size)
     bound = -expression.const
     if op == "<=":
         return expression, -infinite, bound
     if op == ">=":
         return expression, bound, infinite
-    return expression, bound, bound.copy()
+    return expression, bound, bound  # one array for both sides: the assembly copies each into its own
 
 
 def _indicator_literal(compiler: Compiler, when: Compare, frame: Frame) -> tuple[Part, np.ndarray]:
@@ -1185,19 +1398,31 @@ def compile_problem(problem: Problem, native_indicators: bool = False, piecewise
                               limit="max_elements") from None
 
 
-def _check_family(compiler: "Compiler", name: str, frame: Frame, node: Node, counts: np.ndarray, coefs: np.ndarray,
-                  lower: np.ndarray, upper: np.ndarray) -> None:
-    """Refuse NaN or infinite coefficients and NaN bounds, naming the row (``counts``: terms per row)."""
-    bad = ~np.isfinite(coefs)
-    if bad.any():
-        position = int(np.flatnonzero(bad)[0])
-        row = int(np.searchsorted(np.cumsum(counts), position, side="right"))
-        raise compiler.error(f"a coefficient of constraint {name!r} is {coefs[position]}", node, _FINITE_HINT, index=compiler._row_key(frame, row))
+def _not_finite(values: np.ndarray) -> np.ndarray:
+    return ~np.isfinite(values)
+
+
+def _check_family(compiler: Compiler, name: str, frame: Frame, node: Node, rows: RowBlock) -> None:
+    """Refuse NaN or infinite coefficients and NaN bounds, naming the row."""
+    row = rows.first_row_where(_not_finite)
+    if row is not None:
+        values = _row_coefficients(rows, row)
+        value = values[~np.isfinite(values)][0]
+        raise compiler.error(f"a coefficient of constraint {name!r} is {value}", node, _FINITE_HINT, index=compiler._row_key(frame, row))
+    lower, upper = rows.lower, rows.upper
     for label, bounds in (("right-hand side", lower), ("right-hand side", upper)):
         missing = np.isnan(bounds)
         if missing.any():
             row = int(np.flatnonzero(missing)[0])
             raise compiler.error(f"the {label} of constraint {name!r} is NaN (e.g. inf - inf)", node, _FINITE_HINT, index=compiler._row_key(frame, row))
+
+
+def _row_coefficients(rows: RowBlock, row: int) -> np.ndarray:
+    """The coefficients stored in one row of a block."""
+    if rows.counts is None:
+        return np.array([coefs[row] for coefs in rows.coefs])
+    ends = np.cumsum(rows.counts)
+    return rows.coefs[0][ends[row] - rows.counts[row] : ends[row]]
 
 
 def _compile(problem: Problem, native_indicators: bool = False, piecewise: str = "incremental") -> StandardForm:
@@ -1220,10 +1445,10 @@ def _compile(problem: Problem, native_indicators: bool = False, piecewise: str =
                 expression, lower, upper = _indicator(compiler, constraint.name, constraint.when, frame, expression, lower, upper)
         except ModelError:
             raise
-        counts, cols, coefs = _sorted_rows(expression)
-        _check_family(compiler, constraint.name, frame, constraint.relation, counts, coefs, lower, upper)
+        counts, cols, coefs = _row_terms(expression)
         block = _row_block(constraint.name, row_count, frame, constraint.generators, problem)
         row_blocks.append(RowBlock(constraint.name, frame.size, counts, cols, coefs, lower, upper, block))
+        _check_family(compiler, constraint.name, frame, constraint.relation, row_blocks[-1])
         row_count += frame.size
         compiler.check_size(row_count, "the constraint rows of the model")
     # A feasibility model (no objective) minimizes the constant 0.
@@ -1235,19 +1460,21 @@ def _compile(problem: Problem, native_indicators: bool = False, piecewise: str =
         compiler.location = Location(element="constraints", item=family.name, text=family.text or None)
         compiler.special_sets.append(_special_ordered_sets(compiler, family))
     compiler.location = Location(element="constraints")
+    linearized_finite = True
     for kind, expression, lower, upper in compiler.auxiliary_rows:
-        counts, cols, coefs = _sorted_rows(expression)
+        counts, cols, coefs = _row_terms(expression)
+        linearized_finite = linearized_finite and all(np.isfinite(compact(values)).all() for values in coefs)
         name = f"_{kind}{len(row_blocks)}"
         block = Block(name, row_count, expression.size, (expression.size,), ((np.arange(expression.size),),))
         row_blocks.append(RowBlock(name, expression.size, counts, cols, coefs, lower, upper, block))
         row_count += expression.size
     columns = compiler.num_columns
-    objective = np.zeros(columns)
-    rows, cols, coefs = objective_affine.linear_arrays()
-    if len(cols):
-        objective = np.bincount(cols, weights=coefs, minlength=columns)[:columns].astype(np.float64, copy=False)
+    objective = np.zeros(columns)  # calloc'd: the pages of columns without an objective term are never touched
+    _, objective_cols, objective_coefs = objective_affine.linear_arrays()
+    if len(objective_cols):
+        np.add.at(objective, objective_cols, objective_coefs)  # repeated columns summed in order, as bincount would
     compiler.location = Location(element="objective", text=objective_spec.text or None)
-    if not np.all(np.isfinite(objective)) or not np.all(np.isfinite(objective_affine.const)):
+    if not np.all(np.isfinite(objective[objective_cols])) or not np.all(np.isfinite(objective_affine.const)):
         bad_columns = np.flatnonzero(~np.isfinite(objective))
         what = f"the objective coefficient of column {int(bad_columns[0])}" if len(bad_columns) else "the objective constant"
         for block in compiler.variable_blocks:
@@ -1265,7 +1492,7 @@ def _compile(problem: Problem, native_indicators: bool = False, piecewise: str =
         if not np.all(np.isfinite(quadratic.data)):
             raise compiler.error("a quadratic objective coefficient is not finite", objective_spec.expression, _FINITE_HINT)
     matrix = _assemble(row_blocks, row_count, columns)
-    if not np.all(np.isfinite(matrix.data)):
+    if not linearized_finite:  # the constraint families' own coefficients were checked above
         raise ModelError("a linearization (min/max/abs or 'when') produced a coefficient that is not finite", Location(element="constraints"),
                          "give the variables involved finite bounds of moderate size")
     lower_bounds, upper_bounds = compiler.bounds()
@@ -1339,24 +1566,35 @@ def _special_ordered_sets(compiler: Compiler, family: Any) -> SpecialOrderedSets
 
 
 def _assemble(row_blocks: Sequence[RowBlock], row_count: int, columns: int) -> sp.csr_array:
-    """One CSR matrix from per-family row-sorted coordinates (families are already in row order)."""
+    """One CSR matrix from the families' row terms (families are already in row order).
+
+    Each array is allocated once in its final dtype and every family writes its terms straight
+    into it (no nnz-sized intermediate, no int64 copy of the column indices).
+    """
     if not row_blocks:
         return sp.csr_array((0, columns))
-    # Each array is written once, straight into its final dtype (no nnz-sized row array, no int64 copy).
-    nonzeros = sum(len(block.cols) for block in row_blocks)
+    nonzeros = sum(block.nonzeros for block in row_blocks)
     index_type = np.int32 if max(columns, nonzeros) < 2**31 - 1 else np.int64
-    indptr = np.zeros(row_count + 1, dtype=index_type)
-    indptr[1:] = np.cumsum(np.concatenate([block.counts for block in row_blocks]))  # cumsum into int32 directly is slow
-    if len(row_blocks) == 1:
-        cols, coefs = row_blocks[0].cols.astype(index_type, copy=False), row_blocks[0].coefs.astype(np.float64, copy=False)
-    else:
-        cols, coefs = np.empty(nonzeros, dtype=index_type), np.empty(nonzeros, dtype=np.float64)
-        offset = 0
-        for block in row_blocks:
-            end = offset + len(block.cols)
-            cols[offset:end] = block.cols
-            coefs[offset:end] = block.coefs
-            offset = end
+    indptr = np.empty(row_count + 1, dtype=index_type)
+    indptr[0] = 0
+    cols, coefs = np.empty(nonzeros, dtype=index_type), np.empty(nonzeros, dtype=np.float64)
+    row, offset = 0, 0
+    for block in row_blocks:
+        end = offset + block.nonzeros
+        if block.counts is None:
+            width = block.width
+            indptr[row + 1 : row + block.size + 1] = np.arange(offset + width, end + 1, width, dtype=index_type)
+            cols_view = cols[offset:end].reshape(block.size, width)
+            coefs_view = coefs[offset:end].reshape(block.size, width)
+            for position in range(width):
+                cols_view[:, position] = block.cols[position]
+                coefs_view[:, position] = block.coefs[position]
+        else:
+            indptr[row + 1 : row + block.size + 1] = np.cumsum(block.counts) + offset
+            cols[offset:end] = block.cols[0]
+            coefs[offset:end] = block.coefs[0]
+        row += block.size
+        offset = end
     return sp.csr_array((coefs, cols, indptr), shape=(row_count, columns), copy=False)
 
 

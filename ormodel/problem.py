@@ -166,7 +166,10 @@ class IndexSet:
         return [tuple(_as_member(value) for value in row) for row in zip(*(column.tolist() for column in self.columns))]
 
     def lookup(self, components: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """Positions of the given member components and a mask of which were members."""
+        """Positions of the given member components and a mask of which were members.
+
+        The positions may share memory with the components (a range set from 0); treat both as read-only.
+        """
         if len(components) != self.dimen:
             raise ValueError(f"set {self.name} has {self.dimen} components, got {len(components)}")
         if self.range_start is not None:
@@ -176,7 +179,7 @@ class IndexSet:
             if values.dtype.kind == "f":
                 inside = np.abs(values) < 2.0**62  # larger numbers are no members (and would wrap when cast)
                 values = np.where(inside, values, 0.0)
-            positions = values.astype(np.int64, copy=False) - self.range_start if self.range_start else values.astype(np.int64)
+            positions = values.astype(np.int64, copy=False) - self.range_start if self.range_start else values.astype(np.int64, copy=False)
             valid = (positions >= 0) & (positions < self.size)
             if values.dtype.kind == "f":
                 valid &= (values == np.round(values)) & inside

@@ -63,16 +63,19 @@ def solve_auto(model: StandardForm | Problem, options: SolveOptions | None = Non
     """Pick a backend by problem class and installed packages, solve, and say which in the result.
 
     The choice is in ``result.extra["auto_choice"]`` and at the front of ``result.message``.
-    With the default preference this is :func:`ormodel.solve` with ``solver="auto"`` (one
-    pipeline: compile once, post-solve diagnosis).
+    With the default preference this is :func:`ormodel.solve` with ``solver="auto"``; with another
+    the chosen backend still runs through :func:`ormodel.solve` (one pipeline: compile once,
+    time limit over the whole call, post-solve diagnosis).
     """
+    import time
+
     from ormodel.problem import Problem
+    from ormodel.solve import solve
 
     options = options or SolveOptions()
     if preference == DEFAULT_PREFERENCE:
-        from ormodel.solve import solve
-
         return solve(model, solver="auto", solve_options=options)
+    started = time.monotonic()
     if isinstance(model, Problem):
         from ormodel.nonlinearity import uses_nonlinear_terms
 
@@ -82,7 +85,7 @@ def solve_auto(model: StandardForm | Problem, options: SolveOptions | None = Non
             model = compile_problem(model)  # once; the choice below reads the compiled problem class
     needed = required_capability(model)
     backend, reason = choose_backend_with_reason(model, preference, options)
-    result = backend.solve(model, options)
+    result = solve(model, solver=backend, solve_options=options, started=started)
     result.extra["auto_choice"] = {"backend": backend.name, "problem_class": needed.value, "reason": reason}
     result.message = f"{reason}; {result.message}" if result.message else reason
     return result

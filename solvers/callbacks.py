@@ -5,6 +5,9 @@
   with the standard form, so it is in the model's own sense, offset included.
 * **SCIP**: an event handler catching ``BESTSOLFOUND``; the objective is SCIP's value of the new
   best solution in the original problem.
+* **CP-SAT**: a solution callback in the worker process (its ``objective_value`` divided by the
+  integral scale of the objective, plus the form's offset); times come from ``time.monotonic()``,
+  the system-wide clock the caller's origin is taken from.
 
 Times are ``time.perf_counter()`` seconds since ``origin`` (the caller's start of the solve), so
 a primal integral computed from the trace uses the same clock as the run's time. The backends
@@ -27,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["IncumbentTrace", "trace_highs", "trace_scip"]
+__all__ = ["IncumbentTrace", "cpsat_solution_callback", "trace_highs", "trace_scip"]
 
 _HANDLER_NAMES = itertools.count()
 
@@ -88,3 +91,32 @@ def trace_scip(model: Any, origin: float, sense: str | None = None) -> Incumbent
     model.includeEventhdlr(BestSolutionEvents(), f"ormodel-incumbents-{next(_HANDLER_NAMES)}",
                            "records the time of every new best solution")
     return trace
+
+
+def cpsat_solution_callback(origin: float, sense: str, objective_scale: float = 1.0, objective_offset: float = 0.0,
+                            solution_limit: int | None = None) -> Any:
+    """A CP-SAT solution callback that records each improving solution in ``.trace`` and, with
+    ``solution_limit``, stops the search after that many solutions (``.stopped`` says it did).
+
+    ``origin`` is a ``time.monotonic()`` reading (it may come from another process).
+    """
+    from ormodel.solvers.native import import_cp_model
+
+    cp_model: Any = import_cp_model()
+    trace = IncumbentTrace(origin, sense)
+
+    class Callback(cp_model.CpSolverSolutionCallback):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.trace = trace
+            self.count = 0
+            self.stopped = False
+
+        def on_solution_callback(self) -> None:
+            trace.record(self.objective_value / objective_scale + objective_offset, at=time.monotonic() - origin)
+            self.count += 1
+            if solution_limit and self.count >= solution_limit:
+                self.stopped = True
+                self.stop_search()
+
+    return Callback()

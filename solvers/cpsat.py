@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from ormodel.errors import OptionError
 from ormodel.solvers.base import Capability, SolveOptions, UnsupportedProblem, unknown_option
+from ormodel.solvers.callbacks import cpsat_solution_callback
 from ormodel.solvers.labels import column_labels, row_labels
 from ormodel.solvers.native import import_cp_model
 
@@ -352,7 +353,7 @@ class CpSatBackend:
             # CLOCK_MONOTONIC is system-wide: the worker's start-up and import time count against the limit too.
             "deadline": None if options.time_limit is None else started + float(options.time_limit),
             "threads": options.threads, "seed": options.seed, "gap": options.gap, "verbose": options.verbose,
-            "solution_limit": options.solution_limit, "warm_start": None if warm_start is None else np.asarray(warm_start, dtype=np.float64),
+            "solution_limit": options.solution_limit, "trace_origin": started, "warm_start": None if warm_start is None else np.asarray(warm_start, dtype=np.float64),
             "parameters": extra,
         }
         reply = _run_worker(request, options.time_limit)
@@ -393,6 +394,8 @@ class CpSatBackend:
                 result.bound = result.objective
             if result.status == Status.OPTIMAL and np.any(reply["artificial"]):
                 self._check_artificial_bounds(form, np.asarray(reply["artificial"]), float(reply["default_bound"]), result)
+        if reply.get("trace") is not None:
+            result.extra["trace"] = reply["trace"]
         result.nodes = int(reply["branches"])
         result.log = reply.get("log", "")
         result.extra["worker_solve_time"] = reply.get("wall_time")
@@ -588,8 +591,9 @@ def _solve_request(request: dict[str, Any]) -> dict[str, Any]:
         for column, value in enumerate(warm_start.tolist()):
             if math.isfinite(value):
                 built.model.add_hint(built.variables[column], round(value))
-    callback = _SolutionLimit(request["solution_limit"]) if request["solution_limit"] else None
-    status = solver.solve(built.model, callback) if callback is not None else solver.solve(built.model)
+    callback = cpsat_solution_callback(request.get("trace_origin", time.monotonic()), form.sense.value, built.objective_scale,
+                                       form.objective_offset, request["solution_limit"])
+    status = solver.solve(built.model, callback)
     has_point = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     return {
         "raw_status": solver.status_name(status),
@@ -601,31 +605,11 @@ def _solve_request(request: dict[str, Any]) -> dict[str, Any]:
         "branches": int(solver.num_branches),
         "wall_time": float(solver.wall_time),
         "notes": built.notes,
-        "stopped_by_solution_limit": bool(callback is not None and callback.stopped),
+        "stopped_by_solution_limit": bool(callback.stopped),
+        "trace": callback.trace.points,
         "validation": built.model.validate() if status == cp_model.MODEL_INVALID else "",
         "log": "\n".join(log_lines),
     }
-
-
-class _SolutionLimit:
-    """Stops CP-SAT after a number of improving solutions."""
-
-    def __new__(cls, limit: int) -> Any:
-        cp_model = import_cp_model()
-
-        class Callback(cp_model.CpSolverSolutionCallback):
-            def __init__(self) -> None:
-                super().__init__()
-                self.count = 0
-                self.stopped = False
-
-            def on_solution_callback(self) -> None:
-                self.count += 1
-                if self.count >= limit:
-                    self.stopped = True
-                    self.stop_search()
-
-        return Callback()
 
 
 def _check_lengths(what: str, first: Sequence[Any], second: Sequence[Any]) -> None:

@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ormodel.backends import is_backend_name
 from ormodel.solvers.base import SolveOptions
 
 __all__ = ["MethodSpec", "parse_value"]
@@ -101,7 +102,7 @@ class MethodSpec:
                 options[key] = parsed
             else:
                 extra[key] = parsed
-        if extra and not _is_backend(name):
+        if extra and not is_backend_name(name):  # a learned/meta method takes them as parameters
             params = {**extra, **params}
             extra = {}
         return cls(label=label or original, name=name, options=options, extra=extra, params=params, spec=original)
@@ -123,10 +124,3 @@ class MethodSpec:
             label=data["label"], name=data["name"], options=dict(data.get("options") or {}),
             extra=dict(data.get("extra") or {}), params=dict(data.get("params") or {}), spec=data.get("spec", ""),
         )
-
-
-def _is_backend(name: str) -> bool:
-    """True for a solver backend's name (its raw options go to the solver), false for a learned/meta method."""
-    from ormodel.solvers.base import backend_names
-
-    return name in backend_names()

@@ -111,6 +111,23 @@ def test_method_spec_parsing() -> None:
             MethodSpec.parse(bad)
 
 
+def test_method_spec_sends_raw_options_to_any_backend_the_solve_pipeline_knows() -> None:
+    """Raw options go to the solver for every name ``is_backend_name`` accepts (registered at run time too)."""
+    from ormodel.solvers import get_backend
+
+    from ormodel.backends import _REGISTERED, is_backend_name, register_backend
+
+    register_backend("specbackend", lambda: get_backend("highs"))
+    try:
+        assert is_backend_name("specbackend")
+        spec = MethodSpec.parse("specbackend:presolve=off")
+        assert spec.extra == {"presolve": "off"} and spec.params == {}
+    finally:
+        _REGISTERED.pop("specbackend", None)
+    assert MethodSpec.parse("ipopt:tol=1e-9").extra == {"tol": 1e-9}
+    assert MethodSpec.parse("balans:rule=x").params == {"rule": "x"}
+
+
 def test_trace_parsers_are_only_a_fallback_for_results_without_a_trace() -> None:
     register_trace_parser("toy-solver", lambda log: [[float(part) for part in line.split()] for line in log.splitlines()])
     assert trace_from_log("toy-solver", "0.5 12\n1.25 10") == [[0.5, 12.0], [1.25, 10.0]]

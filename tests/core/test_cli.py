@@ -55,7 +55,7 @@ def test_bad_input_exits_nonzero_with_location(tmp_path: Path) -> None:
     missing = run("solve", str(tmp_path / "nowhere.yaml"))
     assert missing.returncode == 1 and "no such file" in missing.stderr
     unknown = run("solve", str(path), "--solver", "gurobix")
-    assert unknown.returncode == 1 and "error: unknown solver 'gurobix'; choose one of: cpsat, highs, pyomo, scip or 'auto'" in unknown.stderr
+    assert unknown.returncode == 1 and "error: unknown solver 'gurobix'; choose one of: cpsat, highs, ipopt, pyomo, scip or 'auto'" in unknown.stderr
 
 
 def test_infeasible_is_a_result_with_a_conflict(tmp_path: Path) -> None:

@@ -260,3 +260,56 @@ def test_bound_parameter_over_some_index_sets_is_repeated_over_the_others() -> N
     doc["variables"]["run"]["index"] = ["K", "K"]
     with pytest.raises(om.ModelError, match="indexed by some of the variable's index sets"):
         om.compile(problem_from_dict(doc))
+
+
+def _facility_models() -> Any:
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "facility_models.py"
+    spec = importlib.util.spec_from_file_location("facility_models_for_tests", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("size", [3, 8])
+def test_facility_model_compiles_to_the_hand_written_floor_arrays(size: int) -> None:
+    """fac-N through the Python API equals the numpy arrays of the build benchmark's floor, entry for entry."""
+    import scipy.sparse as sp
+
+    facility = _facility_models()
+    model = facility.ormodel_model(size)
+    form = model.compile()
+    floor = facility._floor_arrays(size)
+    expected = sp.csr_array((floor["value"], floor["index"], floor["indptr"]), shape=(floor["rows"], floor["columns"]))
+    # The floor writes each row's terms in the same order as the model text; compare the arrays as stored.
+    np.testing.assert_array_equal(form.matrix.indptr, expected.indptr)
+    np.testing.assert_array_equal(form.matrix.indices, expected.indices)
+    np.testing.assert_allclose(form.matrix.data, expected.data, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(form.row_lower, floor["rhs"], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(form.row_upper, floor["rhs"], rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(form.column_lower, floor["lower"])
+    np.testing.assert_array_equal(form.column_upper, floor["upper"])
+    np.testing.assert_array_equal(form.objective, floor["cost"])
+    np.testing.assert_array_equal(form.integrality, floor["integrality"].astype(bool))
+    assert form.matrix.indices.dtype == np.int32 and form.matrix.data.dtype == np.float64
+    assert form.names.row_label(floor["rows"] - 1) == f"offset_y[{size},{size},{size}]"
+
+
+def test_non_finite_coefficient_in_a_one_term_per_row_family_names_its_row() -> None:
+    parameters = {"a": {"index": ["I"], "values": [3, 1e308, 2]}}  # 10 * 1e308 overflows in row i = 2 only
+    with pytest.raises(om.ModelError) as caught:
+        compile_document("0", [{"name": "scaled", "for": "i in I", "expression": "10 * a[i] * x[i] + x[1] <= 1"}], parameters=parameters)
+    assert "a coefficient of constraint 'scaled' is inf" in str(caught.value)
+    assert caught.value.location.index == (2,)
+
+
+def test_zero_coefficients_in_one_term_per_row_families_are_dropped() -> None:
+    parameters = {"a": {"index": ["I"], "values": [3, 0, 2]}}
+    form = compile_document("0", [{"name": "c", "for": "i in I", "expression": "a[i] * x[i] + 0 * x[1] <= 1"}], parameters=parameters)
+    assert form.matrix.toarray().tolist() == [[3, 0, 0], [0, 0, 0], [0, 0, 2]]
+    assert form.matrix.nnz == 2
+    form = compile_document("0", [{"name": "c", "for": "i in I", "expression": "2 * x[i] - 3 * x[1] <= 1"}])
+    assert form.matrix.toarray().tolist() == [[-1, 0, 0], [-3, 2, 0], [-3, 0, 2]]

@@ -137,3 +137,28 @@ def test_workers_and_hints_reach_cpsat(cpsat, capsys: pytest.CaptureFixture[str]
     two = cpsat.solve(knapsack, SolveOptions(threads=2, verbose=True, time_limit=5))
     capsys.readouterr()
     assert "num_workers: 2" in two.log and two.status == Status.OPTIMAL
+
+
+@pytest.mark.parametrize("sense", ["max", "min"])
+def test_incumbent_trace_from_the_solution_callback(cpsat, sense: str) -> None:
+    """CP-SAT's improving solutions reach result.extra["trace"] in the model's sense, scale and offset included."""
+    weights = [((item * 37) % 23) + 5 for item in range(40)]
+    values = [((item * 53) % 31) + 3 for item in range(40)]
+    sign = "" if sense == "max" else "-"
+    document = {
+        "sets": {"I": list(range(40))},
+        "parameters": {"w": {"index": ["I"], "values": weights}, "v": {"index": ["I"], "values": values}},
+        "variables": {"x": {"index": ["I"], "type": "binary"}},
+        "objective": {"sense": sense, "expression": f"{sign}sum(v[i] * x[i] for i in I) / 2 + 7"},
+        "constraints": [{"name": "cap", "expression": "sum(w[i] * x[i] for i in I) <= 150"}],
+    }
+    result = cpsat.solve(problem_from_dict(document), SolveOptions(threads=1, seed=0))
+    assert result.status == Status.OPTIMAL
+    trace = result.extra["trace"]
+    assert trace, "no incumbent recorded"
+    times = [point[0] for point in trace]
+    objectives = [point[1] for point in trace]
+    assert times == sorted(times) and all(0 <= moment <= result.solve_time + 1e-6 for moment in times)
+    steps = np.diff(objectives)
+    assert np.all(steps > 0) if sense == "max" else np.all(steps < 0)
+    assert objectives[-1] == pytest.approx(result.objective, abs=1e-9)

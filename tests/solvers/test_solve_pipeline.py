@@ -363,3 +363,40 @@ def test_json_result_carries_statuses_and_timings() -> None:
     assert payload["primal_status"] == "feasible_point" and payload["dual_status"] == "feasible_point"
     assert payload["termination"] == {"reason": "optimal", "limit": None}
     assert payload["check"]["feasible"] and set(result.timings) >= {"compile", "solve", "post_solve"}
+
+
+def test_row_wise_hand_off_gives_highs_the_same_column_wise_model() -> None:
+    """load_into_highs passes rows (HiGHS transposes inside passModel); the model HiGHS holds equals a CSC hand-off's."""
+    from ormodel.solvers.highs import load_into_highs
+
+    # Unsorted columns within a row (d is the last column but the second term) and a unit row.
+    document = {
+        "sets": {"I": [1, 2, 3, 4]},
+        "variables": {"x": {"index": ["I"], "upper": 5}, "d": {"lower": -9, "upper": 9}},
+        "objective": {"sense": "max", "expression": "sum(x[i] for i in I) - d"},
+        "constraints": [{"name": "link", "for": "i in I", "expression": "x[i] - d + 2 * x[1] <= i"},
+                        {"name": "total", "expression": "sum(i * x[i] for i in I) <= 12"}],
+    }
+    form = om.compile(problem_from_dict(document))
+    lps = [load_into_highs(form, column_wise=column_wise).getLp() for column_wise in (False, True)]
+    for lp in lps:
+        assert str(lp.a_matrix_.format_).endswith("kColwise")
+    rows, cols = lps[0].a_matrix_, lps[1].a_matrix_
+    assert list(rows.start_) == list(cols.start_) and list(rows.index_) == list(cols.index_) and list(rows.value_) == list(cols.value_)
+    expected = form.matrix.tocsc()
+    assert list(rows.index_) == expected.indices.tolist() and list(rows.value_) == expected.data.tolist()
+    assert om.solve(form).objective == pytest.approx(om.solve(problem_from_dict(document), solver="scip").objective)
+
+
+def test_ipopt_is_declared_and_names_its_extra_when_missing() -> None:
+    """The Ipopt backend is found by name; without casadi the error names the pip extra (its own tests run with it)."""
+    import importlib.util
+
+    from ormodel.errors import SolverNotAvailable
+
+    assert "ipopt" in backends.backend_names()
+    if importlib.util.find_spec("casadi") is not None:
+        assert backends.get_backend("ipopt").available()
+        return
+    with pytest.raises(SolverNotAvailable, match=r"pip install 'ormodel\[ipopt\]'"):
+        om.solve(problem_from_dict(INFEASIBLE_MIP), solver="ipopt")

@@ -64,3 +64,21 @@ def test_highs_warm_start_by_name_reaches_the_solver() -> None:
     result = get_backend("highs").solve(model, SolveOptions(warm_start={"take[2]": 1, "take[4]": 1, "take[1]": 0, "take[3]": 0}))
     assert result.status == Status.OPTIMAL and result.objective == 21.0
     assert "Assessing feasibility of MIP" in result.log
+
+
+def test_auto_with_its_own_preference_runs_the_post_solve_step() -> None:
+    """A non-default preference still goes through ormodel.solve: CP-SAT's infeasible MIP gets the diagnosed IIS."""
+    from ormodel.io import problem_from_dict
+
+    pytest.importorskip("ortools")
+    infeasible = problem_from_dict({
+        "variables": {"x": {"upper": 3, "type": "integer"}, "y": {"upper": 3, "type": "integer"}},
+        "objective": {"expression": "x + y"},
+        "constraints": [{"name": "need", "expression": "x + y >= 10"}, {"name": "cap", "expression": "x - y <= 1"}],
+    })
+    result = solve_auto(infeasible, preference=("cpsat", "highs"))
+    assert result.extra["auto_choice"]["backend"] == "cpsat"
+    assert result.status == Status.INFEASIBLE
+    assert result.conflict is not None and "need" in result.conflict.rows  # CP-SAT gives none itself
+    assert {"compile", "solve", "post_solve"} <= set(result.timings)
+    assert result.message.startswith("solver 'auto' chose cpsat")
