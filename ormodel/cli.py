@@ -158,8 +158,13 @@ def command_validate(args: argparse.Namespace) -> int:
           f"({int(form.integrality.sum())} integer), {form.num_rows} constraints, {form.matrix.nnz} non-zeros")
     if isinstance(model, Problem):
         print(f"  sets {len(model.sets)}, parameters {len(model.parameters)}, variable families {len(model.variables)}, "
-              f"constraint families {len(model.constraints)}")
+              f"constraint families {len(model.constraints)}{_sos_note(model)}")
     return EXIT_OK
+
+
+def _sos_note(problem: Any) -> str:
+    """``, SOS families 2`` when the model has special ordered sets (they are not counted as constraint families)."""
+    return f", SOS families {len(problem.sos_sets)}" if problem.sos_sets else ""
 
 
 def _validate_nonlinear(path: str, problem: Any) -> bool:
@@ -176,7 +181,7 @@ def _validate_nonlinear(path: str, problem: Any) -> bool:
           f"{summary.columns} variables ({summary.integer_columns} integer), {summary.rows} constraints; "
           "solve it with --solver scip or --solver auto")
     print(f"  sets {len(problem.sets)}, parameters {len(problem.parameters)}, variable families {len(problem.variables)}, "
-          f"constraint families {len(problem.constraints)}")
+          f"constraint families {len(problem.constraints)}{_sos_note(problem)}")
     return True
 
 

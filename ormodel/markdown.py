@@ -50,7 +50,7 @@ from typing import Any
 from ormodel.errors import Location, ModelError
 from ormodel.expressions import generators_text, to_text
 from ormodel.io import MARKDOWN_SUFFIXES
-from ormodel.problem import Domain, IndexSet, Problem
+from ormodel.problem import Domain, IndexSet, Problem, Variable
 
 __all__ = ["MARKDOWN_SUFFIXES", "problem_from_markdown", "read_markdown", "to_markdown"]
 
@@ -115,6 +115,13 @@ def _parameter_line(problem: Problem, name: str, limit: int | None) -> str:
     return f"- `{name}[{', '.join(parameter.index)}]`: {entries}{more}{default}"
 
 
+def _variable_type(variable: Variable) -> str:
+    """The type word the YAML reader also takes: ``semicontinuous``/``semiinteger`` for semi-continuous variables."""
+    if variable.semicontinuous:
+        return "semiinteger" if variable.domain == Domain.INTEGER else "semicontinuous"
+    return variable.domain.value
+
+
 def to_markdown(problem: Problem, limit: int | None = 8) -> str:
     """Sets, Parameters, Variables, Objective and Constraints as Markdown sections.
 
@@ -134,7 +141,7 @@ def to_markdown(problem: Problem, limit: int | None = 8) -> str:
         index = f"[{', '.join(variable.index)}]" if variable.index else ""
         bounds = "" if variable.domain == Domain.BINARY else f", {_bound(variable.lower)} ≤ {name} ≤ {_bound(variable.upper)}"
         note = f" — {variable.description}" if variable.description else ""
-        lines.append(f"- `{name}{index}`: {variable.domain.value}{bounds}{note}")
+        lines.append(f"- `{name}{index}`: {_variable_type(variable)}{bounds}{note}")
     lines += ["", "## Objective", ""]
     if problem.objective is not None:
         note = f" — {problem.objective.description}" if problem.objective.description else ""
@@ -147,6 +154,10 @@ def to_markdown(problem: Problem, limit: int | None = 8) -> str:
         when = f" when `{to_text(constraint.when)}`" if constraint.when is not None else ""
         note = f" — {constraint.description}" if constraint.description else ""
         lines.append(f"- **{constraint.name}**{scope}: `{to_text(constraint.relation)}`{when}{note}")
+    for family in problem.sos_sets:
+        scope = f" for {generators_text(family.generators)}" if family.generators else ""
+        note = f" — {family.description}" if family.description else ""
+        lines.append(f"- **{family.name}**{scope}: `{to_text(family.members)}`{note}")
     return "\n".join(lines) + "\n"
 
 

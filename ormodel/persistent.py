@@ -165,9 +165,9 @@ class Instance:
         columns; ``None`` when they need auxiliary columns (then only a rebuild can load them)."""
         from ormodel.compiler import compile_problem
 
-        assert self.problem.objective is not None
+        current = self.problem.objective_or_zero()
         part = Problem(self.problem.name, sets=self.problem.sets, parameters=self.problem.parameters, variables=self.problem.variables,
-                       objective=self.problem.objective if objective else Objective(self.problem.objective.sense, Const(0.0)),
+                       objective=current if objective else Objective(current.sense, Const(0.0)),
                        constraints=[constraint for constraint in self.problem.constraints if constraint.name in families])
         form = compile_problem(part, piecewise=self._piecewise)
         if form.num_columns != self._declared_count or form.has_sos:
@@ -251,9 +251,8 @@ class Instance:
         condition = matches[0] if len(matches) == 1 else BoolOp("or", tuple(matches))
         last = constraint.generators[-1]
         generators = (*constraint.generators[:-1], dataclasses.replace(last, conditions=(*last.conditions, condition)))
-        assert self.problem.objective is not None
         part = Problem(self.problem.name, sets=self.problem.sets, parameters=self.problem.parameters, variables=self.problem.variables,
-                       objective=Objective(self.problem.objective.sense, Const(0.0)),
+                       objective=Objective(self.problem.objective_or_zero().sense, Const(0.0)),
                        constraints=[dataclasses.replace(constraint, generators=generators)])
         form = compile_problem(part, piecewise=self._piecewise)
         if form.num_columns != self._declared_count or not form.names.constraints:
@@ -486,13 +485,15 @@ class Instance:
         self.last_update_seconds = time.perf_counter() - started
 
     def set_objective(self, expression: Any, sense: str | Sense | None = None) -> None:
-        """Replace the objective (text or an API expression); ``sense`` keeps the current one when omitted."""
+        """Replace the objective (text or an API expression); ``sense`` keeps the current one when omitted
+        (minimize after a feasibility model). ``None`` drops it: a feasibility model, any feasible point answers."""
         started = time.perf_counter()
         from ormodel.api import Expression, _node
 
-        assert self.problem.objective is not None
-        chosen = self.problem.objective.sense if sense is None else (sense if isinstance(sense, Sense) else Sense.parse(sense))
-        if isinstance(expression, str):
+        chosen = self.problem.objective_or_zero().sense if sense is None else (sense if isinstance(sense, Sense) else Sense.parse(sense))
+        if expression is None:
+            self.problem.objective = None
+        elif isinstance(expression, str):
             self.problem.set_objective(Objective.parse(chosen, expression))
         else:
             self.problem.set_objective(Objective(chosen, _node(expression) if isinstance(expression, Expression) else _node(expression)))
@@ -574,9 +575,8 @@ class Instance:
         self._matrices = {family: sp.csr_array(matrix, shape=(matrix.shape[0], self._declared_count)) for family, matrix in self._matrices.items()}
         self._names = NameMap(variables=blocks)
         if cost:
-            assert self.problem.objective is not None
-            self.problem.objective = Objective(self.problem.objective.sense,
-                                               Binary("+", self.problem.objective.expression, _total(name, self.problem.variables[name].index, cost)))
+            current = self.problem.objective_or_zero()
+            self.problem.objective = Objective(current.sense, Binary("+", current.expression, _total(name, self.problem.variables[name].index, cost)))
         if self._last_point is not None:
             self._last_point = np.concatenate([self._last_point, np.clip(0.0, low, high)])
         self.last_update_seconds = time.perf_counter() - started
@@ -649,6 +649,8 @@ class Instance:
         result.extra["solver_seconds"] = sub.solver_seconds
         result.extra["rebuilds"] = self.rebuilds
         started = time.perf_counter()
+        if self.problem.is_feasibility:
+            result.answer_feasibility()
         post_solve(self.problem, None, result, settings, deadline, check)
         result.timings.update({"update": self.last_update_seconds, "solve": sub.seconds, "post_solve": time.perf_counter() - started})
         self.last_update_seconds = 0.0

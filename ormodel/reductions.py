@@ -112,6 +112,37 @@ def has_special_constructs(problem: Problem) -> bool:
     return bool(special_kinds(problem)) or _uses_piecewise(problem)
 
 
+def special_constructs(problem: Problem) -> list[str]:
+    """Each special construct and where it stands: ``SOS2 set 'pick'``, ``semi-continuous variable 'run'``,
+    ``piecewise(y, [0, 5], [0, 2]) in constraint 'cost'``."""
+    from ormodel.expressions import Piecewise, to_text, walk
+    from ormodel.problem import Domain
+
+    found = [f"SOS{family.kind} set {family.name!r}" for family in problem.sos_sets]
+    found += [f"semi-{'continuous' if variable.domain == Domain.CONTINUOUS else 'integer'} variable {name!r}"
+              for name, variable in problem.variables.items() if variable.semicontinuous]
+    roots = ([("the objective", problem.objective.expression)] if problem.objective is not None else []) + [
+        (f"constraint {constraint.name!r}", constraint.relation) for constraint in problem.constraints]
+    found += [f"{to_text(node)} in {where}" for where, root in roots for node in walk(root) if isinstance(node, Piecewise)]
+    return found
+
+
+def refuse_nonlinear_with_special(problem: Problem) -> None:
+    """Raise :class:`~ormodel.errors.UnsupportedProblem` naming a special construct and a nonlinear term when a model has both."""
+    from ormodel.errors import UnsupportedProblem
+    from ormodel.nonlinearity import nonlinear_terms
+
+    specials = special_constructs(problem)
+    term = next(iter(nonlinear_terms(problem)), None)
+    if not specials or term is None:
+        return
+    more = f" and {len(specials) - 3} more" if len(specials) > 3 else ""
+    raise UnsupportedProblem(f"piecewise(), SOS sets and semi-continuous variables are not supported together with nonlinear terms: "
+                             f"{', '.join(specials[:3])}{more} meet the nonlinear {term.describe()}",
+                             hint="keep the model linear around them (piecewise() can approximate a nonlinear function), "
+                                  "or model the nonlinear part without them")
+
+
 def needs_expression_trees(problem: Problem) -> bool:
     """True when the linear compiler cannot express the model (nonlinear terms)."""
     from ormodel.nonlinearity import uses_nonlinear_terms
@@ -246,10 +277,7 @@ def reductions_for(model: Any, capabilities: Iterable[Any], nonlinear: bool | No
     special = has_special_constructs(model)
     if nonlinear and MINLP in declared:
         if special:
-            from ormodel.errors import UnsupportedProblem
-
-            raise UnsupportedProblem("piecewise(), SOS sets and semi-continuous variables are not supported together with nonlinear terms",
-                                     hint="keep the model linear around them (piecewise() can approximate a nonlinear function)")
+            refuse_nonlinear_with_special(model)
         return [KeepExpressionTrees("nonlinear terms")]
     if has_indicators(model) and INDICATORS in declared and not _uses_extrema(model) and not special:
         return [KeepExpressionTrees("native indicator constraints")]

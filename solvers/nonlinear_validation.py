@@ -29,6 +29,7 @@ from ormodel.errors import Location, ModelError
 from ormodel.expressions import NONLINEAR_FUNCTIONS
 from ormodel.nonlinearity import NONLINEAR_INDICATOR, NONLINEAR_INDICATOR_HINT, nonlinear_kinds, nonlinear_terms
 from ormodel.problem import Problem
+from ormodel.reductions import refuse_nonlinear_with_special
 
 __all__ = ["NonlinearSummary", "validate_nonlinear"]
 
@@ -66,6 +67,7 @@ def validate_nonlinear(problem: Problem) -> NonlinearSummary:
 
     Errors name the file and line when the Problem was read from a file.
     """
+    refuse_nonlinear_with_special(problem)  # what solve refuses before any backend runs
     try:
         return _walk(problem)
     except ModelError as error:

@@ -152,3 +152,27 @@ def test_show_output_with_a_limit_is_refused_with_the_way_to_a_complete_file(tmp
         problem_from_markdown(shown, source="shown.md")
     assert "ormodel convert model.yaml model.md" in str(caught.value)
     assert math.isclose(om.solve(round_trip(problem)).objective, 0.0)
+
+
+def test_special_constructs_round_trip_with_the_same_optimum() -> None:
+    """Semi-integer variables, SOS families (with and without ``for``) and piecewise terms survive the Markdown."""
+    problem = problem_from_dict({
+        "sets": {"I": [1, 2], "K": [1, 2, 3]},
+        "parameters": {"gain": {"index": ["K"], "values": [3, 5, 4]}},
+        "variables": {"x": {"index": ["I", "K"], "upper": 4}, "n": {"type": "semiinteger", "lower": 2, "upper": 5},
+                      "y": {"upper": 10}},
+        "objective": {"sense": "max", "expression": "sum(gain[k] * x[i,k] for i in I for k in K) - n"
+                                                    " - piecewise(y, [0, 5, 10], [0, 2, 10])"},
+        "constraints": [{"name": "total", "for": "i in I", "expression": "sum(x[i,k] for k in K) <= 6"},
+                        {"name": "need", "expression": "y + n >= 3"},
+                        {"name": "pick", "for": "i in I", "expression": "sos1(x[i,k] for k in K)", "description": "one size"},
+                        {"name": "row", "expression": "sos2(x[1,k] for k in K)"}],
+    })
+    text = to_markdown(problem, limit=None)
+    assert "`n`: semiinteger, 2 ≤ n ≤ 5" in text and "- **pick** for i in I: `sos1(" in text and "piecewise(y, [0, 5, 10]" in text
+    again = round_trip(problem)
+    assert problem_to_dict(again) == problem_to_dict(problem)
+    assert [family.name for family in again.sos_sets] == ["pick", "row"] and again.variables["n"].semicontinuous
+    solved, solved_again = om.solve(problem, solver="highs"), om.solve(again, solver="highs")
+    assert solved.status == solved_again.status == om.Status.OPTIMAL
+    assert solved_again.objective == pytest.approx(solved.objective) == pytest.approx(40 - 0 - 1.2)

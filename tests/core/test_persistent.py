@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import math
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 
 import ormodel as om
 from ormodel.errors import ModelError, UnsupportedProblem
+from ormodel.io import problem_from_dict
 
 
 def _model() -> om.Model:
@@ -190,3 +192,28 @@ def test_only_the_rows_that_read_a_changed_entry_are_recompiled() -> None:
     inst.set_parameter("scale", {1: 2.0})
     assert inst.solve().objective == pytest.approx(om.solve(inst.problem).objective)
     assert inst.rebuilds == 1
+
+
+@pytest.mark.parametrize("solver", ["highs", "scip"])
+def test_feasibility_model_through_an_instance_and_set_objective_to_and_from_it(solver: str) -> None:
+    """A model without objective loads, answers as a feasibility result, takes an objective and drops it again."""
+    problem = problem_from_dict({"variables": {"x": {"upper": 2, "type": "integer"}, "y": {"upper": 5}},
+                                 "constraints": [{"name": "c", "expression": "x + y >= 1"}]})
+    try:
+        instance = om.Instance(problem, solver=solver)
+    except om.SolverNotAvailable as error:
+        pytest.skip(str(error))
+    first = instance.solve(check=True)
+    assert first.status == om.Status.OPTIMAL and first.feasibility and math.isnan(first.objective)
+    assert first.check is not None and first.check.feasible
+    instance.set_objective("x + 2*y", "max")
+    maximized = instance.solve()
+    assert not maximized.feasibility and maximized.objective == pytest.approx(12.0)
+    instance.set_objective(None)
+    again = instance.solve()
+    assert again.feasibility and math.isnan(again.objective) and instance.problem.is_feasibility
+    instance.set_objective("x + y")  # the sense after a feasibility model is minimize
+    assert instance.solve().objective == pytest.approx(1.0)
+    instance.set_objective(None)
+    instance.add_variable("z", cost=3)  # a cost on a feasibility model starts an objective
+    assert instance.solve().objective == pytest.approx(0.0) and not instance.problem.is_feasibility

@@ -148,3 +148,45 @@ def test_a_form_with_sos_is_refused_by_backends_without_sos() -> None:
     with pytest.raises(UnsupportedProblem, match="no special ordered sets"):
         get_backend("highs").solve(form)
     assert om.solve(form, solver="highs").objective == pytest.approx(40.0)  # the pipeline reformulates them
+
+
+SPECIAL_AND_NONLINEAR = """\
+sets: {K: [1, 2, 3]}
+parameters: {gain: {index: [K], values: [3, 5, 4]}}
+variables:
+  x: {index: [K], upper: 4}
+  s: {type: semicontinuous, lower: 1, upper: 3}
+objective: {sense: max, expression: "sum(gain[k] * x[k] for k in K) - PENALTY"}
+constraints:
+  - {name: pick, expression: "sos2(x[k] for k in K)"}
+  - {name: link, expression: "sum(x[k] for k in K) <= 2 + s"}
+"""
+
+
+def test_validate_accepts_piecewise_sos_and_semicontinuous_models(tmp_path, capsys) -> None:
+    from ormodel.cli import main
+
+    path = tmp_path / "special.yaml"
+    path.write_text(SPECIAL_AND_NONLINEAR.replace("PENALTY", "piecewise(s, [0, 1, 3], [0, 1, 5])"))
+    assert main(["validate", str(path)]) == 0
+    assert "constraint families 1, SOS families 1" in capsys.readouterr().out
+    assert om.solve(str(path), solver="highs").objective == pytest.approx(19.0)  # x[2] = 4, x[3] = 1 with s = 3 (cost 5)
+
+
+@pytest.mark.parametrize("solver", ["highs", "cpsat", "scip", "auto"])
+def test_nonlinear_and_special_refusals_come_before_any_solve_and_name_the_construct(tmp_path, capsys, solver: str) -> None:
+    """A linear backend refuses the nonlinear term (i20a); the nonlinear one refuses the special constructs beside it (i20b)."""
+    from ormodel.cli import main
+
+    path = tmp_path / "both.yaml"
+    path.write_text(SPECIAL_AND_NONLINEAR.replace("PENALTY", "exp(s)"))
+    with pytest.raises(UnsupportedProblem) as caught:
+        om.solve(str(path), solver=solver)
+    message = str(caught.value)
+    if solver in ("highs", "cpsat"):
+        assert f"{solver} cannot take exp(s) in the objective" in message
+    else:
+        assert "SOS2 set 'pick', semi-continuous variable 's' meet the nonlinear exp(s) in the objective" in message
+    if solver == "scip":  # validate refuses what solve refuses, with the same words
+        assert main(["validate", str(path)]) != 0
+        assert "SOS2 set 'pick'" in capsys.readouterr().err

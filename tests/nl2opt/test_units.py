@@ -89,3 +89,30 @@ def test_retrieval_finds_similar_golden_examples_and_excludes_the_problem_itself
     shots = library.few_shot("diet with protein and calories at least cost", 2)
     assert len(shots) == 2 and all(isinstance(document, dict) and "variables" in document for _, document in shots)
     assert tokens("Cities_and TOURS, the costs") == ["city", "tour", "cost"]
+
+
+def test_an_answer_with_special_constructs_passes_the_schema_and_the_checks() -> None:
+    """Semi-continuous variables, SOS families and piecewise terms: the core takes them, so an LLM answer may use them."""
+    import json
+
+    from ormodel.io import validate_document
+    from ormodel.nl2opt.agent import _read_answer
+
+    import ormodel as om
+
+    document = {
+        "name": "special", "sets": {"K": [1, 2, 3]},
+        "parameters": {"gain": {"index": ["K"], "values": [3, 5, 4]}},
+        "variables": {"x": {"index": ["K"], "upper": 4}, "run": {"type": "semicontinuous", "lower": 2, "upper": 6},
+                      "n": {"type": "semi-integer", "lower": 1, "upper": 3}},
+        "objective": {"sense": "maximize", "expression": "sum(gain[k] * x[k] for k in K) - piecewise(run, [0, 3, 6], [0, 3, 9]) - n"},
+        "constraints": [{"name": "pick", "expression": "sos1(x[k] for k in K)"},
+                        {"name": "link", "expression": "sum(x[k] for k in K) <= run + n"}],
+    }
+    answer = _read_answer("```json\n" + json.dumps(document) + "\n```")
+    validate_document(answer)
+    problem = problem_from_dict(answer)
+    assert [family.name for family in problem.sos_sets] == ["pick"] and problem.variables["n"].semicontinuous
+    assert not [finding for finding in structural_findings(problem) if "pick" in str(finding)]
+    result = om.solve(problem, solver="highs")
+    assert result.status == om.Status.OPTIMAL and result.objective == pytest.approx(16.0)  # x[2] = 4 from run 3 (cost 3) and n 1
