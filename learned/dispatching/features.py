@@ -2,7 +2,8 @@
 
 A candidate is a job whose next operation may be dispatched now. Its features describe that
 operation, the job's remaining work, its next two operations and their machines, how it compares
-with the other candidates competing for the same machine, and the instance's shape and progress.
+with the other candidates competing for the same machine, the instance's shape and progress, and the
+decision mode (non-delay or active).
 Times are divided by the instance's mean duration and loads by the mean machine load, so one
 network reads 10×100 and 1000×10 states alike. The cost is linear in the number of candidates
 plus the number of machines: no per-job work beyond the candidates, so a decision costs about
@@ -24,7 +25,7 @@ from ormodel.learned.dispatching.env import DispatchEnvironment
 
 __all__ = ["NUM_FEATURES", "FeatureContext", "candidate_features"]
 
-NUM_FEATURES = 30
+NUM_FEATURES = 31
 
 
 class FeatureContext:
@@ -42,6 +43,7 @@ class FeatureContext:
                 np.full(env.batch_size, shape / 3.0),
                 np.full(env.batch_size, np.log(env.num_jobs) / 5.0),
                 np.log(np.maximum(self.mean_length, 1.0)) / 5.0,
+                np.full(env.batch_size, float(env.mode == "active")),
             ],
             axis=1,
         )

@@ -32,9 +32,10 @@ from ormodel.learned.device import resolve_device
 from ormodel.learned.dispatching.features import NUM_FEATURES, FeatureContext, candidate_features
 from torch import nn
 
-__all__ = ["DEFAULT_WEIGHTS", "DispatchPolicy", "PolicyRun", "PolicySchedule", "load_policy", "resolve_device"]
+__all__ = ["ACTIVE_OPERATIONS", "DEFAULT_WEIGHTS", "DispatchPolicy", "PolicyRun", "PolicySchedule", "load_policy", "resolve_device"]
 
 DEFAULT_WEIGHTS = Path(__file__).with_name("weights") / "dispatch_policy.pt"
+ACTIVE_OPERATIONS = 1000  # instances up to this many operations are also dispatched in active mode
 
 
 @contextlib.contextmanager
@@ -72,7 +73,7 @@ class DispatchPolicy(nn.Module):
 
     def __init__(self, hidden: int = 64) -> None:
         super().__init__()
-        self.config = {"hidden": hidden}
+        self.config = {"hidden": hidden, "features": NUM_FEATURES}
         self.network = nn.Sequential(
             nn.Linear(NUM_FEATURES, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1)
         )
@@ -112,9 +113,10 @@ class DispatchPolicy(nn.Module):
         seed: int = 0,
         temperature: float = 1.0,
         record: bool = False,
+        mode: str = "non_delay",
     ) -> PolicyRun:
-        """Dispatch a batch of same-size instances to the end (greedy or sampled)."""
-        env = DispatchEnvironment(instances)
+        """Dispatch a batch of same-size instances to the end (greedy or sampled) with ``mode``'s decision points."""
+        env = DispatchEnvironment(instances, mode=mode)
         context = FeatureContext(env)
         generator = np.random.default_rng(seed)
         recorded: list[np.ndarray] = []
@@ -137,6 +139,16 @@ class DispatchPolicy(nn.Module):
             env.step(actions)
         return PolicyRun(env, np.array(recorded, dtype=np.int64).reshape(-1, env.batch_size))
 
+    @staticmethod
+    def modes_for(instance: JobShopInstance) -> tuple[str, ...]:
+        """Decision modes tried on ``instance``: non-delay, plus active on up to :data:`ACTIVE_OPERATIONS` operations.
+
+        Active (Giffler–Thompson) schedules pay on wide instances (few jobs, many machines: the
+        non-delay schedule leaves almost no decisions there); a second greedy run is cheap on
+        small instances and would break the inference-time target on large ones.
+        """
+        return ("non_delay", "active") if int(instance.operation_counts.sum()) <= ACTIVE_OPERATIONS else ("non_delay",)
+
     def solve(
         self,
         instance: JobShopInstance,
@@ -148,30 +160,48 @@ class DispatchPolicy(nn.Module):
         threads: int | None = 1,
         time_limit: float | None = None,
         clock: Callable[[], float] = time.perf_counter,
+        modes: Sequence[str] | None = None,
     ) -> PolicySchedule:
-        """The greedy schedule, or the best of it and ``samples`` sampled ones.
+        """The best greedy schedule over ``modes`` (default :meth:`modes_for`), or the best of it and ``samples`` sampled ones.
 
-        With ``time_limit`` (seconds of ``clock``: wall time by default, ``time.process_time``
-        for CPU time) no new batch of samples starts once that much time has passed, so fewer
-        than ``samples`` may be drawn (the greedy schedule is always built). ``device`` and
-        ``threads`` are accepted for compatibility: inference runs in numpy.
+        Sampled batches go first once to each mode, then mostly (3 of 4) to the mode holding the
+        best schedule so far. With ``time_limit`` (seconds of ``clock``: wall time by default,
+        ``time.process_time`` for CPU time) no new greedy run or batch of samples starts once that
+        much time has passed, so fewer than ``samples`` may be drawn (the first greedy schedule is
+        always built). ``device`` and ``threads`` are accepted for compatibility: inference runs in numpy.
         """
         began = clock()
-        env = self.run([instance], greedy=True).env
-        best_starts, best = env.starts[0].copy(), int(env.makespans()[0])
-        makespans = [best]
-        done = 0
-        while done < samples:
-            if time_limit is not None and clock() - began >= time_limit:
-                break
-            count = min(batch_size, samples - done)
-            env = self.run([instance] * count, greedy=False, seed=seed * 100003 + done, temperature=temperature).env
+        modes = tuple(modes) if modes is not None else self.modes_for(instance)
+        best_starts, best, best_mode = np.empty(0), np.iinfo(np.int64).max, modes[0]
+        makespans: list[int] = []
+
+        def keep(env: DispatchEnvironment, mode: str) -> None:
+            nonlocal best_starts, best, best_mode
             values = env.makespans()
             makespans.extend(int(value) for value in values)
             if values.min() < best:
-                best = int(values.min())
+                best, best_mode = int(values.min()), mode
                 best_starts = env.starts[int(values.argmin())].copy()
+
+        def out_of_time() -> bool:
+            return time_limit is not None and clock() - began >= time_limit
+
+        for number, mode in enumerate(modes):
+            if number and out_of_time():
+                break
+            keep(self.run([instance], greedy=True, mode=mode).env, mode)
+        done = batches = 0
+        while done < samples and not out_of_time():
+            count = min(batch_size, samples - done)
+            if batches < len(modes):
+                mode = modes[batches]
+            else:
+                others = [other for other in modes if other != best_mode]
+                mode = others[batches % len(others)] if others and batches % 4 == 3 else best_mode
+            env = self.run([instance] * count, greedy=False, seed=seed * 100003 + done, temperature=temperature, mode=mode).env
+            keep(env, mode)
             done += count
+            batches += 1
         return PolicySchedule(best_starts, best, makespans, clock() - began)
 
     def sample_for(
@@ -181,12 +211,14 @@ class DispatchPolicy(nn.Module):
         seed: int = 0,
         temperature: float = 1.0,
         clock: Callable[[], float] = time.perf_counter,
+        modes: Sequence[str] | None = None,
     ) -> PolicySchedule:
         """Greedy plus sampled schedules until ``seconds`` of ``clock`` have passed (batches sized to the instance)."""
         operations = int(instance.operation_counts.sum())
         batch = int(np.clip(4000 // max(operations, 1), 1, 32))
         return self.solve(
-            instance, samples=10**9, seed=seed, temperature=temperature, batch_size=batch, time_limit=seconds, clock=clock
+            instance, samples=10**9, seed=seed, temperature=temperature, batch_size=batch, time_limit=seconds,
+            clock=clock, modes=modes,
         )
 
     # ------------------------------------------------------------ persistence
@@ -206,12 +238,12 @@ def load_policy(path: str | Path | None = None, device: str | torch.device = "cp
         )
     payload = torch.load(weights, map_location="cpu", weights_only=True)
     config = payload.get("config", {})
-    if set(config) != {"hidden"}:
+    if set(config) != {"hidden", "features"} or config["features"] != NUM_FEATURES:
         raise ValueError(
             f"{weights} holds weights of an older dispatching network (config {config}); retrain with "
             "`python -m ormodel.learned.dispatching.train` (see learned/dispatching/README.md)"
         )
-    policy = DispatchPolicy(**config)
+    policy = DispatchPolicy(hidden=int(config["hidden"]))
     policy.load_state_dict({key: value.float() for key, value in payload["state"].items()})
     policy.metadata = payload.get("metadata", {})
     policy.eval()
