@@ -161,6 +161,7 @@ class DispatchPolicy(nn.Module):
         time_limit: float | None = None,
         clock: Callable[[], float] = time.perf_counter,
         modes: Sequence[str] | None = None,
+        fill_time: bool = False,
     ) -> PolicySchedule:
         """The best greedy schedule over ``modes`` (default :meth:`modes_for`), or the best of it and ``samples`` sampled ones.
 
@@ -168,7 +169,10 @@ class DispatchPolicy(nn.Module):
         best schedule so far. With ``time_limit`` (seconds of ``clock``: wall time by default,
         ``time.process_time`` for CPU time) no new greedy run or batch of samples starts once that
         much time has passed, so fewer than ``samples`` may be drawn (the first greedy schedule is
-        always built). ``device`` and ``threads`` are accepted for compatibility: inference runs in numpy.
+        always built). ``fill_time`` sizes each batch (at most ``batch_size``) to the time left, from the
+        measured cost per schedule, so that a budget is spent on few large batches, which cost less per
+        schedule than small ones. ``device`` and ``threads`` are accepted for compatibility: inference
+        runs in numpy.
         """
         began = clock()
         modes = tuple(modes) if modes is not None else self.modes_for(instance)
@@ -186,10 +190,15 @@ class DispatchPolicy(nn.Module):
         def out_of_time() -> bool:
             return time_limit is not None and clock() - began >= time_limit
 
+        per_rollout = 0.0  # seconds of ``clock`` per schedule in the last run
+        greedy_seconds = np.inf  # the fastest single schedule
         for number, mode in enumerate(modes):
             if number and out_of_time():
                 break
+            started = clock()
             keep(self.run([instance], greedy=True, mode=mode).env, mode)
+            per_rollout = clock() - started
+            greedy_seconds = min(greedy_seconds, per_rollout)
         done = batches = 0
         while done < samples and not out_of_time():
             count = min(batch_size, samples - done)
@@ -198,7 +207,18 @@ class DispatchPolicy(nn.Module):
             else:
                 others = [other for other in modes if other != best_mode]
                 mode = others[batches % len(others)] if others and batches % 4 == 3 else best_mode
+            if fill_time and time_limit is not None:
+                # Size the batch to a share of the time left (with two modes: a quarter each in the first
+                # round, then a half), from the last run's cost per schedule (batches cost less per schedule
+                # as they grow); stop when not even one more schedule fits.
+                left = time_limit - (clock() - began)
+                if greedy_seconds > left:
+                    break
+                share = (0.25 if batches < len(modes) else 0.5) if len(modes) > 1 else 0.8
+                count = max(1, min(count, int(share * left / max(per_rollout, 1e-6))))
+            started = clock()
             env = self.run([instance] * count, greedy=False, seed=seed * 100003 + done, temperature=temperature, mode=mode).env
+            per_rollout = (clock() - started) / count
             keep(env, mode)
             done += count
             batches += 1
@@ -212,13 +232,12 @@ class DispatchPolicy(nn.Module):
         temperature: float = 1.0,
         clock: Callable[[], float] = time.perf_counter,
         modes: Sequence[str] | None = None,
+        max_batch: int = 256,
     ) -> PolicySchedule:
-        """Greedy plus sampled schedules until ``seconds`` of ``clock`` have passed (batches sized to the instance)."""
-        operations = int(instance.operation_counts.sum())
-        batch = int(np.clip(4000 // max(operations, 1), 1, 32))
+        """Greedy plus sampled schedules until ``seconds`` of ``clock`` have passed (batches sized to the time left)."""
         return self.solve(
-            instance, samples=10**9, seed=seed, temperature=temperature, batch_size=batch, time_limit=seconds,
-            clock=clock, modes=modes,
+            instance, samples=10**9, seed=seed, temperature=temperature, batch_size=max_batch, time_limit=seconds,
+            clock=clock, modes=modes, fill_time=True,
         )
 
     # ------------------------------------------------------------ persistence
