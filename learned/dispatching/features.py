@@ -55,9 +55,12 @@ def _group_extremes(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, n
         return np.broadcast_to(values.min(axis=0), values.shape), np.broadcast_to(values.max(axis=0), values.shape)
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
-    boundaries = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    starts = np.empty(len(keys), dtype=bool)
+    starts[0] = True
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=starts[1:])
+    boundaries = np.flatnonzero(starts)
     group = np.empty(len(keys), dtype=np.int64)
-    group[order] = np.cumsum(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]) - 1
+    group[order] = np.cumsum(starts) - 1
     ordered = values[order]
     return np.minimum.reduceat(ordered, boundaries, axis=0)[group], np.maximum.reduceat(ordered, boundaries, axis=0)[group]
 

@@ -50,6 +50,25 @@ def torch_threads(threads: int | None) -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
+_BLAS_CONTROLLER: list[Any] = []
+
+
+def one_blas_thread() -> contextlib.AbstractContextManager[Any]:
+    """Limit numpy's BLAS to one thread for a block (small matrix products; several threads only contend).
+
+    Uses ``threadpoolctl`` when it is installed, else leaves BLAS as it is.
+    """
+    if not _BLAS_CONTROLLER:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            _BLAS_CONTROLLER.append(None)
+        else:
+            _BLAS_CONTROLLER.append(ThreadpoolController())
+    controller = _BLAS_CONTROLLER[0]
+    return contextlib.nullcontext() if controller is None else controller.limit(limits=1, user_api="blas")
+
+
 @dataclass
 class PolicySchedule:
     """The best schedule found by a policy run and how it was found."""
@@ -89,7 +108,7 @@ class DispatchPolicy(nn.Module):
         """Copy the weights to the numpy scorer (call after changing them)."""
         layers = [module for module in self.network if isinstance(module, nn.Linear)]
         self._numpy = [
-            (layer.weight.detach().cpu().double().numpy().T.copy(), layer.bias.detach().cpu().double().numpy().copy())
+            (layer.weight.detach().cpu().float().numpy().T.copy(), layer.bias.detach().cpu().float().numpy().copy())
             for layer in layers
         ]
 
@@ -98,10 +117,11 @@ class DispatchPolicy(nn.Module):
         if self._numpy is None:
             self.refresh()
         assert self._numpy is not None
-        hidden = features.astype(np.float64)
+        hidden = features.astype(np.float32, copy=False)
         last = len(self._numpy) - 1
         for index, (weight, bias) in enumerate(self._numpy):
-            hidden = hidden @ weight + bias
+            hidden = hidden @ weight
+            hidden += bias
             if index < last:
                 np.maximum(hidden, 0.0, out=hidden)
         return hidden[:, 0]
@@ -119,8 +139,23 @@ class DispatchPolicy(nn.Module):
         env = DispatchEnvironment(instances, mode=mode)
         context = FeatureContext(env)
         generator = np.random.default_rng(seed)
-        recorded: list[np.ndarray] = []
+        recorded: list[np.ndarray] | None = [] if record else None
         actions = np.zeros(env.batch_size, dtype=np.int64)
+        with one_blas_thread():
+            self._dispatch(env, context, generator, greedy, temperature, recorded, actions)
+        return PolicyRun(env, np.array(recorded or [], dtype=np.int64).reshape(-1, env.batch_size))
+
+    def _dispatch(
+        self,
+        env: DispatchEnvironment,
+        context: FeatureContext,
+        generator: np.random.Generator,
+        greedy: bool,
+        temperature: float,
+        recorded: list[np.ndarray] | None,
+        actions: np.ndarray,
+    ) -> None:
+        """Step ``env`` to the end, choosing by score (greedy) or by Gumbel-perturbed score (sampling)."""
         while not env.all_done:
             rows, jobs, features = candidate_features(env, context)
             scores = self.score(features)
@@ -131,13 +166,16 @@ class DispatchPolicy(nn.Module):
             else:
                 # Highest score per row: sort by (row, score) and take each row's last entry.
                 order = np.lexsort((scores, rows))
-                last = np.flatnonzero(np.r_[rows[order][1:] != rows[order][:-1], True])
+                sorted_rows = rows[order]
+                ends = np.empty(len(order), dtype=bool)
+                ends[-1] = True
+                np.not_equal(sorted_rows[1:], sorted_rows[:-1], out=ends[:-1])
+                last = order[ends]
                 actions[:] = 0
-                actions[rows[order][last]] = jobs[order][last]
-            if record:
+                actions[rows[last]] = jobs[last]
+            if recorded is not None:
                 recorded.append(np.where(env.done, -1, actions))
             env.step(actions)
-        return PolicyRun(env, np.array(recorded, dtype=np.int64).reshape(-1, env.batch_size))
 
     @staticmethod
     def modes_for(instance: JobShopInstance) -> tuple[str, ...]:
@@ -165,8 +203,7 @@ class DispatchPolicy(nn.Module):
     ) -> PolicySchedule:
         """The best greedy schedule over ``modes`` (default :meth:`modes_for`), or the best of it and ``samples`` sampled ones.
 
-        Sampled batches go first once to each mode, then mostly (3 of 4) to the mode holding the
-        best schedule so far. With ``time_limit`` (seconds of ``clock``: wall time by default,
+        Sampled batches go to the mode holding the best schedule so far, every fourth to the other one. With ``time_limit`` (seconds of ``clock``: wall time by default,
         ``time.process_time`` for CPU time) no new greedy run or batch of samples starts once that
         much time has passed, so fewer than ``samples`` may be drawn (the first greedy schedule is
         always built). ``fill_time`` sizes each batch (at most ``batch_size``) to the time left, from the
@@ -202,19 +239,16 @@ class DispatchPolicy(nn.Module):
         done = batches = 0
         while done < samples and not out_of_time():
             count = min(batch_size, samples - done)
-            if batches < len(modes):
-                mode = modes[batches]
-            else:
-                others = [other for other in modes if other != best_mode]
-                mode = others[batches % len(others)] if others and batches % 4 == 3 else best_mode
+            others = [other for other in modes if other != best_mode]
+            mode = others[batches // 4 % len(others)] if others and batches % 4 == 3 else best_mode
             if fill_time and time_limit is not None:
-                # Size the batch to a share of the time left (with two modes: a quarter each in the first
-                # round, then a half), from the last run's cost per schedule (batches cost less per schedule
-                # as they grow); stop when not even one more schedule fits.
+                # Size the batch to a share of the time left (a half with two modes, so that the other mode
+                # still gets its batches), from the last run's cost per schedule (batches cost less per
+                # schedule as they grow); stop when not even one more schedule fits.
                 left = time_limit - (clock() - began)
                 if greedy_seconds > left:
                     break
-                share = (0.25 if batches < len(modes) else 0.5) if len(modes) > 1 else 0.8
+                share = 0.5 if len(modes) > 1 else 0.8
                 count = max(1, min(count, int(share * left / max(per_rollout, 1e-6))))
             started = clock()
             env = self.run([instance] * count, greedy=False, seed=seed * 100003 + done, temperature=temperature, mode=mode).env
