@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 import torch
 from ormodel.datasets.jssp.instance import JobShopInstance
-from ormodel.learned.dispatching.env import DispatchEnvironment
 from ormodel.learned.device import resolve_device
+from ormodel.learned.dispatching.env import DispatchEnvironment
 from ormodel.learned.dispatching.features import NUM_FEATURES, FeatureContext, candidate_features
 from torch import nn
 

@@ -32,8 +32,8 @@ import torch
 from ormodel.datasets.jssp.generators import dmu_jobshop, general_jobshop, random_jobshop
 from ormodel.datasets.jssp.instance import JobShopInstance
 from ormodel.learned.dispatching.env import DispatchEnvironment
-from ormodel.learned.dispatching.features import FeatureContext, candidate_features
-from ormodel.learned.dispatching.policy import DEFAULT_WEIGHTS, DispatchPolicy, load_policy, torch_threads
+from ormodel.learned.dispatching.features import NUM_FEATURES, FeatureContext, candidate_features
+from ormodel.learned.dispatching.policy import DEFAULT_WEIGHTS, DispatchPolicy, torch_threads
 from ormodel.learned.dispatching.rules import RULES, dispatch_with_rule, rule_scores
 from rich.progress import Progress
 
@@ -43,6 +43,7 @@ __all__ = [
     "decisions",
     "generate",
     "imitation_loss",
+    "initial_policy",
     "main",
     "rule_actions",
     "self_labeling_phase",
@@ -244,6 +245,21 @@ def _cosine(step: int, arguments: argparse.Namespace) -> float:
     return final + (1 - final) * 0.5 * (1 + np.cos(np.pi * progress))
 
 
+def initial_policy(path: str | Path) -> DispatchPolicy:
+    """Weights to start from; weights with fewer input features (earlier feature sets, which are a
+    prefix of today's) get zero weights for the new ones, so the network starts out computing the same scores."""
+    payload = torch.load(Path(path), map_location="cpu", weights_only=True)
+    state = {key: value.float() for key, value in payload["state"].items()}
+    first = state["network.0.weight"]
+    if first.shape[1] > NUM_FEATURES:
+        raise ValueError(f"{path}: {first.shape[1]} input features, more than today's {NUM_FEATURES}")
+    state["network.0.weight"] = torch.cat([first, torch.zeros(first.shape[0], NUM_FEATURES - first.shape[1])], dim=1)
+    policy = DispatchPolicy(hidden=int(payload["config"]["hidden"]))
+    policy.load_state_dict(state)
+    policy.refresh()
+    return policy
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Command-line entry point (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -261,7 +277,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--max-minutes", type=float, default=0.0, help="stop self-labeling after this long (0: no limit)")
     parser.add_argument("--stop-after", type=int, default=0,
                         help="stop after this many steps (the learning-rate schedule still spans --iterations; 0: no stop)")
-    parser.add_argument("--init", default=None, help="start from these weights")
+    parser.add_argument("--init", default=None, help="start from these weights (earlier feature sets are padded)")
     parser.add_argument("--output", default=str(DEFAULT_WEIGHTS))
     arguments = parser.parse_args(argv)
     unknown = set(arguments.families.split(",")) - set(TRAINING_MIX)
@@ -270,7 +286,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     began = time.perf_counter()
     torch.manual_seed(arguments.seed)
     with torch_threads(1), Progress() as progress:
-        policy = load_policy(arguments.init) if arguments.init else DispatchPolicy(hidden=arguments.hidden)
+        policy = initial_policy(arguments.init) if arguments.init else DispatchPolicy(hidden=arguments.hidden)
         policy.train()
         imitation = []
         if arguments.imitation_instances:
