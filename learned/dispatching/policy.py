@@ -32,10 +32,9 @@ from ormodel.learned.dispatching.env import DispatchEnvironment
 from ormodel.learned.dispatching.features import NUM_FEATURES, FeatureContext, candidate_features
 from torch import nn
 
-__all__ = ["ACTIVE_OPERATIONS", "DEFAULT_WEIGHTS", "DispatchPolicy", "PolicyRun", "PolicySchedule", "load_policy", "resolve_device"]
+__all__ = ["DEFAULT_WEIGHTS", "DispatchPolicy", "PolicyRun", "PolicySchedule", "load_policy", "resolve_device"]
 
 DEFAULT_WEIGHTS = Path(__file__).with_name("weights") / "dispatch_policy.pt"
-ACTIVE_OPERATIONS = 1000  # instances up to this many operations are also dispatched in active mode
 
 
 @contextlib.contextmanager
@@ -179,13 +178,14 @@ class DispatchPolicy(nn.Module):
 
     @staticmethod
     def modes_for(instance: JobShopInstance) -> tuple[str, ...]:
-        """Decision modes tried on ``instance``: non-delay, plus active on up to :data:`ACTIVE_OPERATIONS` operations.
+        """Decision modes tried on ``instance``: non-delay, plus active when it has fewer jobs than machines.
 
-        Active (Giffler–Thompson) schedules pay on wide instances (few jobs, many machines: the
-        non-delay schedule leaves almost no decisions there); a second greedy run is cheap on
-        small instances and would break the inference-time target on large ones.
+        On such wide instances the non-delay schedule leaves almost no decisions (8 on a 10×100
+        instance) and the active rules beat the non-delay ones (9 of 10 generated 10×100 instances,
+        against 1 of 130 Taillard-style, DMU-style and general instances; benchmarks/RESULTS.md), so
+        a second greedy run in active mode is worth its cost only there.
         """
-        return ("non_delay", "active") if int(instance.operation_counts.sum()) <= ACTIVE_OPERATIONS else ("non_delay",)
+        return ("non_delay", "active") if instance.num_jobs < instance.num_machines else ("non_delay",)
 
     def solve(
         self,
@@ -207,8 +207,8 @@ class DispatchPolicy(nn.Module):
         ``time.process_time`` for CPU time) no new greedy run or batch of samples starts once that
         much time has passed, so fewer than ``samples`` may be drawn (the first greedy schedule is
         always built). ``fill_time`` sizes each batch (at most ``batch_size``) to the time left, from the
-        measured cost per schedule, so that a budget is spent on few large batches, which cost less per
-        schedule than small ones. ``device`` and ``threads`` are accepted for compatibility: inference
+        measured cost of a batch, so that a budget is spent on few large batches, which cost far less
+        per schedule than small ones. ``device`` and ``threads`` are accepted for compatibility: inference
         runs in numpy.
         """
         began = clock()
@@ -227,32 +227,28 @@ class DispatchPolicy(nn.Module):
         def out_of_time() -> bool:
             return time_limit is not None and clock() - began >= time_limit
 
-        per_rollout = 0.0  # seconds of ``clock`` per schedule in the last run
-        greedy_seconds = np.inf  # the fastest single schedule
+        overhead = np.inf  # seconds of ``clock`` for one schedule (the fastest greedy run)
         for number, mode in enumerate(modes):
             if number and out_of_time():
                 break
             started = clock()
             keep(self.run([instance], greedy=True, mode=mode).env, mode)
-            per_rollout = clock() - started
-            greedy_seconds = min(greedy_seconds, per_rollout)
+            overhead = min(overhead, clock() - started)
         done = batches = 0
+        costs: dict[int, float] = {}  # batch size → seconds of the last sampled batch of that size
         while done < samples and not out_of_time():
             count = min(batch_size, samples - done)
             others = [other for other in modes if other != best_mode]
             mode = others[batches // 4 % len(others)] if others and batches % 4 == 3 else best_mode
             if fill_time and time_limit is not None:
-                # Size the batch to a share of the time left (a half with two modes, so that the other mode
-                # still gets its batches), from the last run's cost per schedule (batches cost less per
-                # schedule as they grow); stop when not even one more schedule fits.
                 left = time_limit - (clock() - began)
-                if greedy_seconds > left:
-                    break
-                share = 0.5 if len(modes) > 1 else 0.8
-                count = max(1, min(count, int(share * left / max(per_rollout, 1e-6))))
+                if overhead > left:
+                    break  # not even one more schedule fits
+                # A share of the time left (a half with two modes, so that the other one still gets batches).
+                count = max(1, min(count, _fitting_batch(costs, 0.5 * left if len(modes) > 1 else 0.8 * left)))
             started = clock()
             env = self.run([instance] * count, greedy=False, seed=seed * 100003 + done, temperature=temperature, mode=mode).env
-            per_rollout = (clock() - started) / count
+            costs[count] = clock() - started
             keep(env, mode)
             done += count
             batches += 1
@@ -279,6 +275,26 @@ class DispatchPolicy(nn.Module):
         """Save weights (float32; the network is small), configuration and training metadata."""
         state = {key: value.detach().cpu().float() for key, value in self.state_dict().items()}
         torch.save({"config": self.config, "state": state, "metadata": metadata or {}}, Path(path))
+
+
+def _fitting_batch(costs: dict[int, float], seconds: float) -> int:
+    """The largest batch expected to run within ``seconds``, from measured ``{batch size: seconds}``.
+
+    A lock-step batch costs a fixed part (numpy calls per decision) plus a small part per schedule,
+    so the model is linear, fitted on the two largest sizes measured; with one size measured the
+    batch doubles if twice its cost fits, else shrinks in proportion; with none it is two.
+    """
+    if not costs:
+        return 2
+    sizes = sorted(costs)
+    largest = sizes[-1]
+    if len(sizes) == 1:
+        cost = costs[largest]
+        return 2 * largest if 2 * cost <= seconds else int(largest * seconds / max(cost, 1e-9))
+    smaller = sizes[-2]
+    per_schedule = max((costs[largest] - costs[smaller]) / (largest - smaller), costs[largest] / largest / 8, 1e-9)
+    fixed = max(costs[largest] - per_schedule * largest, 0.0)
+    return int((seconds - fixed) / per_schedule)
 
 
 def load_policy(path: str | Path | None = None, device: str | torch.device = "cpu") -> DispatchPolicy:
