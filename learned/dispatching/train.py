@@ -1,18 +1,21 @@
 """Train the dispatching policy by self-labeling (Corsini et al. 2024), after imitating the best rule.
 
-Phase 1 (imitation of the per-instance best rule): on small generated instances, the six static
-rules dispatch in the non-delay environment; the best rule's decisions are replayed and the
-policy learns them by cross-entropy. This gives a start about as good as the best rule.
+Phase 1 (imitation of the per-instance best rule): on small generated instances of every family,
+the six static rules dispatch in each of the family's decision modes; the best rule's decisions
+are replayed and the policy learns them by cross-entropy. This gives a start about as good as the
+best rule. ``--init WEIGHTS --imitation-instances 0`` starts from earlier weights instead.
 
-Phase 2 (self-labeling): for each training instance the policy samples ``--samples`` schedules;
-the best one (lowest makespan) is the pseudo-label, and the policy learns its decisions by
-cross-entropy. Instances come from a mix of generators and shapes (:data:`TRAINING_MIX`):
-Taillard-style uniform, DMU-style with two machine subsets, wide (few jobs, many machines) and
-long (many jobs, few machines), all generated here from the seed.
+Phase 2 (self-labeling): for each training instance the policy samples ``--samples`` schedules
+(per decision mode of its family); the best one (lowest makespan) is the pseudo-label, and the
+policy learns its decisions by cross-entropy. Instances come from a mix of generators and shapes
+(:data:`TRAINING_MIX`): Taillard-style uniform, DMU-style with two machine subsets, wide (few
+jobs, many machines; non-delay and active decisions), long (many jobs, few machines) and general
+(ragged, re-entrant, zero durations), all generated here from the seed.
 
-``--validation-every N`` scores the greedy policy (makespan over the per-instance best of the 12
+``--validate-every N`` scores the greedy policy (makespan over the per-instance best of the 12
 static rules, lower is better) on generated validation instances (their own seeds) and keeps the
-best weights. Every step is seeded (instances, sampling, torch), so a command reproduces its weights::
+best weights. Every step is seeded (instances, sampling, torch), so a command reproduces its
+weights (the shipped ones: learned/dispatching/README.md)::
 
     python -m ormodel.learned.dispatching.train --seed 0 --output learned/dispatching/weights/dispatch_policy.pt
 """
