@@ -2,7 +2,8 @@
 
 A candidate is a job whose next operation may be dispatched now. Its features describe that
 operation, the job's remaining work, its next two operations and their machines, how it compares
-with the other candidates competing for the same machine, and the instance's shape and progress.
+with the other candidates competing for the same machine, the instance's shape and progress, and the
+decision mode (non-delay or active).
 Times are divided by the instance's mean duration and loads by the mean machine load, so one
 network reads 10×100 and 1000×10 states alike. The cost is linear in the number of candidates
 plus the number of machines: no per-job work beyond the candidates, so a decision costs about
@@ -24,7 +25,7 @@ from ormodel.learned.dispatching.env import DispatchEnvironment
 
 __all__ = ["NUM_FEATURES", "FeatureContext", "candidate_features"]
 
-NUM_FEATURES = 30
+NUM_FEATURES = 31
 
 
 class FeatureContext:
@@ -42,6 +43,7 @@ class FeatureContext:
                 np.full(env.batch_size, shape / 3.0),
                 np.full(env.batch_size, np.log(env.num_jobs) / 5.0),
                 np.log(np.maximum(self.mean_length, 1.0)) / 5.0,
+                np.full(env.batch_size, float(env.mode == "active")),
             ],
             axis=1,
         )
@@ -53,9 +55,12 @@ def _group_extremes(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, n
         return np.broadcast_to(values.min(axis=0), values.shape), np.broadcast_to(values.max(axis=0), values.shape)
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
-    boundaries = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    starts = np.empty(len(keys), dtype=bool)
+    starts[0] = True
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=starts[1:])
+    boundaries = np.flatnonzero(starts)
     group = np.empty(len(keys), dtype=np.int64)
-    group[order] = np.cumsum(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]) - 1
+    group[order] = np.cumsum(starts) - 1
     ordered = values[order]
     return np.minimum.reduceat(ordered, boundaries, axis=0)[group], np.maximum.reduceat(ordered, boundaries, axis=0)[group]
 

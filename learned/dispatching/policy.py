@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 import torch
 from ormodel.datasets.jssp.instance import JobShopInstance
-from ormodel.learned.dispatching.env import DispatchEnvironment
 from ormodel.learned.device import resolve_device
+from ormodel.learned.dispatching.env import DispatchEnvironment
 from ormodel.learned.dispatching.features import NUM_FEATURES, FeatureContext, candidate_features
 from torch import nn
 
@@ -47,6 +47,25 @@ def torch_threads(threads: int | None) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(previous)
+
+
+_BLAS_CONTROLLER: list[Any] = []
+
+
+def one_blas_thread() -> contextlib.AbstractContextManager[Any]:
+    """Limit numpy's BLAS to one thread for a block (small matrix products; several threads only contend).
+
+    Uses ``threadpoolctl`` when it is installed, else leaves BLAS as it is.
+    """
+    if not _BLAS_CONTROLLER:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            _BLAS_CONTROLLER.append(None)
+        else:
+            _BLAS_CONTROLLER.append(ThreadpoolController())
+    controller = _BLAS_CONTROLLER[0]
+    return contextlib.nullcontext() if controller is None else controller.limit(limits=1, user_api="blas")
 
 
 @dataclass
@@ -72,7 +91,7 @@ class DispatchPolicy(nn.Module):
 
     def __init__(self, hidden: int = 64) -> None:
         super().__init__()
-        self.config = {"hidden": hidden}
+        self.config = {"hidden": hidden, "features": NUM_FEATURES}
         self.network = nn.Sequential(
             nn.Linear(NUM_FEATURES, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1)
         )
@@ -88,7 +107,7 @@ class DispatchPolicy(nn.Module):
         """Copy the weights to the numpy scorer (call after changing them)."""
         layers = [module for module in self.network if isinstance(module, nn.Linear)]
         self._numpy = [
-            (layer.weight.detach().cpu().double().numpy().T.copy(), layer.bias.detach().cpu().double().numpy().copy())
+            (layer.weight.detach().cpu().float().numpy().T.copy(), layer.bias.detach().cpu().float().numpy().copy())
             for layer in layers
         ]
 
@@ -97,10 +116,11 @@ class DispatchPolicy(nn.Module):
         if self._numpy is None:
             self.refresh()
         assert self._numpy is not None
-        hidden = features.astype(np.float64)
+        hidden = features.astype(np.float32, copy=False)
         last = len(self._numpy) - 1
         for index, (weight, bias) in enumerate(self._numpy):
-            hidden = hidden @ weight + bias
+            hidden = hidden @ weight
+            hidden += bias
             if index < last:
                 np.maximum(hidden, 0.0, out=hidden)
         return hidden[:, 0]
@@ -112,13 +132,29 @@ class DispatchPolicy(nn.Module):
         seed: int = 0,
         temperature: float = 1.0,
         record: bool = False,
+        mode: str = "non_delay",
     ) -> PolicyRun:
-        """Dispatch a batch of same-size instances to the end (greedy or sampled)."""
-        env = DispatchEnvironment(instances)
+        """Dispatch a batch of same-size instances to the end (greedy or sampled) with ``mode``'s decision points."""
+        env = DispatchEnvironment(instances, mode=mode)
         context = FeatureContext(env)
         generator = np.random.default_rng(seed)
-        recorded: list[np.ndarray] = []
+        recorded: list[np.ndarray] | None = [] if record else None
         actions = np.zeros(env.batch_size, dtype=np.int64)
+        with one_blas_thread():
+            self._dispatch(env, context, generator, greedy, temperature, recorded, actions)
+        return PolicyRun(env, np.array(recorded or [], dtype=np.int64).reshape(-1, env.batch_size))
+
+    def _dispatch(
+        self,
+        env: DispatchEnvironment,
+        context: FeatureContext,
+        generator: np.random.Generator,
+        greedy: bool,
+        temperature: float,
+        recorded: list[np.ndarray] | None,
+        actions: np.ndarray,
+    ) -> None:
+        """Step ``env`` to the end, choosing by score (greedy) or by Gumbel-perturbed score (sampling)."""
         while not env.all_done:
             rows, jobs, features = candidate_features(env, context)
             scores = self.score(features)
@@ -129,13 +165,27 @@ class DispatchPolicy(nn.Module):
             else:
                 # Highest score per row: sort by (row, score) and take each row's last entry.
                 order = np.lexsort((scores, rows))
-                last = np.flatnonzero(np.r_[rows[order][1:] != rows[order][:-1], True])
+                sorted_rows = rows[order]
+                ends = np.empty(len(order), dtype=bool)
+                ends[-1] = True
+                np.not_equal(sorted_rows[1:], sorted_rows[:-1], out=ends[:-1])
+                last = order[ends]
                 actions[:] = 0
-                actions[rows[order][last]] = jobs[order][last]
-            if record:
+                actions[rows[last]] = jobs[last]
+            if recorded is not None:
                 recorded.append(np.where(env.done, -1, actions))
             env.step(actions)
-        return PolicyRun(env, np.array(recorded, dtype=np.int64).reshape(-1, env.batch_size))
+
+    @staticmethod
+    def modes_for(instance: JobShopInstance) -> tuple[str, ...]:
+        """Decision modes tried on ``instance``: non-delay, plus active when it has fewer jobs than machines.
+
+        On such wide instances the non-delay schedule leaves almost no decisions (8 on a 10×100
+        instance) and the active rules beat the non-delay ones (9 of 10 generated 10×100 instances,
+        against 1 of 130 Taillard-style, DMU-style and general instances; benchmarks/RESULTS.md), so
+        a second greedy run in active mode is worth its cost only there.
+        """
+        return ("non_delay", "active") if instance.num_jobs < instance.num_machines else ("non_delay",)
 
     def solve(
         self,
@@ -148,30 +198,60 @@ class DispatchPolicy(nn.Module):
         threads: int | None = 1,
         time_limit: float | None = None,
         clock: Callable[[], float] = time.perf_counter,
+        modes: Sequence[str] | None = None,
+        fill_time: bool = False,
     ) -> PolicySchedule:
-        """The greedy schedule, or the best of it and ``samples`` sampled ones.
+        """The best greedy schedule over ``modes`` (default :meth:`modes_for`), or the best of it and ``samples`` sampled ones.
 
-        With ``time_limit`` (seconds of ``clock``: wall time by default, ``time.process_time``
-        for CPU time) no new batch of samples starts once that much time has passed, so fewer
-        than ``samples`` may be drawn (the greedy schedule is always built). ``device`` and
-        ``threads`` are accepted for compatibility: inference runs in numpy.
+        Sampled batches go to the mode holding the best schedule so far, every fourth to the other one. With ``time_limit`` (seconds of ``clock``: wall time by default,
+        ``time.process_time`` for CPU time) no new greedy run or batch of samples starts once that
+        much time has passed, so fewer than ``samples`` may be drawn (the first greedy schedule is
+        always built). ``fill_time`` sizes each batch (at most ``batch_size``) to the time left, from the
+        measured cost of a batch, so that a budget is spent on few large batches, which cost far less
+        per schedule than small ones. ``device`` and ``threads`` are accepted for compatibility: inference
+        runs in numpy.
         """
         began = clock()
-        env = self.run([instance], greedy=True).env
-        best_starts, best = env.starts[0].copy(), int(env.makespans()[0])
-        makespans = [best]
-        done = 0
-        while done < samples:
-            if time_limit is not None and clock() - began >= time_limit:
-                break
-            count = min(batch_size, samples - done)
-            env = self.run([instance] * count, greedy=False, seed=seed * 100003 + done, temperature=temperature).env
+        modes = tuple(modes) if modes is not None else self.modes_for(instance)
+        best_starts, best, best_mode = np.empty(0), np.iinfo(np.int64).max, modes[0]
+        makespans: list[int] = []
+
+        def keep(env: DispatchEnvironment, mode: str) -> None:
+            nonlocal best_starts, best, best_mode
             values = env.makespans()
             makespans.extend(int(value) for value in values)
             if values.min() < best:
-                best = int(values.min())
+                best, best_mode = int(values.min()), mode
                 best_starts = env.starts[int(values.argmin())].copy()
+
+        def out_of_time() -> bool:
+            return time_limit is not None and clock() - began >= time_limit
+
+        overhead = np.inf  # seconds of ``clock`` for one schedule (the fastest greedy run)
+        for number, mode in enumerate(modes):
+            if number and out_of_time():
+                break
+            started = clock()
+            keep(self.run([instance], greedy=True, mode=mode).env, mode)
+            overhead = min(overhead, clock() - started)
+        done = batches = 0
+        costs: dict[int, float] = {}  # batch size → seconds of the last sampled batch of that size
+        while done < samples and not out_of_time():
+            count = min(batch_size, samples - done)
+            others = [other for other in modes if other != best_mode]
+            mode = others[batches // 4 % len(others)] if others and batches % 4 == 3 else best_mode
+            if fill_time and time_limit is not None:
+                left = time_limit - (clock() - began)
+                if overhead > left:
+                    break  # not even one more schedule fits
+                # A share of the time left (a half with two modes, so that the other one still gets batches).
+                count = max(1, min(count, _fitting_batch(costs, 0.5 * left if len(modes) > 1 else 0.8 * left)))
+            started = clock()
+            env = self.run([instance] * count, greedy=False, seed=seed * 100003 + done, temperature=temperature, mode=mode).env
+            costs[count] = clock() - started
+            keep(env, mode)
             done += count
+            batches += 1
         return PolicySchedule(best_starts, best, makespans, clock() - began)
 
     def sample_for(
@@ -181,12 +261,13 @@ class DispatchPolicy(nn.Module):
         seed: int = 0,
         temperature: float = 1.0,
         clock: Callable[[], float] = time.perf_counter,
+        modes: Sequence[str] | None = None,
+        max_batch: int = 256,
     ) -> PolicySchedule:
-        """Greedy plus sampled schedules until ``seconds`` of ``clock`` have passed (batches sized to the instance)."""
-        operations = int(instance.operation_counts.sum())
-        batch = int(np.clip(4000 // max(operations, 1), 1, 32))
+        """Greedy plus sampled schedules until ``seconds`` of ``clock`` have passed (batches sized to the time left)."""
         return self.solve(
-            instance, samples=10**9, seed=seed, temperature=temperature, batch_size=batch, time_limit=seconds, clock=clock
+            instance, samples=10**9, seed=seed, temperature=temperature, batch_size=max_batch, time_limit=seconds,
+            clock=clock, modes=modes, fill_time=True,
         )
 
     # ------------------------------------------------------------ persistence
@@ -194,6 +275,26 @@ class DispatchPolicy(nn.Module):
         """Save weights (float32; the network is small), configuration and training metadata."""
         state = {key: value.detach().cpu().float() for key, value in self.state_dict().items()}
         torch.save({"config": self.config, "state": state, "metadata": metadata or {}}, Path(path))
+
+
+def _fitting_batch(costs: dict[int, float], seconds: float) -> int:
+    """The largest batch expected to run within ``seconds``, from measured ``{batch size: seconds}``.
+
+    A lock-step batch costs a fixed part (numpy calls per decision) plus a small part per schedule,
+    so the model is linear, fitted on the two largest sizes measured; with one size measured the
+    batch doubles if twice its cost fits, else shrinks in proportion; with none it is two.
+    """
+    if not costs:
+        return 2
+    sizes = sorted(costs)
+    largest = sizes[-1]
+    if len(sizes) == 1:
+        cost = costs[largest]
+        return 2 * largest if 2 * cost <= seconds else int(largest * seconds / max(cost, 1e-9))
+    smaller = sizes[-2]
+    per_schedule = max((costs[largest] - costs[smaller]) / (largest - smaller), costs[largest] / largest / 8, 1e-9)
+    fixed = max(costs[largest] - per_schedule * largest, 0.0)
+    return int((seconds - fixed) / per_schedule)
 
 
 def load_policy(path: str | Path | None = None, device: str | torch.device = "cpu") -> DispatchPolicy:
@@ -206,12 +307,12 @@ def load_policy(path: str | Path | None = None, device: str | torch.device = "cp
         )
     payload = torch.load(weights, map_location="cpu", weights_only=True)
     config = payload.get("config", {})
-    if set(config) != {"hidden"}:
+    if set(config) != {"hidden", "features"} or config["features"] != NUM_FEATURES:
         raise ValueError(
             f"{weights} holds weights of an older dispatching network (config {config}); retrain with "
             "`python -m ormodel.learned.dispatching.train` (see learned/dispatching/README.md)"
         )
-    policy = DispatchPolicy(**config)
+    policy = DispatchPolicy(hidden=int(config["hidden"]))
     policy.load_state_dict({key: value.float() for key, value in payload["state"].items()})
     policy.metadata = payload.get("metadata", {})
     policy.eval()

@@ -33,6 +33,7 @@ def test_benchmark_runs_every_part_and_summarizes_again(tmp_path: Path) -> None:
     assert "| ta15x15 | 1 |" in table and "| general50x10 | 1 |" in table and "CP-SAT at 1 s" in table
     summary = json.loads((out / "summary.json").read_text())
     assert sum(summary["classes"]["ta15x15"]["greedy_wins"]) == 1
+    assert summary["classes"]["ta15x15"]["best_rule_at_bound"] == 0  # ta01: best rule 1438, bound 1231
     assert (out / "gaps.png").stat().st_size > 0
     subprocess.run([sys.executable, str(REPO / "benchmarks" / "dispatching.py"), "--summarize", str(out)],
                    check=True, capture_output=True, timeout=120, env=ENVIRONMENT, cwd=REPO)

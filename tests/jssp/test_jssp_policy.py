@@ -37,7 +37,36 @@ def test_sampling_respects_a_time_limit() -> None:
     policy = DispatchPolicy()
     instance = random_jobshop(6, 4, seed=2)
     assert len(policy.solve(instance, samples=64, batch_size=4, time_limit=0.0, device="cpu").all_makespans) == 1
-    assert len(policy.solve(instance, samples=6, batch_size=4, time_limit=60.0, device="cpu").all_makespans) == 7
+    assert len(policy.solve(instance, samples=6, batch_size=4, time_limit=60.0, device="cpu").all_makespans) == 1 + 6
+    both = policy.solve(instance, samples=6, batch_size=4, time_limit=60.0, modes=("non_delay", "active"))
+    assert len(both.all_makespans) == 2 + 6
+
+
+def test_time_filled_sampling_uses_growing_batches_within_the_budget() -> None:
+    import time
+
+    policy = DispatchPolicy()
+    instance = random_jobshop(10, 5, seed=4)
+    began = time.process_time()
+    found = policy.sample_for(instance, 0.3, seed=1, clock=time.process_time)
+    spent = time.process_time() - began
+    instance.check_schedule(found.starts)
+    assert found.makespan == min(found.all_makespans) == instance.makespan(found.starts)
+    assert len(found.all_makespans) > 20 and spent < 0.6
+    # Nothing but the greedy schedules when even one schedule does not fit.
+    assert len(policy.sample_for(instance, 0.0).all_makespans) == 1
+
+
+def test_greedy_keeps_the_better_decision_mode() -> None:
+    torch.manual_seed(2)
+    policy = DispatchPolicy()
+    instance = random_jobshop(4, 12, seed=5)
+    both = policy.solve(instance)
+    each = [policy.solve(instance, modes=(mode,)).makespan for mode in ("non_delay", "active")]
+    assert both.makespan == min(each) and both.all_makespans == each
+    instance.check_schedule(policy.solve(instance, modes=("active",)).starts)
+    assert policy.modes_for(instance) == ("non_delay", "active")  # wide: greedy in both modes
+    assert policy.modes_for(random_jobshop(15, 15, seed=0)) == ("non_delay",)
 
 
 def test_policy_handles_other_sizes_and_the_general_shape_with_one_network() -> None:
