@@ -211,13 +211,15 @@ def collect_family(family: str, level: str, seeds: range, output: str | os.PathL
 
 
 def collection_rates(root: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """Per ledger folder under ``root``: instances, samples, CPU seconds and samples per CPU-minute."""
+    """Per ledger folder under ``root``: instances, sample files, and samples per CPU-minute of the timed instances."""
     summaries = []
     for ledger in sorted(Path(root).rglob(LEDGER_NAME)):
         rows = read_ledger(ledger.parent)
-        samples = sum(int(row.get("samples", 0)) for row in rows)
-        cpu = sum(float(row.get("cpu_seconds", row.get("seconds", 0.0))) for row in rows)
-        summaries.append({"folder": str(ledger.parent.relative_to(root)), "instances": len(rows), "samples": samples,
+        timed = [row for row in rows if "cpu_seconds" in row]  # killed (timed-out) instances report no CPU time
+        samples = sum(int(row.get("samples", 0)) for row in timed)
+        cpu = sum(float(row["cpu_seconds"]) for row in timed)
+        summaries.append({"folder": str(ledger.parent.relative_to(root)), "instances": len(rows),
+                          "untimed_instances": len(rows) - len(timed), "samples": samples,
                           "files": len(list(ledger.parent.glob("*.npz"))), "cpu_seconds": round(cpu, 1),
                           "samples_per_cpu_minute": round(60.0 * samples / cpu, 1) if cpu > 0 else None})
     return summaries
