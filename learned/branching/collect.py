@@ -85,7 +85,7 @@ def collect_instance(task: dict[str, Any]) -> dict[str, Any]:
 def run_collection_task(task: dict[str, Any]) -> dict[str, Any]:
     """Run :func:`collect_instance` in its own process with a wall-clock limit (the executor's task function)."""
     # The instance's limit is CPU time; allow for a loaded machine before calling it hung.
-    limit = 10.0 * float(task.get("time_limit", 600.0)) + float(task.get("grace", 60.0))
+    limit = 30.0 * float(task.get("time_limit", 600.0)) + float(task.get("grace", 60.0))
     command = [sys.executable, "-m", "ormodel.learned.branching.collect", "--task", json.dumps(task)]
     started = time.perf_counter()
     try:

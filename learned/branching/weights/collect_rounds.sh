@@ -28,7 +28,7 @@ collect() {  # family split seeds probability per-instance time-limit budget-sec
 }
 past_stop() { [ "$STOP_AT" -gt 0 ] && [ "$(date +%s)" -ge "$STOP_AT" ]; }
 # family  record-probability  samples-per-instance  seconds-per-instance
-FAMILIES="setcover:0.5:50:60 cauctions:0.3:50:60 facility:0.5:50:120 indset:0.5:50:120"
+FAMILIES=${FAMILIES:-"setcover:0.5:50:60 cauctions:0.3:50:60 facility:0.5:50:120 indset:0.5:50:120"}
 for round in $(seq 1 "$ROUNDS"); do
   for spec in $FAMILIES; do
     IFS=: read -r family probability per_instance limit <<<"$spec"
