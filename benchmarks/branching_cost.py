@@ -32,6 +32,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+# Run as a script, import this checkout's ormodel (not an installed copy): the timings are of this code.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 
 def _training_worker(arguments: argparse.Namespace) -> dict[str, Any]:
     import numpy as np
