@@ -44,6 +44,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+# Run as a script, import this checkout's ormodel (not an installed copy): the timings are of this code.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 FAMILIES = ("setcover", "cauctions", "facility", "indset")
 METHODS = ("scip", "gnn", "gnn-mixed")
 PROTOCOL = {"separating/maxrounds": 0, "presolving/maxrestarts": 0}

@@ -27,6 +27,7 @@ from typing import Any
 
 import torch
 import torch_geometric
+from ormodel.learned.branching.message_passing import summed_relu_messages
 from ormodel.learned.branching.observation import CONSTRAINT_FEATURES, EDGE_FEATURES, VARIABLE_FEATURES
 from ormodel.learned.device import resolve_device
 from torch import nn
@@ -140,20 +141,15 @@ class BipartiteConvolution(torch_geometric.nn.MessagePassing):
         """``Σ_j ReLU(PreNorm(W_t h_i + W_e e_ij + W_s h_j))`` with the fixed PreNorm folded into the node terms.
 
         PreNorm is affine, so ``((a + b + c) + shift) * scale`` is computed as
-        ``(a + shift) * scale + b * scale + c * scale`` with the scaling done per node (not per edge),
-        and the edge term added in place as a rank-1 update: three passes over the edge tensor
-        instead of seven. Same function as :meth:`message` + sum (up to float rounding).
+        ``(a + shift) * scale + b * scale + c * scale`` with the scaling done per node (not per edge);
+        the edge step is :func:`~ormodel.learned.branching.message_passing.summed_relu_messages`
+        (chunked, fused). Same function as :meth:`message` + sum (up to float rounding).
         """
         scale = self.message_norm.scale
         target_terms = (self.target_module(target) + self.message_norm.shift) * scale
         source_terms = self.source_module(source) * scale
         edge_weight = (self.edge_module.weight * scale).t()
-        messages = target_terms.index_select(0, edge_index[1])
-        messages.add_(source_terms.index_select(0, edge_index[0]))
-        messages.addmm_(edge_features, edge_weight)
-        messages.relu_()
-        summed = messages.new_zeros((target.shape[0], messages.shape[1]))
-        return summed.index_add_(0, edge_index[1], messages)
+        return summed_relu_messages(target_terms, source_terms, edge_features, edge_weight, edge_index[1], edge_index[0])
 
 
 class BranchingPolicy(nn.Module):
