@@ -31,11 +31,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from ormodel.learned.neur2ro.ccg import solve_ccg, solve_nominal
-from ormodel.learned.neur2ro.exact import worst_case
-from ormodel.learned.neur2ro.instances import make_problem
-from ormodel.learned.neur2ro.network import load_network
-from ormodel.learned.neur2ro.neural_ccg import Neur2ROSettings, solve_neur2ro
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's ormodel, not an installed one
+
+from ormodel.learned.neur2ro.ccg import solve_ccg, solve_nominal  # noqa: E402
+from ormodel.learned.neur2ro.exact import worst_case, worst_on_scenarios  # noqa: E402
+from ormodel.learned.neur2ro.instances import make_problem  # noqa: E402
+from ormodel.learned.neur2ro.network import load_network  # noqa: E402
+from ormodel.learned.neur2ro.neural_ccg import Neur2ROSettings, solve_neur2ro  # noqa: E402
 
 METHODS = ("ccg", "neur2ro", "nominal")
 
@@ -81,7 +83,7 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                                          second_stage_gap=args.gap),
                 "neur2ro": lambda: solve_neur2ro(problem, network, Neur2ROSettings(
                     backend=args.backend, time_limit=args.neur2ro_time_limit, mip_time_limit=args.mip_time_limit,
-                    device=args.device, adversary=args.adversary)),
+                    device=args.device, adversary=args.adversary, nominal_check=args.nominal_check)),
                 "nominal": lambda: solve_nominal(problem, backend=args.backend, time_limit=args.ccg_time_limit, gap=args.gap),
             }
             for method in METHODS:
@@ -90,18 +92,31 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                 found[method] = calls[method]()
                 wall[method] = time.perf_counter() - call_started
             instance_records = []
+            evaluations = {}
             for method in METHODS:
                 solution = found[method]
                 if method == "ccg" and math.isfinite(solution.estimate):
-                    # CCG's incumbent was already evaluated exactly by its own adversary
-                    value, bound, converged, eval_seconds = solution.estimate, solution.estimate, True, 0.0
+                    # CCG's incumbent was already evaluated exactly by its own adversary (certified)
+                    evaluations[method] = (solution.estimate, solution.estimate, True, 0.0, [])
                 else:
                     evaluation = worst_case(problem, solution.x, args.backend, time_limit=args.eval_time_limit,
                                             second_stage_gap=args.gap)
-                    value, bound, converged, eval_seconds = evaluation.value, evaluation.bound, evaluation.converged, evaluation.solve_time
+                    evaluations[method] = (evaluation.value, evaluation.bound, evaluation.converged, evaluation.solve_time,
+                                           [xi for _, xi in evaluation.evaluated[: args.shared_scenarios]])
+            for method in METHODS:
+                solution = found[method]
+                own_value, bound, converged, eval_seconds, _ = evaluations[method]
+                value, shared = own_value, 0
+                if not converged and args.shared_scenarios > 0:
+                    # unconverged: also solve this decision at the other decisions' worst scenarios (a common scenario set)
+                    others = [xi for other in METHODS if other != method for xi in evaluations[other][4]]
+                    shared_value, _, shared = worst_on_scenarios(problem, solution.x, others, args.backend,
+                                                                 time_limit=args.eval_time_limit / 2, second_stage_gap=args.gap)
+                    value = max(value, shared_value)
                 instance_records.append({
                     "problem": kind, "size": size, "seed": seed, "instance": problem.name, "method": method,
-                    "worst_case": value, "worst_case_bound": bound, "evaluation_converged": converged,
+                    "worst_case": value, "worst_case_own": own_value, "shared_scenarios": shared,
+                    "worst_case_bound": bound, "evaluation_converged": converged,
                     "evaluation_seconds": eval_seconds, "seconds": wall[method], "limit_seconds": limits[method],
                     "within_limit": wall[method] <= 1.05 * limits[method] + 1.0, "status": solution.status,
                     "iterations": solution.iterations, "scenarios": len(solution.scenarios),
@@ -159,9 +174,9 @@ def summarize(records: list[dict[str, Any]], training_sizes: dict[str, list[int]
     lines += ["", "Neur2RO per size (gap to the best known value of the instance; reference time = the method that found it, "
               "CCG where Neur2RO alone did):", "",
               "| problem | n | size seen in training | instances | mean gap % | max gap % | mean time s | reference time s | "
-              "time / reference | time / CCG | ≥ nominal | = nominal decision | fallback to nominal | stopped at limit | "
-              "mean iterations | target (n ≥ 40 KP / 20 CB) |",
-              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+              "time / reference | time / CCG | ≥ nominal | = nominal decision | nominal check chose nominal | fallback to nominal | "
+              "stopped at limit | mean iterations | target (n ≥ 40 KP / 20 CB) |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for problem, size in keys:
         by_seed: dict[int, list[dict[str, Any]]] = {}
         for record in records:
@@ -180,6 +195,7 @@ def summarize(records: list[dict[str, Any]], training_sizes: dict[str, list[int]
         at_least_nominal = sum(row["worst_case"] <= value or _same(row["worst_case"], value) for row, value in zip(ours, nominal_values))
         equals_nominal = sum(bool(row["notes"].get("equals_nominal")) for row in ours)
         fallbacks = sum(row["notes"].get("fallback") is not None for row in ours)
+        checked = sum((row["notes"].get("nominal_check") or {}).get("selected") == "nominal" for row in ours)
         stopped = sum(bool(row["notes"].get("stopped_at_limit")) for row in ours)
         ratio = statistics.mean(times) / max(statistics.mean(references), 1e-9)
         ccg_ratio = statistics.mean(times) / max(statistics.mean(ccg_times), 1e-9)
@@ -191,7 +207,7 @@ def summarize(records: list[dict[str, Any]], training_sizes: dict[str, list[int]
             target = "n/a"
         lines.append(f"| {problem} | {size} | {seen} | {len(ours)} | {statistics.mean(gaps):.3f} | {max(gaps):.3f} | "
                      f"{statistics.mean(times):.1f} | {statistics.mean(references):.1f} | {ratio:.2f} | {ccg_ratio:.2f} | "
-                     f"{at_least_nominal}/{len(ours)} | {equals_nominal}/{len(ours)} | {fallbacks}/{len(ours)} | {stopped}/{len(ours)} | "
+                     f"{at_least_nominal}/{len(ours)} | {equals_nominal}/{len(ours)} | {checked}/{len(ours)} | {fallbacks}/{len(ours)} | {stopped}/{len(ours)} | "
                      f"{statistics.mean(row['iterations'] for row in ours):.1f} | {target} |")
     return "\n".join(lines)
 
@@ -239,6 +255,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eval-time-limit", type=float, default=60.0, help="exact worst-case evaluation of one decision")
     parser.add_argument("--gap", type=float, default=1e-4,
                         help="relative MIP gap of CCG's master, the nominal problem and every second-stage solve")
+    parser.add_argument("--shared-scenarios", type=int, default=10,
+                        help="an unconverged evaluation also solves the decision at this many worst scenarios of each other "
+                             "method's evaluation (0: off)")
+    parser.add_argument("--nominal-check", type=float, default=Neur2ROSettings.nominal_check,
+                        help="share of Neur2RO's time limit for its exact check against the nominal decision (0: off)")
     parser.add_argument("--budget", type=float, default=None, help="seconds after which remaining instances are skipped")
     parser.add_argument("--device", default="auto", help="where Neur2RO's forward passes run (auto: CUDA if available)")
     parser.add_argument("--adversary", default="mip", choices=("mip", "local"),

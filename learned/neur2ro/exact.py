@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -32,7 +32,8 @@ from ormodel.learned.neur2ro.problem import TwoStageRobustProblem
 from ormodel.result import Status
 from ormodel.solvers import SolveOptions
 
-__all__ = ["SecondStageSolution", "WorstCase", "solve_second_stage", "worst_case", "robust_violation"]
+__all__ = ["SecondStageSolution", "WorstCase", "solve_second_stage", "worst_case", "robust_violation", "worst_on_scenarios",
+           "common_worst_cases", "CommonWorstCase"]
 
 
 @dataclass
@@ -55,6 +56,7 @@ class WorstCase:
         converged: ``bound`` and ``value`` agree within the tolerance.
         iterations: oracle (second-stage) solves.
         solve_time: seconds.
+        evaluated: every scenario whose second stage was solved, with its value, worst first.
     """
 
     value: float
@@ -63,6 +65,7 @@ class WorstCase:
     converged: bool
     iterations: int
     solve_time: float
+    evaluated: list[tuple[float, np.ndarray]] = field(default_factory=list)
 
 
 def solve_second_stage(problem: TwoStageRobustProblem, x: np.ndarray, xi: np.ndarray, backend: str = "highs",
@@ -127,14 +130,19 @@ def worst_case(problem: TwoStageRobustProblem, x: np.ndarray, backend: str = "hi
     best_value, best_xi, bound = -math.inf, xi, math.inf
     iterations = 0
     converged = False
+    evaluated: list[tuple[float, np.ndarray]] = []
     while iterations < max_iterations:
         remaining = None if time_limit is None else time_limit - (time.perf_counter() - started)
         if remaining is not None and remaining <= 0:
             break
         iterations += 1
-        second_stage = solve_second_stage(problem, x, xi, backend, time_limit=remaining, gap=second_stage_gap)
+        try:
+            second_stage = solve_second_stage(problem, x, xi, backend, time_limit=remaining, gap=second_stage_gap)
+        except RuntimeError:  # the limit ran out inside the second stage: the value so far stands, unconverged
+            break
         if second_stage.y is None:
-            return WorstCase(math.inf, xi, math.inf, True, iterations, time.perf_counter() - started)
+            return WorstCase(math.inf, xi, math.inf, True, iterations, time.perf_counter() - started, [(math.inf, xi.copy())])
+        evaluated.append((second_stage.value, xi.copy()))
         if second_stage.value > best_value:
             best_value, best_xi = second_stage.value, xi.copy()
         if bound - best_value <= tolerance * max(1.0, abs(best_value)):
@@ -188,4 +196,70 @@ def worst_case(problem: TwoStageRobustProblem, x: np.ndarray, backend: str = "hi
         if bound - best_value <= tolerance * max(1.0, abs(best_value)):
             converged = True
             break
-    return WorstCase(best_value, best_xi, bound, converged, iterations, time.perf_counter() - started)
+    evaluated.sort(key=lambda entry: -entry[0])
+    return WorstCase(best_value, best_xi, bound, converged, iterations, time.perf_counter() - started, evaluated)
+
+
+def worst_on_scenarios(problem: TwoStageRobustProblem, x: np.ndarray, scenarios: list[np.ndarray], backend: str = "highs",
+                       time_limit: float | None = None, second_stage_gap: float = 1e-6) -> tuple[float, np.ndarray | None, int]:
+    """``max c'x + Q(x, xi)`` over the given scenarios: (value, its scenario, scenarios solved before the limit)."""
+    started = time.perf_counter()
+    x = np.round(np.asarray(x, dtype=np.float64))
+    best_value, best_xi, solved = -math.inf, None, 0
+    for xi in scenarios:
+        remaining = None if time_limit is None else time_limit - (time.perf_counter() - started)
+        if remaining is not None and remaining <= 0:
+            break
+        try:
+            second_stage = solve_second_stage(problem, x, xi, backend, time_limit=remaining, gap=second_stage_gap)
+        except RuntimeError:
+            break
+        solved += 1
+        if second_stage.value > best_value:
+            best_value, best_xi = second_stage.value, np.asarray(xi, dtype=np.float64).copy()
+    return best_value, best_xi, solved
+
+
+@dataclass
+class CommonWorstCase:
+    """One decision's worst case over its own exact adversary and the other decisions' worst scenarios.
+
+    Attributes:
+        value: the larger of ``own.value`` and the worst value at the shared scenarios (a lower bound on the
+            true worst case, attained at ``xi``; equal to it when ``own.converged``).
+        xi: the scenario attaining ``value``.
+        own: the decision's own :func:`worst_case` result.
+        shared_scenarios: scenarios taken from the other decisions' evaluations and solved for this one.
+    """
+
+    value: float
+    xi: np.ndarray
+    own: WorstCase
+    shared_scenarios: int
+
+
+def common_worst_cases(problem: TwoStageRobustProblem, decisions: list[np.ndarray], backend: str = "highs",
+                       time_limit: float | None = None, second_stage_gap: float = 1e-6, shared: int = 10) -> list[CommonWorstCase]:
+    """Worst cases of several decisions on a common footing.
+
+    Each decision gets its own cutting-plane adversary (an equal share of ``time_limit``: two
+    thirds of it, split), then is also solved at the ``shared`` worst scenarios every *other*
+    decision's adversary found (the last third). Where the adversaries do not converge, their
+    values are lower bounds found at different scenarios; the shared scenarios put every decision
+    through the same worst cases, so decisions are compared on (at least) one scenario set.
+    """
+    started = time.perf_counter()
+    count = max(len(decisions), 1)
+    own_share = None if time_limit is None else (2.0 / 3.0) * time_limit / count
+    owns = [worst_case(problem, x, backend, time_limit=own_share, second_stage_gap=second_stage_gap) for x in decisions]
+    results = []
+    for index, (x, own) in enumerate(zip(decisions, owns)):
+        others = [xi for other, result in enumerate(owns) if other != index for _, xi in result.evaluated[:shared]]
+        others = [xi for xi in others if not any(np.array_equal(xi, seen) for _, seen in own.evaluated)]
+        left = None if time_limit is None else max(time_limit - (time.perf_counter() - started), 0.0) / max(count - index, 1)
+        value, xi, solved = worst_on_scenarios(problem, x, others, backend, time_limit=left, second_stage_gap=second_stage_gap)
+        if xi is not None and value > own.value:
+            results.append(CommonWorstCase(value, xi, own, solved))
+        else:
+            results.append(CommonWorstCase(own.value, own.xi, own, solved))
+    return results

@@ -23,6 +23,11 @@ Time limit: everything from the call on counts (the nominal fallback, building a
 tightening, warm starts, every MIP); each step gets only what is left, so the loop ends within
 the limit up to one solver's overrun. The nominal first stage is solved first (it is cheap) and
 returned when no main problem delivered a decision in time; ``notes["fallback"]`` then says so.
+
+Nominal check (``settings.nominal_check``, part of the time limit): the loop's decision and the
+nominal one go through the exact adversary (:func:`~ormodel.learned.neur2ro.exact.common_worst_cases`:
+each its own cutting planes, then the other's worst scenarios), and the better is returned;
+``notes["nominal_check"]`` records both values and which was selected.
 """
 
 from __future__ import annotations
@@ -73,6 +78,9 @@ class Neur2ROSettings:
     adversary: str = "mip"
     #: improving moves of the local search over the uncertainty set (batched network evaluations)
     local_search_steps: int = 30
+    #: share of ``time_limit`` (at most what is left) for checking the loop's decision against the nominal
+    #: one by the exact adversary on a common scenario set; the better of the two is returned. 0 turns it off
+    nominal_check: float = 0.2
 
 
 @dataclass
@@ -405,6 +413,28 @@ def local_search(problem: TwoStageRobustProblem, network: ValueNetwork, x: np.nd
     return current, value
 
 
+def _check_against_nominal(problem: TwoStageRobustProblem, settings: Neur2ROSettings, x: np.ndarray, nominal_x: np.ndarray,
+                           nominal_kind: str, remaining: float) -> dict:
+    """The loop's ``x`` against the nominal decision by the exact adversary on a common scenario set (what the record keeps).
+
+    ``selected`` is ``nominal`` only when the nominal decision's worst case is strictly better; the
+    time is ``settings.nominal_check`` of the limit, at most what is ``remaining``.
+    """
+    seconds = min(settings.nominal_check * settings.time_limit, remaining)
+    if settings.nominal_check <= 0 or nominal_kind != "nominal" or np.array_equal(x, nominal_x):
+        return {"selected": "loop", "skipped": "off" if settings.nominal_check <= 0 else "same decision or no nominal decision"}
+    if seconds <= 0.05:
+        return {"selected": "loop", "skipped": "no time left"}
+    from ormodel.learned.neur2ro.exact import common_worst_cases
+
+    started = time.perf_counter()
+    ours, nominal = common_worst_cases(problem, [x, nominal_x], settings.backend, time_limit=seconds,
+                                        second_stage_gap=min(settings.mip_gap, 1e-4))
+    better = nominal.value < ours.value - 1e-9 * max(1.0, abs(ours.value))
+    return {"selected": "nominal" if better else "loop", "loop_worst_case": ours.value, "nominal_worst_case": nominal.value,
+            "converged": [ours.own.converged, nominal.own.converged], "seconds": time.perf_counter() - started}
+
+
 def solve_neur2ro(problem: TwoStageRobustProblem, network: ValueNetwork, settings: Neur2ROSettings | None = None) -> RobustSolution:
     """Run the Neur2RO loop on ``problem`` with a trained ``network`` (time limit: see the module docstring)."""
     from ormodel.learned.neur2ro.ccg import solve_nominal
@@ -521,9 +551,14 @@ def solve_neur2ro(problem: TwoStageRobustProblem, network: ValueNetwork, setting
         x, fallback = nominal_x.copy(), fallback_name
         if not math.isfinite(estimate):
             estimate = nominal_value
+    loop_x = x.copy()
+    check = _check_against_nominal(problem, settings, x, nominal_x, fallback_name, remaining())
+    if check.get("selected") == "nominal":
+        x = nominal_x.copy()
     seconds = time.perf_counter() - started
     notes = {"fallback": fallback, "stopped_at_limit": status == "time_limit", "limit_seconds": settings.time_limit,
              "nominal_seconds": nominal_seconds, "equals_nominal": bool(np.array_equal(x, nominal_x)),
+             "loop_equals_nominal": bool(np.array_equal(loop_x, nominal_x)), "nominal_check": check,
              "mip_time_limits_hit": sum(1 for entry in history for key in ("main_status", "adversary_status")
                                         if entry.get(key) == "time_limit")}
     return RobustSolution("neur2ro", x, estimate, None, status, scenarios, iterations, seconds, history, notes)

@@ -140,3 +140,20 @@ def test_neighbours_stay_in_the_uncertainty_sets() -> None:
     box = BoxSet(4)
     moves = box.neighbours(np.zeros(4), rng)
     assert len(moves) == 8 and all(box.contains(move) for move in moves)
+
+
+def test_common_worst_cases_agree_with_converged_adversaries() -> None:
+    from ormodel.learned.neur2ro.exact import common_worst_cases, worst_on_scenarios
+
+    problem = RobustCapitalBudgeting(generate_capital_budgeting(5, seed=4))
+    decisions = [x for x in (np.asarray(bits, dtype=float) for bits in itertools.product((0, 1), repeat=5)) if problem.robust_feasible(x)][:3]
+    results = common_worst_cases(problem, decisions)
+    for x, result in zip(decisions, results):
+        alone = worst_case(problem, x)
+        assert alone.converged and result.own.converged
+        assert result.value == pytest.approx(alone.value, rel=1e-5)
+        # the adversary's record is sorted worst first and its first entry is the returned value
+        assert result.own.evaluated[0][0] == pytest.approx(result.own.value)
+        assert all(first[0] >= second[0] for first, second in zip(result.own.evaluated, result.own.evaluated[1:]))
+        value, xi, solved = worst_on_scenarios(problem, x, [scenario for _, scenario in result.own.evaluated])
+        assert solved == len(result.own.evaluated) and value == pytest.approx(result.own.value)

@@ -252,3 +252,26 @@ def test_local_search_adversary_never_lowers_the_estimate() -> None:
     solution = solve_neur2ro(problem, network, Neur2ROSettings(time_limit=20, mip_time_limit=2, adversary="local"))
     assert problem.robust_feasible(solution.x)
     assert all(entry.get("adversary_status") == "local_search" for entry in solution.history if "adversary_status" in entry)
+
+
+@pytest.mark.parametrize("kind", ["knapsack", "capital_budgeting"])
+def test_nominal_check_returns_the_exactly_better_of_loop_and_nominal(kind: str) -> None:
+    from ormodel.learned.neur2ro.ccg import solve_nominal
+    from ormodel.learned.neur2ro.exact import worst_case
+
+    problem = RobustKnapsack(generate_knapsack(8, seed=6)) if kind == "knapsack" else RobustCapitalBudgeting(generate_capital_budgeting(6, seed=3))
+    network = _random_network(problem, seed=3)
+    unchecked = solve_neur2ro(problem, network, Neur2ROSettings(time_limit=30, mip_time_limit=2, adversary="local", nominal_check=0.0))
+    assert unchecked.notes["nominal_check"] == {"selected": "loop", "skipped": "off"}
+    checked = solve_neur2ro(problem, network, Neur2ROSettings(time_limit=30, mip_time_limit=2, adversary="local", nominal_check=0.5))
+    check = checked.notes["nominal_check"]
+    nominal_x = solve_nominal(problem, gap=1e-3).x
+    assert np.array_equal(checked.x, unchecked.x) or np.array_equal(checked.x, nominal_x)
+    assert "loop_worst_case" in check  # the random network's decision differs from the nominal one here
+    loop_value, nominal_value = worst_case(problem, unchecked.x).value, worst_case(problem, nominal_x).value
+    # tiny instances: both adversaries converge, so the check compares the true worst cases
+    assert check["converged"] == [True, True]
+    assert check["loop_worst_case"] == pytest.approx(loop_value, rel=1e-3)
+    assert check["nominal_worst_case"] == pytest.approx(nominal_value, rel=1e-3)
+    assert worst_case(problem, checked.x).value == pytest.approx(min(loop_value, nominal_value), rel=1e-3)
+    assert checked.notes["equals_nominal"] == (check["selected"] == "nominal" or checked.notes["loop_equals_nominal"])
