@@ -85,6 +85,11 @@ class Capability(str, Enum):
     """The backend keeps a loaded model that can be changed and re-solved (``open_persistent(form, options)``)."""
 
 
+def capability_names(capabilities: Iterable[Any]) -> set[str]:
+    """The names of declared capabilities (:class:`Capability` members or plain strings)."""
+    return {getattr(capability, "value", capability) for capability in capabilities}
+
+
 @dataclass
 class SolveOptions:
     """Options every backend understands; ``extra`` passes backend-specific settings through.

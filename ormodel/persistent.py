@@ -95,7 +95,7 @@ class Instance:
     """
 
     def __init__(self, model: Any, solver: Any = "highs", solve_options: "SolveOptions | None" = None, **options: Any) -> None:
-        from ormodel.backends import get_backend
+        from ormodel.backends import capability_names, get_backend
         from ormodel.reductions import needs_expression_trees
         from ormodel.solve import make_options
 
@@ -105,7 +105,7 @@ class Instance:
         self.problem = _copy(problem)
         self.settings = make_options(solve_options, **options)
         self.backend: Backend = get_backend(solver) if isinstance(solver, str) else solver
-        self._declared = {getattr(capability, "value", capability) for capability in self.backend.capabilities}
+        self._declared = capability_names(self.backend.capabilities)
         if PERSISTENT not in self._declared or not hasattr(self.backend, "open_persistent"):
             raise UnsupportedProblem(f"{self.backend.name} keeps no persistent model", hint="use solver='highs' or solver='scip'")
         if needs_expression_trees(self.problem):

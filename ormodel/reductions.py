@@ -267,7 +267,9 @@ def reductions_for(model: Any, capabilities: Iterable[Any], nonlinear: bool | No
 
     ``nonlinear`` may pass an already computed :func:`needs_expression_trees`.
     """
-    declared = {getattr(capability, "value", capability) for capability in capabilities}
+    from ormodel.backends import capability_names
+
+    declared = capability_names(capabilities)
     if isinstance(model, StandardForm):
         return special_reductions(model.special_kinds(), declared)
     if not isinstance(model, Problem):

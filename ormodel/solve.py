@@ -125,7 +125,7 @@ def _solve_with_backend(model: Any, solver: Any, settings: SolveOptions, deadlin
     from ormodel.reductions import (
         CompileToStandardForm, Reduction, apply_chain, invert_chain, needs_expression_trees, reductions_for, special_reductions,
     )
-    from ormodel.backends import choose_backend_with_reason, get_backend
+    from ormodel.backends import capability_names, choose_backend_with_reason, get_backend
 
     timings: dict[str, float] = {}
     auto = isinstance(solver, str) and solver.lower() == "auto"
@@ -141,13 +141,13 @@ def _solve_with_backend(model: Any, solver: Any, settings: SolveOptions, deadlin
         backend, reason = choose_backend_with_reason(reduced, options=settings)
         logger.info("%s", reason)
         if isinstance(reduced, StandardForm):
-            declared = {getattr(capability, "value", capability) for capability in backend.capabilities}
+            declared = capability_names(backend.capabilities)
             reformulations = special_reductions(reduced.special_kinds(), declared)
             reduced, more = apply_chain(reformulations, reduced)
             chain, inverses = [*chain, *reformulations], [*inverses, *more]
     else:
         assert backend is not None
-        if nonlinear and "MINLP" not in {getattr(capability, "value", capability) for capability in backend.capabilities}:
+        if nonlinear and "MINLP" not in capability_names(backend.capabilities):
             from ormodel.nonlinearity import NONLINEAR_HINT, nonlinear_refusal
 
             raise UnsupportedProblem(nonlinear_refusal(backend.name, loaded) or f"{backend.name} solves no MINLP problems", hint=NONLINEAR_HINT)
@@ -202,13 +202,15 @@ def _check_options_supported(backend: Backend, settings: SolveOptions) -> None:
 
 def _check_supported(backend: Backend, model: Any) -> None:
     """Raise :class:`~ormodel.errors.UnsupportedProblem` when the backend cannot take this problem class."""
+    from ormodel.backends import capability_names
+
     if isinstance(model, StandardForm):
         if model.has_indicators and not getattr(backend, "takes_form_indicators", False):
             raise UnsupportedProblem(f"{backend.name} cannot take this matrix form: its `when:` rows were compiled as indicator "
                                      "constraints without big-M (native_indicators=True), which it would apply unconditionally",
                                      hint="compile with native_indicators=False (big-M), or use solver='cpsat'")
         needed = model.problem_class()
-        declared = {getattr(capability, "value", capability) for capability in backend.capabilities}
+        declared = capability_names(backend.capabilities)
         missing = sorted(model.special_kinds() - declared)
         if missing:
             raise UnsupportedProblem(f"{backend.name} cannot take this matrix form: it has {', '.join(missing)} constructs, which "
