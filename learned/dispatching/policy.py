@@ -55,7 +55,7 @@ _BLAS_CONTROLLER: list[Any] = []
 def one_blas_thread() -> contextlib.AbstractContextManager[Any]:
     """Limit numpy's BLAS to one thread for a block (small matrix products; several threads only contend).
 
-    Uses ``threadpoolctl`` when it is installed, else leaves BLAS as it is.
+    Uses ``threadpoolctl`` (in the ``learned`` extra) when it is installed, else leaves BLAS as it is.
     """
     if not _BLAS_CONTROLLER:
         try:
