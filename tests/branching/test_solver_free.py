@@ -19,9 +19,10 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("torch_geometric")
 
 from ormodel.learned.branching.inference import CandidateScorer
-from ormodel.learned.branching.observation import BipartiteObservation
 from ormodel.learned.branching.policy import BranchingPolicy, save_policy
 from ormodel.learned.branching.samples import Sample, sample_files, write_sample
+
+from .helpers import random_observation
 
 ROOT = Path(__file__).resolve().parents[2]
 GPU_CHECK = ROOT / "benchmarks" / "branching_gpu.py"
@@ -34,16 +35,6 @@ import sys
 for name in {_ABSENT!r}:
     sys.modules[name] = None
 """
-
-
-def _observation(random: np.random.Generator, constraints: int, variables: int, edges: int) -> BipartiteObservation:
-    pairs = random.choice(constraints * variables, size=edges, replace=False)
-    return BipartiteObservation(
-        constraint_features=random.normal(size=(constraints, 5)).astype(np.float32),
-        edge_indices=np.stack([pairs // variables, pairs % variables]).astype(np.int64),
-        edge_features=random.normal(size=(edges, 1)).astype(np.float32),
-        variable_features=random.normal(size=(variables, 19)).astype(np.float32),
-    )
 
 
 def test_solver_free_modules_import_without_any_solver() -> None:
@@ -62,7 +53,7 @@ def test_scorer_picks_the_highest_scored_candidate_and_reuses_edges() -> None:
     random = np.random.default_rng(3)
     torch.manual_seed(3)
     policy = BranchingPolicy().eval()
-    observation = _observation(random, 6, 9, 20)
+    observation = random_observation(random, 6, 9, 20)
     positions = np.array([1, 4, 7, 8])
     scorer = CandidateScorer(policy, "cpu")
     with torch.inference_mode():
@@ -74,7 +65,7 @@ def test_scorer_picks_the_highest_scored_candidate_and_reuses_edges() -> None:
     cached = scorer._edge_tensors
     scorer.choose(observation, positions)
     assert scorer._edge_tensors is cached  # same LP edges: no new copy
-    other = _observation(random, 6, 9, 20)
+    other = random_observation(random, 6, 9, 20)
     scorer.choose(other, positions)
     assert scorer._edge_tensors is not cached
 
@@ -83,7 +74,7 @@ def test_edge_chunk_changes_memory_not_the_function() -> None:
     random = np.random.default_rng(4)
     torch.manual_seed(4)
     policy = BranchingPolicy().eval()
-    observation = _observation(random, 30, 40, 300)
+    observation = random_observation(random, 30, 40, 300)
     inputs = (torch.as_tensor(observation.constraint_features), torch.as_tensor(observation.edge_indices),
               torch.as_tensor(observation.edge_features), torch.as_tensor(observation.variable_features))
     with torch.inference_mode():
@@ -114,7 +105,7 @@ def test_gpu_check_exports_a_subset_and_reports_on_cpu(tmp_path, capsys) -> None
         for index in range(count):
             candidates = np.sort(random.choice(12, size=4, replace=False))
             write_sample(folder / f"indset-easy-s{index}-n1.npz",
-                         Sample(_observation(random, 8, 12, 30), candidates, random.normal(size=4), 2, {"node": 1}))
+                         Sample(random_observation(random, 8, 12, 30), candidates, random.normal(size=4), 2, {"node": 1}))
     weights = tmp_path / "weights"
     weights.mkdir()
     torch.manual_seed(5)
