@@ -29,7 +29,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["LEDGER_NAME", "collect", "collect_family", "collection_rates", "collect_instance", "main", "read_ledger", "run_collection_task"]
+__all__ = ["LEDGER_NAME", "collect", "collect_family", "collect_instance", "collection_rates", "main", "read_ledger", "run_collection_task"]
 
 
 def _instance(task: dict[str, Any]) -> tuple[Any, str]:

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import torch_geometric
 from ormodel.learned.branching.observation import BipartiteObservation
-from ormodel.learned.branching.sampling import read_sample
+from ormodel.learned.branching.samples import read_sample
 
 __all__ = ["BipartiteSample", "SampleDataset", "batch_candidates", "make_loader", "observation_graph"]
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import torch
 import torch_geometric
-from ormodel.learned.branching.message_passing import summed_relu_messages
+from ormodel.learned.branching.message_passing import DEFAULT_CHUNK, summed_relu_messages
 from ormodel.learned.branching.observation import CONSTRAINT_FEATURES, EDGE_FEATURES, VARIABLE_FEATURES
 from ormodel.learned.device import resolve_device
 from torch import nn
@@ -119,6 +119,8 @@ class BipartiteConvolution(torch_geometric.nn.MessagePassing):
         self.message_output = nn.Linear(size, size)
         self.post_aggregation = PreNorm(1, shift=False)
         self.output_module = nn.Sequential(nn.Linear(2 * size, size), nn.ReLU(), nn.Linear(size, size))
+        # Edges per step of the fused edge computation (a CPU-cache size); not a weight, not saved.
+        self.edge_chunk = DEFAULT_CHUNK
 
     def forward(self, source: torch.Tensor, edge_index: torch.Tensor, edge_features: torch.Tensor,
                 target: torch.Tensor) -> torch.Tensor:
@@ -149,7 +151,8 @@ class BipartiteConvolution(torch_geometric.nn.MessagePassing):
         target_terms = (self.target_module(target) + self.message_norm.shift) * scale
         source_terms = self.source_module(source) * scale
         edge_weight = (self.edge_module.weight * scale).t()
-        return summed_relu_messages(target_terms, source_terms, edge_features, edge_weight, edge_index[1], edge_index[0])
+        return summed_relu_messages(target_terms, source_terms, edge_features, edge_weight, edge_index[1], edge_index[0],
+                                    self.edge_chunk)
 
 
 class BranchingPolicy(nn.Module):
@@ -190,6 +193,13 @@ class BranchingPolicy(nn.Module):
     def forward_batch(self, batch: Any) -> torch.Tensor:
         """Scores for a (batched) :class:`~ormodel.learned.branching.data.BipartiteSample`."""
         return self(batch.constraint_features, batch.edge_index, batch.edge_features, batch.variable_features)
+
+    def set_edge_chunk(self, edges: int) -> None:
+        """Edges per step of both convolutions' fused edge computation (same function, other memory use)."""
+        if edges < 1:
+            raise ValueError(f"edge chunk must be a positive number of edges, got {edges}")
+        self.variables_to_constraints.edge_chunk = int(edges)
+        self.constraints_to_variables.edge_chunk = int(edges)
 
     def prenorm_layers(self) -> list[PreNorm]:
         """Every PreNorm layer."""

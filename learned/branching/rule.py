@@ -20,9 +20,10 @@ from typing import Any
 import numpy as np
 import pyscipopt
 import torch
+from ormodel.learned.branching.inference import CandidateScorer
 from ormodel.learned.branching.memory import keep_freed_memory
 from ormodel.learned.branching.observation import ObservationExtractor
-from ormodel.learned.branching.policy import BranchingPolicy, load_policy, resolve_device
+from ormodel.learned.branching.policy import BranchingPolicy, load_policy
 from ormodel.learned.branching.scip_setup import PROTOCOL_PARAMETERS
 from ormodel.solvers.base import SolveOptions
 
@@ -48,14 +49,13 @@ class PolicyBranchrule(pyscipopt.Branchrule):
 
     def __init__(self, policy: BranchingPolicy, device: str | torch.device = "auto") -> None:
         keep_freed_memory()  # large per-pass tensors: avoid an mmap + page faults on every node
-        self.device = resolve_device(device)
-        self.policy = policy.to(self.device).eval()
+        self.scorer = CandidateScorer(policy, device)
+        self.device = self.scorer.device
+        self.policy = self.scorer.policy
         self.extractor = ObservationExtractor()
         self.calls = 0
         self.extraction_seconds = 0.0
         self.inference_seconds = 0.0
-        self._edge_source: Any = None
-        self._edge_tensors: tuple[torch.Tensor, torch.Tensor] | None = None
 
     def branchexeclp(self, allowaddcons: bool) -> dict[str, Any]:
         """Score the LP branching candidates and branch on the best."""
@@ -69,20 +69,7 @@ class PolicyBranchrule(pyscipopt.Branchrule):
         positions = np.fromiter((variable.getCol().getLPPos() for variable in candidates), dtype=np.int64,
                                 count=len(candidates))
         extracted = time.process_time()
-        with torch.inference_mode():
-            if self._edge_source is not observation.edge_indices or self._edge_tensors is None:
-                self._edge_source = observation.edge_indices
-                self._edge_tensors = (torch.as_tensor(observation.edge_indices, dtype=torch.long, device=self.device),
-                                      torch.as_tensor(observation.edge_features, dtype=torch.float32, device=self.device))
-            edge_index, edge_features = self._edge_tensors
-            scores = self.policy(
-                torch.as_tensor(observation.constraint_features, device=self.device),
-                edge_index,
-                edge_features,
-                torch.as_tensor(observation.variable_features, device=self.device),
-            )
-            candidate_scores = scores[torch.as_tensor(positions, device=self.device)]
-            best = int(torch.argmax(candidate_scores))
+        best = self.scorer.choose(observation, positions)
         self.extraction_seconds += extracted - started
         self.inference_seconds += time.process_time() - extracted
         self.calls += 1

@@ -22,7 +22,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +36,9 @@ from ormodel.learned.branching.policy import (
     resolve_device,
     save_policy,
 )
-from ormodel.learned.branching.sampling import sample_files
+from ormodel.learned.branching.samples import sample_files
 
-__all__ = ["TrainingConfig", "evaluate_policy", "main", "train_policy"]
+__all__ = ["TrainingConfig", "evaluate_policy", "main", "train_policy", "train_steps"]
 
 ACCURACY_LEVELS = (1, 3, 5, 10)
 
@@ -76,6 +76,21 @@ def _batch_loss(policy: BranchingPolicy, batch: Any) -> tuple[torch.Tensor, torc
     log_probabilities = candidate_log_probabilities(scores, candidates, group, groups)
     loss = -log_probabilities[choice_positions].mean()
     return loss, log_probabilities, group, torch.tensor(groups)
+
+
+def train_steps(policy: BranchingPolicy, optimizer: torch.optim.Optimizer, batches: Iterable[Any],
+                device: torch.device) -> list[tuple[float, int]]:
+    """One optimizer step per batch (moved to ``device``); returns each step's (mean loss, samples)."""
+    policy.train()
+    steps = []
+    for batch in batches:
+        batch = batch.to(device)
+        loss, _, _, groups = _batch_loss(policy, batch)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        steps.append((loss.item(), int(groups)))
+    return steps
 
 
 def evaluate_policy(policy: BranchingPolicy, files: Sequence[str | os.PathLike[str]] | SampleDataset,
@@ -151,18 +166,12 @@ def train_policy(train_files: Sequence[Path], valid_files: Sequence[Path], outpu
     sample_epochs = 0
     for epoch in range(config.epochs):
         epoch_started = time.perf_counter()
-        policy.train()
         draws = random.choice(len(train_files), config.epoch_size * config.batch_size, replace=True)
-        train_loss = 0.0
-        seen = 0
-        for batch in make_loader(torch.utils.data.Subset(train_set, draws.tolist()), batch_size=config.batch_size):
-            batch = batch.to(device)
-            loss, _, _, groups = _batch_loss(policy, batch)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            train_loss += loss.item() * int(groups)
-            seen += int(groups)
+        steps = train_steps(policy, optimizer,
+                            make_loader(torch.utils.data.Subset(train_set, draws.tolist()), batch_size=config.batch_size),
+                            device)
+        train_loss = sum(loss * samples for loss, samples in steps)
+        seen = sum(samples for _loss, samples in steps)
         train_seconds = time.perf_counter() - epoch_started
         training_seconds += train_seconds
         sample_epochs += seen

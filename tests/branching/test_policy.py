@@ -10,7 +10,6 @@ pytest.importorskip("torch_geometric")
 pytest.importorskip("pyscipopt")
 
 from ormodel.learned.branching.data import batch_candidates, observation_graph
-from ormodel.learned.branching.observation import BipartiteObservation
 from ormodel.learned.branching.policy import (
     BipartiteConvolution,
     BranchingPolicy,
@@ -23,15 +22,7 @@ from ormodel.learned.branching.policy import (
 )
 from ormodel.learned.branching.sampling import Sample, read_sample, write_sample
 
-
-def _random_observation(random: np.random.Generator, constraints: int, variables: int, edges: int) -> BipartiteObservation:
-    pairs = random.choice(constraints * variables, size=edges, replace=False)
-    return BipartiteObservation(
-        constraint_features=random.normal(size=(constraints, 5)).astype(np.float32),
-        edge_indices=np.stack([pairs // variables, pairs % variables]).astype(np.int64),
-        edge_features=random.normal(size=(edges, 1)).astype(np.float32),
-        variable_features=random.normal(size=(variables, 19)).astype(np.float32),
-    )
+from .helpers import random_observation
 
 
 def _batch(graphs):
@@ -42,8 +33,8 @@ def _batch(graphs):
 
 def test_batching_offsets_edges_and_candidates() -> None:
     random = np.random.default_rng(0)
-    first = observation_graph(_random_observation(random, 3, 4, 6), [1, 3], choice=1)
-    second = observation_graph(_random_observation(random, 2, 5, 5), [0, 2, 4], choice=2)
+    first = observation_graph(random_observation(random, 3, 4, 6), [1, 3], choice=1)
+    second = observation_graph(random_observation(random, 2, 5, 5), [0, 2, 4], choice=2)
     batch = _batch([first, second])
     # Constraint indices shift by 3 constraints, variable indices by 4 variables.
     np.testing.assert_array_equal(batch.edge_index[:, 6:].numpy(), second.edge_index.numpy() + np.array([[3], [4]]))
@@ -78,7 +69,7 @@ def test_prenorm_statistics_standardize_inputs() -> None:
 
 def test_fit_normalization_freezes_every_layer_in_order() -> None:
     random = np.random.default_rng(1)
-    graphs = [observation_graph(_random_observation(random, 4, 6, 10), [0, 1]) for _ in range(3)]
+    graphs = [observation_graph(random_observation(random, 4, 6, 10), [0, 1]) for _ in range(3)]
     policy = BranchingPolicy()
     passes = policy.fit_normalization([_batch(graphs)])
     assert passes == len(policy.prenorm_layers()) == 7
@@ -108,7 +99,7 @@ def test_convolution_equals_the_per_edge_formulation() -> None:
 
 def test_policy_save_load_round_trip(tmp_path) -> None:
     random = np.random.default_rng(2)
-    graph = observation_graph(_random_observation(random, 4, 6, 10), [0, 1, 5])
+    graph = observation_graph(random_observation(random, 4, 6, 10), [0, 1, 5])
     policy = BranchingPolicy()
     policy.fit_normalization([_batch([graph])])
     path = tmp_path / "policy.pt"
@@ -133,7 +124,7 @@ def test_device_auto_and_unavailable_cuda() -> None:
 
 def test_sample_file_round_trip_and_damaged_file(tmp_path) -> None:
     random = np.random.default_rng(3)
-    observation = _random_observation(random, 3, 4, 5)
+    observation = random_observation(random, 3, 4, 5)
     sample = Sample(observation, np.array([0, 2]), np.array([1.5, 2.5]), 1, {"instance": "toy", "node": 1})
     write_sample(tmp_path / "s.npz", sample)
     loaded = read_sample(tmp_path / "s.npz")
@@ -149,7 +140,7 @@ def test_shipped_policies_load_and_score() -> None:
     from ormodel.learned.branching.rule import SHIPPED_POLICIES, resolve_policy_path
 
     random = np.random.default_rng(3)
-    observation = _random_observation(random, 6, 9, 20)
+    observation = random_observation(random, 6, 9, 20)
     for name in SHIPPED_POLICIES:
         policy, metadata = load_policy(resolve_policy_path(name), "cpu")
         assert metadata["name"] == name and metadata["train_samples"] > 0
