@@ -32,6 +32,18 @@ def _chunk_preactivation(target_terms: torch.Tensor, source_terms: torch.Tensor,
     return joint.addmm_(edge_values, edge_weight)
 
 
+def _add_weight_gradient(grad_weight: torch.Tensor, values: torch.Tensor, grad_joint: torch.Tensor) -> None:
+    """``grad_weight += values.T @ grad_joint``.
+
+    On CUDA the product is formed without cuBLAS: cuBLASLt rejects the transposed view of a
+    one-feature edge slice (CUBLAS_STATUS_INVALID_VALUE, seen on an H200 with torch 2.11).
+    """
+    if values.is_cuda:
+        grad_weight.add_((values.unsqueeze(2) * grad_joint.unsqueeze(1)).sum(0))
+    else:
+        grad_weight.addmm_(values.t(), grad_joint)
+
+
 class _SummedReluMessages(torch.autograd.Function):
     @staticmethod
     def forward(ctx: Any, target_terms: torch.Tensor, source_terms: torch.Tensor, edge_values: torch.Tensor,
@@ -68,7 +80,7 @@ class _SummedReluMessages(torch.autograd.Function):
             if grad_source is not None:
                 grad_source.index_add_(0, sources, grad_joint)
             if grad_weight is not None:
-                grad_weight.addmm_(values.t(), grad_joint)
+                _add_weight_gradient(grad_weight, values, grad_joint)
             if grad_values is not None:
                 grad_values[start:stop] = grad_joint @ edge_weight.t()
         return grad_target, grad_source, grad_values, grad_weight, None, None, None
