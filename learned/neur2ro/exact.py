@@ -222,7 +222,7 @@ def worst_on_scenarios(problem: TwoStageRobustProblem, x: np.ndarray, scenarios:
 
 @dataclass
 class CommonWorstCase:
-    """One decision's worst case over its own exact adversary and the other decisions' worst scenarios.
+    """One decision's worst case over its own exact adversary and the other decisions' scenarios.
 
     Attributes:
         value: the larger of ``own.value`` and the worst value at the shared scenarios (a lower bound on the
@@ -230,23 +230,31 @@ class CommonWorstCase:
         xi: the scenario attaining ``value``.
         own: the decision's own :func:`worst_case` result.
         shared_scenarios: scenarios taken from the other decisions' evaluations and solved for this one.
+        complete: every shared scenario was solved before the limit, so ``value`` is the worst case over the
+            union of all the decisions' evaluated scenarios.
     """
 
     value: float
     xi: np.ndarray
     own: WorstCase
     shared_scenarios: int
+    complete: bool = True
+
+    def certified(self, tolerance: float = 1e-5) -> bool:
+        """The own adversary converged with a bound that nothing found since contradicts (``own.bound`` is then the worst case)."""
+        return self.own.converged and self.own.bound >= self.value - tolerance * max(1.0, abs(self.value))
 
 
 def common_worst_cases(problem: TwoStageRobustProblem, decisions: list[np.ndarray], backend: str = "highs",
-                       time_limit: float | None = None, second_stage_gap: float = 1e-6, shared: int = 10) -> list[CommonWorstCase]:
+                       time_limit: float | None = None, second_stage_gap: float = 1e-6, shared: int | None = None) -> list[CommonWorstCase]:
     """Worst cases of several decisions on a common footing.
 
     Each decision gets its own cutting-plane adversary (an equal share of ``time_limit``: two
-    thirds of it, split), then is also solved at the ``shared`` worst scenarios every *other*
-    decision's adversary found (the last third). Where the adversaries do not converge, their
-    values are lower bounds found at different scenarios; the shared scenarios put every decision
-    through the same worst cases, so decisions are compared on (at least) one scenario set.
+    thirds of it, split), then is also solved at the scenarios every *other* decision's adversary
+    evaluated (the ``shared`` worst of each, all when ``None``; the last third). Where the
+    adversaries do not converge, their values are lower bounds found at different scenarios; the
+    shared scenarios put every decision through the same worst cases, and ``complete`` says
+    whether each one was solved at all of them before the limit.
     """
     started = time.perf_counter()
     count = max(len(decisions), 1)
@@ -254,12 +262,18 @@ def common_worst_cases(problem: TwoStageRobustProblem, decisions: list[np.ndarra
     owns = [worst_case(problem, x, backend, time_limit=own_share, second_stage_gap=second_stage_gap) for x in decisions]
     results = []
     for index, (x, own) in enumerate(zip(decisions, owns)):
-        others = [xi for other, result in enumerate(owns) if other != index for _, xi in result.evaluated[:shared]]
-        others = [xi for xi in others if not any(np.array_equal(xi, seen) for _, seen in own.evaluated)]
+        others: list[np.ndarray] = []
+        for other, result in enumerate(owns):
+            if other == index:
+                continue
+            for _, xi in result.evaluated[:shared]:
+                if not any(np.array_equal(xi, seen) for seen in others) and not any(np.array_equal(xi, seen) for _, seen in own.evaluated):
+                    others.append(xi)
         left = None if time_limit is None else max(time_limit - (time.perf_counter() - started), 0.0) / max(count - index, 1)
         value, xi, solved = worst_on_scenarios(problem, x, others, backend, time_limit=left, second_stage_gap=second_stage_gap)
+        complete = solved == len(others)
         if xi is not None and value > own.value:
-            results.append(CommonWorstCase(value, xi, own, solved))
+            results.append(CommonWorstCase(value, xi, own, solved, complete))
         else:
-            results.append(CommonWorstCase(own.value, own.xi, own, solved))
+            results.append(CommonWorstCase(own.value, own.xi, own, solved, complete))
     return results

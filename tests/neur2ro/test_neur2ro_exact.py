@@ -157,3 +157,53 @@ def test_common_worst_cases_agree_with_converged_adversaries() -> None:
         assert all(first[0] >= second[0] for first, second in zip(result.own.evaluated, result.own.evaluated[1:]))
         value, xi, solved = worst_on_scenarios(problem, x, [scenario for _, scenario in result.own.evaluated])
         assert solved == len(result.own.evaluated) and value == pytest.approx(result.own.value)
+
+
+def test_common_worst_cases_solve_every_decision_at_the_union_of_the_evaluations() -> None:
+    from ormodel.learned.neur2ro.exact import common_worst_cases, worst_on_scenarios
+
+    problem = RobustCapitalBudgeting(generate_capital_budgeting(5, seed=5))
+    decisions = [np.array([0.0, 1.0, 0.0, 0.0, 0.0]), np.array([0.0, 0.0, 0.0, 1.0, 1.0])]
+    results = common_worst_cases(problem, decisions)
+    union = [xi for result in results for _, xi in result.own.evaluated]
+    for x, result in zip(decisions, results):
+        assert result.complete
+        assert result.value == pytest.approx(worst_on_scenarios(problem, x, union)[0], rel=1e-6)
+
+
+def test_nominal_check_keeps_the_loop_decision_when_the_nominal_one_only_looks_better_on_few_scenarios() -> None:
+    """Capital budgeting n=5 seed 5: the nominal-like decision is better at its first scenario, worse on the union."""
+    from ormodel.learned.neur2ro.exact import CommonWorstCase, worst_on_scenarios
+    from ormodel.learned.neur2ro.neural_ccg import select_against_nominal
+
+    problem = RobustCapitalBudgeting(generate_capital_budgeting(5, seed=5))
+    loop_x, nominal_x = np.array([0.0, 1.0, 0.0, 0.0, 0.0]), np.array([0.0, 0.0, 0.0, 1.0, 1.0])
+    loop_own = worst_case(problem, loop_x)
+    nominal_short = worst_case(problem, nominal_x, max_iterations=1)  # a short evaluation, stopped unconverged
+    assert loop_own.converged and not nominal_short.converged
+    assert nominal_short.value < loop_own.value  # on its own few scenarios the nominal decision looks better
+    loop_at_nominal, _, _ = worst_on_scenarios(problem, loop_x, [xi for _, xi in nominal_short.evaluated])
+    loop = CommonWorstCase(max(loop_own.value, loop_at_nominal), loop_own.xi, loop_own, len(nominal_short.evaluated), True)
+
+    # the limit ran out before the nominal decision met the loop's scenarios: the old rule (`nominal.value <
+    # loop.value`) swapped it in on this optimistic value
+    cut = CommonWorstCase(nominal_short.value, nominal_short.xi, nominal_short, 0, complete=False)
+    assert cut.value < loop.value
+    selected, reason = select_against_nominal(loop, cut)
+    assert selected == "loop" and "union not evaluated" in reason
+
+    # solved at every scenario of the loop's evaluation as well, it is worse than the loop's decision
+    nominal_at_loop, at, solved = worst_on_scenarios(problem, nominal_x, [xi for _, xi in loop_own.evaluated])
+    union = CommonWorstCase(max(nominal_short.value, nominal_at_loop), at, nominal_short, solved, True)
+    assert union.value > loop.value and worst_case(problem, nominal_x).value > loop_own.value
+    assert select_against_nominal(loop, union)[0] == "loop"
+
+    # the other way round the evidence is certified (a converged worst case below the other's lower bound)
+    nominal_full = worst_case(problem, loop_x)
+    worse = CommonWorstCase(union.value, union.xi, nominal_short, solved, True)
+    certified = CommonWorstCase(loop.value, loop.xi, nominal_full, len(nominal_short.evaluated), True)
+    selected, reason = select_against_nominal(worse, certified)
+    assert selected == "nominal" and reason.startswith("certified")
+    # ... and a converged adversary whose bound a later scenario contradicts certifies nothing
+    contradicted = CommonWorstCase(nominal_full.value + 1.0, nominal_full.xi, nominal_full, 1, False)
+    assert not contradicted.certified()
