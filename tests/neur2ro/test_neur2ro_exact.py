@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -207,3 +208,25 @@ def test_nominal_check_keeps_the_loop_decision_when_the_nominal_one_only_looks_b
     # ... and a converged adversary whose bound a later scenario contradicts certifies nothing
     contradicted = CommonWorstCase(nominal_full.value + 1.0, nominal_full.xi, nominal_full, 1, False)
     assert not contradicted.certified()
+
+
+def test_a_second_stage_cut_by_the_limit_does_not_count_as_a_worst_case() -> None:
+    """Its incumbent is above Q (no lower bound): counted, it made a decision look up to 50 % worse than it is."""
+    from ormodel.learned.neur2ro.exact import worst_on_scenarios
+
+    problem = RobustCapitalBudgeting(generate_capital_budgeting(30, seed=50))
+    x = np.zeros(problem.n_first)
+    x[::3] = 1.0
+    xi = problem.nominal_scenario()
+    exact = solve_second_stage(problem, x, xi, time_limit=60, gap=1e-4)
+    for limit in (1e-3, 3e-3, 1e-2, 3e-2):  # the shortest limit at which HiGHS has an incumbent (machine load)
+        try:
+            cut = solve_second_stage(problem, x, xi, time_limit=limit, gap=1e-4)
+        except RuntimeError:
+            continue
+        if cut.status.is_limit:
+            break
+    assert cut.status.is_limit and cut.value > exact.value + 1.0  # HiGHS stopped at an incumbent well above Q
+    value, scenario, solved = worst_on_scenarios(problem, x, [xi], time_limit=limit, second_stage_gap=1e-4)
+    assert (solved == 0 and scenario is None and value == -math.inf) or value == pytest.approx(exact.value, rel=1e-4)
+    assert worst_on_scenarios(problem, x, [xi], second_stage_gap=1e-4)[0] == pytest.approx(exact.value, rel=1e-4)
