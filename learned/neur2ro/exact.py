@@ -105,12 +105,19 @@ def _box_range(constant: float, gradient: np.ndarray, lower: np.ndarray, upper: 
     return low, high
 
 
+def _agrees(bound: float, value: float, tolerance: float, second_stage_gap: float) -> bool:
+    """The master's bound meets the best value found; a value far *above* the bound means the bound is wrong, not met."""
+    scale = max(1.0, abs(value))
+    return bound - value <= tolerance * scale and value - bound <= (tolerance + second_stage_gap) * scale
+
+
 def worst_case(problem: TwoStageRobustProblem, x: np.ndarray, backend: str = "highs", tolerance: float = 1e-5,
                time_limit: float | None = None, max_iterations: int = 2000, second_stage_gap: float = 1e-6) -> WorstCase:
     """``max_{xi in Xi} c'x + Q(x, xi)`` by the cutting-plane adversary (see the module docstring).
 
     ``second_stage_gap`` is the relative MIP gap of each second-stage solve: the returned value can
-    exceed the true ``Q`` at the returned scenario by at most that fraction.
+    exceed the true ``Q`` at the returned scenario by at most that fraction. A second-stage solve cut by
+    the limit ends the evaluation without counting (its incumbent can be far above ``Q``).
     """
     started = time.perf_counter()
     x = np.round(np.asarray(x, dtype=np.float64))
@@ -140,12 +147,14 @@ def worst_case(problem: TwoStageRobustProblem, x: np.ndarray, backend: str = "hi
             second_stage = solve_second_stage(problem, x, xi, backend, time_limit=remaining, gap=second_stage_gap)
         except RuntimeError:  # the limit ran out inside the second stage: the value so far stands, unconverged
             break
+        if second_stage.status.is_limit:  # cut by the limit: its incumbent overestimates Q, so it is no lower bound
+            break
         if second_stage.y is None:
             return WorstCase(math.inf, xi, math.inf, True, iterations, time.perf_counter() - started, [(math.inf, xi.copy())])
         evaluated.append((second_stage.value, xi.copy()))
         if second_stage.value > best_value:
             best_value, best_xi = second_stage.value, xi.copy()
-        if bound - best_value <= tolerance * max(1.0, abs(best_value)):
+        if _agrees(bound, best_value, tolerance, second_stage_gap):
             converged = True
             break
         key = np.round(second_stage.y).astype(np.int8).tobytes()
@@ -193,7 +202,7 @@ def worst_case(problem: TwoStageRobustProblem, x: np.ndarray, backend: str = "hi
         bound = float(result.bound) if result.bound is not None and math.isfinite(result.bound) else float(result.objective)
         bound = max(bound, float(result.objective))
         xi = np.clip(np.asarray(result.values, dtype=np.float64)[xi_columns], lower_xi, upper_xi)
-        if bound - best_value <= tolerance * max(1.0, abs(best_value)):
+        if _agrees(bound, best_value, tolerance, second_stage_gap):
             converged = True
             break
     evaluated.sort(key=lambda entry: -entry[0])
@@ -214,6 +223,8 @@ def worst_on_scenarios(problem: TwoStageRobustProblem, x: np.ndarray, scenarios:
             second_stage = solve_second_stage(problem, x, xi, backend, time_limit=remaining, gap=second_stage_gap)
         except RuntimeError:
             break
+        if second_stage.status.is_limit:  # an incumbent cut by the limit overestimates Q: not counted
+            break
         solved += 1
         if second_stage.value > best_value:
             best_value, best_xi = second_stage.value, np.asarray(xi, dtype=np.float64).copy()
@@ -222,7 +233,7 @@ def worst_on_scenarios(problem: TwoStageRobustProblem, x: np.ndarray, scenarios:
 
 @dataclass
 class CommonWorstCase:
-    """One decision's worst case over its own exact adversary and the other decisions' worst scenarios.
+    """One decision's worst case over its own exact adversary and the other decisions' scenarios.
 
     Attributes:
         value: the larger of ``own.value`` and the worst value at the shared scenarios (a lower bound on the
@@ -230,23 +241,31 @@ class CommonWorstCase:
         xi: the scenario attaining ``value``.
         own: the decision's own :func:`worst_case` result.
         shared_scenarios: scenarios taken from the other decisions' evaluations and solved for this one.
+        complete: every shared scenario was solved before the limit, so ``value`` is the worst case over the
+            union of all the decisions' evaluated scenarios.
     """
 
     value: float
     xi: np.ndarray
     own: WorstCase
     shared_scenarios: int
+    complete: bool = True
+
+    def certified(self, tolerance: float = 2e-4) -> bool:
+        """The own adversary converged with a bound that nothing found since contradicts (``own.bound`` is then the worst case)."""
+        return self.own.converged and self.own.bound >= self.value - tolerance * max(1.0, abs(self.value))
 
 
 def common_worst_cases(problem: TwoStageRobustProblem, decisions: list[np.ndarray], backend: str = "highs",
-                       time_limit: float | None = None, second_stage_gap: float = 1e-6, shared: int = 10) -> list[CommonWorstCase]:
+                       time_limit: float | None = None, second_stage_gap: float = 1e-6, shared: int | None = None) -> list[CommonWorstCase]:
     """Worst cases of several decisions on a common footing.
 
     Each decision gets its own cutting-plane adversary (an equal share of ``time_limit``: two
-    thirds of it, split), then is also solved at the ``shared`` worst scenarios every *other*
-    decision's adversary found (the last third). Where the adversaries do not converge, their
-    values are lower bounds found at different scenarios; the shared scenarios put every decision
-    through the same worst cases, so decisions are compared on (at least) one scenario set.
+    thirds of it, split), then is also solved at the scenarios every *other* decision's adversary
+    evaluated (the ``shared`` worst of each, all when ``None``; the last third). Where the
+    adversaries do not converge, their values are lower bounds found at different scenarios; the
+    shared scenarios put every decision through the same worst cases, and ``complete`` says
+    whether each one was solved at all of them before the limit.
     """
     started = time.perf_counter()
     count = max(len(decisions), 1)
@@ -254,12 +273,18 @@ def common_worst_cases(problem: TwoStageRobustProblem, decisions: list[np.ndarra
     owns = [worst_case(problem, x, backend, time_limit=own_share, second_stage_gap=second_stage_gap) for x in decisions]
     results = []
     for index, (x, own) in enumerate(zip(decisions, owns)):
-        others = [xi for other, result in enumerate(owns) if other != index for _, xi in result.evaluated[:shared]]
-        others = [xi for xi in others if not any(np.array_equal(xi, seen) for _, seen in own.evaluated)]
+        others: list[np.ndarray] = []
+        for other, result in enumerate(owns):
+            if other == index:
+                continue
+            for _, xi in result.evaluated[:shared]:
+                if not any(np.array_equal(xi, seen) for seen in others) and not any(np.array_equal(xi, seen) for _, seen in own.evaluated):
+                    others.append(xi)
         left = None if time_limit is None else max(time_limit - (time.perf_counter() - started), 0.0) / max(count - index, 1)
         value, xi, solved = worst_on_scenarios(problem, x, others, backend, time_limit=left, second_stage_gap=second_stage_gap)
+        complete = solved == len(others)
         if xi is not None and value > own.value:
-            results.append(CommonWorstCase(value, xi, own, solved))
+            results.append(CommonWorstCase(value, xi, own, solved, complete))
         else:
-            results.append(CommonWorstCase(own.value, own.xi, own, solved))
+            results.append(CommonWorstCase(own.value, own.xi, own, solved, complete))
     return results

@@ -26,8 +26,9 @@ returned when no main problem delivered a decision in time; ``notes["fallback"]`
 
 Nominal check (``settings.nominal_check``, part of the time limit): the loop's decision and the
 nominal one go through the exact adversary (:func:`~ormodel.learned.neur2ro.exact.common_worst_cases`:
-each its own cutting planes, then the other's worst scenarios), and the better is returned;
-``notes["nominal_check"]`` records both values and which was selected.
+each its own cutting planes, then every scenario the other's evaluated). The nominal decision is
+returned only when it is certified better or better on the whole union (:func:`select_against_nominal`);
+``notes["nominal_check"]`` records both values, the selection and its ``reason``.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from typing import Callable
 import numpy as np
 
 from ormodel.learned.neur2ro.embedding import EmbeddingStats, add_mlp, add_relu, tightened
-from ormodel.learned.neur2ro.exact import robust_violation, solve_second_stage
+from ormodel.learned.neur2ro.exact import CommonWorstCase, common_worst_cases, robust_violation, solve_second_stage
 from ormodel.learned.neur2ro.mip import Affine, MipBuilder, open_highs, solve_persistent
 from ormodel.learned.neur2ro.network import ValueNetwork, resolve_device
 from ormodel.learned.neur2ro.problem import TwoStageRobustProblem
@@ -51,7 +52,7 @@ from ormodel.result import Result
 from ormodel.solvers import SolveOptions
 
 __all__ = ["Neur2ROSettings", "solve_neur2ro", "build_main_problem", "build_adversary", "build_scenario_encoding",
-           "MainProblem", "Adversary", "ScenarioEncoding", "PersistentAdversary"]
+           "MainProblem", "Adversary", "ScenarioEncoding", "PersistentAdversary", "select_against_nominal"]
 
 
 @dataclass
@@ -79,7 +80,7 @@ class Neur2ROSettings:
     #: improving moves of the local search over the uncertainty set (batched network evaluations)
     local_search_steps: int = 30
     #: share of ``time_limit`` (at most what is left) for checking the loop's decision against the nominal
-    #: one by the exact adversary on a common scenario set; the better of the two is returned. 0 turns it off
+    #: one by the exact adversary on a common scenario set (:func:`select_against_nominal`). 0 turns it off
     nominal_check: float = 0.2
 
 
@@ -413,26 +414,48 @@ def local_search(problem: TwoStageRobustProblem, network: ValueNetwork, x: np.nd
     return current, value
 
 
+def select_against_nominal(loop: CommonWorstCase, nominal: CommonWorstCase, tolerance: float = 1e-9) -> tuple[str, str]:
+    """``("loop" | "nominal", reason)``: the nominal decision replaces the loop's only on evidence that is not optimistic.
+
+    A value on a finite scenario set is a lower bound on a decision's worst case, and a nominal
+    decision's short, unconverged evaluation is optimistic by construction (it was optimised for the
+    nominal scenario, so its bad scenarios are the ones a short adversary has not found). So the
+    nominal decision is selected only when (a) its adversary converged and its certified worst case
+    is below the loop decision's worst case found on both scenario sets (sound: an upper bound
+    below a lower bound), or (b) both decisions were solved at every scenario of the union of the
+    two evaluations and the nominal one's worst case over that union is strictly better.
+    """
+    margin = tolerance * max(1.0, abs(loop.value))
+    if nominal.certified() and max(nominal.own.bound, nominal.value) < loop.value - margin:
+        return "nominal", "certified: the nominal decision's converged worst case is below the loop decision's worst case found"
+    if not (loop.complete and nominal.complete):
+        return "loop", "union not evaluated in time: the nominal decision was not solved at every scenario of both evaluations"
+    if nominal.value < loop.value - margin:
+        return "nominal", "better on the union of both decisions' evaluated scenarios"
+    return "loop", "the nominal decision is not better on the union of both decisions' evaluated scenarios"
+
+
 def _check_against_nominal(problem: TwoStageRobustProblem, settings: Neur2ROSettings, x: np.ndarray, nominal_x: np.ndarray,
                            nominal_kind: str, remaining: float) -> dict:
     """The loop's ``x`` against the nominal decision by the exact adversary on a common scenario set (what the record keeps).
 
-    ``selected`` is ``nominal`` only when the nominal decision's worst case is strictly better; the
-    time is ``settings.nominal_check`` of the limit, at most what is ``remaining``.
+    The selection is :func:`select_against_nominal`'s (``reason`` says why); the time is
+    ``settings.nominal_check`` of the limit, at most what is ``remaining``.
     """
     seconds = min(settings.nominal_check * settings.time_limit, remaining)
     if settings.nominal_check <= 0 or nominal_kind != "nominal" or np.array_equal(x, nominal_x):
         return {"selected": "loop", "skipped": "off" if settings.nominal_check <= 0 else "same decision or no nominal decision"}
     if seconds <= 0.05:
         return {"selected": "loop", "skipped": "no time left"}
-    from ormodel.learned.neur2ro.exact import common_worst_cases
-
     started = time.perf_counter()
     ours, nominal = common_worst_cases(problem, [x, nominal_x], settings.backend, time_limit=seconds,
                                         second_stage_gap=min(settings.mip_gap, 1e-4))
-    better = nominal.value < ours.value - 1e-9 * max(1.0, abs(ours.value))
-    return {"selected": "nominal" if better else "loop", "loop_worst_case": ours.value, "nominal_worst_case": nominal.value,
-            "converged": [ours.own.converged, nominal.own.converged], "seconds": time.perf_counter() - started}
+    selected, reason = select_against_nominal(ours, nominal)
+    return {"selected": selected, "reason": reason, "loop_worst_case": ours.value, "nominal_worst_case": nominal.value,
+            "converged": [ours.own.converged, nominal.own.converged], "certified": [ours.certified(), nominal.certified()],
+            "union_complete": [ours.complete, nominal.complete],
+            "scenarios": [len(ours.own.evaluated) + ours.shared_scenarios, len(nominal.own.evaluated) + nominal.shared_scenarios],
+            "seconds": time.perf_counter() - started}
 
 
 def solve_neur2ro(problem: TwoStageRobustProblem, network: ValueNetwork, settings: Neur2ROSettings | None = None) -> RobustSolution:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -157,3 +158,75 @@ def test_common_worst_cases_agree_with_converged_adversaries() -> None:
         assert all(first[0] >= second[0] for first, second in zip(result.own.evaluated, result.own.evaluated[1:]))
         value, xi, solved = worst_on_scenarios(problem, x, [scenario for _, scenario in result.own.evaluated])
         assert solved == len(result.own.evaluated) and value == pytest.approx(result.own.value)
+
+
+def test_common_worst_cases_solve_every_decision_at_the_union_of_the_evaluations() -> None:
+    from ormodel.learned.neur2ro.exact import common_worst_cases, worst_on_scenarios
+
+    problem = RobustCapitalBudgeting(generate_capital_budgeting(5, seed=5))
+    decisions = [np.array([0.0, 1.0, 0.0, 0.0, 0.0]), np.array([0.0, 0.0, 0.0, 1.0, 1.0])]
+    results = common_worst_cases(problem, decisions)
+    union = [xi for result in results for _, xi in result.own.evaluated]
+    for x, result in zip(decisions, results):
+        assert result.complete
+        assert result.value == pytest.approx(worst_on_scenarios(problem, x, union)[0], rel=1e-6)
+
+
+def test_nominal_check_keeps_the_loop_decision_when_the_nominal_one_only_looks_better_on_few_scenarios() -> None:
+    """Capital budgeting n=5 seed 5: the nominal-like decision is better at its first scenario, worse on the union."""
+    from ormodel.learned.neur2ro.exact import CommonWorstCase, worst_on_scenarios
+    from ormodel.learned.neur2ro.neural_ccg import select_against_nominal
+
+    problem = RobustCapitalBudgeting(generate_capital_budgeting(5, seed=5))
+    loop_x, nominal_x = np.array([0.0, 1.0, 0.0, 0.0, 0.0]), np.array([0.0, 0.0, 0.0, 1.0, 1.0])
+    loop_own = worst_case(problem, loop_x)
+    nominal_short = worst_case(problem, nominal_x, max_iterations=1)  # a short evaluation, stopped unconverged
+    assert loop_own.converged and not nominal_short.converged
+    assert nominal_short.value < loop_own.value  # on its own few scenarios the nominal decision looks better
+    loop_at_nominal, _, _ = worst_on_scenarios(problem, loop_x, [xi for _, xi in nominal_short.evaluated])
+    loop = CommonWorstCase(max(loop_own.value, loop_at_nominal), loop_own.xi, loop_own, len(nominal_short.evaluated), True)
+
+    # the limit ran out before the nominal decision met the loop's scenarios: the old rule (`nominal.value <
+    # loop.value`) swapped it in on this optimistic value
+    cut = CommonWorstCase(nominal_short.value, nominal_short.xi, nominal_short, 0, complete=False)
+    assert cut.value < loop.value
+    selected, reason = select_against_nominal(loop, cut)
+    assert selected == "loop" and "union not evaluated" in reason
+
+    # solved at every scenario of the loop's evaluation as well, it is worse than the loop's decision
+    nominal_at_loop, at, solved = worst_on_scenarios(problem, nominal_x, [xi for _, xi in loop_own.evaluated])
+    union = CommonWorstCase(max(nominal_short.value, nominal_at_loop), at, nominal_short, solved, True)
+    assert union.value > loop.value and worst_case(problem, nominal_x).value > loop_own.value
+    assert select_against_nominal(loop, union)[0] == "loop"
+
+    # the other way round the evidence is certified (a converged worst case below the other's lower bound)
+    nominal_full = worst_case(problem, loop_x)
+    worse = CommonWorstCase(union.value, union.xi, nominal_short, solved, True)
+    certified = CommonWorstCase(loop.value, loop.xi, nominal_full, len(nominal_short.evaluated), True)
+    selected, reason = select_against_nominal(worse, certified)
+    assert selected == "nominal" and reason.startswith("certified")
+    # ... and a converged adversary whose bound a later scenario contradicts certifies nothing
+    contradicted = CommonWorstCase(nominal_full.value + 1.0, nominal_full.xi, nominal_full, 1, False)
+    assert not contradicted.certified()
+
+
+def test_a_second_stage_cut_by_the_limit_does_not_count_as_a_worst_case() -> None:
+    """Its incumbent is above Q (no lower bound): counted, it made a decision look up to 50 % worse than it is."""
+    from ormodel.learned.neur2ro.exact import worst_on_scenarios
+
+    problem = RobustCapitalBudgeting(generate_capital_budgeting(30, seed=50))
+    x = np.zeros(problem.n_first)
+    x[::3] = 1.0
+    xi = problem.nominal_scenario()
+    exact = solve_second_stage(problem, x, xi, time_limit=60, gap=1e-4)
+    for limit in (1e-3, 3e-3, 1e-2, 3e-2):  # the shortest limit at which HiGHS has an incumbent (machine load)
+        try:
+            cut = solve_second_stage(problem, x, xi, time_limit=limit, gap=1e-4)
+        except RuntimeError:
+            continue
+        if cut.status.is_limit:
+            break
+    assert cut.status.is_limit and cut.value > exact.value + 1.0  # HiGHS stopped at an incumbent well above Q
+    value, scenario, solved = worst_on_scenarios(problem, x, [xi], time_limit=limit, second_stage_gap=1e-4)
+    assert (solved == 0 and scenario is None and value == -math.inf) or value == pytest.approx(exact.value, rel=1e-4)
+    assert worst_on_scenarios(problem, x, [xi], second_stage_gap=1e-4)[0] == pytest.approx(exact.value, rel=1e-4)

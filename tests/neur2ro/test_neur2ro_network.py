@@ -274,4 +274,5 @@ def test_nominal_check_returns_the_exactly_better_of_loop_and_nominal(kind: str)
     assert check["loop_worst_case"] == pytest.approx(loop_value, rel=1e-3)
     assert check["nominal_worst_case"] == pytest.approx(nominal_value, rel=1e-3)
     assert worst_case(problem, checked.x).value == pytest.approx(min(loop_value, nominal_value), rel=1e-3)
+    assert check["union_complete"] == [True, True] and check["reason"]
     assert checked.notes["equals_nominal"] == (check["selected"] == "nominal" or checked.notes["loop_equals_nominal"])
