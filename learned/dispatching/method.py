@@ -1,20 +1,23 @@
 """The ``dispatch`` method: learned dispatching on a job-shop file, optionally improved by CP-SAT.
 
-``run_method("dispatch", "ta01.txt", SolveOptions(time_limit=10, seed=0), {})`` builds the
-policy's greedy schedule, samples more schedules for ``sampling_time`` seconds (default: 1 s, at
-most half the limit), keeps the best, and (with ``improve``, the default when a time limit is
-given) hands the rest of the time limit to CP-SAT. The result's objective is the makespan; its
-values are the start times, named ``start[j,k]`` (job ``j``, route position ``k``).
+``run_method("dispatch", "ta01.txt", SolveOptions(time_limit=10, seed=0), {})`` runs the sampling
+mode for ``sampling_time`` seconds (default: 1 s, at most half the limit; the 12 static rules, the
+policy's greedy and sampled schedules, then tabu search on the best:
+:func:`~ormodel.learned.dispatching.portfolio.sample_and_search`), keeps the best, and (with
+``improve``, the default when a time limit is given) spends the rest of the time limit on
+improving it. The result's objective is the makespan; its values are the start times, named
+``start[j,k]`` (job ``j``, route position ``k``).
 
-How CP-SAT uses the sampled schedule (``warm``): ``"yes"`` hints it and cuts off worse
-makespans; ``"no"`` starts CP-SAT cold and keeps the better of the two answers; ``"auto"``
-(default) decides per instance by measurement: a short cold probe (a tenth of CP-SAT's time, at
-most 2 s) runs first, and CP-SAT then continues warm-started from whichever schedule is better,
-the probe's or the sample's, so the policy's schedule steers the search only where it beats what
-CP-SAT found on its own.
+How the rest of the time is used (``warm``): ``"yes"`` hints CP-SAT with the sampled schedule and
+cuts off worse makespans; ``"no"`` runs CP-SAT cold and keeps the better of the two answers;
+``"auto"`` (default) decides per instance by measurement: cold CP-SAT runs for half the time; if
+its schedule beats the sampled one, CP-SAT continues from its own schedule for the other half,
+otherwise the tabu search continues from the sampled schedule (with one worker, CP-SAT hinted
+with a schedule better than its own rarely improves it; benchmarks/RESULTS.md).
 
 Parameters (``params``): ``samples`` (int; without a time limit, the number of sampled schedules,
-default 32), ``sampling_time`` (seconds), ``improve`` (bool), ``warm`` (``auto``/``yes``/``no``),
+default 32), ``sampling_time`` (seconds), ``rules`` and ``local_search`` (bool, default true: the
+sampling mode's parts; both false is pure policy sampling), ``improve`` (bool), ``warm`` (``auto``/``yes``/``no``),
 ``temperature`` (float, 1.0), ``rule`` (a static rule name instead of the policy, e.g.
 ``"mopnr"``), ``weights`` or ``model`` (a weights file; the CLI's ``--model``), ``workers``
 (CP-SAT workers), ``gantt`` (a chart file: ``.png``, ``.svg`` or ``.html``; the CLI's ``--gantt``),

@@ -106,3 +106,21 @@ def test_sampling_mode_with_rules_and_search_is_never_worse_than_its_parts() -> 
     instance.check_schedule(pure.starts)
     assert pure.rule_makespan is None and pure.search_iterations == 0 and pure.source in ("greedy", "sampling")
     assert pure.samples > 0 and pure.makespan == min(pure.all_makespans)
+
+
+def test_dispatch_method_switches_the_sampling_mode_parts() -> None:
+    pytest.importorskip("torch")
+    from ormodel.solvers.base import SolveOptions
+
+    from ormodel.methods import run_method
+
+    instance = random_jobshop(9, 6, seed=4)
+    full = run_method("dispatch", instance, SolveOptions(seed=0), {"sampling_time": 0.3, "improve": False})
+    instance.check_schedule(full.array("start").astype(int))
+    best_rule = min(dispatch_with_rule(instance, rule, mode).makespan for rule in RULES for mode in ("non_delay", "active"))
+    assert full.objective <= best_rule
+    pure = run_method("dispatch", instance, SolveOptions(seed=0),
+                      {"sampling_time": 0.3, "improve": False, "rules": "false", "local_search": "off"})
+    assert pure.extra["search_iterations"] == 0 and pure.extra["sampling_source"] in ("greedy", "sampling")
+    with pytest.raises(ValueError, match="local_search must be true or false"):
+        run_method("dispatch", instance, SolveOptions(seed=0), {"sampling_time": 0.1, "local_search": "maybe"})
