@@ -162,26 +162,16 @@ class _Graph:
 
     def estimate(self, u: int, v: int) -> int:
         """Taillard's estimate of the makespan after putting ``v`` before ``u`` (``u`` directly precedes ``v``)."""
-        heads, tails, duration = self.heads, self.tails, self.duration
-        before = self.machine_previous[u]
-        after = self.machine_next[v]
-        ready_v = heads[before] + duration[before] if before >= 0 else 0
-        job = self.job_previous[v]
-        if job >= 0:
-            ready_v = max(ready_v, heads[job] + duration[job])
-        ready_u = ready_v + duration[v]
-        job = self.job_previous[u]
-        if job >= 0:
-            ready_u = max(ready_u, heads[job] + duration[job])
-        tail_u = tails[after] + duration[after] if after >= 0 else 0
-        job = self.job_next[u]
-        if job >= 0:
-            tail_u = max(tail_u, tails[job] + duration[job])
-        tail_v = tail_u + duration[u]
-        job = self.job_next[v]
-        if job >= 0:
-            tail_v = max(tail_v, tails[job] + duration[job])
+        duration = self.duration
+        ready_v = max(self._through(self.heads, self.machine_previous[u]), self._through(self.heads, self.job_previous[v]))
+        ready_u = max(ready_v + duration[v], self._through(self.heads, self.job_previous[u]))
+        tail_u = max(self._through(self.tails, self.machine_next[v]), self._through(self.tails, self.job_next[u]))
+        tail_v = max(tail_u + duration[u], self._through(self.tails, self.job_next[v]))
         return max(ready_v + duration[v] + tail_v, ready_u + duration[u] + tail_u)
+
+    def _through(self, times: list[int], operation: int) -> int:
+        """``times[operation]`` plus its duration (head + length, or tail + length); 0 for no operation (-1)."""
+        return times[operation] + self.duration[operation] if operation >= 0 else 0
 
     def swap(self, u: int, v: int) -> None:
         """Put ``v`` directly before ``u`` on their machine (``u`` directly precedes ``v``)."""
