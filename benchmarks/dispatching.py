@@ -259,9 +259,12 @@ def summarize(records: list[dict]) -> tuple[str, dict]:
         at_bound_total += at_bound
         for key, value in scores.items():
             totals[key] = [a + b for a, b in zip(totals[key], value)]
+    if not headline["classes"]:
+        lines = []  # no rules part in this run: only the CP-SAT tables
     lines.append("")
-    lines.append("All instances (W/T@LB/T/L): " + ", ".join(f"{key} {'/'.join(map(str, value))}" for key, value in totals.items())
-                 + f"; the best rule reaches the trivial lower bound (unbeatable) on {at_bound_total}.")
+    if headline["classes"]:
+        lines.append("All instances (W/T@LB/T/L): " + ", ".join(f"{key} {'/'.join(map(str, value))}" for key, value in totals.items())
+                     + f"; the best rule reaches the trivial lower bound (unbeatable) on {at_bound_total}.")
     headline["totals"] = totals
     cpsat_parts = sorted({entry["part"] for entry in runs if entry["part"].startswith("cpsat")}, key=lambda part: float(part[5:]))
     for part in cpsat_parts:
