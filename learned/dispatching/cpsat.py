@@ -113,12 +113,15 @@ def solve_jobshop_cpsat(
     warm_start: np.ndarray | None = None,
     verbose: bool = False,
     deterministic_time: float | None = None,
+    cutoff: bool = True,
+    parameters: dict[str, object] | None = None,
 ) -> CpSatSchedule:
-    """Minimize the makespan with CP-SAT; ``warm_start`` (start times) becomes a hint and a cutoff.
+    """Minimize the makespan with CP-SAT; ``warm_start`` (start times) becomes a hint and (``cutoff``) a makespan cutoff.
 
     With a warm start the returned schedule is never worse than the warm start: CP-SAT is told
     the makespan may not exceed it, and the warm start is returned if CP-SAT finds nothing in time.
     ``deterministic_time`` (CP-SAT's work units) with ``workers=1`` makes the answer reproducible.
+    ``parameters``: further CP-SAT parameters by name (e.g. ``{"interleave_search": True}``).
     """
     began = time.perf_counter()
     if time_limit is not None and time_limit <= 0:
@@ -130,8 +133,8 @@ def solve_jobshop_cpsat(
         instance.check_schedule(warm_start)
         warm_makespan = instance.makespan(warm_start)
         hint = np.append(np.where(instance.valid, warm_start, 0).ravel(), warm_makespan).astype(float)
-    form, constraints = jobshop_model(instance, cutoff=warm_makespan)
-    extra: dict[str, object] = {"cp_constraints": constraints}
+    form, constraints = jobshop_model(instance, cutoff=warm_makespan if cutoff else None)
+    extra: dict[str, object] = {**(parameters or {}), "cp_constraints": constraints}
     if deterministic_time is not None:
         extra["max_deterministic_time"] = float(deterministic_time)
     options = SolveOptions(
@@ -146,7 +149,8 @@ def solve_jobshop_cpsat(
         starts = np.rint(result.values[:-1]).astype(np.int64).reshape(instance.machines.shape)
         starts = np.where(instance.valid, starts, -1)
         status = "optimal" if result.status == Status.OPTIMAL else "feasible"
-        return CpSatSchedule(starts, float(instance.makespan(starts)), bound, status, elapsed, warm_makespan)
+        if warm_makespan is None or instance.makespan(starts) <= warm_makespan:
+            return CpSatSchedule(starts, float(instance.makespan(starts)), bound, status, elapsed, warm_makespan)
     if warm_start is not None:
         # No improving schedule in time: the warm start stands.
         return CpSatSchedule(

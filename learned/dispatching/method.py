@@ -1,20 +1,23 @@
 """The ``dispatch`` method: learned dispatching on a job-shop file, optionally improved by CP-SAT.
 
-``run_method("dispatch", "ta01.txt", SolveOptions(time_limit=10, seed=0), {})`` builds the
-policy's greedy schedule, samples more schedules for ``sampling_time`` seconds (default: 1 s, at
-most half the limit), keeps the best, and (with ``improve``, the default when a time limit is
-given) hands the rest of the time limit to CP-SAT. The result's objective is the makespan; its
-values are the start times, named ``start[j,k]`` (job ``j``, route position ``k``).
+``run_method("dispatch", "ta01.txt", SolveOptions(time_limit=10, seed=0), {})`` runs the sampling
+mode for ``sampling_time`` seconds (default: 1 s, at most half the limit; the 12 static rules, the
+policy's greedy and sampled schedules, then tabu search on the best:
+:func:`~ormodel.learned.dispatching.portfolio.sample_and_search`), keeps the best, and (with
+``improve``, the default when a time limit is given) spends the rest of the time limit on
+improving it. The result's objective is the makespan; its values are the start times, named
+``start[j,k]`` (job ``j``, route position ``k``).
 
-How CP-SAT uses the sampled schedule (``warm``): ``"yes"`` hints it and cuts off worse
-makespans; ``"no"`` starts CP-SAT cold and keeps the better of the two answers; ``"auto"``
-(default) decides per instance by measurement: a short cold probe (a tenth of CP-SAT's time, at
-most 2 s) runs first, and CP-SAT then continues warm-started from whichever schedule is better,
-the probe's or the sample's, so the policy's schedule steers the search only where it beats what
-CP-SAT found on its own.
+How the rest of the time is used (``warm``): ``"yes"`` hints CP-SAT with the sampled schedule and
+cuts off worse makespans; ``"no"`` runs CP-SAT cold and keeps the better of the two answers;
+``"auto"`` (default) decides per instance by measurement: cold CP-SAT runs for half the time; if
+its schedule beats the sampled one, CP-SAT continues from its own schedule for the other half,
+otherwise the tabu search continues from the sampled schedule (with one worker, CP-SAT hinted
+with a schedule better than its own rarely improves it; benchmarks/RESULTS.md).
 
 Parameters (``params``): ``samples`` (int; without a time limit, the number of sampled schedules,
-default 32), ``sampling_time`` (seconds), ``improve`` (bool), ``warm`` (``auto``/``yes``/``no``),
+default 32), ``sampling_time`` (seconds), ``rules`` and ``local_search`` (bool, default true: the
+sampling mode's parts; both false is pure policy sampling), ``improve`` (bool), ``warm`` (``auto``/``yes``/``no``),
 ``temperature`` (float, 1.0), ``rule`` (a static rule name instead of the policy, e.g.
 ``"mopnr"``), ``weights`` or ``model`` (a weights file; the CLI's ``--model``), ``workers``
 (CP-SAT workers), ``gantt`` (a chart file: ``.png``, ``.svg`` or ``.html``; the CLI's ``--gantt``),
@@ -44,9 +47,10 @@ from ormodel.standard_form import Block, NameMap
 __all__ = ["schedule_result", "solve_dispatch"]
 
 _KNOWN_PARAMETERS = {
-    "samples", "sampling_time", "improve", "warm", "temperature", "rule", "weights", "model", "device", "workers", "gantt",
+    "samples", "sampling_time", "improve", "warm", "rules", "local_search", "temperature", "rule", "weights", "model", "device", "workers", "gantt",
 }
 _WARM_MODES = ("auto", "yes", "no")
+AUTO_PROBE_SHARE = 0.5  # share of the improvement time the cold CP-SAT measurement gets under warm="auto"
 
 
 def _instance(model: Any) -> JobShopInstance:
@@ -104,19 +108,56 @@ def improve_with_cpsat(
             return cold.starts, cold.bound, cold.status, {**notes, "cpsat_makespan": int(cold.makespan)}
         return starts, cold.bound, "feasible", {**notes, "cpsat_makespan": cold.makespan}
     if warm == "auto":
-        probe_seconds = min(0.1 * seconds, 2.0)
-        probe = solve_jobshop_cpsat(instance, time_limit=probe_seconds, seed=seed, workers=workers)
-        seconds -= probe.solve_time
-        notes["probe_makespan"] = probe.makespan if probe.has_solution else None
-        if probe.status == "optimal":
-            return probe.starts, probe.bound, "optimal", {**notes, "cpsat_makespan": int(probe.makespan)}
-        if probe.has_solution and probe.makespan < instance.makespan(starts):
-            hint = probe.starts
-        notes["hint_from"] = "policy" if hint is starts else "probe"
-        if seconds <= 0.05:
-            return hint, probe.bound, "feasible", {**notes, "cpsat_makespan": instance.makespan(hint)}
+        return _measured_improvement(instance, starts, seconds, seed, workers, notes)
     improved = solve_jobshop_cpsat(instance, time_limit=seconds, seed=seed, workers=workers, warm_start=hint)
     return improved.starts, improved.bound, improved.status, {**notes, "cpsat_makespan": int(improved.makespan)}
+
+
+def _measured_improvement(
+    instance: JobShopInstance, starts: np.ndarray, seconds: float, seed: int, workers: int | None, notes: dict[str, Any]
+) -> tuple[np.ndarray, float, str, dict[str, Any]]:
+    """``warm="auto"``: cold CP-SAT for a share of ``seconds``, then the search that measured better continues.
+
+    Cold CP-SAT runs for half the time (the measurement). If its schedule beats the dispatched one,
+    CP-SAT continues for the rest warm-started from its own schedule; otherwise the dispatched
+    schedule is the better start and the tabu search improves it for the rest (CP-SAT with one
+    worker rarely improves a schedule that already beats its own; benchmarks/RESULTS.md).
+    """
+    from ormodel.learned.dispatching.cpsat import solve_jobshop_cpsat
+    from ormodel.learned.dispatching.local_search import local_search
+
+    began = time.perf_counter()
+    ours = instance.makespan(starts)
+    probe = solve_jobshop_cpsat(instance, time_limit=AUTO_PROBE_SHARE * seconds, seed=seed, workers=workers)
+    notes["probe_makespan"] = int(probe.makespan) if probe.has_solution else None
+    if probe.status == "optimal":
+        return probe.starts, probe.bound, "optimal", {**notes, "continued": None, "cpsat_makespan": int(probe.makespan)}
+    left = seconds - (time.perf_counter() - began)
+    bound = max(probe.bound, float(instance.lower_bound()))
+    if probe.has_solution and probe.makespan < ours:
+        notes["continued"] = "cpsat"
+        if left <= 0.05:
+            return probe.starts, bound, "feasible", {**notes, "cpsat_makespan": int(probe.makespan)}
+        improved = solve_jobshop_cpsat(instance, time_limit=left, seed=seed, workers=workers, warm_start=probe.starts)
+        status = improved.status if improved.status == "optimal" else "feasible"
+        return improved.starts, max(bound, improved.bound), status, {**notes, "cpsat_makespan": int(improved.makespan)}
+    notes["continued"] = "local search"
+    if left <= 0.05 or ours <= bound:
+        return starts, bound, "optimal" if ours <= bound else "feasible", notes
+    searched = local_search(instance, starts, time_limit=left, seed=seed)
+    notes["search_iterations"] = searched.iterations
+    status = "optimal" if searched.makespan <= bound else "feasible"
+    return searched.starts, bound, status, notes
+
+
+def _flag(params: dict[str, Any], name: str) -> bool:
+    """A boolean parameter (default on); accepts true/false, yes/no, on/off, 1/0."""
+    value = params.get(name, True)
+    if isinstance(value, str):
+        if value.lower() not in ("true", "false", "yes", "no", "on", "off", "1", "0"):
+            raise ValueError(f"dispatch: {name} must be true or false, got {value!r}")
+        return value.lower() in ("true", "yes", "on", "1")
+    return bool(value)
 
 
 def solve_dispatch(model: Any, options: SolveOptions, params: dict[str, Any]) -> Result:
@@ -148,11 +189,18 @@ def solve_dispatch(model: Any, options: SolveOptions, params: dict[str, Any]) ->
         temperature = float(params.get("temperature", 1.0))
         if options.time_limit is not None or "sampling_time" in params:
             default = 1.0 if options.time_limit is None else min(1.0, options.time_limit / 2 if improve else options.time_limit)
-            found = policy.sample_for(instance, float(params.get("sampling_time", default)), seed=seed, temperature=temperature)
+            from ormodel.learned.dispatching.portfolio import sample_and_search
+
+            mode = sample_and_search(
+                policy, instance, float(params.get("sampling_time", default)), seed=seed, temperature=temperature,
+                rules=_flag(params, "rules"), local_search_on=_flag(params, "local_search"),
+            )
+            starts, makespan = mode.starts, mode.makespan
+            extra.update(samples=mode.samples, sampling_source=mode.source, search_iterations=mode.search_iterations)
         else:
             found = policy.solve(instance, samples=samples, seed=seed, temperature=temperature)
-        starts, makespan = found.starts, found.makespan
-        extra["samples"] = len(found.all_makespans) - 1
+            starts, makespan = found.starts, found.makespan
+            extra["samples"] = len(found.all_makespans) - 1
     instance.check_schedule(starts)
     extra["dispatch_makespan"] = int(makespan)
     extra["dispatch_seconds"] = time.perf_counter() - began

@@ -19,7 +19,7 @@ import numpy as np
 from ormodel.datasets.jssp.instance import JobShopError, JobShopInstance
 from ormodel.learned.dispatching.env import DispatchEnvironment
 
-__all__ = ["RULES", "Schedule", "dispatch_batch_with_rule", "dispatch_with_rule", "rule_scores"]
+__all__ = ["RULES", "Schedule", "dispatch_all_rules", "dispatch_batch_with_rule", "dispatch_with_rule", "rule_scores"]
 
 
 def _spt(env: DispatchEnvironment) -> np.ndarray:
@@ -90,3 +90,19 @@ def dispatch_batch_with_rule(
 def dispatch_with_rule(instance: JobShopInstance, rule: str, mode: str = "non_delay") -> Schedule:
     """The schedule ``rule`` builds on one instance."""
     return dispatch_batch_with_rule([instance], rule, mode)[0]
+
+
+def dispatch_all_rules(instance: JobShopInstance, mode: str = "non_delay") -> dict[str, Schedule]:
+    """The schedule of every rule on ``instance``, all rules stepped in one vectorized environment.
+
+    Row ``i`` of the batch follows the ``i``-th rule of :data:`RULES`; the schedules equal
+    :func:`dispatch_with_rule`'s, at about the cost of one rule's run.
+    """
+    names = list(RULES)
+    env = DispatchEnvironment([instance] * len(names), mode=mode)
+    rows = np.arange(len(names))
+    while not env.all_done:
+        scores = np.stack([RULES[name](env)[row] for row, name in enumerate(names)])
+        env.step(np.where(env.mask, scores, np.inf).argmin(axis=1))
+    makespans = env.makespans()
+    return {name: Schedule(starts=env.starts[row].copy(), makespan=int(makespans[row])) for row, name in zip(rows, names)}

@@ -66,6 +66,8 @@ def test_cpsat_warm_modes_are_never_worse_than_the_schedule(warm: str) -> None:
     instance.check_schedule(starts)
     assert bound <= instance.makespan(starts) <= schedule.makespan
     assert notes["warm"] == warm and status in ("optimal", "feasible")
+    if warm == "auto":
+        assert notes["continued"] in ("cpsat", "local search", None) and notes["probe_makespan"] is not None
 
 
 def test_dispatch_method_rejects_an_unknown_warm_mode() -> None:
