@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import random
 import re
 import threading
@@ -34,7 +35,8 @@ from typing import Any, Protocol
 from ormodel.nl2opt.config import LLMConfig
 from ormodel.nl2opt.loop_guard import LoopGuard, find_loop
 
-__all__ = ["ChatClient", "ChatModel", "ChatResponse", "LLMError", "Message", "five_element_response_format", "length_finding"]
+__all__ = ["ChatClient", "ChatModel", "ChatResponse", "LLMError", "Message", "five_element_response_format", "generation_schema",
+           "length_finding"]
 
 Message = dict[str, str]
 
@@ -121,12 +123,37 @@ class ChatModel(Protocol):
         ...
 
 
+# The top-level keys in the order the system prompt writes them: data before the variables that use it.
+_DOCUMENT_ORDER = ("name", "description", "sets", "parameters", "variables", "objective", "constraints")
+
+
+def generation_schema() -> dict[str, Any]:
+    """The five-element JSON Schema as sent to a model, with keys required in the order the prompt writes them.
+
+    Grammar-constrained servers (llama.cpp) emit an object's required keys first, then the optional
+    ones. With only ``variables`` required, every answer had to open with ``variables``: a 1.5B model
+    then never wrote ``sets``, ``parameters`` or the objective's ``sense``, and indexed its variables
+    over sets that could no longer be declared (the "unknown set" failures of the local benchmark).
+    Here the whole document is required in prompt order, the objective must state its ``sense`` first,
+    and a constraint's keys are all optional so that ``for`` may precede ``expression`` (the reader
+    still rejects a constraint without a name or an expression, with a message saying so).
+    """
+    from ormodel.io import json_schema
+
+    schema = copy.deepcopy(json_schema())
+    schema["required"] = [key for key in _DOCUMENT_ORDER if key in schema["properties"]]
+    schema["properties"]["objective"]["required"] = ["sense"]
+    for definition in ("constraint", "constraint_body"):
+        if definition in schema.get("$defs", {}):
+            schema["$defs"][definition].pop("required", None)
+    return schema
+
+
 def five_element_response_format(mode: str) -> dict[str, Any] | None:
     """The ``response_format`` for a structured-output mode (``json_schema``, ``json_object`` or ``none``)."""
     if mode == "json_schema":
-        from ormodel.io import json_schema
-
-        return {"type": "json_schema", "json_schema": {"name": "five_element_model", "schema": json_schema(), "strict": False}}
+        return {"type": "json_schema", "json_schema": {"name": "five_element_model", "schema": generation_schema(),
+                                                       "strict": False}}
     if mode == "json_object":
         return {"type": "json_object"}
     return None
