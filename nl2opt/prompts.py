@@ -87,6 +87,7 @@ def cut_off_feedback(finding: str) -> str:
 
 _BOUND = re.compile(r"variables '(?P<variable>[^']+)': (?P<side>lower|upper) bound '(?P<value>[^']*)' is not a number or a parameter")
 _UNKNOWN_SET = re.compile(r"unknown set '(?P<set>[^']+)' in the index")
+_SPACED_NAME = re.compile(r"(?P<element>\w+): '(?P<name>\s*[A-Za-z_][A-Za-z0-9_]*\s*)' does not match '\^\[A-Za-z_\]")
 
 
 def error_hints(error: str) -> list[str]:
@@ -101,6 +102,11 @@ def error_hints(error: str) -> list[str]:
     for match in _UNKNOWN_SET.finditer(error):
         hints.append(f"Declare the set first: \"sets\": {{\"{match['set']}\": [its members]}} (or {{\"from\": 1, \"to\": n}}), "
                      "or index by a set that is declared.")
+    for match in _SPACED_NAME.finditer(error):  # (NL4Opt 74: the model then dropped its other variable instead)
+        name = match["name"]
+        if name != name.strip():
+            hints.append(f"The name {name!r} in \"{match['element']}\" has a space in it: write {name.strip()!r}, and keep "
+                         "every other entry as it was.")
     return hints
 
 

@@ -75,3 +75,12 @@ def test_sum_of_a_whole_variable_is_accepted_from_a_model(chat_server) -> None:
     server = chat_server([Reply(as_json(whole))])
     answer = Agent(fast_client(server), AgentOptions(max_rounds=1, examples=0)).solve(QUESTION)
     assert answer.status == "solved" and answer.objective == pytest.approx(3 * 1 + 5 * 6)  # b at its limit 6, one a
+
+
+def test_a_name_with_a_space_is_named_with_its_fix() -> None:
+    # NL4Opt 74, round 1: {" telecom": ..., "healthcare": ...}; after the bare pattern error the model dropped healthcare.
+    document = production(variables={" telecom": {"lower": 0}, "healthcare": {"lower": 0}})
+    [hint] = error_hints(rejection(document))
+    assert hint == ("The name ' telecom' in \"variables\" has a space in it: write 'telecom', and keep every other entry "
+                    "as it was.")
+    assert error_hints(rejection(production(variables={"9lives": {"lower": 0}}))) == []
