@@ -426,7 +426,7 @@ class Agent:
                 current.status = result.status.value
                 current.objective = _finite(result.objective) if result.has_solution else None
             if outcome in ("model_error", "solver_error") and error_text is not None:
-                current.feedback = model_error_feedback(error_text)
+                current.feedback = model_error_feedback(error_text, document)
             elif outcome in ("infeasible", "unbounded", "solver_error"):
                 current.feedback = findings_feedback(current.status or "unknown", current.objective, _clip(feedback_text(findings)))
             elif outcome == "warnings" and not warned and number < options.max_rounds:
