@@ -35,6 +35,7 @@ from ormodel.nl2opt.prompts import (
     cut_off_feedback,
     findings_feedback,
     model_error_feedback,
+    needs_free_form,
     parse_feedback,
 )
 from ormodel.nl2opt.retrieval import ExampleLibrary
@@ -391,10 +392,12 @@ class Agent:
         temperature = None if sample == 0 else options.sample_temperature
         attempt = Attempt(sample=sample)
         warned = False
+        structured = True  # False for a round whose fix the JSON-Schema grammar would not let the model write
         for number in range(1, options.max_rounds + 1):
             self._set_context(sample, number)
             try:
-                response = self.client.complete(opening + exchange, structured=True, temperature=temperature, seed=options.seed + sample)
+                response = self.client.complete(opening + exchange, structured=structured, temperature=temperature,
+                                                seed=options.seed + sample)
             except LLMError as error:
                 attempt.rounds.append(Round(number, "llm_error", error=str(error), attempts=error.attempts))
                 attempt.error = str(error)
@@ -404,6 +407,7 @@ class Agent:
                             completion_tokens=response.completion_tokens, latency=response.latency, attempts=response.attempts)
             attempt.rounds.append(current)
             exchange = [{"role": "assistant", "content": _clip(response.text, MAX_ECHO_CHARS)}]
+            structured = True
             finding = getattr(response, "finding", None)
             if finding:
                 current.outcome = "looped" if response.finish_reason == "loop" else "cut_off"
@@ -427,6 +431,7 @@ class Agent:
                 current.objective = _finite(result.objective) if result.has_solution else None
             if outcome in ("model_error", "solver_error") and error_text is not None:
                 current.feedback = model_error_feedback(error_text, document)
+                structured = not needs_free_form(error_text)
             elif outcome in ("infeasible", "unbounded", "solver_error"):
                 current.feedback = findings_feedback(current.status or "unknown", current.objective, _clip(feedback_text(findings)))
             elif outcome == "warnings" and not warned and number < options.max_rounds:

@@ -123,25 +123,25 @@ class ChatModel(Protocol):
         ...
 
 
-# The top-level keys in the order the system prompt writes them: data before the variables that use it.
-_DOCUMENT_ORDER = ("name", "description", "sets", "parameters", "variables", "objective", "constraints")
-
-
 def generation_schema() -> dict[str, Any]:
-    """The five-element JSON Schema as sent to a model, with keys required in the order the prompt writes them.
+    """The five-element JSON Schema as sent to a model: the reader's schema, with the objective's ``sense`` required.
 
-    Grammar-constrained servers (llama.cpp) emit an object's required keys first, then the optional
-    ones. With only ``variables`` required, every answer had to open with ``variables``: a 1.5B model
-    then never wrote ``sets``, ``parameters`` or the objective's ``sense``, and indexed its variables
-    over sets that could no longer be declared (the "unknown set" failures of the local benchmark).
-    Here the whole document is required in prompt order, the objective must state its ``sense`` first,
-    and a constraint's keys are all optional so that ``for`` may precede ``expression`` (the reader
-    still rejects a constraint without a name or an expression, with a message saying so).
+    Grammar-constrained servers (llama.cpp) emit an object's required keys first, then the optional ones
+    in schema order. So:
+
+    * the objective must open with its ``sense`` (Qwen2.5-Coder-1.5B left it out, and NL4Opt maximization
+      problems were then minimized by default);
+    * a constraint's keys are all optional, so that ``for`` may precede ``expression`` (with ``name`` and
+      ``expression`` required, ``expression`` came right after ``name``, with its index unbound); the
+      reader still rejects a constraint without a name or an expression, with a message saying so;
+    * ``variables`` stays required, so answers open with it. Offering ``sets`` first instead made the
+      model invent sets for a two-variable problem (``"S1"`` … ``"S400"``), and requiring ``description``
+      made it copy the problem. An answer that needs a set it did not declare is told so, and its next
+      round is asked for without the grammar (:func:`ormodel.nl2opt.prompts.needs_free_form`).
     """
     from ormodel.io import json_schema
 
     schema = copy.deepcopy(json_schema())
-    schema["required"] = [key for key in _DOCUMENT_ORDER if key in schema["properties"]]
     schema["properties"]["objective"]["required"] = ["sense"]
     for definition in ("constraint", "constraint_body"):
         if definition in schema.get("$defs", {}):

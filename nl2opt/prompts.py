@@ -16,7 +16,8 @@ from typing import Any
 from ormodel.nl2opt.client import Message
 
 __all__ = ["SYSTEM_PROMPT", "build_messages", "cut_off_feedback", "error_hints", "example_messages", "findings_feedback",
-           "model_error_feedback", "parse_feedback", "unknown_set_hint"]
+           "model_error_feedback", "needs_free_form", "parse_feedback",
+           "unknown_set_hint"]
 
 SYSTEM_PROMPT = """\
 You are an operations-research modeling expert. Turn the user's problem into a five-element \
@@ -111,6 +112,16 @@ def error_hints(error: str, document: Mapping[str, Any] | None = None) -> list[s
             hints.append(f"The name {name!r} in \"{match['element']}\" has a space in it: write {name.strip()!r}, and keep "
                          "every other entry as it was.")
     return hints
+
+
+def needs_free_form(error: str) -> bool:
+    """Whether the fix for ``error`` needs keys before ``variables``, which the JSON-Schema grammar does not allow.
+
+    The grammar opens every answer with ``variables``; a set the answer forgot has to be declared before
+    them, so the next round is asked for without a response format (MAMO ComplexLP 41, 121, 166: three
+    rounds each of the same variables-first answer under the grammar).
+    """
+    return _UNKNOWN_SET.search(error) is not None
 
 
 def _entry_without(document: Mapping[str, Any] | None, variable: str, side: str) -> str:
