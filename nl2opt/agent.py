@@ -393,6 +393,7 @@ class Agent:
         attempt = Attempt(sample=sample)
         warned = False
         structured = True  # False for a round whose fix the JSON-Schema grammar would not let the model write
+        checked: tuple[dict[str, Any], Any, Any] | None = None  # the last model solved with only warnings
         for number in range(1, options.max_rounds + 1):
             self._set_context(sample, number)
             try:
@@ -436,6 +437,7 @@ class Agent:
                 current.feedback = findings_feedback(current.status or "unknown", current.objective, _clip(feedback_text(findings)))
             elif outcome == "warnings" and not warned and number < options.max_rounds:
                 warned = True
+                checked = (document, problem, result)
                 current.feedback = findings_feedback(current.status or "unknown", current.objective, _clip(feedback_text(findings)))
             else:
                 current.outcome = "accepted"
@@ -446,6 +448,12 @@ class Agent:
             if number < options.max_rounds:
                 exchange.append({"role": "user", "content": current.feedback})
         last = attempt.rounds[-1]
+        if checked is not None:  # the revision asked for by a warning was worse: keep the model that solved (NL4Opt 233)
+            logger.info("sample %d: the revisions after the warnings failed; answering with the model that had only warnings", sample)
+            attempt.document, attempt.problem, attempt.result = checked
+            attempt.status = "solved"
+            attempt.objective = _finite(attempt.result.objective) if attempt.result.has_solution else None
+            return attempt
         attempt.status = last.outcome if last.outcome in ("infeasible", "unbounded") else "failed"
         attempt.error = (f"no acceptable model within {options.max_rounds} round(s); last round: {last.outcome}"
                          + (f" — {last.error}" if last.error else ""))
