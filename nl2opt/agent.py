@@ -392,7 +392,7 @@ class Agent:
         temperature = None if sample == 0 else options.sample_temperature
         attempt = Attempt(sample=sample)
         warned = False
-        structured = True  # False for a round whose fix the JSON-Schema grammar would not let the model write
+        structured = True  # False from a round whose fix the JSON-Schema grammar would not let the model write
         checked: tuple[dict[str, Any], Any, Any] | None = None  # the last model solved with only warnings
         for number in range(1, options.max_rounds + 1):
             self._set_context(sample, number)
@@ -408,7 +408,6 @@ class Agent:
                             completion_tokens=response.completion_tokens, latency=response.latency, attempts=response.attempts)
             attempt.rounds.append(current)
             exchange = [{"role": "assistant", "content": _clip(response.text, MAX_ECHO_CHARS)}]
-            structured = True
             finding = getattr(response, "finding", None)
             if finding:
                 current.outcome = "looped" if response.finish_reason == "loop" else "cut_off"
@@ -432,7 +431,8 @@ class Agent:
                 current.objective = _finite(result.objective) if result.has_solution else None
             if outcome in ("model_error", "solver_error") and error_text is not None:
                 current.feedback = model_error_feedback(error_text, document)
-                structured = not needs_free_form(error_text)
+                # once without the grammar, stay so: under it the answer opens with "variables" again and loses its sets
+                structured = structured and not needs_free_form(error_text)
             elif outcome in ("infeasible", "unbounded", "solver_error"):
                 current.feedback = findings_feedback(current.status or "unknown", current.objective, _clip(feedback_text(findings)))
             elif outcome == "warnings" and not warned and number < options.max_rounds:

@@ -88,6 +88,7 @@ def cut_off_feedback(finding: str) -> str:
 
 _BOUND = re.compile(r"variables '(?P<variable>[^']+)': (?P<side>lower|upper) bound '(?P<value>[^']*)' is not a number or a parameter")
 _UNKNOWN_SET = re.compile(r"unknown set '(?P<set>[^']+)' in the index")
+_SCALAR_USE = re.compile(r"variable '(?P<variable>[^']+)' is indexed by (?P<sets>[^;\n]+); write (?P=variable)\[\.\.\.\]")
 _SPACED_NAME = re.compile(r"(?P<element>\w+): '(?P<name>\s*[A-Za-z_][A-Za-z0-9_]*\s*)' does not match '\^\[A-Za-z_\]")
 
 
@@ -106,6 +107,11 @@ def error_hints(error: str, document: Mapping[str, Any] | None = None) -> list[s
                      + _entry_without(document, variable, side))
     for match in _UNKNOWN_SET.finditer(error):
         hints.append(unknown_set_hint(match["set"], document))
+    for match in _SCALAR_USE.finditer(error):  # (MAMO EasyLP 79: workers_X indexed by projects, used as one number)
+        variable = match["variable"]
+        hints.append(f"Variable {variable!r} has an \"index\" ({match['sets']}) but is used as one number. If it is one "
+                     f"quantity, remove \"index\" from variable {variable!r}.{_entry_without(document, variable, 'index')} "
+                     f"Otherwise write {variable}[...] with an index bound by \"for\" or by a sum over {match['sets']}.")
     for match in _SPACED_NAME.finditer(error):  # (NL4Opt 74: the model then dropped its other variable instead)
         name = match["name"]
         if name != name.strip():

@@ -130,3 +130,15 @@ def test_the_agent_sends_the_set_hint_in_the_answers_own_names(chat_server) -> N
     feedback = feedback_before_recovery(chat_server, without_sets)
     assert "Hint: Set 'products' is used in the index of " in feedback
     assert 'Your model has no "sets": write "sets" (and "parameters" for the data) before "variables".' in feedback
+
+
+def test_an_indexed_variable_used_as_one_number_is_shown_without_its_index(chat_server) -> None:
+    # MAMO EasyLP 79, round 2: "workers_X": {"index": ["projects"], ...} in "2 * workers_X + workers_Y >= 8".
+    scalar_use = production(variables={**PRODUCTION["variables"],
+                                       "workers_X": {"index": ["products"], "type": "integer", "lower": 0}},
+                            constraints=[*PRODUCTION["constraints"], {"name": "mix", "expression": "2 * workers_X >= 8"}])
+    feedback = feedback_before_recovery(chat_server, scalar_use)
+    assert "variable 'workers_X' is indexed by products; write workers_X[...]" in feedback
+    assert ("Hint: Variable 'workers_X' has an \"index\" (products) but is used as one number. If it is one quantity, "
+            "remove \"index\" from variable 'workers_X'. The variable then reads \"workers_X\": {\"type\": \"integer\", "
+            "\"lower\": 0}. Otherwise write workers_X[...] with an index bound by \"for\" or by a sum over products.") in feedback

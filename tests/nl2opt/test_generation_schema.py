@@ -92,3 +92,14 @@ def test_other_rejections_keep_the_grammar(chat_server) -> None:
     server = chat_server([Reply(as_json(bound)), Reply(as_json(PRODUCTION))])
     Agent(fast_client(server), AgentOptions(max_rounds=2, examples=0)).solve(QUESTION)
     assert [request["response_format"]["type"] for request in server.requests] == ["json_schema", "json_schema"]
+
+
+def test_once_without_the_grammar_the_attempt_stays_without_it(chat_server) -> None:
+    # MAMO EasyLP 79: the free round declared its sets; the next round, under the grammar again, opened with
+    # "variables" and dropped them.
+    without_sets = {key: value for key, value in PRODUCTION.items() if key != "sets"}
+    bound = production(variables={**PRODUCTION["variables"], "make": {**PRODUCTION["variables"]["make"], "upper": "2 * b"}})
+    server = chat_server([Reply(as_json(without_sets)), Reply(as_json(bound)), Reply(as_json(PRODUCTION))])
+    answer = Agent(fast_client(server), AgentOptions(max_rounds=3, examples=0)).solve(QUESTION)
+    assert answer.status == "solved"
+    assert [request.get("response_format", {}).get("type") for request in server.requests] == ["json_schema", None, None]
