@@ -35,6 +35,7 @@ from ormodel.nl2opt.prompts import (
     cut_off_feedback,
     findings_feedback,
     model_error_feedback,
+    needs_free_form,
     parse_feedback,
 )
 from ormodel.nl2opt.retrieval import ExampleLibrary
@@ -391,10 +392,13 @@ class Agent:
         temperature = None if sample == 0 else options.sample_temperature
         attempt = Attempt(sample=sample)
         warned = False
+        structured = True  # False from a round whose fix the JSON-Schema grammar would not let the model write
+        checked: tuple[dict[str, Any], Any, Any] | None = None  # the last model solved with only warnings
         for number in range(1, options.max_rounds + 1):
             self._set_context(sample, number)
             try:
-                response = self.client.complete(opening + exchange, structured=True, temperature=temperature, seed=options.seed + sample)
+                response = self.client.complete(opening + exchange, structured=structured, temperature=temperature,
+                                                seed=options.seed + sample)
             except LLMError as error:
                 attempt.rounds.append(Round(number, "llm_error", error=str(error), attempts=error.attempts))
                 attempt.error = str(error)
@@ -426,11 +430,14 @@ class Agent:
                 current.status = result.status.value
                 current.objective = _finite(result.objective) if result.has_solution else None
             if outcome in ("model_error", "solver_error") and error_text is not None:
-                current.feedback = model_error_feedback(error_text)
+                current.feedback = model_error_feedback(error_text, document)
+                # once without the grammar, stay so: under it the answer opens with "variables" again and loses its sets
+                structured = structured and not needs_free_form(error_text)
             elif outcome in ("infeasible", "unbounded", "solver_error"):
                 current.feedback = findings_feedback(current.status or "unknown", current.objective, _clip(feedback_text(findings)))
             elif outcome == "warnings" and not warned and number < options.max_rounds:
                 warned = True
+                checked = (document, problem, result)
                 current.feedback = findings_feedback(current.status or "unknown", current.objective, _clip(feedback_text(findings)))
             else:
                 current.outcome = "accepted"
@@ -441,6 +448,12 @@ class Agent:
             if number < options.max_rounds:
                 exchange.append({"role": "user", "content": current.feedback})
         last = attempt.rounds[-1]
+        if checked is not None:  # the revision asked for by a warning was worse: keep the model that solved (NL4Opt 233)
+            logger.info("sample %d: the revisions after the warnings failed; answering with the model that had only warnings", sample)
+            attempt.document, attempt.problem, attempt.result = checked
+            attempt.status = "solved"
+            attempt.objective = _finite(attempt.result.objective) if attempt.result.has_solution else None
+            return attempt
         attempt.status = last.outcome if last.outcome in ("infeasible", "unbounded") else "failed"
         attempt.error = (f"no acceptable model within {options.max_rounds} round(s); last round: {last.outcome}"
                          + (f" — {last.error}" if last.error else ""))

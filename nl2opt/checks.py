@@ -89,8 +89,15 @@ def structural_findings(problem: Problem) -> list[Finding]:
                                 "statement gives these data for a reason, a constraint or objective term is missing"))
     unused_variables = [name for name in problem.variables if name not in used]
     if unused_variables:
+        names = ", ".join(repr(name) for name in unused_variables)
+        kept = [name for name in problem.variables if name in used]
+        keep = f" and keep {', '.join(repr(name) for name in kept)} as {'they are' if len(kept) > 1 else 'it is'}" if kept else ""
+        # (NL4Opt 233: told "variables total_sand appear in no constraint", Qwen2.5-Coder-1.5B deleted the other variables)
         findings.append(Finding("unused_variable", "warning",
-                                f"variables {', '.join(unused_variables)} appear in no constraint and not in the objective"))
+                                f"variable{'s' if len(unused_variables) > 1 else ''} {names} appear{'' if len(unused_variables) > 1 else 's'} "
+                                "in no constraint and not in the objective: use "
+                                f"{'them' if len(unused_variables) > 1 else 'it'} where the problem needs "
+                                f"{'them' if len(unused_variables) > 1 else 'it'}, or delete only {names}{keep}"))
     if problem.objective is not None and not (objective_names & set(problem.variables)):
         findings.append(Finding("constant_objective", "warning",
                                 "the objective contains no variable, so every feasible point is optimal; "

@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import random
 import re
 import threading
@@ -34,7 +35,8 @@ from typing import Any, Protocol
 from ormodel.nl2opt.config import LLMConfig
 from ormodel.nl2opt.loop_guard import LoopGuard, find_loop
 
-__all__ = ["ChatClient", "ChatModel", "ChatResponse", "LLMError", "Message", "five_element_response_format", "length_finding"]
+__all__ = ["ChatClient", "ChatModel", "ChatResponse", "LLMError", "Message", "five_element_response_format", "generation_schema",
+           "length_finding"]
 
 Message = dict[str, str]
 
@@ -121,12 +123,37 @@ class ChatModel(Protocol):
         ...
 
 
+def generation_schema() -> dict[str, Any]:
+    """The five-element JSON Schema as sent to a model: the reader's schema, with the objective's ``sense`` required.
+
+    Grammar-constrained servers (llama.cpp) emit an object's required keys first, then the optional ones
+    in schema order. So:
+
+    * the objective must open with its ``sense`` (Qwen2.5-Coder-1.5B left it out, and NL4Opt maximization
+      problems were then minimized by default);
+    * a constraint's keys are all optional, so that ``for`` may precede ``expression`` (with ``name`` and
+      ``expression`` required, ``expression`` came right after ``name``, with its index unbound); the
+      reader still rejects a constraint without a name or an expression, with a message saying so;
+    * ``variables`` stays required, so answers open with it. Offering ``sets`` first instead made the
+      model invent sets for a two-variable problem (``"S1"`` … ``"S400"``), and requiring ``description``
+      made it copy the problem. An answer that needs a set it did not declare is told so, and its next
+      round is asked for without the grammar (:func:`ormodel.nl2opt.prompts.needs_free_form`).
+    """
+    from ormodel.io import json_schema
+
+    schema = copy.deepcopy(json_schema())
+    schema["properties"]["objective"]["required"] = ["sense"]
+    for definition in ("constraint", "constraint_body"):
+        if definition in schema.get("$defs", {}):
+            schema["$defs"][definition].pop("required", None)
+    return schema
+
+
 def five_element_response_format(mode: str) -> dict[str, Any] | None:
     """The ``response_format`` for a structured-output mode (``json_schema``, ``json_object`` or ``none``)."""
     if mode == "json_schema":
-        from ormodel.io import json_schema
-
-        return {"type": "json_schema", "json_schema": {"name": "five_element_model", "schema": json_schema(), "strict": False}}
+        return {"type": "json_schema", "json_schema": {"name": "five_element_model", "schema": generation_schema(),
+                                                       "strict": False}}
     if mode == "json_object":
         return {"type": "json_object"}
     return None

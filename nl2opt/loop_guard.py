@@ -12,7 +12,9 @@ Signs (each one alone never occurs in a sound five-element document):
   ``phrase_repeats`` times in a row inside one JSON string (a description that keeps saying
   "but it can only make 120 chairs and 120 tables, " is how SmolLM2 loops under a schema);
 * the same line (with letters or digits) written ``line_repeats`` times in a row;
-* ``whitespace_run`` whitespace characters in a row.
+* ``whitespace_run`` whitespace characters in a row;
+* ``count_run`` consecutive integers in a row in one JSON array (Qwen2.5-Coder-1.5B listed a set
+  ``"days": [1, 2, 3, …]`` until ``max_tokens`` on MAMO ComplexLP 28; a range says it in one entry).
 
 Example:
     >>> guard = LoopGuard()
@@ -32,7 +34,7 @@ class LoopFinding:
     """Where and how an answer started looping.
 
     Attributes:
-        kind: ``repeated_key``, ``repeated_phrase``, ``repeated_line`` or ``whitespace``.
+        kind: ``repeated_key``, ``repeated_phrase``, ``repeated_line``, ``counting`` or ``whitespace``.
         position: characters of the answer read when the loop was recognized (the answer is cut there).
         detail: the repeated key or line.
         where: the path of the JSON object holding the repeated key (``parameters → cost``), if any.
@@ -55,6 +57,11 @@ class LoopFinding:
             place = f" (inside {self.where})" if self.where else ""
             return (f"Your answer was stopped because it was looping: a text value{place} repeated "
                     f"\"{self.detail.strip()[:120]}\" {self.count} times in a row. Keep descriptions to one short sentence.")
+        if self.kind == "counting":
+            place = f" (inside {self.where})" if self.where else ""
+            return (f"Your answer was stopped because it was listing integers one by one{place}: {self.detail} "
+                    f"({self.count} so far). Write a range of integers as {{\"from\": first, \"to\": last}} with the numbers "
+                    "the problem gives, or index by the set that is meant.")
         if self.kind == "repeated_line":
             return (f"Your answer was stopped because it was looping: the line `{self.detail[:120]}` was repeated "
                     f"{self.count} times in a row.")
@@ -68,19 +75,23 @@ class _Container:
     key: str | None  # the key this container is the value of, in its parent object
     keys: dict[str, int] = field(default_factory=dict)
     expecting_key: bool = True
+    last_integer: int | None = None  # in an array: the last element, when it was an integer
+    run: int = 0  # in an array: consecutive integers (each one more than the last) ending here
 
 
 class LoopGuard:
     """Feed the answer chunk by chunk; :meth:`feed` returns a :class:`LoopFinding` once a loop is seen."""
 
     def __init__(self, key_repeats: int = 3, line_repeats: int = 10, whitespace_run: int = 200, phrase_repeats: int = 3,
-                 phrase_min: int = 12, phrase_max: int = 200) -> None:
+                 phrase_min: int = 12, phrase_max: int = 200, count_run: int = 60) -> None:
         self.key_repeats = key_repeats
         self.phrase_repeats = phrase_repeats
         self.phrase_min = phrase_min
         self.phrase_max = phrase_max
         self.line_repeats = line_repeats
         self.whitespace_run = whitespace_run
+        self.count_run = count_run
+        self._element: list[str] = []  # the array element being read, outside strings
         self.finding: LoopFinding | None = None
         self._position = 0
         self._stack: list[_Container] = []
@@ -129,6 +140,20 @@ class LoopGuard:
                 return LoopFinding("repeated_phrase", self._position, phrase, where, self.phrase_repeats)
         return None
 
+    def _element_done(self) -> LoopFinding | None:
+        """Count an array element that ended: a run of integers each one more than the last is a listing."""
+        top = self._stack[-1] if self._stack else None
+        text, self._element = "".join(self._element).strip(), []
+        if top is None or top.kind != "[":
+            return None
+        value = int(text) if text.lstrip("-").isdigit() else None
+        top.run = top.run + 1 if value is not None and top.last_integer is not None and value == top.last_integer + 1 else int(value is not None)
+        top.last_integer = value
+        if value is not None and top.run >= self.count_run:
+            first = value - top.run + 1
+            return LoopFinding("counting", self._position, f"{first}, {first + 1}, {first + 2}, …, {value}", self._path(), top.run)
+        return None
+
     def _structure(self, char: str) -> LoopFinding | None:
         if self._in_string:
             if self._escape:
@@ -152,12 +177,17 @@ class LoopGuard:
             self._stack.append(_Container(char, key))
             self._pending_key = None
         elif char in "}]":
+            found = self._element_done() if char == "]" else None
             if self._stack:
                 self._stack.pop()
             self._pending_key = None
+            return found
         elif char == "," and self._stack:
             self._stack[-1].expecting_key = True
             self._pending_key = None
+            return self._element_done()
+        elif self._stack and self._stack[-1].kind == "[":
+            self._element.append(char)
         return None
 
     # -- lines and whitespace -----------------------------------------------------------------

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ormodel.nl2opt.client import Message
 
 __all__ = ["SYSTEM_PROMPT", "build_messages", "cut_off_feedback", "error_hints", "example_messages", "findings_feedback",
-           "model_error_feedback", "parse_feedback"]
+           "model_error_feedback", "needs_free_form", "parse_feedback",
+           "unknown_set_hint"]
 
 SYSTEM_PROMPT = """\
 You are an operations-research modeling expert. Turn the user's problem into a five-element \
@@ -87,26 +88,105 @@ def cut_off_feedback(finding: str) -> str:
 
 _BOUND = re.compile(r"variables '(?P<variable>[^']+)': (?P<side>lower|upper) bound '(?P<value>[^']*)' is not a number or a parameter")
 _UNKNOWN_SET = re.compile(r"unknown set '(?P<set>[^']+)' in the index")
+_SCALAR_USE = re.compile(r"variable '(?P<variable>[^']+)' is indexed by (?P<sets>[^;\n]+); write (?P=variable)\[\.\.\.\]")
+_SPACED_NAME = re.compile(r"(?P<element>\w+): '(?P<name>\s*[A-Za-z_][A-Za-z0-9_]*\s*)' does not match '\^\[A-Za-z_\]")
 
 
-def error_hints(error: str) -> list[str]:
-    """What to do about errors that small models make often, in the model's own terms (one meaning each)."""
+def error_hints(error: str, document: Mapping[str, Any] | None = None) -> list[str]:
+    """What to do about errors that small models make often, in the model's own terms (one meaning each).
+
+    ``document`` (the rejected answer, when it could be read) lets a hint quote the model's own entries.
+    """
     hints = []
     for match in _BOUND.finditer(error):  # (a number in quotes is read as the number: ormodel.io)
         variable, side, value = match["variable"], match["side"], match["value"]
         relation = ">=" if side == "lower" else "<="
         hints.append(f"A bound is a number or a parameter name. If '{value}' involves a variable, it is a constraint: remove "
                      f"\"{side}\" from variable {variable!r} and add {{\"name\": \"{variable}_{side}\", \"expression\": "
-                     f"\"{variable} {relation} {value}\"}} to \"constraints\"; if it is data, declare it under \"parameters\".")
+                     f"\"{variable} {relation} {value}\"}} to \"constraints\"; if it is data, declare it under \"parameters\"."
+                     + _entry_without(document, variable, side))
     for match in _UNKNOWN_SET.finditer(error):
-        hints.append(f"Declare the set first: \"sets\": {{\"{match['set']}\": [its members]}} (or {{\"from\": 1, \"to\": n}}), "
-                     "or index by a set that is declared.")
+        hints.append(unknown_set_hint(match["set"], document))
+    for match in _SCALAR_USE.finditer(error):  # (MAMO EasyLP 79: workers_X indexed by projects, used as one number)
+        variable = match["variable"]
+        hints.append(f"Variable {variable!r} has an \"index\" ({match['sets']}) but is used as one number. If it is one "
+                     f"quantity, remove \"index\" from variable {variable!r}.{_entry_without(document, variable, 'index')} "
+                     f"Otherwise write {variable}[...] with an index bound by \"for\" or by a sum over {match['sets']}.")
+    for match in _SPACED_NAME.finditer(error):  # (NL4Opt 74: the model then dropped its other variable instead)
+        name = match["name"]
+        if name != name.strip():
+            hints.append(f"The name {name!r} in \"{match['element']}\" has a space in it: write {name.strip()!r}, and keep "
+                         "every other entry as it was.")
     return hints
 
 
-def model_error_feedback(error: str) -> str:
+def needs_free_form(error: str) -> bool:
+    """Whether the fix for ``error`` needs keys before ``variables``, which the JSON-Schema grammar does not allow.
+
+    The grammar opens every answer with ``variables``; a set the answer forgot has to be declared before
+    them, so the next round is asked for without a response format (MAMO ComplexLP 41, 121, 166: three
+    rounds each of the same variables-first answer under the grammar).
+    """
+    return _UNKNOWN_SET.search(error) is not None
+
+
+def _entry_without(document: Mapping[str, Any] | None, variable: str, side: str) -> str:
+    """The variable's own entry with the bad bound left out, as a sentence (empty when the document is unknown)."""
+    entry = _section(document, "variables").get(variable)
+    if not isinstance(entry, Mapping) or side not in entry:
+        return ""
+    kept = {key: value for key, value in entry.items() if key != side}
+    return f" The variable then reads \"{variable}\": {json.dumps(kept)}."
+
+
+def _section(document: Mapping[str, Any] | None, element: str) -> Mapping[str, Any]:
+    section = document.get(element) if isinstance(document, Mapping) else None
+    return section if isinstance(section, Mapping) else {}
+
+
+def _index_names(entry: Any) -> list[str]:
+    index = entry.get("index") if isinstance(entry, Mapping) else None
+    return [index] if isinstance(index, str) else [name for name in index if isinstance(name, str)] if isinstance(index, list) else []
+
+
+def _members_from_parameters(name: str, document: Mapping[str, Any] | None) -> tuple[list[Any], list[str]] | None:
+    """The keys that the parameters indexed first by ``name`` give in ``values`` as a mapping, when they all agree.
+
+    Only a suggestion for the model to check: a parameter's keys need not be the whole set (a ``default``
+    fills entries left out), so the language does not infer the set from them.
+    """
+    found: list[tuple[str, list[Any]]] = []
+    for parameter, entry in _section(document, "parameters").items():
+        index = _index_names(entry)
+        values = entry.get("values") if isinstance(entry, Mapping) else None
+        if index[:1] == [name] and isinstance(values, Mapping) and values:
+            found.append((parameter, list(values)))
+    if not found or any(keys != found[0][1] for _, keys in found):
+        return None
+    return found[0][1], [parameter for parameter, _ in found]
+
+
+def unknown_set_hint(name: str, document: Mapping[str, Any] | None = None) -> str:
+    """Which set to declare, where the answer uses it, and the ``sets`` entry to add, in the answer's own names."""
+    users = [f"{element[:-1]} {entry_name!r}" for element in ("variables", "parameters")
+             for entry_name, entry in _section(document, element).items() if name in _index_names(entry)]
+    used = f" is used in the index of {', '.join(users)} but" if users else ""
+    missing = (" Your model has no \"sets\": write \"sets\" (and \"parameters\" for the data) before \"variables\"."
+               if isinstance(document, Mapping) and "sets" not in document else "")
+    members = _members_from_parameters(name, document)
+    if members is not None:
+        keys, parameters = members
+        source = ", ".join(repr(parameter) for parameter in parameters)
+        return (f"Set {name!r}{used} is not declared.{missing} The keys of parameter {source} give "
+                f"\"sets\": {{{json.dumps(name)}: {json.dumps(keys)}}}; add it (with any member those keys leave out), or "
+                "index by a set that is declared.")
+    return (f"Set {name!r}{used} is not declared.{missing} Declare it first: \"sets\": {{\"{name}\": [its members]}} "
+            "(or {\"from\": 1, \"to\": n}), or index by a set that is declared.")
+
+
+def model_error_feedback(error: str, document: Mapping[str, Any] | None = None) -> str:
     """The message after a document the validator or compiler rejected (the error text is verbatim, then hints)."""
-    hints = "".join(f"\nHint: {hint}" for hint in error_hints(error))
+    hints = "".join(f"\nHint: {hint}" for hint in error_hints(error, document))
     return (f"The model was rejected with this error:\n{error}{hints}\n"
             "Fix the cause (keep the rest of the model) and reply with the complete corrected model as one JSON object.")
 

@@ -92,6 +92,25 @@ def test_warnings_are_fed_back_once_then_accepted(chat_server) -> None:
     assert len(server.requests) == 2
 
 
+def test_a_failed_revision_after_warnings_keeps_the_model_that_solved(chat_server) -> None:
+    # NL4Opt 233 (Qwen2.5-Coder-1.5B): told that total_sand was unused, the model removed its other variables instead;
+    # the revisions were rejected, and the answer was "failed" although round 1 had solved with only a warning.
+    unused = production(variables={**PRODUCTION["variables"], "total_sand": {"type": "integer", "lower": 0, "upper": 9}})
+    revised = {**unused, "variables": {"total_sand": {"type": "integer"}}}  # make[...] now undefined
+    server = chat_server([Reply(as_json(unused)), Reply(as_json(revised)), Reply(as_json(revised))])
+    answer = Agent(fast_client(server), AgentOptions(max_rounds=3, examples=0)).solve(QUESTION)
+    assert [item.outcome for item in answer.attempts[0].rounds] == ["warnings", "model_error", "model_error"]
+    assert answer.status == "solved" and answer.objective == pytest.approx(PRODUCTION_OPTIMUM)
+    assert "total_sand" in answer.attempts[0].document["variables"] and "make" in answer.attempts[0].document["variables"]
+
+
+def test_without_a_solved_round_the_attempt_still_fails(chat_server) -> None:
+    broken = {**PRODUCTION, "variables": {"total_sand": {"type": "integer"}}}
+    server = chat_server([Reply(as_json(broken))] * 2)
+    answer = Agent(fast_client(server), AgentOptions(max_rounds=2, examples=0)).solve(QUESTION)
+    assert answer.status == "failed" and answer.objective is None
+
+
 def test_rate_limit_and_server_error_are_retried(chat_server) -> None:
     server = chat_server([Reply(status=429, error="slow down", headers={"Retry-After": "0"}),
                           Reply(status=500, error="boom"), Reply(as_json(PRODUCTION))])

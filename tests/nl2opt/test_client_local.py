@@ -163,6 +163,20 @@ def test_a_phrase_repeated_inside_a_text_value_is_a_loop() -> None:
     assert find_loop('{"description": "sum(x[i] for i in S) + sum(y[i] for i in S) + sum(z[i] for i in S)"}') is None
 
 
+def test_integers_listed_one_by_one_are_a_loop() -> None:
+    # MAMO ComplexLP 28 (Qwen2.5-Coder-1.5B, the round without the grammar): "sets": {"days": [1, 2, 3, ... 258 ...
+    answer = '{\n  "sets": {"days": [' + ", ".join(str(day) for day in range(1, 400))
+    guard = LoopGuard()
+    loop = next(found for start in range(0, len(answer), 5) if (found := guard.feed(answer[start:start + 5])) is not None)
+    assert (loop.kind, loop.where, loop.count) == ("counting", "sets → days", 60)
+    assert loop.message() == ("Your answer was stopped because it was listing integers one by one (inside sets → days): "
+                              "1, 2, 3, …, 60 (60 so far). Write a range of integers as {\"from\": first, \"to\": last} "
+                              "with the numbers the problem gives, or index by the set that is meant.")
+    listed = '{"sets": {"t": [' + ", ".join(str(day) for day in range(1, 60)) + ']}, "d": [[1, 2], [3, 4]], "e": [5, 6]}'
+    assert find_loop(listed) is None, "59 members written out, then nested and short lists: no loop"
+    assert find_loop('{"w": [' + ", ".join(str(2 * day) for day in range(300)) + "]}") is None
+
+
 def test_no_golden_formulation_looks_like_a_loop() -> None:
     for example in load_golden():
         for text in (json.dumps(example.document), json.dumps(example.document, indent=2)):

@@ -37,7 +37,45 @@ def test_a_bound_made_of_another_variable_is_shown_as_the_constraint_it_is() -> 
 def test_an_undeclared_set_in_an_index_is_named() -> None:
     document = production(variables={"flow": {"index": ["apples"]}})
     [hint] = error_hints(rejection(document))
-    assert hint.startswith('Declare the set first: "sets": {"apples": [its members]}')
+    assert hint.startswith("Set 'apples' is not declared. Declare it first: \"sets\": {\"apples\": [its members]}")
+
+
+def test_an_undeclared_set_names_its_users_and_a_missing_sets_section() -> None:
+    # MAMO ComplexLP 166, round 1 (shortened): variables indexed over sets in a document without "sets" or "parameters".
+    document = {"variables": {"open": {"index": ["centers"], "type": "binary"},
+                              "transport": {"index": ["centers", "stores"], "type": "continuous"}},
+                "objective": {"expression": "sum(open[c] for c in centers)"}}
+    error = rejection(document)
+    [hint] = error_hints(error, document)
+    assert hint == ("Set 'centers' is used in the index of variable 'open', variable 'transport' but is not declared. Your "
+                    "model has no \"sets\": write \"sets\" (and \"parameters\" for the data) before \"variables\". Declare it "
+                    "first: \"sets\": {\"centers\": [its members]} (or {\"from\": 1, \"to\": n}), or index by a set that is "
+                    "declared.")
+
+
+def test_an_undeclared_set_given_by_a_parameters_keys_shows_the_entry_to_add() -> None:
+    # The same answer with its opening costs written as a table keyed by center: the keys are offered, not assumed
+    # (a "default" may fill centers the table leaves out), so the reader still rejects the document.
+    document = {"sets": {"stores": [1, 2]},
+                "parameters": {"opening_cost": {"index": ["centers"], "values": {"A": 3, "B": 5}},
+                               "capacity": {"index": ["centers"], "values": {"A": 9, "B": 7}}},
+                "variables": {"open": {"index": ["centers"], "type": "binary"}},
+                "objective": {"sense": "minimize", "expression": "sum(opening_cost[c] * open[c] for c in centers)"}}
+    [hint] = error_hints(rejection(document), document)
+    assert hint == ("Set 'centers' is used in the index of variable 'open', parameter 'opening_cost', parameter 'capacity' "
+                    "but is not declared. The keys of parameter 'opening_cost', 'capacity' give \"sets\": {\"centers\": "
+                    "[\"A\", \"B\"]}; add it (with any member those keys leave out), or index by a set that is declared.")
+    disagreeing = {**document, "parameters": {**document["parameters"], "capacity": {"index": ["centers"], "values": {"A": 9}}}}
+    [hint] = error_hints(rejection(disagreeing), disagreeing)
+    assert '[its members]' in hint and '"A", "B"' not in hint
+
+
+def test_a_bound_made_of_another_variable_quotes_the_entry_without_it() -> None:
+    # NL4Opt 114, round 3: the model added "pears <= 2 * apples" to the constraints but kept "upper": "2 * apples".
+    document = production(variables={"apples": {"type": "integer", "lower": 5, "upper": 50},
+                                      "pears": {"type": "integer", "lower": 10, "upper": "2 * apples"}})
+    [hint] = error_hints(rejection(document), document)
+    assert hint.endswith('The variable then reads "pears": {"type": "integer", "lower": 10}.')
     assert error_hints("variables 'x': the objective is constant") == []
 
 
@@ -75,3 +113,32 @@ def test_sum_of_a_whole_variable_is_accepted_from_a_model(chat_server) -> None:
     server = chat_server([Reply(as_json(whole))])
     answer = Agent(fast_client(server), AgentOptions(max_rounds=1, examples=0)).solve(QUESTION)
     assert answer.status == "solved" and answer.objective == pytest.approx(3 * 1 + 5 * 6)  # b at its limit 6, one a
+
+
+def test_a_name_with_a_space_is_named_with_its_fix() -> None:
+    # NL4Opt 74, round 1: {" telecom": ..., "healthcare": ...}; after the bare pattern error the model dropped healthcare.
+    document = production(variables={" telecom": {"lower": 0}, "healthcare": {"lower": 0}})
+    [hint] = error_hints(rejection(document))
+    assert hint == ("The name ' telecom' in \"variables\" has a space in it: write 'telecom', and keep every other entry "
+                    "as it was.")
+    assert error_hints(rejection(production(variables={"9lives": {"lower": 0}}))) == []
+
+
+def test_the_agent_sends_the_set_hint_in_the_answers_own_names(chat_server) -> None:
+    # MAMO ComplexLP 41/121: variables indexed over undeclared sets, in an answer without a "sets" section.
+    without_sets = {key: value for key, value in PRODUCTION.items() if key != "sets"}
+    feedback = feedback_before_recovery(chat_server, without_sets)
+    assert "Hint: Set 'products' is used in the index of " in feedback
+    assert 'Your model has no "sets": write "sets" (and "parameters" for the data) before "variables".' in feedback
+
+
+def test_an_indexed_variable_used_as_one_number_is_shown_without_its_index(chat_server) -> None:
+    # MAMO EasyLP 79, round 2: "workers_X": {"index": ["projects"], ...} in "2 * workers_X + workers_Y >= 8".
+    scalar_use = production(variables={**PRODUCTION["variables"],
+                                       "workers_X": {"index": ["products"], "type": "integer", "lower": 0}},
+                            constraints=[*PRODUCTION["constraints"], {"name": "mix", "expression": "2 * workers_X >= 8"}])
+    feedback = feedback_before_recovery(chat_server, scalar_use)
+    assert "variable 'workers_X' is indexed by products; write workers_X[...]" in feedback
+    assert ("Hint: Variable 'workers_X' has an \"index\" (products) but is used as one number. If it is one quantity, "
+            "remove \"index\" from variable 'workers_X'. The variable then reads \"workers_X\": {\"type\": \"integer\", "
+            "\"lower\": 0}. Otherwise write workers_X[...] with an index bound by \"for\" or by a sum over products.") in feedback

@@ -66,6 +66,12 @@ def test_structural_findings_name_unused_data_and_variables() -> None:
     kinds = {finding.kind: finding.message for finding in structural_findings(problem_from_dict(document))}
     assert "unused_cost" in kinds["unused_parameter"] and "idle" in kinds["unused_variable"]
     assert structural_findings(problem_from_dict(PRODUCTION)) == []
+    # NL4Opt 233: the message names what to keep, since the model deleted the used variables instead of the unused one.
+    assert kinds["unused_variable"] == ("variable 'idle' appears in no constraint and not in the objective: use it where "
+                                        "the problem needs it, or delete only 'idle' and keep 'make' as it is")
+    two = production(variables={**PRODUCTION["variables"], "idle": {"type": "binary"}, "spare": {"lower": 0}})
+    [message] = [finding.message for finding in structural_findings(problem_from_dict(two)) if finding.kind == "unused_variable"]
+    assert message.startswith("variables 'idle', 'spare' appear in no constraint") and "delete only 'idle', 'spare'" in message
     constant = production(objective={"sense": "minimize", "expression": "b_limit"})
     assert "constant_objective" in {finding.kind for finding in structural_findings(problem_from_dict(constant))}
 
