@@ -119,7 +119,9 @@ class Instance:
 
     @property
     def _piecewise(self) -> str:
-        return "sos2" if "SOS2" in self._declared else "incremental"
+        from ormodel.reductions import piecewise_formulation
+
+        return self.settings.piecewise or piecewise_formulation(self._declared)
 
     def _load(self) -> None:
         """Compile the whole current model and load it into a fresh solver model."""
