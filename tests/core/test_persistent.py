@@ -35,6 +35,20 @@ def _agrees(inst: om.Instance, expected: float) -> om.Result:
     return result
 
 
+def _count_restricted_pushes(inst: om.Instance) -> list[int]:
+    """A list that records, per restricted recompile, how many changed entries it handled (-1: fell back to the whole family)."""
+    compiled: list[int] = []
+    original = inst._push_restricted
+
+    def counting(name: str, parameter: str, keys: list) -> bool:
+        handled = original(name, parameter, keys)
+        compiled.append(len(keys) if handled else -1)
+        return handled
+
+    inst._push_restricted = counting  # type: ignore[method-assign]
+    return compiled
+
+
 @pytest.mark.parametrize("solver", ["highs", "scip"])
 def test_changes_in_place_agree_with_rebuilds(solver: str) -> None:
     inst = _model().instance(solver=solver)
@@ -173,15 +187,7 @@ def test_only_the_rows_that_read_a_changed_entry_are_recompiled() -> None:
     model.maximize(om.sum(om.sum(x[i, j], over=j), over=i) + spare)
     model.constrain("room", scale[i] * x[i, "a"] + x[i, "b"] <= 7 + scale[i], for_each=i)
     inst = model.instance(solver="highs")
-    compiled: list[int] = []
-    original = inst._push_restricted
-
-    def counting(name: str, parameter: str, keys: list) -> bool:
-        handled = original(name, parameter, keys)
-        compiled.append(len(keys) if handled else -1)
-        return handled
-
-    inst._push_restricted = counting  # type: ignore[method-assign]
+    compiled = _count_restricted_pushes(inst)
     inst.set_parameter("scale", {2: 3.0})
     inst.set_parameter("scale", [1.0, 3.0, 0.5])
     assert compiled == [1, 1]  # one changed entry each time, one row recompiled
@@ -233,15 +239,7 @@ def test_set_rhs_of_one_row_recompiles_that_row_only_and_agrees_with_a_rebuild(s
     model.constrain("pair", x[i, j] <= 4, for_each=(i, j))
     inst = model.instance(solver=solver)
     assert inst.solve().objective == pytest.approx(24.0)
-    compiled: list[int] = []
-    original = inst._push_restricted
-
-    def counting(name: str, parameter: str, keys: list) -> bool:
-        handled = original(name, parameter, keys)
-        compiled.append(len(keys) if handled else -1)
-        return handled
-
-    inst._push_restricted = counting  # type: ignore[method-assign]
+    compiled = _count_restricted_pushes(inst)
     for change, expected in ((("room", 3, 2), 19.0), (("pair", 1, (3, "b")), 16.0), (("room", 5, 1), 13.0)):
         name, value, at = change
         inst.set_rhs(name, value, at=at)
