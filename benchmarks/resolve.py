@@ -74,7 +74,8 @@ def _timed(step: Any) -> dict[str, float]:
     wall = finished - started
     solver = float(result.extra.get("solver_seconds", math.nan))
     return {"wall": wall, "solver": solver, "overhead": wall - solver, "gc": finished - collecting, "status": result.status.value,
-            "objective": float(result.objective) if result.objective is not None else math.nan}
+            "objective": float(result.objective) if result.objective is not None else math.nan,
+            "timings": {key: float(value) for key, value in result.timings.items()}}
 
 
 class Persistent:
