@@ -105,6 +105,9 @@ class SolveOptions:
         warm_start: a full or partial point, as an array by column or a dict by label.
         compute_conflict: compute an IIS when the model is infeasible.
         extra: raw backend options, e.g. ``{"presolve": "off"}`` for HiGHS.
+        piecewise: the formulation of ``piecewise()`` terms when the model is compiled: ``"sos2"``,
+            ``"incremental"`` or ``"logarithmic"`` (:mod:`ormodel.piecewise_linear`); ``None``: SOS2
+            sets where the backend has them, incremental otherwise.
     """
 
     time_limit: float | None = None
@@ -117,6 +120,7 @@ class SolveOptions:
     warm_start: np.ndarray | dict[str, float] | None = None
     compute_conflict: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    piecewise: str | None = None
 
     def validate(self) -> "SolveOptions":
         """Raise :class:`~ormodel.errors.OptionError` for an option out of its range; returns ``self``."""
@@ -139,6 +143,11 @@ class SolveOptions:
             raise OptionError(f"seed must be an integer, got {self.seed!r}")
         if not isinstance(self.extra, dict):
             raise OptionError(f"backend options (extra) must be a dict of name to value, got {type(self.extra).__name__}")
+        if self.piecewise is not None:
+            from ormodel.piecewise_linear import FORMULATIONS
+
+            if self.piecewise not in FORMULATIONS:
+                raise OptionError(f"piecewise must be one of {', '.join(FORMULATIONS)}, got {self.piecewise!r}")
         return self
 
 

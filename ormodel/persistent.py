@@ -119,7 +119,9 @@ class Instance:
 
     @property
     def _piecewise(self) -> str:
-        return "sos2" if "SOS2" in self._declared else "incremental"
+        from ormodel.reductions import piecewise_formulation
+
+        return self.settings.piecewise or piecewise_formulation(self._declared)
 
     def _load(self) -> None:
         """Compile the whole current model and load it into a fresh solver model."""
@@ -457,9 +459,14 @@ class Instance:
         self._push([], False)
         self.last_update_seconds = time.perf_counter() - started
 
-    def set_rhs(self, constraint: str, rhs: float) -> None:
-        """Set the right-hand side of a constraint family ``lhs <= rhs`` / ``>=`` / ``==`` to a number (every row);
-        for per-row data, write the right-hand side as a parameter and use :meth:`set_parameter`."""
+    def set_rhs(self, constraint: str, rhs: float, at: Any = None) -> None:
+        """Set the right-hand side of a constraint family ``lhs <= rhs`` / ``>=`` / ``==``: of every row to a
+        number, or of the row at key ``at`` (a member or tuple of members of the family's ``for`` sets).
+
+        A row's right-hand side becomes data of the model: the constant side turns into a parameter
+        ``_rhs_<constraint>`` over the family's sets holding every row's right-hand side, so parameters it
+        read before no longer reach this family (set them with ``set_rhs`` from then on).
+        """
         started = time.perf_counter()
         from ormodel.expressions import Compare
 
@@ -478,11 +485,53 @@ class Instance:
         if not math.isfinite(value):
             raise ModelError(f"the right-hand side must be a finite number, got {rhs!r}", location)
         side = 1 if constant[1] else 0  # the constant side (Python may have written the API's `expr >= data` as `data <= expr`)
-        operands = (relation.operands[0], Const(value)) if side == 1 else (Const(value), relation.operands[1])
+        replacement: Node = Const(value) if at is None else self._row_rhs_data(family, side, at, value, location)
+        operands = (relation.operands[0], replacement) if side == 1 else (replacement, relation.operands[1])
         replaced = dataclasses.replace(family, relation=Compare(relation.ops, operands, column=relation.column))
         self.problem.constraints = [replaced if item.name == constraint else item for item in self.problem.constraints]
-        self._push([constraint], False)
+        if at is None:
+            self._push([constraint], False, False)
+        else:  # only the changed row is recompiled
+            self._push([constraint], False, False, f"_rhs_{constraint}", [_plain(at if isinstance(at, tuple) else (at,))])
         self.last_update_seconds = time.perf_counter() - started
+
+    def _row_rhs_data(self, family: Constraint, side: int, at: Any, value: float, location: Location) -> Node:
+        """``_rhs_<family>[targets]``, the family's right-hand sides as a parameter with the row at ``at`` set to ``value``."""
+        from ormodel.compiler import Compiler
+        from ormodel.io import store_many
+        from ormodel.problem import Parameter
+
+        name = family.name
+        generators = family.generators
+        domains = [generator.domain.id if isinstance(generator.domain, Name) else None for generator in generators]
+        if not generators or any(domain not in self.problem.sets for domain in domains) or any(
+                not generator.unpack and self.problem.sets[domain].dimen > 1 for generator, domain in zip(generators, domains) if domain):
+            raise ModelError("a per-row right-hand side needs a family written `for` members of named sets", location,
+                             "write the right-hand side as a parameter and use set_parameter")
+        if name not in self._row_blocks:
+            raise ModelError(f"{name} has no rows in the loaded model", location)
+        key = _plain(at if isinstance(at, tuple) else (at,))
+        offsets = self._row_offsets(name)
+        if key not in offsets:
+            example = next(iter(offsets), None)
+            raise ModelError(f"{name} has no row {at!r}", location, f"rows are keyed like {example!r}" if example is not None else None)
+        data = f"_rhs_{name}"
+        index = tuple(domain for domain in domains if domain is not None)
+        targets = Index(data, tuple(Name(target) for generator in generators for target in generator.targets))
+        current = family.relation.operands[side]
+        if current == targets and data in self.problem.parameters:
+            table = np.array(self.problem.parameters[data].values, dtype=np.float64, copy=True)
+        else:  # first per-row change: every row's right-hand side as it stands, evaluated row by row
+            compiler = Compiler(self.problem)
+            frame = compiler.frame_for(generators)
+            values = np.broadcast_to(compiler.numbers(compiler.evaluate(current, frame), current), (frame.size,))
+            block = self._row_blocks[name]
+            index_sets = [self.problem.sets[set_name] for set_name in index]
+            table = np.zeros(tuple(index_set.size for index_set in index_sets))
+            store_many(table, index_sets, [_plain(block.key(offset)) for offset in range(block.size)], values.tolist(), location)
+        store_many(table, [self.problem.sets[set_name] for set_name in index], [key], [value], location)
+        self.problem.parameters[data] = Parameter(data, index, table)
+        return targets
 
     def set_objective(self, expression: Any, sense: str | Sense | None = None) -> None:
         """Replace the objective (text or an API expression); ``sense`` keeps the current one when omitted

@@ -10,7 +10,14 @@ one of two formulations, chosen by the reduction chain from the backend's capabi
 * ``"incremental"`` (every MIP backend): ``K`` fill fractions ``δ ∈ [0, 1]`` and ``K - 1``
   binaries per row, ``x = b_0 + Σ (b_k − b_{k−1}) δ_k``, ``f = v_0 + Σ (v_k − v_{k−1}) δ_k``,
   ``δ_{k+1} ≤ z_k ≤ δ_k`` (segments fill in order); its LP relaxation is the convex hull of
-  the graph (locally ideal).
+  the graph (locally ideal);
+* ``"logarithmic"`` (every MIP backend, opt-in with ``SolveOptions(piecewise="logarithmic")``):
+  the ``λ`` weights of ``"sos2"`` with ``⌈log₂ K⌉`` binaries per row instead of an SOS2 set
+  (Vielma and Nemhauser's formulation): segment ``s`` gets the Gray code ``s XOR (s >> 1)``; for
+  each bit ``k`` the breakpoints whose neighbouring segments all have bit ``k`` set sum to at most
+  ``y_k``, those whose neighbouring segments all have it clear to at most ``1 − y_k``, so only
+  the two breakpoints of one segment can carry weight. Fewer binaries than ``"incremental"``
+  when a function has many segments.
 
 Example:
     >>> check_breakpoints((0.0, 10.0, 20.0), (0.0, 50.0, 80.0))
@@ -33,7 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = ["FORMULATIONS", "check_breakpoints", "piecewise_value"]
 
-FORMULATIONS = ("incremental", "sos2")
+FORMULATIONS = ("incremental", "sos2", "logarithmic")
 _DOMAIN_TOLERANCE = 1e-6
 
 
@@ -107,12 +114,14 @@ def piecewise_value(compiler: "Compiler", node: "Piecewise", frame: "Frame") -> 
         raise compiler.error("piecewise() of a quadratic expression is not supported", node, "apply it to a linear expression")
     if compiler.piecewise_formulation == "sos2":
         return _sos2(compiler, argument, breakpoints, values, frame)
+    if compiler.piecewise_formulation == "logarithmic":
+        return _logarithmic(compiler, argument, breakpoints, values)
     return _incremental(compiler, argument, breakpoints, values, frame)
 
 
-def _sos2(compiler: "Compiler", argument: "Affine", breakpoints: np.ndarray, values: np.ndarray, frame: "Frame") -> "Affine":
+def _convex_weights(compiler: Compiler, argument: Affine, breakpoints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``λ ≥ 0`` per row and breakpoint with ``Σ λ = 1`` and ``x = Σ b_k λ_k``; returns the columns and their rows."""
     from ormodel.compiler import Affine, Part
-    from ormodel.standard_form import SpecialOrderedSets
 
     rows, points = argument.size, len(breakpoints)
     weights = compiler.add_auxiliary("pw_lambda", rows * points, 0.0, 1.0, integer=False)
@@ -122,9 +131,55 @@ def _sos2(compiler: "Compiler", argument: "Affine", breakpoints: np.ndarray, val
     link = Part(row_of, weights, np.tile(-breakpoints, rows))
     compiler.add_auxiliary_rows("pw_argument", Affine(rows, [*argument.parts, link], argument.const, unique=argument.unique),
                                 np.zeros(rows), np.zeros(rows))
+    return weights, row_of
+
+
+def _sos2(compiler: "Compiler", argument: "Affine", breakpoints: np.ndarray, values: np.ndarray, frame: "Frame") -> "Affine":
+    from ormodel.compiler import Affine, Part
+    from ormodel.standard_form import SpecialOrderedSets
+
+    rows, points = argument.size, len(breakpoints)
+    weights, row_of = _convex_weights(compiler, argument, breakpoints)
     labels = [f"_pw{compiler.auxiliary_count}[{row}]" for row in range(rows)]
     compiler.special_sets.append(SpecialOrderedSets(np.full(rows, 2, dtype=np.int8), np.arange(rows + 1, dtype=np.int64) * points,
                                                     weights, np.tile(np.arange(1.0, points + 1.0), rows), labels))
+    return Affine(rows, [Part(row_of, weights, np.tile(values, rows))], np.zeros(rows), unique=True)
+
+
+def gray_code_sides(segments: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per bit of the segments' Gray codes: the breakpoints whose neighbouring segments all have the bit set,
+    and those whose neighbouring segments all have it clear.
+
+    Example:
+        >>> [(ones.tolist(), zeros.tolist()) for ones, zeros in gray_code_sides(4)]
+        [([2], [0, 4]), ([3, 4], [0, 1])]
+    """
+    codes = [segment ^ (segment >> 1) for segment in range(segments)]
+    neighbours = [[segment for segment in (point - 1, point) if 0 <= segment < segments] for point in range(segments + 1)]
+    sides = []
+    for bit in range(max(segments - 1, 0).bit_length()):
+        ones = [point for point, around in enumerate(neighbours) if all(codes[segment] >> bit & 1 for segment in around)]
+        zeros = [point for point, around in enumerate(neighbours) if not any(codes[segment] >> bit & 1 for segment in around)]
+        sides.append((np.asarray(ones, dtype=np.int64), np.asarray(zeros, dtype=np.int64)))
+    return sides
+
+
+def _logarithmic(compiler: Compiler, argument: Affine, breakpoints: np.ndarray, values: np.ndarray) -> Affine:
+    from ormodel.compiler import Affine, Part
+
+    rows, points = argument.size, len(breakpoints)
+    weights, row_of = _convex_weights(compiler, argument, breakpoints)
+    grid = weights.reshape(rows, points)
+    sides = gray_code_sides(points - 1)
+    if sides:
+        bits = compiler.add_auxiliary("pw_bit", rows * len(sides), 0.0, 1.0, integer=True).reshape(rows, len(sides))
+        own = np.arange(rows, dtype=np.int64)
+        for bit, (ones, zeros) in enumerate(sides):
+            for chosen, sign, upper in ((ones, -1.0, 0.0), (zeros, 1.0, 1.0)):
+                # Σ_{ones} λ − y_k ≤ 0 and Σ_{zeros} λ + y_k ≤ 1
+                members = Part(np.repeat(own, len(chosen)), grid[:, chosen].ravel(), np.ones(rows * len(chosen)))
+                compiler.add_auxiliary_rows("pw_branch", Affine(rows, [members, Part(own, bits[:, bit], np.full(rows, sign))], np.zeros(rows)),
+                                            np.full(rows, -np.inf), np.full(rows, upper))
     return Affine(rows, [Part(row_of, weights, np.tile(values, rows))], np.zeros(rows), unique=True)
 
 

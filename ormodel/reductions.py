@@ -262,10 +262,11 @@ def special_reductions(kinds: set[str], declared: set[str]) -> list[Reduction]:
     return chain
 
 
-def reductions_for(model: Any, capabilities: Iterable[Any], nonlinear: bool | None = None) -> list[Reduction]:
+def reductions_for(model: Any, capabilities: Iterable[Any], nonlinear: bool | None = None, piecewise: str | None = None) -> list[Reduction]:
     """The chain that takes ``model`` to what a backend with ``capabilities`` solves.
 
-    ``nonlinear`` may pass an already computed :func:`needs_expression_trees`.
+    ``nonlinear`` may pass an already computed :func:`needs_expression_trees`; ``piecewise`` chooses the
+    formulation of ``piecewise()`` terms (default: :func:`piecewise_formulation`).
     """
     from ormodel.backends import capability_names
 
@@ -283,8 +284,13 @@ def reductions_for(model: Any, capabilities: Iterable[Any], nonlinear: bool | No
         return [KeepExpressionTrees("nonlinear terms")]
     if has_indicators(model) and INDICATORS in declared and not _uses_extrema(model) and not special:
         return [KeepExpressionTrees("native indicator constraints")]
-    piecewise = "sos2" if SOS2 in declared else "incremental"
+    piecewise = piecewise or piecewise_formulation(declared)
     return [CompileToStandardForm(piecewise=piecewise), *special_reductions(special_kinds(model, piecewise), declared)]
+
+
+def piecewise_formulation(declared: Iterable[str]) -> str:
+    """The default formulation of ``piecewise()`` terms for a backend declaring ``declared``: SOS2 sets where it has them."""
+    return "sos2" if SOS2 in set(declared) else "incremental"
 
 
 def apply_chain(chain: list[Reduction], model: Any) -> tuple[Any, list[Any]]:

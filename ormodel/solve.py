@@ -136,7 +136,7 @@ def _solve_with_backend(model: Any, solver: Any, settings: SolveOptions, deadlin
     reason = ""
     if auto:
         # Compile first (once), then pick the backend by the compiled problem class.
-        chain: list[Reduction] = [] if nonlinear or not isinstance(loaded, Problem) else [CompileToStandardForm()]
+        chain: list[Reduction] = [] if nonlinear or not isinstance(loaded, Problem) else [CompileToStandardForm(piecewise=settings.piecewise or "incremental")]
         reduced, inverses = apply_chain(chain, loaded)
         backend, reason = choose_backend_with_reason(reduced, options=settings)
         logger.info("%s", reason)
@@ -151,7 +151,7 @@ def _solve_with_backend(model: Any, solver: Any, settings: SolveOptions, deadlin
             from ormodel.nonlinearity import NONLINEAR_HINT, nonlinear_refusal
 
             raise UnsupportedProblem(nonlinear_refusal(backend.name, loaded) or f"{backend.name} solves no MINLP problems", hint=NONLINEAR_HINT)
-        chain = reductions_for(loaded, backend.capabilities, nonlinear)
+        chain = reductions_for(loaded, backend.capabilities, nonlinear, settings.piecewise)
         reduced, inverses = apply_chain(chain, loaded)
     timings["compile"] = time.perf_counter() - started
     _check_supported(backend, reduced)
@@ -192,6 +192,8 @@ def _check_options_supported(backend: Backend, settings: SolveOptions) -> None:
         return
     defaults = type(settings)()
     for item in dataclasses.fields(settings):
+        if item.name == "piecewise":  # a compile option: the backend never sees it
+            continue
         value = getattr(settings, item.name)
         default = getattr(defaults, item.name)
         is_set = value is not None and (value is not default if not isinstance(value, (bool, int, float, str)) else value != default)

@@ -35,6 +35,20 @@ def _agrees(inst: om.Instance, expected: float) -> om.Result:
     return result
 
 
+def _count_restricted_pushes(inst: om.Instance) -> list[int]:
+    """A list that records, per restricted recompile, how many changed entries it handled (-1: fell back to the whole family)."""
+    compiled: list[int] = []
+    original = inst._push_restricted
+
+    def counting(name: str, parameter: str, keys: list) -> bool:
+        handled = original(name, parameter, keys)
+        compiled.append(len(keys) if handled else -1)
+        return handled
+
+    inst._push_restricted = counting  # type: ignore[method-assign]
+    return compiled
+
+
 @pytest.mark.parametrize("solver", ["highs", "scip"])
 def test_changes_in_place_agree_with_rebuilds(solver: str) -> None:
     inst = _model().instance(solver=solver)
@@ -117,6 +131,8 @@ def test_bad_changes_are_clear_errors() -> None:
     with pytest.raises(ModelError, match="no constraint family named 'demnd'") as caught:
         inst.set_rhs("demnd", 1)
     assert "demand" in str(caught.value)
+    with pytest.raises(ModelError, match="a per-row right-hand side needs a family written `for` members of named sets"):
+        inst.set_rhs("demand", 1, at=1)
     with pytest.raises(ModelError, match="variable 'x' is still used by demand, the objective"):
         inst.remove_variable("x")
     assert inst.solve().objective == pytest.approx(5.0)  # nothing above changed the model
@@ -171,15 +187,7 @@ def test_only_the_rows_that_read_a_changed_entry_are_recompiled() -> None:
     model.maximize(om.sum(om.sum(x[i, j], over=j), over=i) + spare)
     model.constrain("room", scale[i] * x[i, "a"] + x[i, "b"] <= 7 + scale[i], for_each=i)
     inst = model.instance(solver="highs")
-    compiled: list[int] = []
-    original = inst._push_restricted
-
-    def counting(name: str, parameter: str, keys: list) -> bool:
-        handled = original(name, parameter, keys)
-        compiled.append(len(keys) if handled else -1)
-        return handled
-
-    inst._push_restricted = counting  # type: ignore[method-assign]
+    compiled = _count_restricted_pushes(inst)
     inst.set_parameter("scale", {2: 3.0})
     inst.set_parameter("scale", [1.0, 3.0, 0.5])
     assert compiled == [1, 1]  # one changed entry each time, one row recompiled
@@ -217,3 +225,58 @@ def test_feasibility_model_through_an_instance_and_set_objective_to_and_from_it(
     instance.set_objective(None)
     instance.add_variable("z", cost=3)  # a cost on a feasibility model starts an objective
     assert instance.solve().objective == pytest.approx(0.0) and not instance.problem.is_feasibility
+
+
+@pytest.mark.parametrize("solver", ["highs", "scip"])
+def test_set_rhs_of_one_row_recompiles_that_row_only_and_agrees_with_a_rebuild(solver: str) -> None:
+    model = om.Model("rows")
+    I, J = model.set("I", [1, 2, 3]), model.set("J", ["a", "b"])
+    scale = model.parameter("scale", I, [1, 1, 1])
+    x = model.variable("x", (I, J), upper=10)
+    i, j = I.index("i"), J.index("j")
+    model.maximize(om.sum(om.sum(x[i, j], over=j), over=i))
+    model.constrain("room", scale[i] * x[i, "a"] + x[i, "b"] <= 7 + scale[i], for_each=i)
+    model.constrain("pair", x[i, j] <= 4, for_each=(i, j))
+    inst = model.instance(solver=solver)
+    assert inst.solve().objective == pytest.approx(24.0)
+    compiled = _count_restricted_pushes(inst)
+    for change, expected in ((("room", 3, 2), 19.0), (("pair", 1, (3, "b")), 16.0), (("room", 5, 1), 13.0)):
+        name, value, at = change
+        inst.set_rhs(name, value, at=at)
+        result = inst.solve(check=True)
+        assert result.objective == pytest.approx(expected) and om.solve(inst.problem, solver=solver).objective == pytest.approx(expected)
+        assert result.check is not None and result.check.feasible
+    assert compiled == [1, 1, 1]  # each change recompiled its one row
+    assert inst.problem.parameters["_rhs_room"].values.tolist() == [5.0, 3.0, 8.0]
+    inst.set_parameter("scale", {3: 2.0})  # the coefficient still follows the parameter; row 3's right-hand side stays 8
+    assert inst.solve().objective == pytest.approx(12.5) and om.solve(inst.problem).objective == pytest.approx(12.5)
+    inst.set_rhs("room", 9)  # every row again
+    assert inst.solve().objective == pytest.approx(21.0) and om.solve(inst.problem).objective == pytest.approx(21.0)
+    assert inst.rebuilds == 1
+    with pytest.raises(ModelError, match="room has no row 7") as caught:
+        inst.set_rhs("room", 1, at=7)
+    assert "keyed like (1,)" in str(caught.value)
+    with pytest.raises(ModelError, match="pair has no row 3") as caught:
+        inst.set_rhs("pair", 1, at=3)
+    assert "keyed like (1, 'a')" in str(caught.value)
+
+
+def test_set_rhs_of_one_row_over_a_tuple_set_and_a_filtered_family() -> None:
+    problem = problem_from_dict({
+        "sets": {"N": [1, 2, 3], "A": [[1, 2], [2, 3], [1, 3]]},
+        "parameters": {"cap": {"index": ["A"], "values": {"1,2": 4, "2,3": 5, "1,3": 6}}},
+        "variables": {"f": {"index": ["A"], "upper": 10}},
+        "objective": {"sense": "max", "expression": "sum(f[i, j] for (i, j) in A)"},
+        "constraints": [{"name": "limit", "for": "(i, j) in A", "expression": "f[i, j] <= cap[i, j]"},
+                        {"name": "out", "for": "n in N if n != 2", "expression": "sum(f[i, j] for (i, j) in A if i == n) <= 2 * n"}]})
+    inst = om.Instance(problem, solver="highs")
+    assert inst.solve().objective == pytest.approx(7.0)
+    inst.set_rhs("limit", 1, at=(2, 3))
+    assert inst.solve().objective == pytest.approx(3.0)
+    inst.set_rhs("out", 1, at=1)
+    result = inst.solve(check=True)
+    assert result.objective == pytest.approx(2.0) and om.solve(inst.problem).objective == pytest.approx(2.0)
+    assert inst.problem.parameters["_rhs_out"].values.tolist() == [1.0, 0.0, 6.0]
+    with pytest.raises(ModelError, match="out has no row 2"):  # filtered out by the family's condition
+        inst.set_rhs("out", 1, at=2)
+    assert inst.rebuilds == 1

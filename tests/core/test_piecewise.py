@@ -65,13 +65,18 @@ def test_parameter_breakpoints_are_checked_at_compile_time() -> None:
         compile_problem(unknown)
 
 
-@pytest.mark.parametrize("formulation", ["incremental", "sos2"])
+@pytest.mark.parametrize("formulation", ["incremental", "sos2", "logarithmic"])
 def test_formulations_compile_to_the_function(formulation: str) -> None:
     problem = problem_from_dict(_document("piecewise(x, breaks, costs)"))
     form = compile_problem(problem, piecewise=formulation)
     if formulation == "sos2":
         assert form.has_sos and form.sos is not None and form.sos.kinds.tolist() == [2]
         assert not form.integrality.any()
+    elif formulation == "logarithmic":
+        assert not form.has_sos and form.integrality.sum() == 2  # ceil(log2(3)) Gray-code bits for K = 3 segments
+        many = compile_problem(problem_from_dict(_document(f"piecewise(x, {list(range(0, 33, 2))}, {[(k * 7) % 5 for k in range(17)]})")),
+                               piecewise="logarithmic")
+        assert many.integrality.sum() == 4  # 16 segments: 4 bits, where the incremental formulation takes 15 binaries
     else:
         assert not form.has_sos and form.integrality.sum() == 2  # K - 1 segment binaries for K = 3 segments
 
@@ -94,6 +99,55 @@ def test_a_nonconvex_function_is_minimized_exactly() -> None:
     for solver in ("highs", "scip"):
         result = om.solve(problem, solver=solver)
         assert result.objective == pytest.approx(5.0) and result.value("x") == pytest.approx(20.0), solver
+
+
+def test_gray_code_sides_leave_exactly_one_segment_per_code() -> None:
+    from ormodel.piecewise_linear import gray_code_sides
+
+    for segments in range(1, 18):
+        sides = gray_code_sides(segments)
+        assert len(sides) == max(segments - 1, 0).bit_length()
+        for segment in range(segments):
+            code = segment ^ (segment >> 1)
+            zeroed = set()
+            for bit, (ones, zeros) in enumerate(sides):
+                zeroed |= set((zeros if code >> bit & 1 else ones).tolist())
+            assert set(range(segments + 1)) - zeroed == {segment, segment + 1}, (segments, segment)
+
+
+@pytest.mark.parametrize("solver", ["highs", "scip"])
+def test_logarithmic_formulation_agrees_with_the_others_on_random_nonconvex_functions(solver: str) -> None:
+    generator = np.random.default_rng(7)
+    for trial in range(6):
+        points = int(generator.integers(3, 12))
+        breaks = np.cumsum(generator.uniform(1, 5, points)).round(3).tolist()
+        values = generator.uniform(-20, 20, points).round(3).tolist()
+        low, high = breaks[0], breaks[-1]
+        for sense in ("min", "max"):
+            document = {"variables": {"x": {"lower": low, "upper": high}, "y": {"lower": low, "upper": high}},
+                        "objective": {"sense": sense, "expression": f"piecewise(x, {breaks}, {values}) + piecewise(y, {breaks}, {values}) - 0.5 * x"},
+                        "constraints": [{"name": "gap", "expression": f"y - x >= {(high - low) / 3:.3f}"}]}
+            problem = problem_from_dict(document)
+            objectives = {formulation: om.solve(problem, solver=solver, piecewise=formulation, check=True)
+                          for formulation in ("incremental", "sos2", "logarithmic")}
+            for formulation, result in objectives.items():
+                assert result.status == om.Status.OPTIMAL and result.check is not None and result.check.feasible, (trial, sense, formulation)
+                assert result.objective == pytest.approx(objectives["incremental"].objective, abs=1e-5), (trial, sense, formulation)
+    # A point fixed between breakpoints: the maximum of a dip may only interpolate its own segment.
+    fixed = problem_from_dict({"variables": {"x": {"lower": 15, "upper": 15}},
+                               "objective": {"sense": "max", "expression": "piecewise(x, [0, 10, 20, 30, 40], [100, 0, 0, 0, 100])"}})
+    assert om.solve(fixed, solver=solver, piecewise="logarithmic").objective == pytest.approx(0.0)
+
+
+def test_piecewise_option_is_checked_and_reaches_a_persistent_instance() -> None:
+    from ormodel.errors import OptionError
+
+    problem = problem_from_dict(_document("piecewise(x, [0, 10, 20, 30], [40, 90, 5, 100])"))
+    with pytest.raises(OptionError, match="piecewise must be one of incremental, sos2, logarithmic, got 'log'"):
+        om.solve(problem, piecewise="log")
+    inst = om.Instance(problem, solver="scip", piecewise="logarithmic")
+    assert not inst.form.has_sos and inst.form.integrality.sum() == 2
+    assert inst.solve().objective == pytest.approx(5.0)
 
 
 def test_piecewise_of_data_interpolates_and_refuses_points_outside() -> None:

@@ -126,3 +126,26 @@ def test_gap_and_node_limits_reach_scip() -> None:
     assert result.status in (Status.OPTIMAL, Status.FEASIBLE, Status.OTHER_LIMIT)
     if result.values is not None:
         assert check_solution(form, result).feasible
+
+
+def test_solve_frees_its_scip_model_on_return() -> None:
+    """PySCIPOpt's plugin <-> model reference cycle must not keep a solved model alive until a full collection."""
+    import gc
+
+    import pyscipopt
+
+    problem = problem_from_dict(_circle())
+    problem_lp = problem_from_dict({"variables": {"x": {"type": "integer", "upper": 4}}, "objective": {"sense": "max", "expression": "x"}})
+
+    def live_models() -> int:
+        return sum(1 for item in gc.get_objects() if isinstance(item, pyscipopt.Model))
+
+    gc.collect()
+    gc.disable()
+    try:
+        before = live_models()
+        for model in (problem, problem_lp):
+            assert get_backend("scip").solve(model).status == Status.OPTIMAL
+        assert live_models() == before
+    finally:
+        gc.enable()
