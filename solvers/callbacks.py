@@ -55,12 +55,21 @@ class IncumbentTrace:
         self.points.append([max(float(seconds), 0.0), float(objective)])
 
 
-def trace_highs(highs: Any, origin: float, sense: str, objective: Callable[[np.ndarray], float]) -> IncumbentTrace:
-    """Record every MIP improving solution of ``highs`` (a ``highspy.Highs``) from now on."""
+def trace_highs(highs: Any, origin: float, sense: str, objective: Callable[[np.ndarray], float],
+                on_improvement: Callable[[float, np.ndarray], None] | None = None) -> IncumbentTrace:
+    """Record every MIP improving solution of ``highs`` (a ``highspy.Highs``) from now on.
+
+    ``on_improvement(seconds, values)`` hears each solution that entered the trace (HiGHS's whole
+    solution vector, internal columns included).
+    """
     trace = IncumbentTrace(origin, sense)
 
     def improving_solution(event: Any) -> None:
-        trace.record(float(objective(np.asarray(event.data_out.mip_solution, dtype=np.float64))))
+        values = np.asarray(event.data_out.mip_solution, dtype=np.float64)
+        count = len(trace.points)
+        trace.record(float(objective(values)))
+        if on_improvement is not None and len(trace.points) > count:
+            on_improvement(trace.points[-1][0], values)
 
     highs.cbMipImprovingSolution.subscribe(improving_solution)
     return trace

@@ -1,0 +1,205 @@
+"""HiGHS's wall-clock guard: a time-limited solve of a large model runs in a worker process that
+ormodel kills when HiGHS does not return in time.
+
+HiGHS checks its ``time_limit`` only in some phases. On large MIPs, MIP presolve's probing,
+Feasibility Jump and the postsolve after "time limit reached" run for seconds without a check
+(fac-50, 1.04 M non-zeros, ``time_limit=1``: 5.3 s; fac-70, ``time_limit=2``: 20.5 s, highspy 1.12,
+one thread), and ``cancelSolve`` from another thread does not interrupt them. No HiGHS option
+makes the limit hold, so ormodel holds it: the worker (``python -m ormodel.solvers.highs_guard``,
+reused between solves, :mod:`ormodel.solvers.worker_process`) gets the StandardForm, runs the same
+:func:`~ormodel.solvers.highs.solve_form` as the in-process path with HiGHS's own limit set to the
+time that is left, and streams each improving incumbent and each new dual bound back. The parent
+waits until ``time_limit × 1.05 + 0.5 s`` after the backend started; then it kills the worker's
+process group and returns ``TIME_LIMIT`` with the best streamed incumbent (objective recomputed
+from the form), the last bound, the trace and the log written so far, and says so in
+``message`` and ``extra["wall_clock_guard"]``. A worker that crashes or is killed for memory gives
+an ``ERROR`` Result saying how it died; Ctrl-C in the parent kills the worker.
+
+**When.** ``extra={"wall_clock_guard": True}`` (or ``False``) forces the worker on (or off). By
+default it is used when a time limit is set and the matrix has at least :data:`GUARD_MIN_NONZEROS`
+non-zeros. Measured on this project's 2-core machine (``benchmarks/time_limits.py --overhead``,
+highspy 1.12, one thread; fac-N facility location, fac-10 = 9.7 k, fac-20 = 67 k, fac-30 = 231 k,
+fac-50 = 1.04 M non-zeros): a warm worker adds 4 ms to a fac-10 solve, 25 ms at fac-30 and 0.14 s at
+fac-50 (pickling and piping the form and the point back: 7.4 MB at fac-30, 33 MB at fac-50), a cold
+one about 1 s more (the interpreter start, paid once per process and after each kill, when a
+replacement starts in the background); in process, ``time_limit=1`` already returned after 1.5 s at
+fac-30 and 5.3 s at fac-50, while up to fac-20 HiGHS stayed inside its limit. The threshold sits
+where the overrun risk starts and the transfer is below a few percent of a second.
+
+Example:
+    >>> from ormodel.solvers.highs_guard import GUARD_MIN_NONZEROS
+    >>> GUARD_MIN_NONZEROS
+    100000
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import tempfile
+import time
+from typing import Any
+
+import numpy as np
+
+from ormodel.errors import OptionError
+from ormodel.result import Limit, Result, Status
+from ormodel.solvers.base import SolveOptions
+from ormodel.solvers.callbacks import IncumbentTrace
+from ormodel.solvers.worker_process import WorkerDied, WorkerPool, WorkerTimeout
+from ormodel.standard_form import NameMap, Sense, StandardForm
+
+__all__ = ["GUARD_FACTOR", "GUARD_MARGIN", "GUARD_MIN_NONZEROS", "GUARD_OPTION", "guard_choice", "solve_guarded", "warm_up",
+           "worker_pids"]
+
+GUARD_OPTION = "wall_clock_guard"
+"""The ``SolveOptions.extra`` key that forces the worker on (``True``) or off (``False``); absent or ``"auto"``: by size."""
+GUARD_MIN_NONZEROS = 100_000
+"""Time-limited solves of matrices with at least this many non-zeros run in the guarded worker (see the module docstring)."""
+GUARD_FACTOR = 1.05
+GUARD_MARGIN = 0.5
+"""The worker is killed ``time_limit × GUARD_FACTOR + GUARD_MARGIN`` seconds after the backend started."""
+
+_POOL = WorkerPool("ormodel.solvers.highs_guard")
+
+
+def guard_choice(form: StandardForm, options: SolveOptions) -> tuple[SolveOptions, bool]:
+    """The options without the guard's own key, and whether this solve runs in the guarded worker."""
+    if GUARD_OPTION not in options.extra:
+        return options, options.time_limit is not None and form.matrix.nnz >= GUARD_MIN_NONZEROS
+    extra = dict(options.extra)
+    choice = extra.pop(GUARD_OPTION)
+    options = dataclasses.replace(options, extra=extra)
+    if choice is None or choice == "auto":
+        return options, options.time_limit is not None and form.matrix.nnz >= GUARD_MIN_NONZEROS
+    if not isinstance(choice, bool):
+        raise OptionError(f"extra option {GUARD_OPTION!r} takes True, False or 'auto', got {choice!r}")
+    return options, choice
+
+
+def warm_up() -> None:
+    """Start an idle HiGHS worker now, so that the next guarded solve does not pay for the interpreter start."""
+    _POOL.warm_up()
+
+
+def worker_pids() -> list[int]:
+    """Process ids of the HiGHS workers now solving (for tests and diagnostics)."""
+    return _POOL.busy_pids()
+
+
+class _Stream:
+    """What the worker streamed so far: the best point, the trace, the dual bound and node count."""
+
+    def __init__(self, form: StandardForm) -> None:
+        self.form = form
+        self.values: np.ndarray | None = None
+        self.points: list[list[float]] = []
+        self.bound = math.nan
+        self.nodes: int | None = None
+
+    def hear(self, event: tuple[Any, ...]) -> None:
+        if event[0] == "incumbent":
+            _, seconds, values = event
+            self.values = np.asarray(values, dtype=np.float64)
+            self.points.append([float(seconds), self.form.objective_value(self.values)])
+        elif event[0] == "bound":
+            _, self.bound, self.nodes = event
+
+
+def solve_guarded(form: StandardForm, options: SolveOptions, started: float) -> Result:
+    """Solve in a HiGHS worker process, killed ``time_limit × 1.05 + 0.5 s`` after ``started`` (``time.monotonic()``)."""
+    handle, log_path = tempfile.mkstemp(prefix="ormodel-highs-", suffix=".log")
+    os.close(handle)
+    guard = None if options.time_limit is None else started + float(options.time_limit) * GUARD_FACTOR + GUARD_MARGIN
+    stream = _Stream(form)
+    request = {"form": form, "options": dataclasses.replace(options, verbose=False), "started": started, "log_path": log_path}
+    reply: dict[str, Any] | None = None
+    try:
+        worker = _POOL.acquire()
+        try:
+            reply = worker.exchange(request, guard, stream.hear)
+        except WorkerTimeout:
+            _POOL.discard(worker)
+            result = _stopped(form, options, stream, time.monotonic() - started)
+        except WorkerDied as error:
+            _POOL.discard(worker)
+            result = Result(Status.ERROR, solver="highs", names=form.names, solve_time=time.monotonic() - started,
+                            raw_status="worker died", message=f"HiGHS failed: {error}")
+        except BaseException:
+            _POOL.discard(worker, replace=False)
+            raise
+        else:
+            _POOL.release(worker)
+        log = _read(log_path)
+    finally:
+        os.unlink(log_path)
+    if reply is not None:
+        if "raise" in reply:
+            raise reply["raise"]
+        if "error" in reply:
+            result = Result(Status.ERROR, solver="highs", names=form.names, solve_time=time.monotonic() - started,
+                            raw_status="worker error", message=f"HiGHS worker error: {reply['error']}")
+        else:
+            result = reply["result"]
+            result.names = form.names
+            result.solve_time = time.monotonic() - started
+    result.log = result.log or log
+    result.extra["wall_clock_guard"] = {"worker": True, "killed": result.raw_status == _KILLED, "after_seconds": time.monotonic() - started,
+                                        "time_limit": options.time_limit}
+    if options.verbose:
+        print(result.log)
+    return result
+
+
+_KILLED = "stopped by ormodel's wall-clock guard"
+
+
+def _stopped(form: StandardForm, options: SolveOptions, stream: _Stream, elapsed: float) -> Result:
+    """The Result of a worker killed at the guard: TIME_LIMIT with what it streamed."""
+    assert options.time_limit is not None
+    message = (f"stopped by ormodel's wall-clock guard: HiGHS did not return within {elapsed:.2f} s of its "
+               f"{options.time_limit:g} s time limit, so its worker process was killed"
+               + ("; the best incumbent it had reported is returned" if stream.values is not None else "; it had reported no solution"))
+    result = Result(Status.TIME_LIMIT, solver="highs", solve_time=elapsed, raw_status=_KILLED, names=form.names, message=message)
+    result.limit = Limit.TIME
+    if stream.values is not None:
+        result.values = stream.values
+        result.objective = form.objective_value(stream.values)
+    if form.is_mip:
+        infinite = -math.inf if form.sense == Sense.MINIMIZE else math.inf
+        result.bound = stream.bound if not math.isnan(stream.bound) else infinite
+        result.nodes = stream.nodes if stream.nodes is not None else 0
+        result.extra["trace"] = stream.points
+    return result
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except OSError:
+        return ""
+
+
+def _handle(request: dict[str, Any], emit: Any) -> dict[str, Any]:
+    """Solve one request in the worker, streaming incumbents and bounds through ``emit``."""
+    from ormodel.solvers.highs import solve_form
+
+    form: StandardForm = request["form"]
+    result = solve_form(form, request["options"], request["started"], log_path=request["log_path"],
+                        on_incumbent=lambda seconds, values: emit(("incumbent", seconds, np.array(values))),
+                        on_bound=lambda bound, nodes: emit(("bound", bound, nodes)))
+    result.names = NameMap()  # the parent has them
+    return {"result": result}
+
+
+def _main() -> None:
+    from ormodel.solvers.highs_guard import _handle as handle  # the importable module, not __main__
+    from ormodel.solvers.worker_process import serve
+
+    serve(handle)
+
+
+if __name__ == "__main__":
+    _main()
