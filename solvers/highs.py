@@ -257,11 +257,11 @@ class HighsBackend:
         """Solve with HiGHS; infeasible models get an IIS in the model's names.
 
         A time-limited solve of a large model runs in a worker process that ormodel kills when HiGHS
-        overruns its limit (:mod:`ormodel.solvers.highs_guard`); ``extra={"wall_clock_guard": True}``
+        overruns its limit (:mod:`ormodel.solvers.guard`); ``extra={"wall_clock_guard": True}``
         (or ``False``) forces that on (or off).
         """
         from ormodel.compiler import as_standard_form
-        from ormodel.solvers.highs_guard import guard_choice, solve_guarded
+        from ormodel.solvers.guard import guard_choice, solve_guarded
 
         form = as_standard_form(model)
         started = time.monotonic()

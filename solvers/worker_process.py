@@ -13,7 +13,7 @@ Messages are length-prefixed pickles (8-byte little-endian length). The worker s
 descriptor 1 at standard error, so whatever native solver code prints cannot corrupt the stream.
 
 Used by :mod:`ormodel.solvers.cpsat` (OR-Tools cannot share a process with highspy) and by
-:mod:`ormodel.solvers.highs_guard` (HiGHS's wall-clock guard).
+:mod:`ormodel.solvers.guard` (HiGHS's wall-clock guard).
 """
 
 from __future__ import annotations

@@ -23,7 +23,8 @@ from ormodel.result import Limit, Result, Status
 from ormodel.solvers.base import Capability, SolveOptions
 from ormodel.solvers.conformance import CASES
 from ormodel.solvers.highs import HighsBackend
-from ormodel.solvers.highs_guard import GUARD_MIN_NONZEROS, guard_choice, worker_pids
+from ormodel.solvers.scip import ScipBackend
+from ormodel.solvers.guard import MIN_NONZEROS, guard_choice, worker_pids
 
 REPO = Path(__file__).resolve().parents[2]
 _TIMING_DEPENDENT = {"milp_time_limited"}
@@ -83,19 +84,23 @@ def _same(in_process: Result, worker: Result) -> None:
         assert [point[1] for point in trace] == pytest.approx([point[1] for point in expected])
         assert all(0.0 <= point[0] <= worker.solve_time for point in trace)
     assert worker.names is not None and worker.names.column_labels(3) == in_process.names.column_labels(3)
-    status_line = [line for line in in_process.log.splitlines() if line.startswith(("Model status", "  Status  "))]
+    status_line = [line for line in in_process.log.splitlines() if line.startswith(("Model status", "  Status  ", "SCIP Status"))]
     assert status_line and status_line[0] in worker.log.splitlines()
     assert 0.0 < worker.solve_time < 30.0
     assert worker.extra["wall_clock_guard"]["worker"] is True and not worker.extra["wall_clock_guard"]["killed"]
     assert "wall_clock_guard" not in in_process.extra
 
 
-@pytest.mark.parametrize("case", [case for case in CASES if case.needs in HighsBackend.capabilities and not case.native], ids=lambda case: case.name)
-def test_worker_path_gives_the_in_process_result(case) -> None:
-    if case.also_needs - HighsBackend.capabilities:
-        pytest.skip("HiGHS lacks what this case needs")
-    in_process = om.solve(case.build(), solver="highs", solve_options=_with_guard(case.options, False))
-    worker = om.solve(case.build(), solver="highs", solve_options=_with_guard(case.options, True))
+_MATRIX_CLASSES = {Capability.LP, Capability.MILP, Capability.QP, Capability.MIQP}
+_PAIRS = [pytest.param(solver, case, id=f"{solver}-{case.name}") for solver, capabilities in (("highs", HighsBackend.capabilities),
+                                                                                            ("scip", ScipBackend.capabilities))
+          for case in CASES if case.needs in _MATRIX_CLASSES & capabilities and not case.native and not case.also_needs - capabilities]
+
+
+@pytest.mark.parametrize(("solver", "case"), _PAIRS)
+def test_worker_path_gives_the_in_process_result(solver, case) -> None:
+    in_process = om.solve(case.build(), solver=solver, solve_options=_with_guard(case.options, False))
+    worker = om.solve(case.build(), solver=solver, solve_options=_with_guard(case.options, True))
     if case.name in _TIMING_DEPENDENT:
         assert worker.status in case.statuses and in_process.status in case.statuses
         return
@@ -139,7 +144,7 @@ def test_bad_options_raise_the_same_clear_error_from_the_worker() -> None:
 def test_the_guard_is_chosen_by_size_when_a_time_limit_is_set() -> None:
     small = compile_problem(facility_location(5))
     large = compile_problem(facility_location(20))
-    assert small.matrix.nnz < GUARD_MIN_NONZEROS <= compile_problem(facility_location(24)).matrix.nnz
+    assert small.matrix.nnz < MIN_NONZEROS["highs"] <= compile_problem(facility_location(24)).matrix.nnz
     assert not guard_choice(small, SolveOptions(time_limit=5))[1]
     assert not guard_choice(large, SolveOptions())[1]
     assert guard_choice(compile_problem(facility_location(24)), SolveOptions(time_limit=5))[1]
@@ -161,6 +166,16 @@ def test_a_large_mip_returns_within_its_wall_clock_limit() -> None:
         assert "wall-clock guard" in result.message and "1040400 nonzeros" in result.log
     if result.values is not None:  # an honest incumbent: feasible, objective from the form
         assert result.objective == pytest.approx(compile_problem(model).objective_value(result.values))
+
+
+def test_scip_builds_inside_its_limit() -> None:
+    """fac-20 (71 k non-zeros): SCIP's Python build alone takes about a second, outside SCIP's own clock."""
+    started = time.monotonic()
+    result = om.solve(facility_location(20), solver="scip", time_limit=1.0)
+    assert time.monotonic() - started <= 1.0 * 1.05 + 1.0
+    assert result.status == Status.TIME_LIMIT and result.extra["wall_clock_guard"]["worker"] is True
+    with pytest.raises(OptionError, match="setup callback"):
+        om.solve(facility_location(2), solver="scip", extra={"wall_clock_guard": True, "setup": lambda model, built: None})
 
 
 def _solve_in_thread(model, **options) -> tuple[threading.Thread, list[Result]]:
@@ -200,7 +215,7 @@ import sys, threading, time
 sys.path.insert(0, {tests!r})
 from test_highs_guard import facility_location
 import ormodel as om
-from ormodel.solvers.highs_guard import worker_pids
+from ormodel.solvers.guard import worker_pids
 def announce():
     while not worker_pids():
         time.sleep(0.02)

@@ -1,11 +1,11 @@
-"""HiGHS's wall-clock guard: a time-limited solve of a large model runs in a worker process that
-ormodel kills when HiGHS does not return in time.
+"""The wall-clock guard of the HiGHS and SCIP backends: a time-limited solve of a large model runs in
+a worker process that ormodel kills when the solver does not return in time.
 
 HiGHS checks its ``time_limit`` only in some phases. On large MIPs, MIP presolve's probing,
 Feasibility Jump and the postsolve after "time limit reached" run for seconds without a check
 (fac-50, 1.04 M non-zeros, ``time_limit=1``: 5.3 s; fac-70, ``time_limit=2``: 20.5 s, highspy 1.12,
 one thread), and ``cancelSolve`` from another thread does not interrupt them. No HiGHS option
-makes the limit hold, so ormodel holds it: the worker (``python -m ormodel.solvers.highs_guard``,
+makes the limit hold, so ormodel holds it: the worker (``python -m ormodel.solvers.guard``,
 reused between solves, :mod:`ormodel.solvers.worker_process`) gets the StandardForm, runs the same
 :func:`~ormodel.solvers.highs.solve_form` as the in-process path with HiGHS's own limit set to the
 time that is left, and streams each improving incumbent and each new dual bound back. The parent
@@ -15,9 +15,16 @@ from the form), the last bound, the trace and the log written so far, and says s
 ``message`` and ``extra["wall_clock_guard"]``. A worker that crashes or is killed for memory gives
 an ``ERROR`` Result saying how it died; Ctrl-C in the parent kills the worker.
 
+SCIP (``solver="scip"``) gets the same guard for StandardForm models (not for element-wise
+nonlinear models or a ``setup`` callback, which need the caller's process): its model is built by
+one ``addVar``/``addCons`` per column and row in Python before SCIP's own clock starts, 18.8 s for
+fac-50, so ``time_limit=1`` took 22 s in process. Its worker runs
+:func:`~ormodel.solvers.scip.solve_form`, which streams each new best solution and SCIP's bound.
+
 **When.** ``extra={"wall_clock_guard": True}`` (or ``False``) forces the worker on (or off). By
-default it is used when a time limit is set and the matrix has at least :data:`GUARD_MIN_NONZEROS`
-non-zeros. Measured on this project's 2-core machine (``benchmarks/time_limits.py --overhead``,
+default it is used when a time limit is set and the matrix has at least :data:`MIN_NONZEROS`
+non-zeros for the solver (HiGHS 100 000, SCIP 20 000: SCIP's Python build alone takes about 1 s
+per 50 000 non-zeros, 1.0 s at fac-20, 4.5 s at fac-30). Measured on this project's 2-core machine (``benchmarks/time_limits.py --overhead``,
 highspy 1.12, one thread; fac-N facility location, fac-10 = 9.7 k, fac-20 = 67 k, fac-30 = 231 k,
 fac-50 = 1.04 M non-zeros): a warm worker adds 4 ms to a fac-10 solve, 25 ms at fac-30 and 0.14 s at
 fac-50 (pickling and piping the form and the point back: 7.4 MB at fac-30, 33 MB at fac-50), a cold
@@ -27,8 +34,8 @@ fac-30 and 5.3 s at fac-50, while up to fac-20 HiGHS stayed inside its limit. Th
 where the overrun risk starts and the transfer is below a few percent of a second.
 
 Example:
-    >>> from ormodel.solvers.highs_guard import GUARD_MIN_NONZEROS
-    >>> GUARD_MIN_NONZEROS
+    >>> from ormodel.solvers.guard import MIN_NONZEROS
+    >>> MIN_NONZEROS["highs"]
     100000
 """
 
@@ -50,41 +57,41 @@ from ormodel.solvers.callbacks import IncumbentTrace
 from ormodel.solvers.worker_process import WorkerDied, WorkerPool, WorkerTimeout
 from ormodel.standard_form import NameMap, Sense, StandardForm
 
-__all__ = ["GUARD_FACTOR", "GUARD_MARGIN", "GUARD_MIN_NONZEROS", "GUARD_OPTION", "guard_choice", "solve_guarded", "warm_up",
-           "worker_pids"]
+__all__ = ["GUARD_FACTOR", "GUARD_MARGIN", "GUARD_OPTION", "MIN_NONZEROS", "guard_choice", "solve_guarded", "warm_up", "worker_pids"]
 
 GUARD_OPTION = "wall_clock_guard"
 """The ``SolveOptions.extra`` key that forces the worker on (``True``) or off (``False``); absent or ``"auto"``: by size."""
-GUARD_MIN_NONZEROS = 100_000
-"""Time-limited solves of matrices with at least this many non-zeros run in the guarded worker (see the module docstring)."""
+MIN_NONZEROS = {"highs": 100_000, "scip": 20_000}
+"""Time-limited solves of matrices with at least this many non-zeros run in the guarded worker, by solver (see above)."""
 GUARD_FACTOR = 1.05
 GUARD_MARGIN = 0.5
 """The worker is killed ``time_limit × GUARD_FACTOR + GUARD_MARGIN`` seconds after the backend started."""
 
-_POOL = WorkerPool("ormodel.solvers.highs_guard")
+_POOL = WorkerPool("ormodel.solvers.guard")
 
 
-def guard_choice(form: StandardForm, options: SolveOptions) -> tuple[SolveOptions, bool]:
+def guard_choice(form: StandardForm, options: SolveOptions, solver: str = "highs") -> tuple[SolveOptions, bool]:
     """The options without the guard's own key, and whether this solve runs in the guarded worker."""
+    by_size = options.time_limit is not None and form.matrix.nnz >= MIN_NONZEROS[solver]
     if GUARD_OPTION not in options.extra:
-        return options, options.time_limit is not None and form.matrix.nnz >= GUARD_MIN_NONZEROS
+        return options, by_size
     extra = dict(options.extra)
     choice = extra.pop(GUARD_OPTION)
     options = dataclasses.replace(options, extra=extra)
     if choice is None or choice == "auto":
-        return options, options.time_limit is not None and form.matrix.nnz >= GUARD_MIN_NONZEROS
+        return options, by_size
     if not isinstance(choice, bool):
         raise OptionError(f"extra option {GUARD_OPTION!r} takes True, False or 'auto', got {choice!r}")
     return options, choice
 
 
 def warm_up() -> None:
-    """Start an idle HiGHS worker now, so that the next guarded solve does not pay for the interpreter start."""
+    """Start an idle worker now, so that the next guarded solve does not pay for the interpreter start."""
     _POOL.warm_up()
 
 
 def worker_pids() -> list[int]:
-    """Process ids of the HiGHS workers now solving (for tests and diagnostics)."""
+    """Process ids of the guarded workers now solving (for tests and diagnostics)."""
     return _POOL.busy_pids()
 
 
@@ -107,13 +114,16 @@ class _Stream:
             _, self.bound, self.nodes = event
 
 
-def solve_guarded(form: StandardForm, options: SolveOptions, started: float) -> Result:
-    """Solve in a HiGHS worker process, killed ``time_limit × 1.05 + 0.5 s`` after ``started`` (``time.monotonic()``)."""
-    handle, log_path = tempfile.mkstemp(prefix="ormodel-highs-", suffix=".log")
+def solve_guarded(form: StandardForm, options: SolveOptions, started: float, solver: str = "highs") -> Result:
+    """Solve with ``solver`` (``highs`` or ``scip``) in a worker process, killed ``time_limit × 1.05 + 0.5 s``
+    after ``started`` (``time.monotonic()``)."""
+    name = _NAMES[solver]
+    handle, log_path = tempfile.mkstemp(prefix=f"ormodel-{solver}-", suffix=".log")
     os.close(handle)
     guard = None if options.time_limit is None else started + float(options.time_limit) * GUARD_FACTOR + GUARD_MARGIN
     stream = _Stream(form)
-    request = {"form": form, "options": dataclasses.replace(options, verbose=False), "started": started, "log_path": log_path}
+    request = {"solver": solver, "form": form, "options": dataclasses.replace(options, verbose=False), "started": started,
+               "log_path": log_path}
     reply: dict[str, Any] | None = None
     try:
         worker = _POOL.acquire()
@@ -121,11 +131,11 @@ def solve_guarded(form: StandardForm, options: SolveOptions, started: float) -> 
             reply = worker.exchange(request, guard, stream.hear)
         except WorkerTimeout:
             _POOL.discard(worker)
-            result = _stopped(form, options, stream, time.monotonic() - started)
+            result = _stopped(form, options, stream, time.monotonic() - started, solver)
         except WorkerDied as error:
             _POOL.discard(worker)
-            result = Result(Status.ERROR, solver="highs", names=form.names, solve_time=time.monotonic() - started,
-                            raw_status="worker died", message=f"HiGHS failed: {error}")
+            result = Result(Status.ERROR, solver=solver, names=form.names, solve_time=time.monotonic() - started,
+                            raw_status="worker died", message=f"{name} failed: {error}")
         except BaseException:
             _POOL.discard(worker, replace=False)
             raise
@@ -138,8 +148,8 @@ def solve_guarded(form: StandardForm, options: SolveOptions, started: float) -> 
         if "raise" in reply:
             raise reply["raise"]
         if "error" in reply:
-            result = Result(Status.ERROR, solver="highs", names=form.names, solve_time=time.monotonic() - started,
-                            raw_status="worker error", message=f"HiGHS worker error: {reply['error']}")
+            result = Result(Status.ERROR, solver=solver, names=form.names, solve_time=time.monotonic() - started,
+                            raw_status="worker error", message=f"{name} worker error: {reply['error']}")
         else:
             result = reply["result"]
             result.names = form.names
@@ -153,15 +163,16 @@ def solve_guarded(form: StandardForm, options: SolveOptions, started: float) -> 
 
 
 _KILLED = "stopped by ormodel's wall-clock guard"
+_NAMES = {"highs": "HiGHS", "scip": "SCIP"}
 
 
-def _stopped(form: StandardForm, options: SolveOptions, stream: _Stream, elapsed: float) -> Result:
+def _stopped(form: StandardForm, options: SolveOptions, stream: _Stream, elapsed: float, solver: str) -> Result:
     """The Result of a worker killed at the guard: TIME_LIMIT with what it streamed."""
     assert options.time_limit is not None
-    message = (f"stopped by ormodel's wall-clock guard: HiGHS did not return within {elapsed:.2f} s of its "
-               f"{options.time_limit:g} s time limit, so its worker process was killed"
+    message = (f"stopped by ormodel's wall-clock guard: {_NAMES[solver]} did not return within {elapsed:.2f} s of its "
+               f"{options.time_limit:.3g} s time limit, so its worker process was killed"
                + ("; the best incumbent it had reported is returned" if stream.values is not None else "; it had reported no solution"))
-    result = Result(Status.TIME_LIMIT, solver="highs", solve_time=elapsed, raw_status=_KILLED, names=form.names, message=message)
+    result = Result(Status.TIME_LIMIT, solver=solver, solve_time=elapsed, raw_status=_KILLED, names=form.names, message=message)
     result.limit = Limit.TIME
     if stream.values is not None:
         result.values = stream.values
@@ -184,7 +195,10 @@ def _read(path: str) -> str:
 
 def _handle(request: dict[str, Any], emit: Any) -> dict[str, Any]:
     """Solve one request in the worker, streaming incumbents and bounds through ``emit``."""
-    from ormodel.solvers.highs import solve_form
+    if request["solver"] == "scip":
+        from ormodel.solvers.scip import solve_form
+    else:
+        from ormodel.solvers.highs import solve_form
 
     form: StandardForm = request["form"]
     result = solve_form(form, request["options"], request["started"], log_path=request["log_path"],
@@ -195,7 +209,7 @@ def _handle(request: dict[str, Any], emit: Any) -> dict[str, Any]:
 
 
 def _main() -> None:
-    from ormodel.solvers.highs_guard import _handle as handle  # the importable module, not __main__
+    from ormodel.solvers.guard import _handle as handle  # the importable module, not __main__
     from ormodel.solvers.worker_process import serve
 
     serve(handle)
