@@ -125,8 +125,10 @@ def solve_guarded(form: StandardForm, options: SolveOptions, started: float, sol
     request = {"solver": solver, "form": form, "options": dataclasses.replace(options, verbose=False), "started": started,
                "log_path": log_path}
     reply: dict[str, Any] | None = None
+    facts: dict[str, Any] = {"worker": True, "time_limit": options.time_limit}
     try:
         worker = _POOL.acquire()
+        facts["fresh_worker"] = worker.served == 0
         try:
             reply = worker.exchange(request, guard, stream.hear)
         except WorkerTimeout:
@@ -154,9 +156,10 @@ def solve_guarded(form: StandardForm, options: SolveOptions, started: float, sol
             result = reply["result"]
             result.names = form.names
             result.solve_time = time.monotonic() - started
+            facts["worker_seconds"] = reply["worker_seconds"]
     result.log = result.log or log
-    result.extra["wall_clock_guard"] = {"worker": True, "killed": result.raw_status == _KILLED, "after_seconds": time.monotonic() - started,
-                                        "time_limit": options.time_limit}
+    facts.update(killed=result.raw_status == _KILLED, after_seconds=time.monotonic() - started)
+    result.extra["wall_clock_guard"] = facts
     if options.verbose:
         print(result.log)
     return result
@@ -200,12 +203,13 @@ def _handle(request: dict[str, Any], emit: Any) -> dict[str, Any]:
     else:
         from ormodel.solvers.highs import solve_form
 
+    received = time.monotonic()
     form: StandardForm = request["form"]
     result = solve_form(form, request["options"], request["started"], log_path=request["log_path"],
                         on_incumbent=lambda seconds, values: emit(("incumbent", seconds, np.array(values))),
                         on_bound=lambda bound, nodes: emit(("bound", bound, nodes)))
     result.names = NameMap()  # the parent has them
-    return {"result": result}
+    return {"result": result, "worker_seconds": time.monotonic() - received}
 
 
 def _main() -> None:

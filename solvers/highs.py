@@ -426,7 +426,7 @@ def solve_form(form: StandardForm, options: SolveOptions, started: float, log_pa
                                  lambda seconds, values: on_incumbent(seconds, values[: form.num_columns])) if form.is_mip else None
         if form.is_mip and on_bound is not None:
             _stream_bound(highs, on_bound)
-        if deadline is not None:
+        if deadline is not None and "time_limit" not in options.extra:  # HiGHS's own option, given in extra, wins
             highs.setOptionValue("time_limit", float(max(deadline - time.monotonic(), 0.0)))
         run_started = time.perf_counter()
         with native_output_to_stderr():

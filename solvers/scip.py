@@ -394,7 +394,7 @@ class ScipBackend:
         origin = time.perf_counter() - (time.monotonic() - started)
         hear = None if on_incumbent is None and on_bound is None else _streamer(built, on_incumbent, on_bound)
         incumbents = trace_scip(scip, origin, built.sense.value, on_improvement=hear)
-        if deadline is not None:
+        if deadline is not None and "limits/time" not in options.extra:  # SCIP's own parameter, given in extra, wins
             scip.setParam("limits/time", float(max(deadline - time.monotonic(), 0.0)))
         run_started = time.perf_counter()
         scip.optimize()

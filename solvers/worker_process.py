@@ -67,6 +67,9 @@ class WorkerProcess:
         self.process = subprocess.Popen([sys.executable, "-m", module], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=self.errors, start_new_session=True, env=_child_environment())
         self._buffer = bytearray()
+        self.started = time.monotonic()
+        self.served = 0
+        """Requests this worker answered (0: its interpreter start falls on the next request)."""
 
     @property
     def pid(self) -> int:
@@ -141,6 +144,7 @@ class WorkerProcess:
         while True:
             kind, data = self.receive(deadline)
             if kind == _REPLY:
+                self.served += 1
                 return data
             if on_event is not None:
                 on_event(data)
