@@ -35,7 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from resolve import fac_with_demand  # noqa: E402
+from resolve import fac_with_demand
 
 
 def _solve(problem: Any, solver: str, limit: float, guard: bool | None, **extra: Any) -> dict[str, Any]:
@@ -54,10 +54,10 @@ def _solve(problem: Any, solver: str, limit: float, guard: bool | None, **extra:
 
 def run_limits(sizes: list[int], limits: list[float], solvers: list[str], scip_sizes: list[int]) -> list[dict[str, Any]]:
     """Every (size, solver, T, mode) once; rows with the wall time and the tolerance."""
+    from ormodel.solvers.guard import warm_up
     from rich.progress import Progress
 
     from ormodel.compiler import compile_problem
-    from ormodel.solvers.guard import warm_up
 
     warm_up()
     tasks = [(size, solver, limit, mode) for size in sizes for solver in solvers if solver == "highs" or size in scip_sizes
@@ -82,10 +82,10 @@ def run_limits(sizes: list[int], limits: list[float], solvers: list[str], scip_s
 
 def run_overhead(sizes: list[int], repeats: int) -> list[dict[str, Any]]:
     """Worker cost and in-process overrun per size (HiGHS)."""
+    from ormodel.solvers import guard
     from rich.progress import Progress
 
     from ormodel.compiler import compile_problem
-    from ormodel.solvers import guard
 
     rows = []
     with Progress() as progress:
@@ -120,7 +120,7 @@ def limits_table(rows: list[dict[str, Any]]) -> str:
         guarded = keyed.get((size, solver, limit, "guarded"))
         if guarded is None:
             continue
-        mark = lambda entry: f"{entry['wall']:.2f}" + ("" if entry["within"] else " ✗")  # noqa: E731
+        mark = lambda entry: f"{entry['wall']:.2f}" + ("" if entry["within"] else " ✗")
         objective = "—" if guarded["objective"] is None else f"{guarded['objective']:.6g}"
         lines.append(f"| fac-{size} | {row['nonzeros']:,} | {solver} | {limit:g} | {row['tolerance']:.2f} | {mark(row)} | {row['status']} | "
                      f"{mark(guarded)} | {guarded['status']} | {'yes' if guarded['killed'] else 'no'} | {objective} |")

@@ -43,18 +43,16 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
-import tempfile
 import time
 from typing import Any
 
 import numpy as np
+from ormodel.solvers.base import SolveOptions
+from ormodel.solvers.native import new_log_file, read_log
+from ormodel.solvers.worker_process import WorkerDied, WorkerPool, WorkerTimeout
 
 from ormodel.errors import OptionError
 from ormodel.result import Limit, Result, Status
-from ormodel.solvers.base import SolveOptions
-from ormodel.solvers.callbacks import IncumbentTrace
-from ormodel.solvers.worker_process import WorkerDied, WorkerPool, WorkerTimeout
 from ormodel.standard_form import NameMap, Sense, StandardForm
 
 __all__ = ["GUARD_FACTOR", "GUARD_MARGIN", "GUARD_OPTION", "MIN_NONZEROS", "guard_choice", "solve_guarded", "warm_up", "worker_pids"]
@@ -118,8 +116,7 @@ def solve_guarded(form: StandardForm, options: SolveOptions, started: float, sol
     """Solve with ``solver`` (``highs`` or ``scip``) in a worker process, killed ``time_limit × 1.05 + 0.5 s``
     after ``started`` (``time.monotonic()``)."""
     name = _NAMES[solver]
-    handle, log_path = tempfile.mkstemp(prefix=f"ormodel-{solver}-", suffix=".log")
-    os.close(handle)
+    log_path = new_log_file(solver)
     guard = None if options.time_limit is None else started + float(options.time_limit) * GUARD_FACTOR + GUARD_MARGIN
     stream = _Stream(form)
     request = {"solver": solver, "form": form, "options": dataclasses.replace(options, verbose=False), "started": started,
@@ -143,9 +140,8 @@ def solve_guarded(form: StandardForm, options: SolveOptions, started: float, sol
             raise
         else:
             _POOL.release(worker)
-        log = _read(log_path)
     finally:
-        os.unlink(log_path)
+        log = read_log(log_path, remove=True)
     if reply is not None:
         if "raise" in reply:
             raise reply["raise"]
@@ -187,13 +183,6 @@ def _stopped(form: StandardForm, options: SolveOptions, stream: _Stream, elapsed
         result.extra["trace"] = stream.points
     return result
 
-
-def _read(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read()
-    except OSError:
-        return ""
 
 
 def _handle(request: dict[str, Any], emit: Any) -> dict[str, Any]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -25,7 +24,7 @@ from ormodel.errors import OptionError, UnsupportedProblem
 from ormodel.result import Conflict, Limit, Ray, Result, Status
 from ormodel.solvers.base import Capability, SolveOptions, unknown_option
 from ormodel.solvers.callbacks import trace_highs
-from ormodel.solvers.native import import_highspy, native_output_to_stderr
+from ormodel.solvers.native import import_highspy, native_output_to_stderr, new_log_file, read_log
 from ormodel.standard_form import NameMap, Sense, StandardForm
 
 if TYPE_CHECKING:
@@ -271,10 +270,12 @@ class HighsBackend:
                           message="HiGHS does not solve mixed-integer quadratic problems; use solver='scip'")
         options, guarded = guard_choice(form, options)
         if guarded:
-            return solve_guarded(form, options, started)
-        result = solve_form(form, options, started)
-        if options.verbose:
-            print(result.log)
+            result = solve_guarded(form, options, started)
+        else:
+            result = solve_form(form, options, started)
+            if options.verbose:
+                print(result.log)
+        result.solver = self.name  # a subclass under another name (a third-party backend) reports its own
         return result
 
     def conflict(self, form: StandardForm, time_limit: float | None = None) -> Conflict | None:
@@ -322,8 +323,7 @@ def _apply_options(highs: "highspy.Highs", options: SolveOptions, deadline: floa
     """Set ``options`` on ``highs`` with its log going to ``log_path`` (a new temporary file by default); the log's path."""
     own_log = log_path is None
     if log_path is None:
-        handle, log_path = tempfile.mkstemp(prefix="ormodel-highs-", suffix=".log")
-        os.close(handle)
+        log_path = new_log_file("highs")
     highs.setOptionValue("log_to_console", False)
     highs.setOptionValue("log_file", log_path)
     highs.setOptionValue("output_flag", True)
@@ -346,7 +346,7 @@ def _apply_options(highs: "highspy.Highs", options: SolveOptions, deadline: floa
             _set_option(highs, key, value)
     except OptionError:
         if own_log:
-            _read_and_remove(log_path)
+            read_log(log_path, remove=True)
         raise
     return log_path
 
@@ -444,7 +444,7 @@ def solve_form(form: StandardForm, options: SolveOptions, started: float, log_pa
         if result.status == Status.UNBOUNDED and not form.is_mip:
             result.ray = HighsBackend._ray(highs, form)
     finally:
-        log = _read_and_remove(log_path) if own_log else _read(log_path)
+        log = read_log(log_path, remove=True) if own_log else read_log(log_path)
     result.log = log
     if result.status == Status.ERROR and not result.message:
         errors = [line.strip() for line in log.splitlines() if line.lstrip().startswith("ERROR")]
@@ -566,18 +566,3 @@ def _compute_iis(highspy: Any, highs: "highspy.Highs") -> tuple[list[int], list[
     columns = iis.col_index if columns is None else columns
     return [int(row) for row in rows], [int(column) for column in columns]
 
-
-def _read(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read()
-    except OSError:
-        return ""
-
-
-def _read_and_remove(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read()
-    finally:
-        os.unlink(path)

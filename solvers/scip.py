@@ -32,7 +32,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ from ormodel.errors import OptionError
 from ormodel.solvers.base import Capability, SolveOptions, unknown_option
 from ormodel.solvers.callbacks import trace_scip
 from ormodel.solvers.labels import column_labels, row_labels
+from ormodel.solvers.native import new_log_file, read_log
 
 from ormodel.result import Conflict, Limit, Result, Status
 from ormodel.standard_form import NameMap, Sense, StandardForm
@@ -412,7 +412,7 @@ class ScipBackend:
         result.limit = _SCIP_LIMITS.get(raw) if result.status.is_limit or result.status == Status.FEASIBLE else None
         if options.compute_conflict and result.status == Status.INFEASIBLE:
             result.conflict = self.conflict(built)
-        result.log = _read_and_remove(log_path) if own_log else _read(log_path)
+        result.log = read_log(log_path, remove=True) if own_log else read_log(log_path)
         if options.verbose:
             print(result.log)
         return result
@@ -421,8 +421,7 @@ class ScipBackend:
     def _apply_options(built: BuiltScipModel, options: SolveOptions, deadline: float | None = None, log_path: str | None = None) -> str:
         scip = built.model
         if log_path is None:
-            handle, log_path = tempfile.mkstemp(prefix="ormodel-scip-", suffix=".log")
-            os.close(handle)
+            log_path = new_log_file("scip")
         scip.setLogfile(log_path)
         if deadline is not None:
             scip.setParam("limits/time", float(max(deadline - time.monotonic(), 0.0)))
@@ -607,21 +606,3 @@ def _streamer(built: BuiltScipModel, on_incumbent: Callable[[float, np.ndarray],
 
     return hear
 
-
-def _read(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read()
-    except OSError:
-        return ""
-
-
-def _read_and_remove(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read()
-    except OSError:
-        return ""
-    finally:
-        if os.path.exists(path):
-            os.unlink(path)

@@ -15,16 +15,16 @@ from typing import Any
 
 import numpy as np
 import pytest
+from ormodel.solvers.base import Capability, SolveOptions
+from ormodel.solvers.conformance import CASES
+from ormodel.solvers.guard import MIN_NONZEROS, guard_choice, worker_pids
+from ormodel.solvers.highs import HighsBackend
+from ormodel.solvers.scip import ScipBackend
 
 import ormodel as om
 from ormodel.compiler import compile_problem
 from ormodel.errors import OptionError
 from ormodel.result import Limit, Result, Status
-from ormodel.solvers.base import Capability, SolveOptions
-from ormodel.solvers.conformance import CASES
-from ormodel.solvers.highs import HighsBackend
-from ormodel.solvers.scip import ScipBackend
-from ormodel.solvers.guard import MIN_NONZEROS, guard_choice, worker_pids
 
 REPO = Path(__file__).resolve().parents[2]
 _TIMING_DEPENDENT = {"milp_time_limited"}
