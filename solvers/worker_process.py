@@ -8,6 +8,9 @@ reused between solves (:class:`WorkerPool`): a warm worker costs only the transf
 a fresh one costs an interpreter start (about 1 s with numpy and a solver imported), so a killed
 or crashed worker is replaced at once, in the background.
 
+A worker ends when its parent dies, even mid-solve (a watchdog thread notices the re-parenting),
+so killing the parent's process group (``ormodel.bench`` does at its wall limit) leaves no orphan.
+
 Messages are length-prefixed pickles (8-byte little-endian length). The worker side
 (:func:`serve`) writes them to a duplicate of its original standard output and points file
 descriptor 1 at standard error, so whatever native solver code prints cannot corrupt the stream.
@@ -276,6 +279,19 @@ class WorkerPool:
             worker.stop(wait=1.0)
 
 
+def _exit_with_parent(interval: float = 0.25) -> None:
+    """End this worker when its parent dies (e.g. killed with its process group by a benchmark runner),
+    also in the middle of a solve: a watchdog thread sees the worker re-parented."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="ormodel-parent-watchdog", daemon=True).start()
+
+
 def serve(handle: Callable[[Any, Callable[[Any], None]], Any]) -> None:
     """The worker's loop: answer each request with ``handle(request, emit)``; ``emit(data)`` streams an event.
 
@@ -284,6 +300,7 @@ def serve(handle: Callable[[Any, Callable[[Any], None]], Any]) -> None:
     """
     import traceback
 
+    _exit_with_parent()
     source = sys.stdin.buffer
     sink = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # native code printing to standard output writes to standard error instead
