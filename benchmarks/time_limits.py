@@ -116,10 +116,10 @@ def run_overhead(sizes: list[int], repeats: int) -> list[dict[str, Any]]:
 
 def run_persistent(size: int, limits: list[float], resolves: int, seed: int) -> list[dict[str, Any]]:
     """Re-solves of one persistent HiGHS instance of fac-N after a demand change (``resolve.changes``), per T: wall time."""
+    from resolve import changes
     from rich.progress import Progress
 
     from ormodel.persistent import Instance
-    from resolve import changes
 
     rows = []
     steps = changes(size, resolves * len(limits), seed)
@@ -217,6 +217,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/time_limits"))
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    import os
+
+    print(f"load average at start: {' '.join(f'{value:.2f}' for value in os.getloadavg())}", flush=True)
     if args.persistent:
         rows = run_persistent(args.sizes[0], args.limits, args.resolves, args.seed)
         (args.out / "persistent.json").write_text(json.dumps(rows, indent=1))
