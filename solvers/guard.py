@@ -184,7 +184,6 @@ def _stopped(form: StandardForm, options: SolveOptions, stream: _Stream, elapsed
     return result
 
 
-
 def _handle(request: dict[str, Any], emit: Any) -> dict[str, Any]:
     """Solve one request in the worker, streaming incumbents and bounds through ``emit``."""
     if request["solver"] == "scip":

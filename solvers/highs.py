@@ -453,14 +453,10 @@ def solve_form(form: StandardForm, options: SolveOptions, started: float, log_pa
 
 
 def _stream_bound(highs: "highspy.Highs", on_bound: Callable[[float, int], None]) -> None:
-    """Call ``on_bound(bound, nodes)`` whenever HiGHS's MIP log line shows a new dual bound."""
-    last = [math.nan]
+    """Call ``on_bound(bound, nodes)`` at each of HiGHS's MIP log lines (a few a second)."""
 
     def logging(event: Any) -> None:
-        bound = float(event.data_out.mip_dual_bound)
-        if bound != last[0]:
-            last[0] = bound
-            on_bound(_finite_or_infinite(bound), int(event.data_out.mip_node_count))
+        on_bound(_finite_or_infinite(float(event.data_out.mip_dual_bound)), int(event.data_out.mip_node_count))
 
     highs.cbMipLogging.subscribe(logging)
 

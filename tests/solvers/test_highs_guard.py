@@ -178,6 +178,25 @@ def test_scip_builds_inside_its_limit() -> None:
         om.solve(facility_location(2), solver="scip", extra={"wall_clock_guard": True, "setup": lambda model, built: None})
 
 
+def test_a_killed_worker_returns_its_best_streamed_incumbent() -> None:
+    """HiGHS's own time_limit (given in extra, where it wins) outlasts ormodel's: the guard kills the worker
+    and returns the last incumbent it streamed, feasible, its objective from the form, with the bound and the trace."""
+    from ormodel.solvers.conformance import _market_split
+
+    form = _market_split(rows=6, columns=60)
+    started = time.monotonic()
+    result = om.solve(form, solver="highs", time_limit=1.5, extra={"time_limit": 100.0, "wall_clock_guard": True})
+    assert time.monotonic() - started <= 1.5 * 1.05 + 1.0
+    assert result.status == Status.TIME_LIMIT and result.limit == Limit.TIME and result.extra["wall_clock_guard"]["killed"]
+    assert "wall-clock guard" in result.message and "best incumbent" in result.message
+    assert result.values is not None and max(form.violations(result.values).values()) <= 1e-6
+    assert result.objective == pytest.approx(form.objective_value(result.values))
+    trace = result.extra["trace"]
+    assert trace and trace[-1][1] == pytest.approx(result.objective) and all(b[1] < a[1] for a, b in zip(trace, trace[1:]))
+    assert 0.0 <= result.bound <= result.objective and result.nodes is not None
+    assert "Solving MIP model" in result.log
+
+
 def _solve_in_thread(model, **options) -> tuple[threading.Thread, list[Result]]:
     results: list[Result] = []
     thread = threading.Thread(target=lambda: results.append(om.solve(model, solver="highs", **options)), daemon=True)
