@@ -202,8 +202,10 @@ def _handle(request: dict[str, Any], emit: Any) -> dict[str, Any]:
 
 def _main() -> None:
     from ormodel.solvers.guard import _handle as handle  # the importable module, not __main__
+    from ormodel.solvers.native import import_highspy
     from ormodel.solvers.worker_process import serve
 
+    import_highspy()  # while the worker waits for its first request, not during it (SCIP is loaded on demand)
     serve(handle)
 
 
