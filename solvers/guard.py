@@ -24,14 +24,17 @@ fac-50, so ``time_limit=1`` took 22 s in process. Its worker runs
 **When.** ``extra={"wall_clock_guard": True}`` (or ``False``) forces the worker on (or off). By
 default it is used when a time limit is set and the matrix has at least :data:`MIN_NONZEROS`
 non-zeros for the solver (HiGHS 100 000, SCIP 20 000: SCIP's Python build alone takes about 1 s
-per 50 000 non-zeros, 1.0 s at fac-20, 4.5 s at fac-30). Measured on this project's 2-core machine (``benchmarks/time_limits.py --overhead``,
-highspy 1.12, one thread; fac-N facility location, fac-10 = 9.7 k, fac-20 = 67 k, fac-30 = 231 k,
-fac-50 = 1.04 M non-zeros): a warm worker adds 4 ms to a fac-10 solve, 25 ms at fac-30 and 0.14 s at
-fac-50 (pickling and piping the form and the point back: 7.4 MB at fac-30, 33 MB at fac-50), a cold
-one about 1 s more (the interpreter start, paid once per process and after each kill, when a
-replacement starts in the background); in process, ``time_limit=1`` already returned after 1.5 s at
-fac-30 and 5.3 s at fac-50, while up to fac-20 HiGHS stayed inside its limit. The threshold sits
-where the overrun risk starts and the transfer is below a few percent of a second.
+per 50 000 non-zeros, 1.0 s at fac-20, 4.5 s at fac-30). Measured on this project's 2-core machine
+under load 5.6 (``benchmarks/time_limits.py --overhead``, highspy 1.12, one thread, fac-N facility
+location: fac-10 = 9.7 k, fac-20 = 71 k, fac-24 = 120 k, fac-30 = 231 k, fac-50 = 1.04 M non-zeros):
+a warm worker adds 2 ms at fac-5, 5 ms at fac-10, 13 ms at fac-20, 26 ms at fac-30 and 77 ms at
+fac-50 (pickling and piping the form in and the Result back: 7.4 MB at fac-30, 33 MB at fac-50); a
+cold one about 1.1 s more (the interpreter start with numpy and scipy, paid by the first guarded
+solve of a process and by a solve right after a kill, whose replacement starts in the background).
+In process, ``time_limit=1`` returned after 0.16 s at fac-10 (solved), 1.19 s at fac-20, 1.04 s at
+fac-24, 2.40 s at fac-30 (over the 2.05 s allowed) and 1.4-8 s at fac-50. The threshold sits
+between the largest size that stayed inside and the first that overran, where the warm transfer
+is about 1-2 % of the limit.
 
 Example:
     >>> from ormodel.solvers.guard import MIN_NONZEROS
