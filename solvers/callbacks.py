@@ -55,19 +55,31 @@ class IncumbentTrace:
         self.points.append([max(float(seconds), 0.0), float(objective)])
 
 
-def trace_highs(highs: Any, origin: float, sense: str, objective: Callable[[np.ndarray], float]) -> IncumbentTrace:
-    """Record every MIP improving solution of ``highs`` (a ``highspy.Highs``) from now on."""
+def trace_highs(highs: Any, origin: float, sense: str, objective: Callable[[np.ndarray], float],
+                on_improvement: Callable[[float, np.ndarray], None] | None = None) -> IncumbentTrace:
+    """Record every MIP improving solution of ``highs`` (a ``highspy.Highs``) from now on.
+
+    ``on_improvement(seconds, values)`` hears each solution that entered the trace (HiGHS's whole
+    solution vector, internal columns included).
+    """
     trace = IncumbentTrace(origin, sense)
 
     def improving_solution(event: Any) -> None:
-        trace.record(float(objective(np.asarray(event.data_out.mip_solution, dtype=np.float64))))
+        values = np.asarray(event.data_out.mip_solution, dtype=np.float64)
+        count = len(trace.points)
+        trace.record(float(objective(values)))
+        if on_improvement is not None and len(trace.points) > count:
+            on_improvement(trace.points[-1][0], values)
 
     highs.cbMipImprovingSolution.subscribe(improving_solution)
     return trace
 
 
-def trace_scip(model: Any, origin: float, sense: str | None = None) -> IncumbentTrace | None:
+def trace_scip(model: Any, origin: float, sense: str | None = None,
+               on_improvement: Callable[[float], None] | None = None) -> IncumbentTrace | None:
     """Record every new best solution of a ``pyscipopt.Model`` (call before ``optimize``).
+
+    ``on_improvement(seconds)`` is called (inside SCIP's event) for each solution that entered the trace.
 
     ``None`` when SCIP no longer accepts plugins (a model solved before and not freed): SCIP
     includes event handlers only while the problem is being set up.
@@ -86,7 +98,10 @@ def trace_scip(model: Any, origin: float, sense: str | None = None) -> Incumbent
             self.model.dropEvent(pyscipopt.SCIP_EVENTTYPE.BESTSOLFOUND, self)
 
         def eventexec(self, event: Any) -> None:
+            count = len(trace.points)
             trace.record(float(self.model.getSolObjVal(self.model.getBestSol())))
+            if on_improvement is not None and len(trace.points) > count:
+                on_improvement(trace.points[-1][0])
 
     model.includeEventhdlr(BestSolutionEvents(), f"ormodel-incumbents-{next(_HANDLER_NAMES)}",
                            "records the time of every new best solution")

@@ -34,11 +34,8 @@ Example:
 
 from __future__ import annotations
 
-import atexit
 import logging
 import math
-import os
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -51,6 +48,7 @@ from ormodel.solvers.base import Capability, SolveOptions, UnsupportedProblem, u
 from ormodel.solvers.callbacks import cpsat_solution_callback
 from ormodel.solvers.labels import column_labels, row_labels
 from ormodel.solvers.native import import_cp_model
+from ormodel.solvers.worker_process import WorkerDied, WorkerPool, WorkerTimeout, serve
 
 from ormodel.result import Limit, Result, Status
 from ormodel.standard_form import Sense, StandardForm
@@ -465,89 +463,28 @@ def _quick_rejection(form: StandardForm) -> str | None:
     return None
 
 
-class _WorkerProcess:
-    """A long-lived worker interpreter that solves requests one at a time (length-prefixed pickles)."""
-
-    def __init__(self) -> None:
-        import subprocess
-        import sys
-        import tempfile
-
-        self.errors = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the worker process
-        self.process = subprocess.Popen([sys.executable, "-m", "ormodel.solvers.cpsat"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=self.errors)
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def request(self, payload: dict[str, Any], timeout: float | None) -> dict[str, Any]:
-        import pickle
-        import select
-        import struct
-
-        assert self.process.stdin is not None and self.process.stdout is not None
-        data = pickle.dumps(payload)
-        self.process.stdin.write(struct.pack("<Q", len(data)) + data)
-        self.process.stdin.flush()
-        deadline = None if timeout is None else time.monotonic() + timeout
-        descriptor = self.process.stdout.fileno()
-        chunks = bytearray()
-        expected: int | None = None
-        while expected is None or len(chunks) < expected + 8:
-            remaining = None if deadline is None else max(deadline - time.monotonic(), 0.0)
-            ready, _, _ = select.select([descriptor], [], [], remaining)
-            if not ready:
-                raise TimeoutError
-            block = os.read(descriptor, 1 << 20)
-            if not block:
-                raise EOFError(self.error_tail())
-            chunks.extend(block)
-            if expected is None and len(chunks) >= 8:
-                expected = struct.unpack("<Q", bytes(chunks[:8]))[0]
-        reply: dict[str, Any] = pickle.loads(bytes(chunks[8 : 8 + expected]))
-        return reply
-
-    def error_tail(self) -> str:
-        self.errors.seek(0)
-        lines = self.errors.read().decode("utf-8", errors="replace").strip().splitlines()
-        return " | ".join(lines[-3:])
-
-    def stop(self) -> None:
-        if self.alive():
-            self.process.kill()
-        self.process.wait()
-        self.errors.close()
-
-
-_WORKER: _WorkerProcess | None = None
-_WORKER_LOCK = threading.Lock()
-
-
-def _stop_worker() -> None:
-    global _WORKER
-    if _WORKER is not None:
-        _WORKER.stop()
-        _WORKER = None
-
-
-atexit.register(_stop_worker)
+_POOL = WorkerPool("ormodel.solvers.cpsat")
 
 
 def _run_worker(request: dict[str, Any], time_limit: float | None) -> dict[str, Any]:
-    """Run :func:`_solve_request` in the worker interpreter; the reply, or an ``error`` entry."""
-    global _WORKER
+    """Run :func:`_solve_request` in a worker interpreter; the reply, or an ``error`` entry."""
     timeout = None if time_limit is None else float(time_limit) + 120.0
-    with _WORKER_LOCK:
-        if _WORKER is None or not _WORKER.alive():
-            _WORKER = _WorkerProcess()
-        try:
-            return _WORKER.request(request, timeout)
-        except TimeoutError:
-            _stop_worker()
-            return {"error": f"the CP-SAT worker did not return within {timeout:.0f} s and was stopped", "raw_status": "TIMEOUT"}
-        except (EOFError, BrokenPipeError, OSError) as error:
-            _stop_worker()
-            return {"error": f"the CP-SAT worker failed: {error}", "raw_status": "WORKER_ERROR"}
+    worker = _POOL.acquire()
+    try:
+        reply: dict[str, Any] = worker.exchange(request, None if timeout is None else time.monotonic() + timeout)
+    except WorkerTimeout:
+        _POOL.discard(worker)
+        return {"error": f"the CP-SAT worker did not return within {timeout:.0f} s and was stopped", "raw_status": "TIMEOUT"}
+    except WorkerDied as error:
+        _POOL.discard(worker)
+        return {"error": f"the CP-SAT worker failed: {error}", "raw_status": "WORKER_ERROR"}
+    except BaseException:
+        _POOL.discard(worker, replace=False)
+        raise
+    _POOL.release(worker)
+    if "raise" in reply:
+        return {"error": f"CP-SAT worker error: {reply['raise']!r}", "raw_status": "WORKER_ERROR"}
+    return reply
 
 
 def _solve_request(request: dict[str, Any]) -> dict[str, Any]:
@@ -618,27 +555,10 @@ def _check_lengths(what: str, first: Sequence[Any], second: Sequence[Any]) -> No
 
 
 def _worker_main() -> None:
-    """The worker loop: length-prefixed pickled requests on stdin, pickled replies on stdout."""
-    import pickle
-    import struct
-    import sys
-    import traceback
-
+    """The worker loop (:func:`~ormodel.solvers.worker_process.serve`) around :func:`_solve_request`."""
     from ormodel.solvers import cpsat  # The importable module, so that pickled classes match its own.
 
-    source, sink = sys.stdin.buffer, sys.stdout.buffer
-    while True:
-        header = source.read(8)
-        if len(header) < 8:
-            return
-        request = pickle.loads(source.read(struct.unpack("<Q", header)[0]))
-        try:
-            reply = cpsat._solve_request(request)
-        except Exception as error:  # noqa: BLE001 - report any failure to the parent instead of dying
-            reply = {"error": f"CP-SAT worker error: {error!r}: {traceback.format_exc(limit=3)}", "raw_status": "WORKER_ERROR"}
-        data = pickle.dumps(reply)
-        sink.write(struct.pack("<Q", len(data)) + data)
-        sink.flush()
+    serve(lambda request, emit: cpsat._solve_request(request))
 
 
 if __name__ == "__main__":

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,7 +24,7 @@ from ormodel.errors import OptionError, UnsupportedProblem
 from ormodel.result import Conflict, Limit, Ray, Result, Status
 from ormodel.solvers.base import Capability, SolveOptions, unknown_option
 from ormodel.solvers.callbacks import trace_highs
-from ormodel.solvers.native import import_highspy, native_output_to_stderr
+from ormodel.solvers.native import import_highspy, native_output_to_stderr, new_log_file, read_log
 from ormodel.standard_form import NameMap, Sense, StandardForm
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from ormodel.problem import Problem
 
-__all__ = ["HIGHS_STATUS", "HighsBackend", "load_into_highs", "read_model_file", "write_model_file"]
+__all__ = ["HIGHS_STATUS", "HighsBackend", "load_into_highs", "read_model_file", "solve_form", "write_model_file"]
 
 _INF = 1e30
 
@@ -253,123 +253,29 @@ class HighsBackend:
         return True
 
     def solve(self, model: "StandardForm | Problem", options: SolveOptions | None = None) -> Result:
-        """Solve with HiGHS; infeasible models get an IIS in the model's names."""
+        """Solve with HiGHS; infeasible models get an IIS in the model's names.
+
+        A time-limited solve of a large model runs in a worker process that ormodel kills when HiGHS
+        overruns its limit (:mod:`ormodel.solvers.guard`); ``extra={"wall_clock_guard": True}``
+        (or ``False``) forces that on (or off).
+        """
         from ormodel.compiler import as_standard_form
+        from ormodel.solvers.guard import guard_choice, solve_guarded
 
         form = as_standard_form(model)
+        started = time.monotonic()
         options = options or SolveOptions()
         if form.is_quadratic and form.is_mip:
             return Result(Status.ERROR, solver=self.name, names=form.names,
                           message="HiGHS does not solve mixed-integer quadratic problems; use solver='scip'")
-        started = time.perf_counter()
-        highs = load_into_highs(form)
-        log_path = self._apply_options(highs, options)
-        try:
-            if options.warm_start is not None:
-                self._warm_start(highs, form, options.warm_start)
-            # HiGHS appends internal columns to its MIP solutions when it reformulates semi-continuous columns.
-            incumbents = trace_highs(highs, started, form.sense.value,
-                                     lambda values: form.objective_value(values[: form.num_columns])) if form.is_mip else None
-            run_started = time.perf_counter()
-            with native_output_to_stderr():
-                highs.run()
-            run_seconds = time.perf_counter() - run_started
-            elapsed = time.perf_counter() - started
-            result = self._result(highs, form, elapsed)
-            result.extra["solver_seconds"] = run_seconds
-            if incumbents is not None:
-                result.extra["trace"] = incumbents.points
-            _set_limit_kind(result, highs, options)
-            if options.compute_conflict and result.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED):
-                left = None if options.time_limit is None else max(options.time_limit - (time.perf_counter() - started), 0.05)
-                result.conflict = self.conflict(form, time_limit=left)
-            if result.status == Status.UNBOUNDED and not form.is_mip:
-                result.ray = self._ray(highs, form)
-        finally:
-            log = _read_and_remove(log_path)
-        result.log = log
-        if result.status == Status.ERROR and not result.message:
-            errors = [line.strip() for line in log.splitlines() if line.lstrip().startswith("ERROR")]
-            result.message = errors[0] if errors else f"HiGHS stopped with model status {result.raw_status!r}"
-        if options.verbose:
-            print(result.log)
-        return result
-
-    @staticmethod
-    def _apply_options(highs: "highspy.Highs", options: SolveOptions) -> str:
-        handle, log_path = tempfile.mkstemp(prefix="ormodel-highs-", suffix=".log")
-        os.close(handle)
-        highs.setOptionValue("log_to_console", False)
-        highs.setOptionValue("log_file", log_path)
-        highs.setOptionValue("output_flag", True)
-        if options.time_limit is not None:
-            highs.setOptionValue("time_limit", float(max(options.time_limit, 0.0)))
-        if options.gap is not None:
-            highs.setOptionValue("mip_rel_gap", float(options.gap))
-        if options.threads is not None:
-            set_threads(highs, int(options.threads))
-        if options.seed is not None:
-            highs.setOptionValue("random_seed", int(options.seed))
-        if options.node_limit is not None:
-            highs.setOptionValue("mip_max_nodes", int(options.node_limit))
-        if options.solution_limit is not None:
-            highs.setOptionValue("mip_max_improving_sols", int(options.solution_limit))
-        try:
-            for key, value in options.extra.items():
-                _set_option(highs, key, value)
-        except OptionError:
-            _read_and_remove(log_path)
-            raise
-        return log_path
-
-    @staticmethod
-    def _warm_start(highs: "highspy.Highs", form: StandardForm, warm_start: Any) -> None:
-        highspy = _highs_module()
-        if isinstance(warm_start, dict):
-            from ormodel.solvers.labels import column_labels
-
-            labels = column_labels(form.names, form.num_columns)
-            position = {label: column for column, label in enumerate(labels)}
-            columns = [position[label] for label in warm_start if label in position]
-            values = [float(warm_start[labels[column]]) for column in columns]
-            if not columns:
-                return
-            # A partial point: HiGHS completes it (for a MIP, by solving the sub-MIP over the other columns).
-            highs.setSolution(len(columns), np.asarray(columns, dtype=np.int32), np.asarray(values, dtype=np.float64))
-            return
-        point = np.asarray(warm_start, dtype=np.float64)
-        if point.shape != (form.num_columns,):
-            raise ValueError(f"warm start has {point.shape[0]} values, the model has {form.num_columns} columns")
-        solution = highspy.HighsSolution()
-        solution.col_value = point.tolist()
-        solution.value_valid = True
-        highs.setSolution(solution)
-
-    def _result(self, highs: "highspy.Highs", form: StandardForm, elapsed: float) -> Result:
-        model_status = highs.getModelStatus()
-        raw = highs.modelStatusToString(model_status)
-        status = HIGHS_STATUS.get(str(model_status).split(".")[-1], Status.ERROR)
-        info = highs.getInfo()
-        has_point = info.primal_solution_status == 2 or (form.is_mip and info.primal_solution_status >= 1 and status.is_limit)
-        result = Result(status=status, solver=self.name, solve_time=elapsed, raw_status=raw, names=form.names)
-        no_point = status in (Status.INFEASIBLE, Status.UNBOUNDED, Status.INFEASIBLE_OR_UNBOUNDED)
-        if (has_point or status == Status.OPTIMAL) and not no_point:  # an unbounded LP's last point means nothing
-            solution = highs.getSolution()
-            result.values = np.asarray(solution.col_value, dtype=np.float64)
-            if form.num_columns == 0:
-                result.values = np.zeros(0)
-            result.objective = form.objective_value(result.values)
-            if not form.is_mip and solution.dual_valid and status == Status.OPTIMAL:
-                result.row_duals = np.asarray(solution.row_dual, dtype=np.float64)
-                result.reduced_costs = np.asarray(solution.col_dual, dtype=np.float64)
-        if status == Status.TIME_LIMIT and has_point and form.is_mip:
-            result.status = Status.TIME_LIMIT
-        if form.is_mip:
-            bound = float(info.mip_dual_bound)
-            result.bound = bound if abs(bound) < _INF else math.copysign(math.inf, bound) if bound != 0 else bound
-            result.nodes = int(info.mip_node_count)
-        elif status == Status.OPTIMAL:
-            result.bound = result.objective
+        options, guarded = guard_choice(form, options)
+        if guarded:
+            result = solve_guarded(form, options, started)
+        else:
+            result = solve_form(form, options, started)
+            if options.verbose:
+                print(result.log)
+        result.solver = self.name  # a subclass under another name (a third-party backend) reports its own
         return result
 
     def conflict(self, form: StandardForm, time_limit: float | None = None) -> Conflict | None:
@@ -411,6 +317,153 @@ class HighsBackend:
         columns = np.flatnonzero(np.abs(vector) > 1e-9)
         labels = form.names.column_labels_at(columns, form.num_columns)
         return Ray(dict(zip(labels, vector[columns].tolist())), source="highs")
+
+
+def _apply_options(highs: "highspy.Highs", options: SolveOptions, deadline: float | None = None, log_path: str | None = None) -> str:
+    """Set ``options`` on ``highs`` with its log going to ``log_path`` (a new temporary file by default); the log's path."""
+    own_log = log_path is None
+    if log_path is None:
+        log_path = new_log_file("highs")
+    highs.setOptionValue("log_to_console", False)
+    highs.setOptionValue("log_file", log_path)
+    highs.setOptionValue("output_flag", True)
+    if deadline is not None:
+        highs.setOptionValue("time_limit", float(max(deadline - time.monotonic(), 0.0)))
+    elif options.time_limit is not None:
+        highs.setOptionValue("time_limit", float(max(options.time_limit, 0.0)))
+    if options.gap is not None:
+        highs.setOptionValue("mip_rel_gap", float(options.gap))
+    if options.threads is not None:
+        set_threads(highs, int(options.threads))
+    if options.seed is not None:
+        highs.setOptionValue("random_seed", int(options.seed))
+    if options.node_limit is not None:
+        highs.setOptionValue("mip_max_nodes", int(options.node_limit))
+    if options.solution_limit is not None:
+        highs.setOptionValue("mip_max_improving_sols", int(options.solution_limit))
+    try:
+        for key, value in options.extra.items():
+            _set_option(highs, key, value)
+    except OptionError:
+        if own_log:
+            read_log(log_path, remove=True)
+        raise
+    return log_path
+
+def _warm_start(highs: "highspy.Highs", form: StandardForm, warm_start: Any) -> None:
+    highspy = _highs_module()
+    if isinstance(warm_start, dict):
+        from ormodel.solvers.labels import column_labels
+
+        labels = column_labels(form.names, form.num_columns)
+        position = {label: column for column, label in enumerate(labels)}
+        columns = [position[label] for label in warm_start if label in position]
+        values = [float(warm_start[labels[column]]) for column in columns]
+        if not columns:
+            return
+        # A partial point: HiGHS completes it (for a MIP, by solving the sub-MIP over the other columns).
+        highs.setSolution(len(columns), np.asarray(columns, dtype=np.int32), np.asarray(values, dtype=np.float64))
+        return
+    point = np.asarray(warm_start, dtype=np.float64)
+    if point.shape != (form.num_columns,):
+        raise ValueError(f"warm start has {point.shape[0]} values, the model has {form.num_columns} columns")
+    solution = highspy.HighsSolution()
+    solution.col_value = point.tolist()
+    solution.value_valid = True
+    highs.setSolution(solution)
+
+def _result(highs: "highspy.Highs", form: StandardForm, elapsed: float) -> Result:
+    model_status = highs.getModelStatus()
+    raw = highs.modelStatusToString(model_status)
+    status = HIGHS_STATUS.get(str(model_status).split(".")[-1], Status.ERROR)
+    info = highs.getInfo()
+    has_point = info.primal_solution_status == 2 or (form.is_mip and info.primal_solution_status >= 1 and status.is_limit)
+    result = Result(status=status, solver=HighsBackend.name, solve_time=elapsed, raw_status=raw, names=form.names)
+    no_point = status in (Status.INFEASIBLE, Status.UNBOUNDED, Status.INFEASIBLE_OR_UNBOUNDED)
+    if (has_point or status == Status.OPTIMAL) and not no_point:  # an unbounded LP's last point means nothing
+        solution = highs.getSolution()
+        result.values = np.asarray(solution.col_value, dtype=np.float64)
+        if form.num_columns == 0:
+            result.values = np.zeros(0)
+        result.objective = form.objective_value(result.values)
+        if not form.is_mip and solution.dual_valid and status == Status.OPTIMAL:
+            result.row_duals = np.asarray(solution.row_dual, dtype=np.float64)
+            result.reduced_costs = np.asarray(solution.col_dual, dtype=np.float64)
+    if status == Status.TIME_LIMIT and has_point and form.is_mip:
+        result.status = Status.TIME_LIMIT
+    if form.is_mip:
+        bound = float(info.mip_dual_bound)
+        result.bound = _finite_or_infinite(bound)
+        result.nodes = int(info.mip_node_count)
+    elif status == Status.OPTIMAL:
+        result.bound = result.objective
+    return result
+
+
+
+def solve_form(form: StandardForm, options: SolveOptions, started: float, log_path: str | None = None,
+               on_incumbent: Callable[[float, np.ndarray], None] | None = None,
+               on_bound: Callable[[float, int], None] | None = None) -> Result:
+    """Solve a (non-MIQP) form with HiGHS in this process; the Result without printing its log.
+
+    ``started`` is the ``time.monotonic()`` reading the time limit and the trace count from (it may
+    come from another process). With ``log_path`` the log goes to that file, which is left in
+    place. ``on_incumbent(seconds, values)`` hears each improving MIP solution as it is found and
+    ``on_bound(bound, nodes)`` each change of the MIP dual bound (the worker process streams both).
+    """
+    deadline = None if options.time_limit is None else started + float(options.time_limit)
+    highs = load_into_highs(form)
+    own_log = log_path is None
+    log_path = _apply_options(highs, options, deadline, log_path)
+    # The trace counts from ``started`` on this process's perf_counter clock.
+    origin = time.perf_counter() - (time.monotonic() - started)
+    try:
+        if options.warm_start is not None:
+            _warm_start(highs, form, options.warm_start)
+        # HiGHS appends internal columns to its MIP solutions when it reformulates semi-continuous columns.
+        incumbents = trace_highs(highs, origin, form.sense.value, lambda values: form.objective_value(values[: form.num_columns]),
+                                 on_improvement=None if on_incumbent is None else
+                                 lambda seconds, values: on_incumbent(seconds, values[: form.num_columns])) if form.is_mip else None
+        if form.is_mip and on_bound is not None:
+            _stream_bound(highs, on_bound)
+        if deadline is not None and "time_limit" not in options.extra:  # HiGHS's own option, given in extra, wins
+            highs.setOptionValue("time_limit", float(max(deadline - time.monotonic(), 0.0)))
+        run_started = time.perf_counter()
+        with native_output_to_stderr():
+            highs.run()
+        run_seconds = time.perf_counter() - run_started
+        elapsed = time.monotonic() - started
+        result = _result(highs, form, elapsed)
+        result.extra["solver_seconds"] = run_seconds
+        if incumbents is not None:
+            result.extra["trace"] = incumbents.points
+        _set_limit_kind(result, highs, options)
+        if options.compute_conflict and result.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED):
+            left = None if deadline is None else max(deadline - time.monotonic(), 0.05)
+            result.conflict = HighsBackend().conflict(form, time_limit=left)
+        if result.status == Status.UNBOUNDED and not form.is_mip:
+            result.ray = HighsBackend._ray(highs, form)
+    finally:
+        log = read_log(log_path, remove=True) if own_log else read_log(log_path)
+    result.log = log
+    if result.status == Status.ERROR and not result.message:
+        errors = [line.strip() for line in log.splitlines() if line.lstrip().startswith("ERROR")]
+        result.message = errors[0] if errors else f"HiGHS stopped with model status {result.raw_status!r}"
+    return result
+
+
+def _stream_bound(highs: "highspy.Highs", on_bound: Callable[[float, int], None]) -> None:
+    """Call ``on_bound(bound, nodes)`` at each of HiGHS's MIP log lines (a few a second)."""
+
+    def logging(event: Any) -> None:
+        on_bound(_finite_or_infinite(float(event.data_out.mip_dual_bound)), int(event.data_out.mip_node_count))
+
+    highs.cbMipLogging.subscribe(logging)
+
+
+def _finite_or_infinite(bound: float) -> float:
+    """HiGHS's ±1e30-style infinite bound as ±inf."""
+    return bound if abs(bound) < _INF else math.copysign(math.inf, bound) if bound != 0 else bound
 
 
 def primal_ray(highs: "highspy.Highs") -> tuple[bool, np.ndarray | None]:
@@ -509,10 +562,3 @@ def _compute_iis(highspy: Any, highs: "highspy.Highs") -> tuple[list[int], list[
     columns = iis.col_index if columns is None else columns
     return [int(row) for row in rows], [int(column) for column in columns]
 
-
-def _read_and_remove(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read()
-    finally:
-        os.unlink(path)

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["import_cp_model", "import_highspy", "native_output_to_stderr"]
+__all__ = ["import_cp_model", "import_highspy", "native_output_to_stderr", "new_log_file", "read_log"]
 
 _CLASH_HINT = ("highspy and ortools ship different HiGHS releases and share one libhighs.so.1 per process; "
                "install matching versions with `pip install 'ormodel[cpsat]'` (it pins highspy to OR-Tools' HiGHS)")
@@ -85,3 +85,24 @@ def native_output_to_stderr() -> Iterator[None]:
         _flush_c_streams()  # native prints sit in C's stdio buffer when stdout is a pipe
         os.dup2(saved, 1)
         os.close(saved)
+
+
+def new_log_file(solver: str) -> str:
+    """The path of a new empty temporary file for a solver's log."""
+    import tempfile
+
+    handle, path = tempfile.mkstemp(prefix=f"ormodel-{solver}-", suffix=".log")
+    os.close(handle)
+    return path
+
+
+def read_log(path: str, remove: bool = False) -> str:
+    """A solver's log file as text (empty when it is missing); with ``remove``, the file is deleted."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except OSError:
+        return ""
+    finally:
+        if remove and os.path.exists(path):
+            os.unlink(path)

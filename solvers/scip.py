@@ -29,9 +29,9 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,6 +42,7 @@ from ormodel.errors import OptionError
 from ormodel.solvers.base import Capability, SolveOptions, unknown_option
 from ormodel.solvers.callbacks import trace_scip
 from ormodel.solvers.labels import column_labels, row_labels
+from ormodel.solvers.native import new_log_file, read_log
 
 from ormodel.result import Conflict, Limit, Result, Status
 from ormodel.standard_form import NameMap, Sense, StandardForm
@@ -338,23 +339,47 @@ class ScipBackend:
     # ---- solving -------------------------------------------------------------------------
 
     def solve(self, model: StandardForm | Problem, options: SolveOptions | None = None) -> Result:
-        """Solve with SCIP; infeasible models get an IIS (SCIP's IIS finder) in the model's names."""
+        """Solve with SCIP; infeasible models get an IIS (SCIP's IIS finder) in the model's names.
+
+        The time limit counts from this call, the model's build included. A time-limited solve of a
+        large StandardForm runs in a worker process that ormodel kills when SCIP overruns its limit
+        (:mod:`ormodel.solvers.guard`; ``extra={"wall_clock_guard": True}`` or ``False`` forces it).
+        """
+        from ormodel.solvers.guard import GUARD_OPTION, guard_choice, solve_guarded
+
         options = options or SolveOptions()
-        started = time.perf_counter()
+        started = time.monotonic()
+        if isinstance(model, StandardForm) and "setup" not in options.extra:
+            options, guarded = guard_choice(model, options, self.name)
+            if guarded:
+                return solve_guarded(model, options, started, self.name)
+        elif GUARD_OPTION in options.extra:
+            if options.extra[GUARD_OPTION] is True:
+                raise OptionError("SCIP's wall-clock guard takes matrix models without a setup callback",
+                                  hint="solve a linear or quadratic model without extra['setup'], or leave the guard off")
+            options = dataclasses.replace(options, extra={key: value for key, value in options.extra.items() if key != GUARD_OPTION})
         built = self.build(model)
         try:
-            result = self.solve_built(built, options)
+            result = self.solve_built(built, options, started=started)
         finally:
             if "setup" not in options.extra:  # a setup callback may have kept the model: leave it alive then
                 _release(built)
-        result.solve_time = time.perf_counter() - started
+        result.solve_time = time.monotonic() - started
         return result
 
-    def solve_built(self, built: BuiltScipModel, options: SolveOptions | None = None) -> Result:
-        """Solve an already built (and possibly customized) model."""
+    def solve_built(self, built: BuiltScipModel, options: SolveOptions | None = None, *, started: float | None = None,
+                    log_path: str | None = None, on_incumbent: Callable[[float, np.ndarray], None] | None = None,
+                    on_bound: Callable[[float, int], None] | None = None) -> Result:
+        """Solve an already built (and possibly customized) model.
+
+        ``started``: the ``time.monotonic()`` reading the time limit and the trace count from (default:
+        now). With ``log_path`` the log goes to that file, which is left in place. ``on_incumbent(seconds,
+        values)`` and ``on_bound(bound, nodes)`` hear each new best solution as SCIP finds it.
+        """
         options = options or SolveOptions()
         scip = built.model
-        started = time.perf_counter()
+        started = time.monotonic() if started is None else started
+        deadline = None if options.time_limit is None else started + float(options.time_limit)
         is_lp = built.form is not None and not built.form.is_mip and not built.form.is_quadratic
         if is_lp and not any(key.startswith(("presolving/", "propagating/", "heuristics/")) for key in options.extra):
             # Duals of the original LP need SCIP to solve it untransformed.
@@ -362,14 +387,19 @@ class ScipBackend:
             scip.setPresolve(pyscipopt.SCIP_PARAMSETTING.OFF)
             scip.setHeuristics(pyscipopt.SCIP_PARAMSETTING.OFF)
             scip.disablePropagation()
-        log_path = self._apply_options(built, options)
+        own_log = log_path is None
+        log_path = self._apply_options(built, options, deadline, log_path)
         if options.warm_start is not None:
             self._warm_start(built, options.warm_start)
-        incumbents = trace_scip(scip, started, built.sense.value)
+        origin = time.perf_counter() - (time.monotonic() - started)
+        hear = None if on_incumbent is None and on_bound is None else _streamer(built, on_incumbent, on_bound)
+        incumbents = trace_scip(scip, origin, built.sense.value, on_improvement=hear)
+        if deadline is not None and "limits/time" not in options.extra:  # SCIP's own parameter, given in extra, wins
+            scip.setParam("limits/time", float(max(deadline - time.monotonic(), 0.0)))
         run_started = time.perf_counter()
         scip.optimize()
         run_seconds = time.perf_counter() - run_started
-        elapsed = time.perf_counter() - started
+        elapsed = time.monotonic() - started
         result = self._result(built, elapsed)
         result.extra["solver_seconds"] = run_seconds
         if incumbents is not None:
@@ -382,18 +412,20 @@ class ScipBackend:
         result.limit = _SCIP_LIMITS.get(raw) if result.status.is_limit or result.status == Status.FEASIBLE else None
         if options.compute_conflict and result.status == Status.INFEASIBLE:
             result.conflict = self.conflict(built)
-        result.log = _read_and_remove(log_path)
+        result.log = read_log(log_path, remove=True) if own_log else read_log(log_path)
         if options.verbose:
             print(result.log)
         return result
 
     @staticmethod
-    def _apply_options(built: BuiltScipModel, options: SolveOptions) -> str:
+    def _apply_options(built: BuiltScipModel, options: SolveOptions, deadline: float | None = None, log_path: str | None = None) -> str:
         scip = built.model
-        handle, log_path = tempfile.mkstemp(prefix="ormodel-scip-", suffix=".log")
-        os.close(handle)
+        if log_path is None:
+            log_path = new_log_file("scip")
         scip.setLogfile(log_path)
-        if options.time_limit is not None:
+        if deadline is not None:
+            scip.setParam("limits/time", float(max(deadline - time.monotonic(), 0.0)))
+        elif options.time_limit is not None:
             scip.setParam("limits/time", float(max(options.time_limit, 0.0)))
         if options.gap is not None:
             scip.setParam("limits/gap", float(options.gap))
@@ -545,12 +577,32 @@ def _release(built: BuiltScipModel) -> None:
     built.model.free()
 
 
-def _read_and_remove(path: str) -> str:
+def solve_form(form: StandardForm, options: SolveOptions, started: float, log_path: str | None = None,
+               on_incumbent: Callable[[float, np.ndarray], None] | None = None,
+               on_bound: Callable[[float, int], None] | None = None) -> Result:
+    """Build and solve a form with SCIP in this process (the guarded worker's entry), the build inside the time limit."""
+    backend = ScipBackend()
+    built = backend.build_from_form(form)
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read()
-    except OSError:
-        return ""
+        result = backend.solve_built(built, options, started=started, log_path=log_path, on_incumbent=on_incumbent, on_bound=on_bound)
     finally:
-        if os.path.exists(path):
-            os.unlink(path)
+        _release(built)
+    result.solve_time = time.monotonic() - started
+    return result
+
+
+def _streamer(built: BuiltScipModel, on_incumbent: Callable[[float, np.ndarray], None] | None,
+              on_bound: Callable[[float, int], None] | None) -> Callable[[float], None]:
+    """What ``trace_scip`` calls at each new best solution: pass on its point and SCIP's bound."""
+    scip = built.model
+
+    def hear(seconds: float) -> None:
+        if on_incumbent is not None:
+            solution = scip.getBestSol()
+            on_incumbent(seconds, np.array([scip.getSolVal(solution, variable) for variable in built.variables], dtype=np.float64))
+        if on_bound is not None:
+            bound = float(scip.getDualbound())
+            on_bound(bound if abs(bound) < scip.infinity() else math.copysign(math.inf, bound), int(scip.getNNodes()))
+
+    return hear
+
