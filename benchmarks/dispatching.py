@@ -23,6 +23,7 @@ Parts (``--parts``), each appended to ``runs.jsonl`` as it finishes:
    and the ``dispatch`` method's ``warm=auto`` after the same sampling (cold CP-SAT for half the
    rest, then CP-SAT from its own schedule if that is better, else tabu search from the sampled one).
    The limits are wall-clock and include the sampling's wall time (run without ``--cpu-budget``).
+   ``--cpsat-methods`` picks which of the three run; a later run into the same ``--out`` can add the others.
 
 Everything runs on one core (CP-SAT with one worker, torch with one thread). ``--summarize DIR``
 rebuilds the tables and the plot (mean gap against time budget per class) from ``runs.jsonl``.
@@ -151,15 +152,19 @@ def run(arguments: argparse.Namespace) -> None:
             if compare_cpsat:
                 per_class[klass] += 1
                 for limit in arguments.cpsat_limits:
-                    cold = solve_jobshop_cpsat(instance, time_limit=limit, seed=arguments.seed, workers=1)
-                    record(klass, name, f"cpsat{limit:g}", "cold", cold.makespan if cold.has_solution else float("nan"),
-                           cold.solve_time, status=cold.status)
+                    if "cold" in arguments.cpsat_methods:
+                        cold = solve_jobshop_cpsat(instance, time_limit=limit, seed=arguments.seed, workers=1)
+                        record(klass, name, f"cpsat{limit:g}", "cold", cold.makespan if cold.has_solution else float("nan"),
+                               cold.solve_time, status=cold.status)
                     rest = max(limit - sampling_wall, 0.1)  # CP-SAT limits are wall-clock: the sampling's wall time counts
                     if "warm" in arguments.cpsat_methods:
                         warm = solve_jobshop_cpsat(instance, time_limit=rest, seed=arguments.seed, workers=1,
                                                    warm_start=sampled.starts)
                         instance.check_schedule(warm.starts)
-                        record(klass, name, f"cpsat{limit:g}", "warm", warm.makespan, sampling_wall + warm.solve_time)
+                        record(klass, name, f"cpsat{limit:g}", "warm", warm.makespan, sampling_wall + warm.solve_time,
+                               sampled=sampled.makespan)
+                    if "auto" not in arguments.cpsat_methods:
+                        continue
                     began = time.perf_counter()
                     starts, _, _, notes = improve_with_cpsat(instance, sampled.starts, rest, arguments.seed, 1, "auto")
                     instance.check_schedule(starts)
@@ -275,7 +280,8 @@ def summarize(records: list[dict]) -> tuple[str, dict]:
                   "|---|---|---|---|---|---|---|---|---|"]
         totals_part = {"warm": [0, 0, 0], "auto": [0, 0, 0]}
         for klass, names in classes.items():
-            rows = [table[(part, name)] for name in names if {"cold", "auto"} <= set(table.get((part, name), {}))]
+            rows = [table[(part, name)] for name in names
+                    if "cold" in table.get((part, name), {}) and {"warm", "auto"} & set(table[(part, name)])]
             if not rows:
                 continue
 
@@ -295,10 +301,12 @@ def summarize(records: list[dict]) -> tuple[str, dict]:
                 totals_part[method] = [x + y for x, y in zip(totals_part[method], counts)]
                 return "/".join(map(str, counts))
 
-            sampled = [_gap(row["auto"]["sampled"], reference[row["auto"]["name"]]) for row in rows if "sampled" in row["auto"]]
+            sampled = [_gap(entry["sampled"], reference[entry["name"]]) for row in rows
+                       for entry in [row.get("auto", row.get("warm", {}))] if "sampled" in entry]
             continued = defaultdict(int)
             for row in rows:
-                continued[str(row["auto"].get("continued"))] += 1
+                if "auto" in row:
+                    continued[str(row["auto"].get("continued"))] += 1
             lines.append(f"| {klass} | {len(rows)} | {np.mean(sampled) if sampled else float('nan'):.2f} | {mean_gap('cold')} | "
                          f"{mean_gap('warm')} | {mean_gap('auto')} | {score('warm')} | {score('auto')} | "
                          f"{', '.join(f'{key} {count}' for key, count in sorted(continued.items()))} |")
@@ -376,7 +384,8 @@ def main() -> None:
     parser.add_argument("--search-share", type=float, default=0.5, help="share of the time after the rules for the local search")
     parser.add_argument("--cpsat-limits", type=lambda text: [float(value) for value in text.split(",")], default=[10.0])
     parser.add_argument("--cpsat-per-class", type=int, default=1)
-    parser.add_argument("--cpsat-methods", default="cold,warm,auto", help="cold and auto always run; drop warm to save time")
+    parser.add_argument("--cpsat-methods", default="cold,warm,auto",
+                        help="which of cold, warm and auto run (a later run into the same --out can add the others)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--weights", default=None)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/dispatching"))
