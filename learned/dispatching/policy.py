@@ -78,6 +78,8 @@ class PolicySchedule:
     all_makespans: list[int] = field(default_factory=list)
     seconds: float = 0.0
     samples: int = 0  # sampled schedules among ``all_makespans`` (the rest are greedy)
+    mode: str = "non_delay"  # decision mode of the best schedule
+    greedy_seconds: float = float("inf")  # the fastest greedy run (the cost of one schedule)
 
 
 @dataclass
@@ -214,6 +216,7 @@ class DispatchPolicy(nn.Module):
         modes: Sequence[str] | None = None,
         fill_time: bool = False,
         hard_limit: float | None = None,
+        start_from: PolicySchedule | None = None,
     ) -> PolicySchedule:
         """The best greedy schedule over ``modes`` (default :meth:`modes_for`), or the best of it and ``samples`` sampled ones.
 
@@ -227,6 +230,8 @@ class DispatchPolicy(nn.Module):
         dropped as soon as it cannot end within it (:class:`~ormodel.learned.dispatching.budget.RunBudget`),
         so the result may hold no schedule (empty ``starts``, the largest int64 as makespan); without
         it the first greedy schedule is always built and sampled batches are dropped at ``time_limit``.
+        ``start_from``: the greedy schedules of an earlier call with ``samples=0`` on this instance;
+        they are kept and not built again.
         """
         began = clock()
         last = hard_limit if hard_limit is not None else time_limit
@@ -234,6 +239,10 @@ class DispatchPolicy(nn.Module):
         modes = tuple(modes) if modes is not None else self.modes_for(instance)
         best_starts, best, best_mode = np.empty(0), np.iinfo(np.int64).max, modes[0]
         makespans: list[int] = []
+        overhead = np.inf  # seconds of ``clock`` for one schedule (the fastest greedy run)
+        if start_from is not None:
+            best_starts, best, best_mode = start_from.starts, start_from.makespan, start_from.mode
+            makespans, overhead = list(start_from.all_makespans), start_from.greedy_seconds
 
         def keep(env: DispatchEnvironment, mode: str) -> None:
             nonlocal best_starts, best, best_mode
@@ -246,8 +255,7 @@ class DispatchPolicy(nn.Module):
         def out_of_time() -> bool:
             return time_limit is not None and clock() - began >= time_limit
 
-        overhead = np.inf  # seconds of ``clock`` for one schedule (the fastest greedy run)
-        for number, mode in enumerate(modes):
+        for number, mode in enumerate(modes if start_from is None else ()):
             if number and out_of_time():
                 break
             started = clock()
@@ -278,7 +286,7 @@ class DispatchPolicy(nn.Module):
             keep(sampled.env, mode)
             done += count
             batches += 1
-        return PolicySchedule(best_starts, best, makespans, clock() - began, done)
+        return PolicySchedule(best_starts, best, makespans, clock() - began, done, best_mode, float(overhead))
 
     def sample_for(
         self,
@@ -290,15 +298,16 @@ class DispatchPolicy(nn.Module):
         modes: Sequence[str] | None = None,
         max_batch: int = 256,
         hard_limit: float | None = None,
+        start_from: PolicySchedule | None = None,
     ) -> PolicySchedule:
         """Greedy plus sampled schedules until ``seconds`` of ``clock`` have passed (batches sized to the time left).
 
-        ``hard_limit``: as in :meth:`solve` (at least ``seconds``; runs that cannot end within it are dropped).
+        ``hard_limit`` and ``start_from``: as in :meth:`solve` (``hard_limit`` at least ``seconds``).
         """
         return self.solve(
             instance, samples=10**9, seed=seed, temperature=temperature, batch_size=max_batch, time_limit=seconds,
             clock=clock, modes=modes, fill_time=True,
-            hard_limit=None if hard_limit is None else max(hard_limit, seconds),
+            hard_limit=None if hard_limit is None else max(hard_limit, seconds), start_from=start_from,
         )
 
     # ------------------------------------------------------------ persistence

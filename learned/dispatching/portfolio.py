@@ -3,13 +3,13 @@
 Within ``seconds`` of a clock (wall time by default), counted from the call, everything included:
 
 1. with ``rules``: the 6 rules in non-delay form (event-driven, milliseconds each; the first one
-   always, the next ones while the last one's time still fits), then the 6 in Giffler–Thompson
-   form (one vectorized run, dropped as soon as it cannot end in time), so the result is never
-   worse than the best rule that fits in the budget (all 12 at the sizes measured up to 100×20);
-2. unless a rule already reaches the trivial lower bound: the policy's greedy schedule and sampled
-   schedules for a share ``1 - search_share`` of the time left; with ``rules`` the greedy run
-   itself is dropped when it cannot end in time (1000×10 at 1 s), without them it is always built;
-3. with ``local_search_on``: tabu search (:func:`~ormodel.learned.dispatching.local_search.local_search`)
+   always, the next ones while the slowest so far still fits);
+2. unless a rule already reaches the trivial lower bound: the policy's greedy schedule (with
+   ``rules`` dropped when it cannot end in time, 1000×10 at 1 s; without them always built);
+3. with ``rules``: the 6 rules in Giffler–Thompson form (one vectorized run, dropped as soon as it
+   cannot end in time), so the result is never worse than the best rule that fits in the budget;
+4. the policy's sampled schedules for a share ``1 - search_share`` of the time left;
+5. with ``local_search_on``: tabu search (:func:`~ormodel.learned.dispatching.local_search.local_search`)
    from the best schedule so far for the rest of the budget.
 
 Every run checks the clock as it goes (:class:`~ormodel.learned.dispatching.budget.RunBudget`), so
@@ -79,6 +79,13 @@ def sample_and_search(
     bound = instance.lower_bound()
     best_starts, best, source = np.empty(0), np.iinfo(np.int64).max, "rule"
     rule_best = None
+
+    def take(schedules: list[tuple[np.ndarray, int]], label: str) -> None:
+        nonlocal best_starts, best, source
+        for starts, makespan in schedules:
+            if makespan < best:
+                best_starts, best, source = starts, makespan, label
+
     if rules:
         slowest = 0.0
         for number, name in enumerate(NON_DELAY_ORDER):
@@ -87,26 +94,28 @@ def sample_and_search(
             started = clock()
             schedule = non_delay_rule_schedule(instance, name)
             slowest = max(slowest, clock() - started)
-            if schedule.makespan < best:
-                best_starts, best = schedule.starts, schedule.makespan
-        active = dispatch_all_rules(instance, "active", budget=RunBudget(clock, deadline)) if best > bound else None
-        for schedule in (active or {}).values():
-            if schedule.makespan < best:
-                best_starts, best = schedule.starts, schedule.makespan
+            take([(schedule.starts, schedule.makespan)], "rule")
+    greedy = None
+    if best > bound:
+        # The policy's greedy schedules before the Giffler–Thompson rules: where not both fit, it is the stronger.
+        greedy = policy.solve(instance, clock=clock, hard_limit=max(deadline - clock(), 0.0) if rules else None)
+        if not greedy.all_makespans:
+            greedy = None
+    if rules and best > bound and min(best, greedy.makespan if greedy else best) > bound:
+        active = dispatch_all_rules(instance, "active", budget=RunBudget(clock, deadline))
+        take([(schedule.starts, schedule.makespan) for schedule in (active or {}).values()], "rule")
+    if rules:
         rule_best = int(best)
     samples, policy_best, all_makespans = 0, None, []
-    if best > bound:
+    if greedy is not None:
         left = deadline - clock()
         sampling_seconds = max(left * (1.0 - search_share) if local_search_on else left, 0.0)
-        sampled = policy.sample_for(instance, sampling_seconds, seed=seed, temperature=temperature, clock=clock,
-                                    hard_limit=max(left, 0.0) if rules else None)
-        samples, all_makespans = sampled.samples, list(sampled.all_makespans)
-        if all_makespans:
-            policy_best = int(sampled.makespan)
-            greedy_best = min(all_makespans[: len(all_makespans) - samples] or [policy_best])
-            if sampled.makespan < best:
-                best_starts, best = sampled.starts, sampled.makespan
-                source = "sampling" if greedy_best > sampled.makespan else "greedy"
+        sampled = greedy
+        if sampling_seconds > 0 and min(best, greedy.makespan) > bound:
+            sampled = policy.sample_for(instance, sampling_seconds, seed=seed, temperature=temperature, clock=clock,
+                                        hard_limit=max(left, 0.0), start_from=greedy)
+        samples, all_makespans, policy_best = sampled.samples, list(sampled.all_makespans), int(sampled.makespan)
+        take([(sampled.starts, sampled.makespan)], "sampling" if greedy.makespan > sampled.makespan else "greedy")
     iterations = 0
     left = deadline - clock()
     if local_search_on and left > 0 and best > bound:
