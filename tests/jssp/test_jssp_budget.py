@@ -27,10 +27,11 @@ def test_event_driven_non_delay_rules_build_the_environments_schedules(instance)
 def test_run_budget_stops_a_run_that_cannot_end_in_time() -> None:
     now = [0.0]
     budget = RunBudget(clock=lambda: now[0], deadline=1.0)
-    now[0] = 0.2
-    assert not budget.hopeless(0.5)  # on pace to end at 0.4
-    assert budget.hopeless(0.1)  # on pace to end at 2.0
-    now[0] = 0.05
+    now[0] = 0.25
+    assert not budget.hopeless(0.5)  # on pace to end at 0.5
+    assert not budget.hopeless(0.2)  # on pace to end at 1.25: within the early pace's pessimism, runs on
+    assert budget.hopeless(0.1)  # on pace to end at 2.5
+    now[0] = 0.1
     assert not budget.hopeless(0.01)  # too little measured to trust the pace
     now[0] = 1.0
     assert budget.hopeless(0.99)  # the deadline has passed
