@@ -23,6 +23,7 @@ Parts (``--parts``), each appended to ``runs.jsonl`` as it finishes:
    and the ``dispatch`` method's ``warm=auto`` after the same sampling (cold CP-SAT for half the
    rest, then CP-SAT from its own schedule if that is better, else tabu search from the sampled one).
    The limits are wall-clock and include the sampling's wall time (run without ``--cpu-budget``).
+   ``--cpsat-methods`` picks which of the three run; a later run into the same ``--out`` can add the others.
 
 Everything runs on one core (CP-SAT with one worker, torch with one thread). ``--summarize DIR``
 rebuilds the tables and the plot (mean gap against time budget per class) from ``runs.jsonl``.
@@ -59,7 +60,7 @@ from ormodel.learned.dispatching.cpsat import solve_jobshop_cpsat
 from ormodel.learned.dispatching.method import improve_with_cpsat
 from ormodel.learned.dispatching.policy import load_policy
 from ormodel.learned.dispatching.portfolio import sample_and_search
-from ormodel.learned.dispatching.rules import RULES, dispatch_with_rule
+from ormodel.learned.dispatching.rules import RULES, dispatch_with_rule, non_delay_rule_schedule
 from rich.console import Console
 from rich.progress import Progress
 
@@ -122,7 +123,9 @@ def run(arguments: argparse.Namespace) -> None:
             if "rules" in parts:
                 for rule in RULES:
                     for mode, suffix in (("non_delay", ""), ("active", "-gt")):
-                        schedule, wall, cpu = _timed(lambda: dispatch_with_rule(instance, rule, mode))
+                        # Non-delay: the event-driven implementation (the same schedule as the environment's).
+                        schedule, wall, cpu = _timed(lambda: non_delay_rule_schedule(instance, rule) if mode == "non_delay"
+                                                     else dispatch_with_rule(instance, rule, mode))
                         record(klass, name, "rules", rule + suffix, schedule.makespan, wall, cpu=round(cpu, 4))
                 greedy, wall, cpu = _timed(lambda: policy.solve(instance))
                 instance.check_schedule(greedy.starts)
@@ -151,15 +154,19 @@ def run(arguments: argparse.Namespace) -> None:
             if compare_cpsat:
                 per_class[klass] += 1
                 for limit in arguments.cpsat_limits:
-                    cold = solve_jobshop_cpsat(instance, time_limit=limit, seed=arguments.seed, workers=1)
-                    record(klass, name, f"cpsat{limit:g}", "cold", cold.makespan if cold.has_solution else float("nan"),
-                           cold.solve_time, status=cold.status)
+                    if "cold" in arguments.cpsat_methods:
+                        cold = solve_jobshop_cpsat(instance, time_limit=limit, seed=arguments.seed, workers=1)
+                        record(klass, name, f"cpsat{limit:g}", "cold", cold.makespan if cold.has_solution else float("nan"),
+                               cold.solve_time, status=cold.status)
                     rest = max(limit - sampling_wall, 0.1)  # CP-SAT limits are wall-clock: the sampling's wall time counts
                     if "warm" in arguments.cpsat_methods:
                         warm = solve_jobshop_cpsat(instance, time_limit=rest, seed=arguments.seed, workers=1,
                                                    warm_start=sampled.starts)
                         instance.check_schedule(warm.starts)
-                        record(klass, name, f"cpsat{limit:g}", "warm", warm.makespan, sampling_wall + warm.solve_time)
+                        record(klass, name, f"cpsat{limit:g}", "warm", warm.makespan, sampling_wall + warm.solve_time,
+                               sampled=sampled.makespan)
+                    if "auto" not in arguments.cpsat_methods:
+                        continue
                     began = time.perf_counter()
                     starts, _, _, notes = improve_with_cpsat(instance, sampled.starts, rest, arguments.seed, 1, "auto")
                     instance.check_schedule(starts)
@@ -203,8 +210,8 @@ def summarize(records: list[dict]) -> tuple[str, dict]:
              "bound for Taillard, to the best makespan found in this run for generated sets)", "",
              "| class | n | best rule at bound | best of 12 rules gap | greedy gap | greedy W/T@LB/T/L | "
              "pure sampling gap | pure sampling W/T@LB/T/L | mode gap | mode W/T@LB/T/L | mode wins % (of beatable) | "
-             "mode CPU s mean / max | best rule s (CPU) | greedy s (wall / CPU) |",
-             "|" + "---|" * 14]
+             "mode wall s mean / max | mode CPU s mean / max | rule s (CPU, mean of 12) | greedy s (wall / CPU) |",
+             "|" + "---|" * 15]
     headline: dict = {"classes": {}}
     totals: dict[str, list[int]] = {key: [0, 0, 0, 0] for key in ("greedy", "pure", "mode")}
     at_bound_total = 0
@@ -213,7 +220,7 @@ def summarize(records: list[dict]) -> tuple[str, dict]:
         return 0 if value < best else (1 if best <= bound else 2) if value == best else 3
 
     for klass, names in classes.items():
-        best_rule, rule_cpu, greedy_wall, greedy_cpu, mode_cpu = [], [], [], [], []
+        best_rule, rule_cpu, greedy_wall, greedy_cpu, mode_cpu, mode_wall = [], [], [], [], [], []
         gaps: dict[str, list[float]] = {"greedy": [], "pure": [], "mode": []}
         scores = {key: [0, 0, 0, 0] for key in gaps}
         at_bound = 0  # the best rule reaches the trivial lower bound: it can be tied, never beaten
@@ -236,6 +243,7 @@ def summarize(records: list[dict]) -> tuple[str, dict]:
                     scores[key][outcome(entry["makespan"], best, bound)] += 1
             if "sampling-mode" in sampling:
                 mode_cpu.append(sampling["sampling-mode"].get("cpu", np.nan))
+                mode_wall.append(sampling["sampling-mode"]["seconds"])
         if not best_rule:
             continue
         count = len(best_rule)
@@ -249,13 +257,15 @@ def summarize(records: list[dict]) -> tuple[str, dict]:
             f"| {klass} | {count} | {at_bound} | {mean(best_rule)} | {mean(gaps['greedy'])} | {'/'.join(map(str, scores['greedy']))} | "
             f"{mean(gaps['pure'])} | {'/'.join(map(str, scores['pure']))} | {mean(gaps['mode'])} | {'/'.join(map(str, mode))} | "
             f"{100 * mode[0] / max(sum(mode), 1):.0f} ({100 * mode[0] / max(beatable, 1):.0f}) | "
+            f"{np.mean(mode_wall) if mode_wall else np.nan:.2f} / {np.max(mode_wall) if mode_wall else np.nan:.2f} | "
             f"{np.mean(mode_cpu) if mode_cpu else np.nan:.2f} / {np.max(mode_cpu) if mode_cpu else np.nan:.2f} | "
             f"{np.mean(rule_cpu):.3f} | {np.mean(greedy_wall):.3f} / {np.mean(greedy_cpu):.3f} |"
         )
         headline["classes"][klass] = {"n": count, "best_rule_at_bound": at_bound, "best_rule_gap": float(np.mean(best_rule)),
                                       **{f"{key}_scores": value for key, value in scores.items()},
                                       **{f"{key}_gap": float(np.mean(value)) if value else None for key, value in gaps.items()},
-                                      "greedy_wall": float(np.mean(greedy_wall)), "greedy_cpu": float(np.nanmean(greedy_cpu))}
+                                      "greedy_wall": float(np.mean(greedy_wall)), "greedy_cpu": float(np.nanmean(greedy_cpu)),
+                                      "mode_wall_max": float(np.max(mode_wall)) if mode_wall else None}
         at_bound_total += at_bound
         for key, value in scores.items():
             totals[key] = [a + b for a, b in zip(totals[key], value)]
@@ -275,7 +285,8 @@ def summarize(records: list[dict]) -> tuple[str, dict]:
                   "|---|---|---|---|---|---|---|---|---|"]
         totals_part = {"warm": [0, 0, 0], "auto": [0, 0, 0]}
         for klass, names in classes.items():
-            rows = [table[(part, name)] for name in names if {"cold", "auto"} <= set(table.get((part, name), {}))]
+            rows = [table[(part, name)] for name in names
+                    if "cold" in table.get((part, name), {}) and {"warm", "auto"} & set(table[(part, name)])]
             if not rows:
                 continue
 
@@ -295,10 +306,12 @@ def summarize(records: list[dict]) -> tuple[str, dict]:
                 totals_part[method] = [x + y for x, y in zip(totals_part[method], counts)]
                 return "/".join(map(str, counts))
 
-            sampled = [_gap(row["auto"]["sampled"], reference[row["auto"]["name"]]) for row in rows if "sampled" in row["auto"]]
+            sampled = [_gap(entry["sampled"], reference[entry["name"]]) for row in rows
+                       for entry in [row.get("auto", row.get("warm", {}))] if "sampled" in entry]
             continued = defaultdict(int)
             for row in rows:
-                continued[str(row["auto"].get("continued"))] += 1
+                if "auto" in row:
+                    continued[str(row["auto"].get("continued"))] += 1
             lines.append(f"| {klass} | {len(rows)} | {np.mean(sampled) if sampled else float('nan'):.2f} | {mean_gap('cold')} | "
                          f"{mean_gap('warm')} | {mean_gap('auto')} | {score('warm')} | {score('auto')} | "
                          f"{', '.join(f'{key} {count}' for key, count in sorted(continued.items()))} |")
@@ -376,7 +389,8 @@ def main() -> None:
     parser.add_argument("--search-share", type=float, default=0.5, help="share of the time after the rules for the local search")
     parser.add_argument("--cpsat-limits", type=lambda text: [float(value) for value in text.split(",")], default=[10.0])
     parser.add_argument("--cpsat-per-class", type=int, default=1)
-    parser.add_argument("--cpsat-methods", default="cold,warm,auto", help="cold and auto always run; drop warm to save time")
+    parser.add_argument("--cpsat-methods", default="cold,warm,auto",
+                        help="which of cold, warm and auto run (a later run into the same --out can add the others)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--weights", default=None)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/dispatching"))

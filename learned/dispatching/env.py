@@ -246,6 +246,15 @@ class DispatchEnvironment:
         actions = np.asarray(actions, dtype=np.int64)
         if actions.shape != (self.batch_size,):
             raise JobShopError(f"step needs one job per instance, shape ({self.batch_size},), got {actions.shape}")
+        if self.batch_size == 1:  # greedy inference: scalar checks and update
+            if not self._done[0]:
+                job = int(actions[0])
+                if not (0 <= job < self.num_jobs and self.mask[0, job]):
+                    raise JobShopError(f"instance 0: job {job} is not a legal dispatch now (see env.mask)")
+                self._schedule_one(0, job)
+            self.decisions += 1
+            self._settle()
+            return
         active = ~self._done
         inside = (actions >= 0) & (actions < self.num_jobs)
         legal = inside & self.mask[np.arange(self.batch_size), np.where(inside, actions, 0)]

@@ -50,9 +50,12 @@ class FeatureContext:
 
 
 def _group_extremes(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-row minimum and maximum of ``values`` (n, k) over the rows sharing a key, one sort for all columns."""
+    """Per-row minimum and maximum of ``values`` (n, k) over the rows sharing a key, one sort for all columns.
+
+    When every row shares one key the answer is ``(1, k)``, which broadcasts like the ``(n, k)`` one.
+    """
     if len(keys) and keys[0] == keys[-1] and (keys == keys[0]).all():
-        return np.broadcast_to(values.min(axis=0), values.shape), np.broadcast_to(values.max(axis=0), values.shape)
+        return values.min(axis=0, keepdims=True), values.max(axis=0, keepdims=True)
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
     starts = np.empty(len(keys), dtype=bool)
@@ -65,55 +68,95 @@ def _group_extremes(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, n
     return np.minimum.reduceat(ordered, boundaries, axis=0)[group], np.maximum.reduceat(ordered, boundaries, axis=0)[group]
 
 
+def _clip(values: np.ndarray, lowest: float, highest: float) -> np.ndarray:
+    """``np.clip`` for float arrays, without its dispatch overhead (called a few times per decision)."""
+    return np.minimum(np.maximum(values, lowest), highest)
+
+
 def candidate_features(
     env: DispatchEnvironment, context: FeatureContext | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(rows, jobs, features)``: the candidates (instance row, job) and their ``(n, NUM_FEATURES)`` float32 features."""
+    """``(rows, jobs, features)``: the candidates (instance row, job) and their ``(n, NUM_FEATURES)`` float32 features.
+
+    The features come as a transposed view of a ``(NUM_FEATURES, n)`` array (one write per column).
+    """
     context = context or FeatureContext(env)
-    rows, jobs = np.nonzero(env.mask)
-    count = len(rows)
-    scale = context.scale[rows]
-    length = context.mean_length[rows]
-    load = context.machine_load[rows]
-    now = env.current_time[rows]
-    operation = env.next_operation[rows, jobs]
-    machine = env.next_machine()[rows, jobs]
-    duration = env.next_duration()[rows, jobs].astype(float)
-    remaining = env.job_remaining_work[rows, jobs].astype(float)
-    remaining_operations = (env.operation_counts[rows, jobs] - operation).astype(float)
-    waiting = (now - env.job_ready[rows, jobs]) / scale
+    if env.batch_size == 1:
+        # One instance (greedy inference): per-instance values are scalars and gathers are 1-D.
+        jobs = np.flatnonzero(env.mask[0])
+        rows = np.zeros(len(jobs), dtype=np.int64)
+
+        def per_instance(values: np.ndarray) -> np.ndarray:
+            return values[0]
+
+        def per_job(values: np.ndarray) -> np.ndarray:
+            return values[0][jobs]
+
+        def on_machine(values: np.ndarray, machines: np.ndarray) -> np.ndarray:
+            return values[0][machines]
+
+        def at_position(values: np.ndarray, positions: np.ndarray) -> np.ndarray:
+            return values[0][jobs, positions]
+    else:
+        rows, jobs = np.nonzero(env.mask)
+
+        def per_instance(values: np.ndarray) -> np.ndarray:
+            return values[rows]
+
+        def per_job(values: np.ndarray) -> np.ndarray:
+            return values[rows, jobs]
+
+        def on_machine(values: np.ndarray, machines: np.ndarray) -> np.ndarray:
+            return values[rows, machines]
+
+        def at_position(values: np.ndarray, positions: np.ndarray) -> np.ndarray:
+            return values[rows, jobs, positions]
+
+    count = len(jobs)
+    scale = per_instance(context.scale)
+    length = per_instance(context.mean_length)
+    load = per_instance(context.machine_load)
+    now = per_instance(env.current_time)
+    operation = per_job(env.next_operation)
+    machine = per_job(env.next_machine())
+    duration = per_job(env.next_duration()).astype(float)
+    remaining = per_job(env.job_remaining_work).astype(float)
+    counts = per_job(env.operation_counts)
+    remaining_operations = (counts - operation).astype(float)
+    waiting = (now - per_job(env.job_ready)) / scale
     machine_left = env.machine_remaining_work.astype(float)
     # Machine-based makespan bound of each instance: every machine's ready time plus its remaining work.
-    bound = (np.maximum(env.machine_ready, env.current_time[:, None]) + machine_left).max(axis=1)
-    bound_rows = bound[rows]
+    bound = per_instance((np.maximum(env.machine_ready, env.current_time[:, None]) + machine_left).max(axis=1))
+    left_here = on_machine(machine_left, machine)
     columns = [
         duration / scale,
         remaining / (scale * length),
         remaining_operations / length,
-        np.clip(waiting, 0.0, 10.0) / 5.0,
-        machine_left[rows, machine] / load,
-        np.clip((now + machine_left[rows, machine] - bound_rows) / scale, -20.0, 0.0) / 10.0,
-        np.clip((now + remaining - bound_rows) / scale, -20.0, 10.0) / 10.0,
-        np.log1p(env.competitors[rows, jobs]) / np.log1p(env.num_jobs),
-        (env.scheduled_work / np.maximum(env.total_work, 1))[rows],
+        _clip(waiting, 0.0, 10.0) / 5.0,
+        left_here / load,
+        _clip((now + left_here - bound) / scale, -20.0, 0.0) / 10.0,
+        _clip((now + remaining - bound) / scale, -20.0, 10.0) / 10.0,
+        np.log1p(per_job(env.competitors)) / np.log1p(env.num_jobs),
+        per_instance(env.scheduled_work / np.maximum(env.total_work, 1)),
     ]
     for step in (1, 2):
         position = operation + step
-        exists = position < env.operation_counts[rows, jobs]
+        exists = position < counts
         clipped = np.minimum(position, env.num_operations - 1)
-        follow_machine = env.machines[rows, jobs, clipped]
-        follow_duration = env.durations[rows, jobs, clipped] * exists
+        follow_machine = at_position(env.machines, clipped)
+        follow_duration = at_position(env.durations, clipped) * exists
+        left_next = on_machine(machine_left, follow_machine)
         columns.append(exists.astype(float))
         columns.append(follow_duration / scale)
-        columns.append(machine_left[rows, follow_machine] / load * exists)
+        columns.append(left_next / load * exists)
         if step == 1:
-            free = env.machine_ready[rows, follow_machine] - (now + duration)
-            columns.append(np.clip(free / scale, -10.0, 10.0) / 5.0 * exists)
-            columns.append(np.clip((now + machine_left[rows, follow_machine] - bound_rows) / scale, -20.0, 0.0) / 10.0 * exists)
+            free = on_machine(env.machine_ready, follow_machine) - (now + duration)
+            columns.append(_clip(free / scale, -10.0, 10.0) / 5.0 * exists)
+            columns.append(_clip((now + left_next - bound) / scale, -20.0, 0.0) / 10.0 * exists)
     # Comparison with the candidates on the same machine, and with all candidates of the instance.
-    compared = np.stack([duration, remaining, remaining_operations, waiting], axis=1)
+    compared = np.array([duration, remaining, remaining_operations, waiting]).T
     lowest, highest = _group_extremes(rows * env.num_machines + machine, compared)
-    _, instance_highest = _group_extremes(rows, compared[:, 1:2])
+    instance_most_work = remaining.max() if env.batch_size == 1 else _group_extremes(rows, compared[:, 1:2])[1][:, 0]
     shortest, longest, most_work, least_work = lowest[:, 0], highest[:, 0], highest[:, 1], lowest[:, 1]
     most_operations, longest_wait = highest[:, 2], highest[:, 3]
     columns += [
@@ -122,13 +165,14 @@ def candidate_features(
         (most_work - remaining) / (scale * length),
         (remaining - least_work) / (scale * length),
         (most_operations - remaining_operations) / length,
-        np.clip(longest_wait - waiting, 0.0, 10.0) / 5.0,
+        _clip(longest_wait - waiting, 0.0, 10.0) / 5.0,
         (duration == shortest),
         (remaining == most_work),
         (remaining_operations == most_operations),
-        remaining / np.maximum(instance_highest[:, 0], 1.0),
+        remaining / np.maximum(instance_most_work, 1.0),
     ]
-    features = np.empty((count, NUM_FEATURES), dtype=np.float32)
-    features[:, : len(columns)] = np.stack(columns, axis=1)
-    features[:, len(columns) :] = context.static[rows]
-    return rows, jobs, features
+    features = np.empty((NUM_FEATURES, count), dtype=np.float32)
+    for index, column in enumerate(columns):
+        features[index] = column
+    features[len(columns) :] = per_instance(context.static).T if env.batch_size > 1 else context.static[0][:, None]
+    return rows, jobs, features.T

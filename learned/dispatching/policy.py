@@ -28,6 +28,7 @@ import numpy as np
 import torch
 from ormodel.datasets.jssp.instance import JobShopInstance
 from ormodel.learned.device import resolve_device
+from ormodel.learned.dispatching.budget import RunBudget
 from ormodel.learned.dispatching.env import DispatchEnvironment
 from ormodel.learned.dispatching.features import NUM_FEATURES, FeatureContext, candidate_features
 from torch import nn
@@ -76,6 +77,9 @@ class PolicySchedule:
     makespan: int
     all_makespans: list[int] = field(default_factory=list)
     seconds: float = 0.0
+    samples: int = 0  # sampled schedules among ``all_makespans`` (the rest are greedy)
+    mode: str = "non_delay"  # decision mode of the best schedule
+    greedy_seconds: float = float("inf")  # the fastest greedy run (the cost of one schedule)
 
 
 @dataclass
@@ -133,15 +137,21 @@ class DispatchPolicy(nn.Module):
         temperature: float = 1.0,
         record: bool = False,
         mode: str = "non_delay",
-    ) -> PolicyRun:
-        """Dispatch a batch of same-size instances to the end (greedy or sampled) with ``mode``'s decision points."""
+        budget: RunBudget | None = None,
+    ) -> PolicyRun | None:
+        """Dispatch a batch of same-size instances to the end (greedy or sampled) with ``mode``'s decision points.
+
+        ``None`` when ``budget`` stops the run before its end.
+        """
         env = DispatchEnvironment(instances, mode=mode)
         context = FeatureContext(env)
         generator = np.random.default_rng(seed)
         recorded: list[np.ndarray] | None = [] if record else None
         actions = np.zeros(env.batch_size, dtype=np.int64)
         with one_blas_thread():
-            self._dispatch(env, context, generator, greedy, temperature, recorded, actions)
+            finished = self._dispatch(env, context, generator, greedy, temperature, recorded, actions, budget)
+        if not finished:
+            return None
         return PolicyRun(env, np.array(recorded or [], dtype=np.int64).reshape(-1, env.batch_size))
 
     def _dispatch(
@@ -153,9 +163,13 @@ class DispatchPolicy(nn.Module):
         temperature: float,
         recorded: list[np.ndarray] | None,
         actions: np.ndarray,
-    ) -> None:
-        """Step ``env`` to the end, choosing by score (greedy) or by Gumbel-perturbed score (sampling)."""
+        budget: RunBudget | None = None,
+    ) -> bool:
+        """Step ``env`` to the end, choosing by score (greedy) or by Gumbel-perturbed score (sampling); False if ``budget`` stopped it."""
+        total = max(float(env.total_work.sum()), 1.0)
         while not env.all_done:
+            if budget is not None and budget.hopeless(float(env.scheduled_work.sum()) / total):
+                return False
             rows, jobs, features = candidate_features(env, context)
             scores = self.score(features)
             if not greedy:
@@ -175,6 +189,7 @@ class DispatchPolicy(nn.Module):
             if recorded is not None:
                 recorded.append(np.where(env.done, -1, actions))
             env.step(actions)
+        return True
 
     @staticmethod
     def modes_for(instance: JobShopInstance) -> tuple[str, ...]:
@@ -200,6 +215,8 @@ class DispatchPolicy(nn.Module):
         clock: Callable[[], float] = time.perf_counter,
         modes: Sequence[str] | None = None,
         fill_time: bool = False,
+        hard_limit: float | None = None,
+        start_from: PolicySchedule | None = None,
     ) -> PolicySchedule:
         """The best greedy schedule over ``modes`` (default :meth:`modes_for`), or the best of it and ``samples`` sampled ones.
 
@@ -209,12 +226,23 @@ class DispatchPolicy(nn.Module):
         always built). ``fill_time`` sizes each batch (at most ``batch_size``) to the time left, from the
         measured cost of a batch, so that a budget is spent on few large batches, which cost far less
         per schedule than small ones. ``device`` and ``threads`` are accepted for compatibility: inference
-        runs in numpy.
+        runs in numpy. ``hard_limit`` (seconds of ``clock``): every run, the greedy ones included, is
+        dropped as soon as it cannot end within it (:class:`~ormodel.learned.dispatching.budget.RunBudget`),
+        so the result may hold no schedule (empty ``starts``, the largest int64 as makespan); without
+        it the first greedy schedule is always built and sampled batches are dropped at ``time_limit``.
+        ``start_from``: the greedy schedules of an earlier call with ``samples=0`` on this instance;
+        they are kept and not built again.
         """
         began = clock()
+        last = hard_limit if hard_limit is not None else time_limit
+        deadline = None if last is None else began + last
         modes = tuple(modes) if modes is not None else self.modes_for(instance)
         best_starts, best, best_mode = np.empty(0), np.iinfo(np.int64).max, modes[0]
         makespans: list[int] = []
+        overhead = np.inf  # seconds of ``clock`` for one schedule (the fastest greedy run)
+        if start_from is not None:
+            best_starts, best, best_mode = start_from.starts, start_from.makespan, start_from.mode
+            makespans, overhead = list(start_from.all_makespans), start_from.greedy_seconds
 
         def keep(env: DispatchEnvironment, mode: str) -> None:
             nonlocal best_starts, best, best_mode
@@ -227,12 +255,15 @@ class DispatchPolicy(nn.Module):
         def out_of_time() -> bool:
             return time_limit is not None and clock() - began >= time_limit
 
-        overhead = np.inf  # seconds of ``clock`` for one schedule (the fastest greedy run)
-        for number, mode in enumerate(modes):
+        for number, mode in enumerate(modes if start_from is None else ()):
             if number and out_of_time():
                 break
             started = clock()
-            keep(self.run([instance], greedy=True, mode=mode).env, mode)
+            budget = RunBudget(clock, deadline) if hard_limit is not None or number else None
+            greedy_run = self.run([instance], greedy=True, mode=mode, budget=budget)
+            if greedy_run is None:
+                break
+            keep(greedy_run.env, mode)
             overhead = min(overhead, clock() - started)
         done = batches = 0
         costs: dict[int, float] = {}  # batch size → seconds of the last sampled batch of that size
@@ -247,12 +278,15 @@ class DispatchPolicy(nn.Module):
                 # A share of the time left (a half with two modes, so that the other one still gets batches).
                 count = max(1, min(count, _fitting_batch(costs, 0.5 * left if len(modes) > 1 else 0.8 * left)))
             started = clock()
-            env = self.run([instance] * count, greedy=False, seed=seed * 100003 + done, temperature=temperature, mode=mode).env
+            sampled = self.run([instance] * count, greedy=False, seed=seed * 100003 + done, temperature=temperature,
+                               mode=mode, budget=RunBudget(clock, deadline))
+            if sampled is None:
+                break
             costs[count] = clock() - started
-            keep(env, mode)
+            keep(sampled.env, mode)
             done += count
             batches += 1
-        return PolicySchedule(best_starts, best, makespans, clock() - began)
+        return PolicySchedule(best_starts, best, makespans, clock() - began, done, best_mode, float(overhead))
 
     def sample_for(
         self,
@@ -263,11 +297,17 @@ class DispatchPolicy(nn.Module):
         clock: Callable[[], float] = time.perf_counter,
         modes: Sequence[str] | None = None,
         max_batch: int = 256,
+        hard_limit: float | None = None,
+        start_from: PolicySchedule | None = None,
     ) -> PolicySchedule:
-        """Greedy plus sampled schedules until ``seconds`` of ``clock`` have passed (batches sized to the time left)."""
+        """Greedy plus sampled schedules until ``seconds`` of ``clock`` have passed (batches sized to the time left).
+
+        ``hard_limit`` and ``start_from``: as in :meth:`solve` (``hard_limit`` at least ``seconds``).
+        """
         return self.solve(
             instance, samples=10**9, seed=seed, temperature=temperature, batch_size=max_batch, time_limit=seconds,
             clock=clock, modes=modes, fill_time=True,
+            hard_limit=None if hard_limit is None else max(hard_limit, seconds), start_from=start_from,
         )
 
     # ------------------------------------------------------------ persistence
