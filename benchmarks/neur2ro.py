@@ -209,11 +209,11 @@ def summarize(records: list[dict[str, Any]], training_sizes: dict[str, list[int]
                      f"{statistics.mean(times):.1f} | {statistics.mean(references):.1f} | {ratio:.2f} | {ccg_ratio:.2f} | "
                      f"{at_least_nominal}/{len(ours)} | {equals_nominal}/{len(ours)} | {checked}/{len(ours)} | {fallbacks}/{len(ours)} | {stopped}/{len(ours)} | "
                      f"{statistics.mean(row['iterations'] for row in ours):.1f} | {target} |")
-    lines += ["", "Where the reference time comes from, per size: the instances whose best known value the nominal solution found "
-              "(the reference is then its solve time; Neur2RO's time there, also against CCG's), those CCG found and the nominal "
-              "did not, those Neur2RO alone found (reference: CCG's time):", "",
-              "| problem | n | nominal found best | its mean time s | Neur2RO time there s | Neur2RO / CCG there | CCG found best (not nominal) | "
-              "Neur2RO alone | reference time s (all) | Neur2RO time s (all) |",
+    lines += ["", ("Where the reference time comes from, per size: the instances whose best known value the nominal solution found "
+                   "(the reference is then its solve time; Neur2RO's time there, also against CCG's), those CCG found and the nominal "
+                   "did not, those Neur2RO alone found (reference: CCG's time):"), "",
+              ("| problem | n | nominal found best | its mean time s | Neur2RO time there s | Neur2RO / CCG there | "
+               "CCG found best (not nominal) | Neur2RO alone | reference time s (all) | Neur2RO time s (all) |"),
               "|---|---|---|---|---|---|---|---|---|---|"]
     for problem, size in keys:
         groups = [group for seed, group in sorted(_by_seed(records, problem, size).items()) if len(group) == len(METHODS)]
