@@ -209,7 +209,48 @@ def summarize(records: list[dict[str, Any]], training_sizes: dict[str, list[int]
                      f"{statistics.mean(times):.1f} | {statistics.mean(references):.1f} | {ratio:.2f} | {ccg_ratio:.2f} | "
                      f"{at_least_nominal}/{len(ours)} | {equals_nominal}/{len(ours)} | {checked}/{len(ours)} | {fallbacks}/{len(ours)} | {stopped}/{len(ours)} | "
                      f"{statistics.mean(row['iterations'] for row in ours):.1f} | {target} |")
+    lines += ["", ("Where the reference time comes from, per size: the instances whose best known value the nominal solution found "
+                   "(the reference is then its solve time; Neur2RO's time there, also against CCG's), those CCG found and the nominal "
+                   "did not, those Neur2RO alone found (reference: CCG's time):"), "",
+              ("| problem | n | nominal found best | its mean time s | Neur2RO time there s | Neur2RO / CCG there | "
+               "CCG found best (not nominal) | Neur2RO alone | reference time s (all) | Neur2RO time s (all) |"),
+              "|---|---|---|---|---|---|---|---|---|---|"]
+    for problem, size in keys:
+        groups = [group for seed, group in sorted(_by_seed(records, problem, size).items()) if len(group) == len(METHODS)]
+        if not groups:
+            continue
+        kinds = [_reference_kind(group) for group in groups]
+        nominal_groups = [group for group, kind in zip(groups, kinds) if kind == "nominal"]
+
+        def seconds(group: list[dict[str, Any]], method: str) -> float:
+            return next(r["seconds"] for r in group if r["method"] == method)
+
+        def mean_or_dash(values: list[float], digits: int = 2) -> str:
+            return f"{statistics.mean(values):.{digits}f}" if values else "—"
+
+        ratio_there = (f"{sum(seconds(g, 'neur2ro') for g in nominal_groups) / max(sum(seconds(g, 'ccg') for g in nominal_groups), 1e-9):.2f}"
+                       if nominal_groups else "—")
+        lines.append(f"| {problem} | {size} | {len(nominal_groups)}/{len(groups)} | {mean_or_dash([seconds(g, 'nominal') for g in nominal_groups])} | "
+                     f"{mean_or_dash([seconds(g, 'neur2ro') for g in nominal_groups])} | {ratio_there} | "
+                     f"{kinds.count('ccg')}/{len(groups)} | {kinds.count('neur2ro')}/{len(groups)} | "
+                     f"{statistics.mean(reference_seconds(g) for g in groups):.2f} | {statistics.mean(seconds(g, 'neur2ro') for g in groups):.2f} |")
     return "\n".join(lines)
+
+
+def _by_seed(records: list[dict[str, Any]], problem: str, size: int) -> dict[int, list[dict[str, Any]]]:
+    groups: dict[int, list[dict[str, Any]]] = {}
+    for record in records:
+        if record["problem"] == problem and record["size"] == size:
+            groups.setdefault(record["seed"], []).append(record)
+    return groups
+
+
+def _reference_kind(records: list[dict[str, Any]]) -> str:
+    """Which method sets the reference time of one instance: ``nominal`` (it found the best value), ``ccg`` (it did and the
+    nominal did not) or ``neur2ro`` (Neur2RO alone did; CCG's time is the reference)."""
+    best = min(record["worst_case"] for record in records)
+    found = {record["method"] for record in records if _same(record["worst_case"], best)}
+    return "nominal" if "nominal" in found else "ccg" if "ccg" in found else "neur2ro"
 
 
 def plot(records: list[dict[str, Any]], path: Path) -> None:
