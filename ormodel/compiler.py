@@ -1065,6 +1065,8 @@ class Compiler:
             raise self.error(f"{node.kind}() is a constraint of its own, not a value", node,
                              f"write it as a whole constraint: expression: \"{node.kind}(x[k] for k in K)\"")
         node = self.explicit_sum(node, frame)
+        if not node.generators:  # sum(expr) of single numbers (ormodel.idioms): one term
+            return self.evaluate(node.body, frame, polarity)
         inner, parent = self.expand_all(frame, node.generators)
         if node.kind in ("min", "max"):
             return self.extremum(node.kind, [(node.body, inner, parent)], frame, polarity, node)

@@ -133,3 +133,17 @@ def test_a_nonlinear_model_sums_whole_variables_and_refuses_strict_relations() -
         om.solve(problem_from_dict(document), solver="scip")
     assert "a strict < in a model with nonlinear terms is not supported" in caught.value.reason
     assert caught.value.hint == "write sum(bought) * sum(bought) <= 49"
+
+
+def test_sum_of_a_compound_of_single_numbers_is_that_compound() -> None:
+    # IndustryOR 5 (Qwen2.5-Coder-1.5B, round 1): "sum(salmon * 3.2 + beef * 2.7 + ...)" over scalar variables only.
+    short = model("sum(spare * 3.2 + fleet * 2)")
+    assert om.solve(problem_from_dict(short)).objective == pytest.approx(3 * 3.2 + 20)
+    per_type = model("spare", [{"name": "cap", "for": "t in types", "expression": "sum(spare * 2 + fleet) <= 30"}])
+    form = compile_problem(problem_from_dict(per_type))
+    assert form.matrix.shape[0] == 2 and form.matrix.toarray()[:, -1].tolist() == [2.0, 2.0]
+
+
+def test_sum_of_a_compound_with_an_indexed_name_is_still_refused() -> None:
+    error = rejected(model("sum(spare * 3 + bought)"))
+    assert "has no 'for'" in error.reason

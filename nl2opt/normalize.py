@@ -1,0 +1,200 @@
+"""Shorthands in an LLM's five-element answer that have one meaning, written out before the answer is checked.
+
+Each rule reads the document as data (JSON values, and expression text split into tokens; nothing
+is evaluated) and rewrites only what admits a single reading; each rewrite comes back as a note
+that the agent reports among the answer's changes. Everything else is left for the validator and
+the compiler, whose errors are fed back with hints (``ormodel.nl2opt.prompts``).
+
+* **A name with spaces around it** (``" telecom"`` in ``variables``, used as ``telecom`` in the
+  expressions) is the name without them, when that name is free.
+* **A bound written as an expression of variables** (``"upper": "2 * apples"`` on the scalar
+  variable ``pears``) is the constraint ``pears <= 2 * apples``; a constraint already saying
+  exactly that is not added twice.
+* **An index over sets declared nowhere, on a variable never written with an index** (``workers_X``
+  indexed by ``projects``, a set with no members anywhere, used only as ``5000 * workers_X``) is a
+  single number: under any other reading the model has no data for its index and no valid use.
+
+Seen with Qwen2.5-Coder-1.5B on NL4Opt 74 and 114 and MAMO EasyLP 79 (the recorded answers of
+``benchmarks/nl_local.py``).
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import keyword
+import re
+import tokenize
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+__all__ = ["normalize_document"]
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+_INFINITE = ("inf", "+inf", "-inf", "infinity", "+infinity", "-infinity")
+_NAMED = ("sets", "parameters", "variables")
+
+
+def normalize_document(document: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The document with its one-meaning shorthands written out, and a note for each rewrite (the input is not changed)."""
+    if not isinstance(document, Mapping):
+        return document, []  # type: ignore[return-value]
+    result = copy.deepcopy(dict(document))
+    notes: list[str] = []
+    notes += _strip_spaced_names(result)
+    notes += _bounds_as_constraints(result)
+    notes += _scalars_with_phantom_index(result)
+    return result, notes
+
+
+def _section(document: Mapping[str, Any], element: str) -> dict[str, Any]:
+    section = document.get(element)
+    return section if isinstance(section, dict) else {}
+
+
+def _expressions(document: Mapping[str, Any]) -> Iterator[str]:
+    """Every expression text of the document: objective, constraints (expression, for, when), string bounds."""
+    objective = document.get("objective")
+    if isinstance(objective, str):
+        yield objective
+    elif isinstance(objective, Mapping) and isinstance(objective.get("expression"), str):
+        yield objective["expression"]
+    constraints = document.get("constraints")
+    entries = constraints.values() if isinstance(constraints, Mapping) else constraints if isinstance(constraints, list) else []
+    for entry in entries:
+        if isinstance(entry, str):
+            yield entry
+        elif isinstance(entry, Mapping):
+            for key in ("expression", "for", "when"):
+                if isinstance(entry.get(key), str):
+                    yield entry[key]
+
+
+def _tokens(text: str) -> list[tokenize.TokenInfo] | None:
+    """The Python tokens of an expression text (None when it does not tokenize)."""
+    try:
+        return [token for token in tokenize.generate_tokens(io.StringIO(text).readline)
+                if token.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER, tokenize.INDENT, tokenize.DEDENT)]
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return None
+
+
+def _uses(texts: list[str], name: str) -> tuple[int, int] | None:
+    """(bare uses, subscripted uses) of ``name`` in the texts; None when a text does not tokenize."""
+    bare = subscripted = 0
+    for text in texts:
+        tokens = _tokens(text)
+        if tokens is None:
+            return None
+        for position, token in enumerate(tokens):
+            if token.type != tokenize.NAME or token.string != name:
+                continue
+            if position > 0 and tokens[position - 1].string == ".":
+                continue
+            following = tokens[position + 1].string if position + 1 < len(tokens) else ""
+            if following == "[":
+                subscripted += 1
+            else:
+                bare += 1
+    return bare, subscripted
+
+
+# -- names with spaces ------------------------------------------------------------------------
+
+
+def _strip_spaced_names(document: dict[str, Any]) -> list[str]:
+    notes = []
+    for element in _NAMED:
+        section = _section(document, element)
+        for name in list(section):
+            if not isinstance(name, str):
+                continue
+            stripped = name.strip()
+            if stripped == name or not _NAME.match(stripped) or keyword.iskeyword(stripped) or stripped in section:
+                continue
+            section[stripped] = section.pop(name)
+            notes.append(f"read {element[:-1]} {name!r} as {stripped!r} (the name without its spaces)")
+    return notes
+
+
+# -- bounds that are constraints --------------------------------------------------------------
+
+
+def _relation_key(text: str) -> str:
+    return "".join(text.split())
+
+
+def _bounds_as_constraints(document: dict[str, Any]) -> list[str]:
+    variables = _section(document, "variables")
+    parameters = _section(document, "parameters")
+    constraints = document.get("constraints")
+    if constraints is None:
+        constraints = []
+    if not isinstance(constraints, list):
+        return []  # a mapping of constraints: left as written
+    notes = []
+    for name, entry in variables.items():
+        if not isinstance(entry, dict) or entry.get("index"):
+            continue  # an indexed variable's bound expression would need its index: not rewritten
+        for side, relation in (("lower", ">="), ("upper", "<=")):
+            value = entry.get(side)
+            if not isinstance(value, str) or _NUMBER.match(value) or value.strip().lower() in _INFINITE:
+                continue
+            if value.strip() in parameters:
+                continue
+            tokens = _tokens(value)
+            if tokens is None:
+                continue
+            names = {token.string for token in tokens if token.type == tokenize.NAME}
+            if not names & set(variables) or names - set(variables) - set(parameters):
+                continue  # no variable in it, or a name declared nowhere: the validator's error and hint stay
+            text = f"{name} {relation} {value.strip()}"
+            del entry[side]
+            existing = {_relation_key(item.get("expression", "")) for item in constraints if isinstance(item, Mapping)
+                        and isinstance(item.get("expression"), str) and not item.get("for")}
+            if _relation_key(text) in existing:
+                notes.append(f"dropped the {side} bound '{value}' of variable {name!r}: constraint '{text}' already says it")
+                continue
+            taken = {item.get("name") for item in constraints if isinstance(item, Mapping)}
+            label, number = f"{name}_{side}", 2
+            while label in taken:
+                label, number = f"{name}_{side}_{number}", number + 1
+            constraints.append({"name": label, "expression": text})
+            document["constraints"] = constraints
+            notes.append(f"read the {side} bound '{value}' of variable {name!r} as constraint {label!r}: {text}")
+    return notes
+
+
+# -- an index over sets declared nowhere -------------------------------------------------------
+
+
+def _index_list(entry: Mapping[str, Any]) -> list[str] | None:
+    index = entry.get("index")
+    if isinstance(index, str):
+        return [index]
+    if isinstance(index, list) and index and all(isinstance(item, str) for item in index):
+        return index
+    return None
+
+
+def _scalars_with_phantom_index(document: dict[str, Any]) -> list[str]:
+    sets = _section(document, "sets")
+    variables = _section(document, "variables")
+    declared = set(sets) | set(_section(document, "parameters")) | set(variables)
+    texts = list(_expressions(document))
+    notes = []
+    for name, entry in variables.items():
+        if not isinstance(entry, dict):
+            continue
+        index = _index_list(entry)
+        if index is None or any(set_name in declared for set_name in index):
+            continue
+        uses = _uses(texts, name)
+        if uses is None or uses[0] == 0 or uses[1] > 0:
+            continue  # a text we cannot split, never used, or used with an index somewhere: the error and its hint stay
+        del entry["index"]
+        shown = ", ".join(index)
+        notes.append(f"read variable {name!r} as one number: its index ({shown}) is declared nowhere and every use "
+                     f"writes {name} without an index")
+    return notes
