@@ -13,9 +13,15 @@ the compiler, whose errors are fed back with hints (``ormodel.nl2opt.prompts``).
 * **An index over sets declared nowhere, on a variable never written with an index** (``workers_X``
   indexed by ``projects``, a set with no members anywhere, used only as ``5000 * workers_X``) is a
   single number: under any other reading the model has no data for its index and no valid use.
+* **A variable declared under "parameters"** (an entry with a variable's ``type`` and no data:
+  ``"min_separation": {"type": "continuous"}``) is a variable: a parameter has no type.
+* **A "for" that names one scalar variable** (``"for": "small"`` on ``small == 3 * large``) binds
+  nothing: the constraint without it.
+* **A reserved word as a name** (``for from in warehouses``, ``cost[from, to]``, a set called
+  ``from``): no expression can use ``from`` as a keyword, so it is the name ``from_`` everywhere.
 
-Seen with Qwen2.5-Coder-1.5B on NL4Opt 74 and 114 and MAMO EasyLP 79 (the recorded answers of
-``benchmarks/nl_local.py``).
+Seen with Qwen2.5-Coder-1.5B on NL4Opt 74, 114 and 233, MAMO EasyLP 79, MAMO ComplexLP 41, 91
+and 181 and IndustryOR 32 (the recorded answers of ``benchmarks/nl_local.py``).
 """
 
 from __future__ import annotations
@@ -34,6 +40,10 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
 _INFINITE = ("inf", "+inf", "-inf", "infinity", "+infinity", "-infinity")
 _NAMED = ("sets", "parameters", "variables")
+_VARIABLE_TYPES = ("continuous", "integer", "binary", "semicontinuous", "semi-continuous", "semiinteger", "semi-integer")
+_VARIABLE_KEYS = {"index", "type", "lower", "upper", "description"}
+# Python keywords that no expression of the language uses: written where a name belongs, they can only be a name.
+_RESERVED = frozenset(keyword.kwlist) - {"for", "in", "if", "else", "and", "or", "not", "True", "False", "None", "is", "lambda"}
 
 
 def normalize_document(document: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -43,8 +53,11 @@ def normalize_document(document: Mapping[str, Any]) -> tuple[dict[str, Any], lis
     result = copy.deepcopy(dict(document))
     notes: list[str] = []
     notes += _strip_spaced_names(result)
+    notes += _reserved_words(result)
+    notes += _variables_under_parameters(result)
     notes += _bounds_as_constraints(result)
     notes += _scalars_with_phantom_index(result)
+    notes += _for_naming_a_variable(result)
     return result, notes
 
 
@@ -198,3 +211,121 @@ def _scalars_with_phantom_index(document: dict[str, Any]) -> list[str]:
         notes.append(f"read variable {name!r} as one number: its index ({shown}) is declared nowhere and every use "
                      f"writes {name} without an index")
     return notes
+
+
+# -- variables under "parameters" ---------------------------------------------------------------
+
+
+def _variables_under_parameters(document: dict[str, Any]) -> list[str]:
+    parameters = _section(document, "parameters")
+    notes = []
+    for name, entry in list(parameters.items()):
+        if not isinstance(entry, dict) or not isinstance(entry.get("type"), str) or set(entry) - _VARIABLE_KEYS:
+            continue
+        if entry["type"].strip().lower() not in _VARIABLE_TYPES:
+            continue
+        variables = document.get("variables")
+        if variables is None:
+            variables = document["variables"] = {}
+        if not isinstance(variables, dict) or name in variables:
+            continue
+        variables[name] = parameters.pop(name)
+        notes.append(f"read parameter {name!r} as a variable: it has a variable's \"type\" ({entry['type']}) and no data")
+    return notes
+
+
+# -- a 'for' that binds nothing -------------------------------------------------------------------
+
+
+def _for_naming_a_variable(document: dict[str, Any]) -> list[str]:
+    variables = _section(document, "variables")
+    constraints = document.get("constraints")
+    entries = constraints if isinstance(constraints, list) else list(constraints.values()) if isinstance(constraints, dict) else []
+    notes = []
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("for"), str):
+            continue
+        named = entry["for"].strip()
+        variable = variables.get(named)
+        if not _NAME.match(named) or not isinstance(variable, Mapping) or variable.get("index"):
+            continue
+        del entry["for"]
+        notes.append(f"dropped \"for\": {named!r} from constraint {entry.get('name', '?')!r}: it names the single variable "
+                     f"{named!r} and binds no index")
+    return notes
+
+
+# -- reserved words as names --------------------------------------------------------------------
+
+
+def _renamed_text(text: str, renames: Mapping[str, str]) -> str:
+    """``text`` with each NAME token in ``renames`` replaced (strings and everything else kept as written)."""
+    tokens = _tokens(text)
+    if tokens is None:
+        return text
+    starts = [0]
+    for line in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    pieces, position = [], 0
+    for token in tokens:
+        if token.type != tokenize.NAME or token.string not in renames:
+            continue
+        offset = starts[token.start[0] - 1] + token.start[1]
+        pieces += [text[position:offset], renames[token.string]]
+        position = offset + len(token.string)
+    return "".join(pieces) + text[position:]
+
+
+def _reserved_words(document: dict[str, Any]) -> list[str]:
+    used: set[str] = set()
+    for text in _expressions(document):
+        tokens = _tokens(text) or []
+        used |= {token.string for token in tokens if token.type == tokenize.NAME and token.string in _RESERVED}
+    for element in _NAMED:
+        used |= {name for name in _section(document, element) if name in _RESERVED}
+        for entry in _section(document, element).values():
+            if isinstance(entry, Mapping) and element != "sets":
+                used |= {name for name in (_index_list(entry) or []) if name in _RESERVED}
+    taken = {name for element in _NAMED for name in _section(document, element)}
+    renames = {}
+    for word in sorted(used):
+        new = word + "_"
+        while new in taken:
+            new += "_"
+        renames[word] = new
+    if not renames:
+        return []
+    for element in _NAMED:
+        section = _section(document, element)
+        for name in [name for name in section if name in renames]:
+            section[renames[name]] = section.pop(name)
+        if element == "sets":
+            continue  # a set's {"from": 1, "to": n} keeps its keys
+        for entry in section.values():
+            index = entry.get("index") if isinstance(entry, dict) else None
+            if isinstance(index, list):
+                entry["index"] = [renames.get(item, item) if isinstance(item, str) else item for item in index]
+            elif isinstance(index, str) and index in renames:
+                entry["index"] = renames[index]
+            for side in ("lower", "upper"):
+                if isinstance(entry, dict) and isinstance(entry.get(side), str):
+                    entry[side] = _renamed_text(entry[side], renames)
+    objective = document.get("objective")
+    if isinstance(objective, str):
+        document["objective"] = _renamed_text(objective, renames)
+    elif isinstance(objective, dict) and isinstance(objective.get("expression"), str):
+        objective["expression"] = _renamed_text(objective["expression"], renames)
+    constraints = document.get("constraints")
+    entries = constraints if isinstance(constraints, list) else list(constraints.values()) if isinstance(constraints, dict) else []
+    for position, entry in enumerate(entries):
+        if isinstance(entry, str) and isinstance(constraints, list):
+            constraints[position] = _renamed_text(entry, renames)
+        elif isinstance(entry, dict):
+            for key in ("expression", "for", "when"):
+                if isinstance(entry.get(key), str):
+                    entry[key] = _renamed_text(entry[key], renames)
+    shown = ", ".join(f"{word!r} as {new!r}" for word, new in renames.items())
+    several = len(renames) > 1
+    note = (f"read the reserved word{'s' if several else ''} {shown}: an expression cannot use "
+            f"{'them' if several else 'it'} as a keyword, so {'they are names' if several else 'it is a name'}")
+    return [note]

@@ -133,3 +133,52 @@ def test_the_agent_reports_the_readings_among_the_changes(chat_server) -> None:
     assert answer.changes[0].startswith("round 1: read variable 'workers_X' as one number")
     assert answer.attempts[0].rounds[0].to_dict()["notes"] == answer.attempts[0].rounds[0].notes
     assert "index" not in answer.document["variables"]["workers_X"]
+
+
+def test_a_variable_declared_under_parameters_is_a_variable() -> None:
+    # MAMO ComplexLP 181, round 2: "min_separation": {"type": "continuous"} among the parameters, the objective maximizes it.
+    raw = {"sets": {"flights": [1, 2, 3]},
+           "parameters": {"min_separation": {"type": "continuous"}, "latest": 150},
+           "variables": {"landing_time": {"index": ["flights"], "type": "continuous", "lower": 0, "upper": "latest"}},
+           "objective": {"sense": "maximize", "expression": "min_separation"},
+           "constraints": [{"name": "separation", "for": "i in flights, j in flights if i < j",
+                            "expression": "landing_time[j] - landing_time[i] >= min_separation"}]}
+    document, notes = normalize_document(raw)
+    assert notes == ['read parameter \'min_separation\' as a variable: it has a variable\'s "type" (continuous) and no data']
+    assert document["variables"]["min_separation"] == {"type": "continuous"} and "min_separation" not in document["parameters"]
+    assert solved(document).objective == pytest.approx(75.0)  # three landings within 0..150
+    with_data = json.loads(json.dumps(raw))
+    with_data["parameters"]["min_separation"]["values"] = 3  # data: not a variable
+    assert normalize_document(with_data)[1] == []
+
+
+def test_a_for_that_names_one_variable_binds_nothing() -> None:
+    # NL4Opt 233, round 3: {"name": "small_large_ratio", "for": "small", "expression": "small == 3 * large"}.
+    raw = {"variables": {"small": {"type": "integer"}, "large": {"type": "integer"}},
+           "objective": {"sense": "maximize", "expression": "20 * small + 50 * large"},
+           "constraints": [{"name": "small_large_ratio", "for": "small", "expression": "small == 3 * large"},
+                           {"name": "people", "expression": "small + large <= 100"}]}
+    document, notes = normalize_document(raw)
+    assert "for" not in document["constraints"][0]
+    assert notes == ["dropped \"for\": 'small' from constraint 'small_large_ratio': it names the single variable 'small' "
+                     "and binds no index"]
+    assert solved(document).objective == pytest.approx(20 * 75 + 50 * 25)
+
+
+def test_a_reserved_word_as_a_name_is_that_name() -> None:
+    # MAMO ComplexLP 91, round 1 (trimmed): 'from' names an index and a set; Python's parser refuses 'cost[from, to]'.
+    raw = {"sets": {"from": {"from": 0, "to": 2}, "to": {"from": 0, "to": 2}},
+           "parameters": {"cost": {"index": ["from", "to"], "values": [[0, 4, 7], [4, 0, 2], [7, 2, 0]]}},
+           "variables": {"route": {"index": ["from", "to"], "type": "binary"}},
+           "objective": {"sense": "minimize", "expression": "sum(cost[i, j] * route[i, j] for i in from for j in to)"},
+           "constraints": [{"name": "leave", "for": "i in from", "expression": "sum(route[i, j] for j in to if j != i) == 1"},
+                           {"name": "enter", "for": "j in to", "expression": "sum(route[i, j] for i in from if i != j) == 1"}]}
+    document, notes = normalize_document(raw)
+    assert notes == ["read the reserved word 'from' as 'from_': an expression cannot use it as a keyword, so it is a name"]
+    assert document["sets"]["from_"] == {"from": 0, "to": 2}  # the range keeps its keys
+    assert document["variables"]["route"]["index"] == ["from_", "to"]
+    assert document["constraints"][0]["for"] == "i in from_"
+    assert solved(document).objective == pytest.approx(4 + 2 + 7)
+    quoted = json.loads(json.dumps(raw))
+    quoted["constraints"][0]["expression"] = "sum(route[i, j] for j in to if j != i) == 1 + 0 * len('from')"
+    assert "'from'" in normalize_document(quoted)[0]["constraints"][0]["expression"]  # text in quotes stays
