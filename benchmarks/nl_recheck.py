@@ -19,7 +19,8 @@ held out for live runs.
     python benchmarks/nl_recheck.py ... --code /tmp/main-checkout      # the same answers under another checkout's code
 
 Output: a Markdown report (first-round table per run, failure modes before/after: the outcome
-recorded live vs the outcome now) and a JSON line per answer.
+recorded live, under ``--before``'s code, and now; an undeclared set is split by the idiom behind
+it) and a JSON line per answer.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--held-out", action="store_true", help="allow records of samples drawn with a seed other than 0")
     parser.add_argument("--markdown", help="write the report here as well as to stdout")
     parser.add_argument("--json", help="write one JSON line per re-checked answer here")
+    parser.add_argument("--before", help="the --json output of a re-check under other code (--code): shown beside this one")
     return parser.parse_args()
 
 
@@ -112,55 +114,97 @@ def _status(outcome: str, objective: float | None) -> str:
     return outcome if outcome in ("infeasible", "unbounded") else "failed"
 
 
-def _table(rows: list[dict[str, Any]], tolerances: Any) -> str:
-    header = ("| run | first-round answers | read and solved (accepted or warnings) | " +
-              " | ".join(f"correct {tolerance.table_header}" for tolerance in tolerances) + " | rewritten by a reading |")
+def _cell(count: int, total: int, earlier: int | None) -> str:
+    now = f"{count} ({100 * count / max(1, total):.1f} %)"
+    return now if earlier is None else f"{earlier} → {now}"
+
+
+def _table(rows: list[dict[str, Any]], tolerances: Any, before: dict[tuple[str, str, int], dict[str, Any]]) -> str:
+    arrow = " (--before → now)" if before else ""
+    header = (f"| run | first-round answers | read and solved{arrow} | " +
+              " | ".join(f"correct {tolerance.table_header}{arrow}" for tolerance in tolerances) + " | rewritten by a reading |")
     lines = [header, "|" + "---|" * (4 + len(tolerances))]
     for run in dict.fromkeys(row["run"] for row in rows):
         first = [row for row in rows if row["run"] == run and row["round"] == 1]
+        earlier = [before.get((run, row["problem"], 1)) for row in first]
+        known = bool(before) and all(item is not None for item in earlier)
         solved = sum(row["status"] == "solved" for row in first)
-        correct = [sum(row["correct"][tolerance.name] for row in first) for tolerance in tolerances]
-        lines.append(f"| {run} | {len(first)} | {solved} ({100 * solved / max(1, len(first)):.1f} %) | " +
-                     " | ".join(f"{count} ({100 * count / max(1, len(first)):.1f} %)" for count in correct) +
+        solved_before = sum(item["status"] == "solved" for item in earlier) if known else None  # type: ignore[index]
+        cells = [_cell(sum(row["correct"][tolerance.name] for row in first), len(first),
+                       sum(item["correct"][tolerance.name] for item in earlier) if known else None)  # type: ignore[index]
+                 for tolerance in tolerances]
+        lines.append(f"| {run} | {len(first)} | {_cell(solved, len(first), solved_before)} | " + " | ".join(cells) +
                      f" | {sum(bool(row['notes']) for row in first)} |")
     return "\n".join(lines)
 
 
-def _modes(rows: list[dict[str, Any]]) -> str:
-    """Failure modes of the distinct answers: as judged live, and as judged now."""
+def _document(text: str) -> dict[str, Any] | None:
+    from ormodel.nl2opt.extract import FormulationParseError, extract_document
+
+    try:
+        document = extract_document(text)
+    except FormulationParseError:
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def kind_of(outcome: str | None, error: str | None, text: str) -> str:
+    """nl_local's failure kind, with the idiom behind an undeclared set told apart (from the answer's own text)."""
     from nl_local import failure_kind
+
+    kind = failure_kind(str(outcome), error)
+    if kind != "set not declared":
+        return kind
+    document = _document(text) or {}
+    sets = document.get("sets") if isinstance(document.get("sets"), dict) else None
+    indexed = [entry for element in ("variables", "parameters") for entry in (document.get(element) or {}).values()
+               if isinstance(entry, dict) and isinstance(entry.get("index"), list)]
+    listed = [name for entry in indexed for name in entry["index"] if isinstance(name, str)]
+    if any(len([name for name in entry["index"] if name not in (sets or {})]) >= 3 for entry in indexed):
+        return "set not declared: the index lists members"
+    if sets is None:
+        return "set not declared: no \"sets\" at all"
+    if any(name in sets for name in listed):
+        return "set not declared: some sets declared, not all"
+    return "set not declared: \"sets\" without the ones used"
+
+
+def _modes(rows: list[dict[str, Any]], before: dict[tuple[str, str, int], dict[str, Any]]) -> str:
+    """Failure modes of the distinct answers: as judged live, under the --before code, and now."""
 
     distinct: dict[tuple[str, str], dict[str, Any]] = {}
     for row in rows:
         distinct.setdefault((row["problem"], row["text"]), row)
-    before: Counter[str] = Counter()
-    after: Counter[str] = Counter()
-    before_problems: dict[str, set[str]] = {}
-    after_problems: dict[str, set[str]] = {}
+    columns: dict[str, Counter[str]] = {"live": Counter(), "before": Counter(), "now": Counter()}
+    problems: dict[str, dict[str, set[str]]] = {name: {} for name in columns}
     for row in distinct.values():
         if row["live_outcome"] is None:
             continue
-        old = failure_kind(row["live_outcome"], row["live_error"])
-        new = failure_kind(row["outcome"], row["error"])
-        before[old] += 1
-        after[new] += 1
-        before_problems.setdefault(old, set()).add(row["problem"])
-        after_problems.setdefault(new, set()).add(row["problem"])
-    kinds = sorted(set(before) | set(after), key=lambda kind: (kind == "accepted", -before[kind] - after[kind], kind))
-    lines = ["| what happened to an answer | as judged live: answers (problems) | re-checked now: answers (problems) |",
-             "|---|---|---|"]
-    lines += [f"| {kind} | {before[kind]} ({len(before_problems.get(kind, ()))}) | {after[kind]} ({len(after_problems.get(kind, ()))}) |"
+        earlier = before.get((row["run"], row["problem"], row["round"]))
+        kinds = {"live": kind_of(row["live_outcome"], row["live_error"], row["text"]),
+                 "now": kind_of(row["outcome"], row["error"], row["text"])}
+        if earlier is not None:
+            kinds["before"] = kind_of(earlier["outcome"], earlier["error"], row["text"])
+        for name, kind in kinds.items():
+            columns[name][kind] += 1
+            problems[name].setdefault(kind, set()).add(row["problem"])
+    shown = [name for name in ("live", "before", "now") if columns[name]]
+    titles = {"live": "as judged live", "before": "re-checked with --before's code", "now": "re-checked now"}
+    every = set().union(*(columns[name] for name in shown))
+    kinds = sorted(every, key=lambda kind: (kind == "accepted", -sum(columns[name][kind] for name in shown), kind))
+    lines = ["| what happened to an answer | " + " | ".join(f"{titles[name]}: answers (problems)" for name in shown) + " |",
+             "|---|" + "---|" * len(shown)]
+    lines += [f"| {kind} | " + " | ".join(f"{columns[name][kind]} ({len(problems[name].get(kind, ()))})" for name in shown) + " |"
               for kind in kinds]
-    lines.append(f"| **distinct answers** | {sum(before.values())} | {sum(after.values())} |")
+    lines.append("| **distinct answers** | " + " | ".join(str(sum(columns[name].values())) for name in shown) + " |")
     return "\n".join(lines)
 
 
 def main() -> int:
     arguments = _arguments()
     sys.path.insert(0, str(Path(arguments.code).resolve() if arguments.code else HERE.parent))
-    from ormodel.answers import ANSWER_TOLERANCES, judge_answer
-
     import ormodel
+    from ormodel.answers import ANSWER_TOLERANCES, judge_answer
 
     runs = []
     for spec in arguments.runs:
@@ -175,6 +219,12 @@ def main() -> int:
             raise SystemExit(f"{path}: a sample drawn with seed {seed} is held out; re-check seed-0 records, or pass --held-out")
         runs.append((label, path))
     labels = _labels([path for _, path in runs])
+    before: dict[tuple[str, str, int], dict[str, Any]] = {}
+    if arguments.before:
+        for text in Path(arguments.before).read_text(encoding="utf-8").splitlines():
+            if text.strip():
+                row = json.loads(text)
+                before[(row["run"], row["problem"], row["round"])] = row
     rows: list[dict[str, Any]] = []
     skipped: Counter[str] = Counter()
     for label, path in runs:
@@ -188,12 +238,14 @@ def main() -> int:
             correct = judge_answer(status, checked["objective"], value, label_status)
             rows.append({"run": label, **answer, **checked, "status": status, "label": value, "label_status": label_status,
                          "correct": correct})
-    report = [f"Re-checked recorded answers (not a live run) with the code at {Path(ormodel.__file__).resolve().parent.parent}; "
-              "each answer judged alone, as its round would be today.", "",
+    code = Path(ormodel.__file__).resolve().parent.parent
+    report = [(f"Re-checked recorded answers (not a live run) with the code at {code}; each answer judged alone, as its "
+               "round would be today."), "",
               "First-round answers (each problem's first answer, the same text as recorded):", "",
-              _table(rows, ANSWER_TOLERANCES), "",
-              "Every distinct recorded answer (all rounds, all runs given): the outcome the live run fed back, and the outcome now:", "",
-              _modes(rows)]
+              _table(rows, ANSWER_TOLERANCES, before), "",
+              ("Every distinct recorded answer (all rounds, all runs given; an answer repeated word for word counted once): "
+               "the outcome the live run fed back, and the outcome now:"), "",
+              _modes(rows, before)]
     if skipped:
         report += ["", "Answers skipped (no labelled row yet): " + ", ".join(f"{run} {count}" for run, count in skipped.items())]
     text = "\n".join(report) + "\n"

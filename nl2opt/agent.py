@@ -37,6 +37,7 @@ from ormodel.nl2opt.prompts import (
     model_error_feedback,
     needs_free_form,
     parse_feedback,
+    readings_feedback,
 )
 from ormodel.nl2opt.retrieval import ExampleLibrary
 
@@ -451,6 +452,8 @@ class Agent:
                 attempt.document, attempt.problem, attempt.result = document, problem, result
                 return attempt
             attempt.document, attempt.problem, attempt.result = document, problem, result
+            if current.feedback is not None:
+                current.feedback = readings_feedback(current.notes, current.feedback)
             if number < options.max_rounds:
                 exchange.append({"role": "user", "content": current.feedback})
         last = attempt.rounds[-1]

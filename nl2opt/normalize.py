@@ -277,15 +277,10 @@ def _renamed_text(text: str, renames: Mapping[str, str]) -> str:
 
 
 def _reserved_words(document: dict[str, Any]) -> list[str]:
-    used: set[str] = set()
+    used: set[str] = set()  # only words an expression writes: a set called "from" that no expression names parses as it is
     for text in _expressions(document):
         tokens = _tokens(text) or []
         used |= {token.string for token in tokens if token.type == tokenize.NAME and token.string in _RESERVED}
-    for element in _NAMED:
-        used |= {name for name in _section(document, element) if name in _RESERVED}
-        for entry in _section(document, element).values():
-            if isinstance(entry, Mapping) and element != "sets":
-                used |= {name for name in (_index_list(entry) or []) if name in _RESERVED}
     taken = {name for element in _NAMED for name in _section(document, element)}
     renames = {}
     for word in sorted(used):

@@ -264,6 +264,14 @@ def model_error_feedback(error: str, document: Mapping[str, Any] | None = None) 
             "Fix the cause (keep the rest of the model) and reply with the complete corrected model as one JSON object.")
 
 
+def readings_feedback(notes: list[str], feedback: str) -> str:
+    """``feedback`` after the readings the answer was taken with (the error's names are the read ones)."""
+    if not notes:
+        return feedback
+    lines = "".join(f"\n- {note}" for note in notes)
+    return f"Your answer was read with these changes:{lines}\n{feedback}"
+
+
 def findings_feedback(status: str, objective: float | None, findings_text: str) -> str:
     """The message after a solve whose result needs another look."""
     value = f", objective {objective:.10g}" if objective is not None else ""

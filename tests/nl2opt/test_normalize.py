@@ -160,8 +160,8 @@ def test_a_for_that_names_one_variable_binds_nothing() -> None:
                            {"name": "people", "expression": "small + large <= 100"}]}
     document, notes = normalize_document(raw)
     assert "for" not in document["constraints"][0]
-    assert notes == ["dropped \"for\": 'small' from constraint 'small_large_ratio': it names the single variable 'small' "
-                     "and binds no index"]
+    assert notes == [("dropped \"for\": 'small' from constraint 'small_large_ratio': it names the single variable 'small' "
+                      "and binds no index")]
     assert solved(document).objective == pytest.approx(20 * 75 + 50 * 25)
 
 
@@ -182,3 +182,25 @@ def test_a_reserved_word_as_a_name_is_that_name() -> None:
     quoted = json.loads(json.dumps(raw))
     quoted["constraints"][0]["expression"] = "sum(route[i, j] for j in to if j != i) == 1 + 0 * len('from')"
     assert "'from'" in normalize_document(quoted)[0]["constraints"][0]["expression"]  # text in quotes stays
+
+
+def test_a_reserved_word_that_no_expression_writes_is_left_as_written() -> None:
+    # MAMO ComplexLP 121, round 1: "index": ["from", "to"], expressions over i and j only: JSON names parse as they are.
+    raw = {"variables": {"flow": {"index": ["from", "to"], "type": "continuous"}},
+           "objective": {"sense": "maximize", "expression": "sum(flow[i, j] for i in range(9) for j in range(9))"}}
+    assert normalize_document(raw) == (raw, [])
+
+
+def test_the_feedback_after_a_rejected_answer_names_the_readings(chat_server) -> None:
+    # NL4Opt 114, round 1 with the bound kept and no 'sense': the reading, then the checker's finding, are fed back.
+    rewritten = {"variables": {"apples": {"type": "integer", "lower": 5, "upper": 50},
+                               "pears": {"type": "integer", "lower": 10, "upper": "2 * apples"}},
+                 "objective": {"sense": "maximize", "expression": "2 * apples + 4 * pears + spare"},
+                 "constraints": [{"name": "min_apples", "expression": "apples >= 5"}]}
+    server = chat_server([Reply(as_json(rewritten)), Reply(as_json(WORKERS))])
+    answer = Agent(fast_client(server), AgentOptions(max_rounds=2, examples=0)).solve("Ben is growing apples and pears ...")
+    feedback = [message for message in server.requests[1]["messages"] if message["role"] == "user"][-1]["content"]
+    assert feedback.startswith("Your answer was read with these changes:\n- read the upper bound '2 * apples' of variable "
+                               "'pears' as constraint 'pears_upper': pears <= 2 * apples\nThe model was rejected")
+    assert "undefined symbol 'spare'" in feedback
+    assert answer.status == "solved" and answer.objective == pytest.approx(20000.0)
