@@ -17,10 +17,13 @@ the compiler, whose errors are fed back with hints (``ormodel.nl2opt.prompts``).
   ``"min_separation": {"type": "continuous"}``) is a variable: a parameter has no type.
 * **A "for" that names one scalar variable** (``"for": "small"`` on ``small == 3 * large``) binds
   nothing: the constraint without it.
+* **A "for" whose every index the expression binds again** (``"for": "i in cities"`` on
+  ``sum(route[i] for i in cities) == 4``): the inner ``for`` hides the outer index, so every row of
+  the family is the same constraint; it is that constraint once.
 * **A reserved word as a name** (``for from in warehouses``, ``cost[from, to]``, a set called
   ``from``): no expression can use ``from`` as a keyword, so it is the name ``from_`` everywhere.
 
-Seen with Qwen2.5-Coder-1.5B on NL4Opt 74, 114 and 233, MAMO EasyLP 79, MAMO ComplexLP 41, 91
+Seen with Qwen2.5-Coder-1.5B on NL4Opt 74, 114 and 233, MAMO EasyLP 79, MAMO ComplexLP 41, 63, 91
 and 181 and IndustryOR 32 (the recorded answers of ``benchmarks/nl_local.py``).
 """
 
@@ -58,6 +61,7 @@ def normalize_document(document: Mapping[str, Any]) -> tuple[dict[str, Any], lis
     notes += _bounds_as_constraints(result)
     notes += _scalars_with_phantom_index(result)
     notes += _for_naming_a_variable(result)
+    notes += _hidden_for(result)
     return result, notes
 
 
@@ -324,3 +328,47 @@ def _reserved_words(document: dict[str, Any]) -> list[str]:
     note = (f"read the reserved word{'s' if several else ''} {shown}: an expression cannot use "
             f"{'them' if several else 'it'} as a keyword, so {'they are names' if several else 'it is a name'}")
     return [note]
+
+
+# -- a 'for' hidden by the expression's own generators --------------------------------------------
+
+
+def _free_uses(root: Any, name: str) -> int:
+    """How many times ``name`` stands in ``root`` outside every sum/min/max that binds it again."""
+    from ormodel.expressions import Name, Reduce, walk
+
+    hidden = {id(node) for reduce in walk(root) if isinstance(reduce, Reduce)
+              and any(name in generator.targets for generator in reduce.generators) for node in walk(reduce)}
+    return sum(isinstance(node, Name) and node.id == name and id(node) not in hidden for node in walk(root))
+
+
+def _hidden_for(document: dict[str, Any]) -> list[str]:
+    from ormodel.errors import ModelError
+    from ormodel.expressions import parse_generators, parse_relation
+
+    constraints = document.get("constraints")
+    entries = constraints if isinstance(constraints, list) else list(constraints.values()) if isinstance(constraints, dict) else []
+    notes = []
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("for"), str) or not isinstance(entry.get("expression"), str):
+            continue
+        if entry.get("when"):
+            continue  # a condition may use the outer index
+        try:
+            generators = parse_generators(entry["for"])
+            relation = parse_relation(entry["expression"])
+        except (ModelError, RecursionError, MemoryError):
+            continue
+        targets = [target for generator in generators for target in generator.targets]
+        if not targets or any(generator.conditions for generator in generators):
+            continue
+        from ormodel.expressions import Reduce, walk
+
+        rebound = {target for reduce in walk(relation) if isinstance(reduce, Reduce)
+                   for generator in reduce.generators for target in generator.targets}
+        if not set(targets) <= rebound or any(_free_uses(relation, target) for target in targets):
+            continue
+        written = entry.pop("for")
+        notes.append(f"dropped \"for\": {written!r} from constraint {entry.get('name', '?')!r}: its sum binds "
+                     f"{', '.join(targets)} again, so every row was the same constraint")
+    return notes

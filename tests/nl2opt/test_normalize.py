@@ -204,3 +204,19 @@ def test_the_feedback_after_a_rejected_answer_names_the_readings(chat_server) ->
                                "'pears' as constraint 'pears_upper': pears <= 2 * apples\nThe model was rejected")
     assert "undefined symbol 'spare'" in feedback
     assert answer.status == "solved" and answer.objective == pytest.approx(20000.0)
+
+
+def test_a_for_whose_index_the_sum_binds_again_is_one_constraint() -> None:
+    # MAMO ComplexLP 63, round 2: {"for": "i in cities", "expression": "sum(route[i] for i in cities) == 4"}; told to pick a
+    # new inner name, the model renamed both (round 3: "for": "j in cities", sum(route[j] for j in cities)).
+    raw = {"sets": {"cities": [1, 2, 3, 4]},
+           "variables": {"route": {"index": ["cities"], "type": "integer", "lower": 0, "upper": 3}},
+           "objective": {"sense": "minimize", "expression": "sum(route[i] for i in cities)"},
+           "constraints": [{"name": "visit_all", "for": "j in cities", "expression": "sum(route[j] for j in cities) == 4"},
+                           {"name": "each", "for": "i in cities", "expression": "route[i] + sum(route[i] for i in cities) >= 4"}]}
+    document, notes = normalize_document(raw)
+    assert "for" not in document["constraints"][0] and document["constraints"][1]["for"] == "i in cities"  # 'each' uses i
+    assert notes == [("dropped \"for\": 'j in cities' from constraint 'visit_all': its sum binds j again, so every row was the "
+                      "same constraint")]
+    document["constraints"].pop()  # 'each' stays the compiler's error: its outer i is used outside the sum
+    assert solved(document).objective == pytest.approx(4.0)
