@@ -197,6 +197,23 @@ def _modes(rows: list[dict[str, Any]], before: dict[tuple[str, str, int], dict[s
     lines += [f"| {kind} | " + " | ".join(f"{columns[name][kind]} ({len(problems[name].get(kind, ()))})" for name in shown) + " |"
               for kind in kinds]
     lines.append("| **distinct answers** | " + " | ".join(str(sum(columns[name].values())) for name in shown) + " |")
+    answers = [row for row in distinct.values() if row["live_outcome"] is not None]
+    earlier = [before.get((row["run"], row["problem"], row["round"])) for row in answers]
+    known = bool(before) and all(item is not None for item in earlier)
+
+    def count(items: list[Any], test: Any) -> int:
+        return sum(bool(test(item)) for item in items)
+
+    def change(test: Any) -> str:
+        now = count(answers, test)
+        return f"{count(earlier, test)} → {now}" if known else str(now)
+
+    from ormodel.answers import ANSWER_TOLERANCES
+
+    correct = "; ".join(f"{tolerance.header} {change(lambda row, name=tolerance.name: row['correct'][name])}"
+                        for tolerance in ANSWER_TOLERANCES)
+    solved = change(lambda row: row["status"] == "solved")
+    lines += ["", f"Of these {len(answers)} distinct answers: read and solved {solved}; correct: {correct}."]
     return "\n".join(lines)
 
 
