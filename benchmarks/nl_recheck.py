@@ -138,35 +138,11 @@ def _table(rows: list[dict[str, Any]], tolerances: Any, before: dict[tuple[str, 
     return "\n".join(lines)
 
 
-def _document(text: str) -> dict[str, Any] | None:
-    from ormodel.nl2opt.extract import FormulationParseError, extract_document
-
-    try:
-        document = extract_document(text)
-    except FormulationParseError:
-        return None
-    return document if isinstance(document, dict) else None
-
-
 def kind_of(outcome: str | None, error: str | None, text: str) -> str:
     """nl_local's failure kind, with the idiom behind an undeclared set told apart (from the answer's own text)."""
     from nl_local import failure_kind
 
-    kind = failure_kind(str(outcome), error)
-    if kind != "set not declared":
-        return kind
-    document = _document(text) or {}
-    sets = document.get("sets") if isinstance(document.get("sets"), dict) else None
-    indexed = [entry for element in ("variables", "parameters") for entry in (document.get(element) or {}).values()
-               if isinstance(entry, dict) and isinstance(entry.get("index"), list)]
-    listed = [name for entry in indexed for name in entry["index"] if isinstance(name, str)]
-    if any(len([name for name in entry["index"] if name not in (sets or {})]) >= 3 for entry in indexed):
-        return "set not declared: the index lists members"
-    if sets is None:
-        return "set not declared: no \"sets\" at all"
-    if any(name in sets for name in listed):
-        return "set not declared: some sets declared, not all"
-    return "set not declared: \"sets\" without the ones used"
+    return failure_kind(str(outcome), error, text)
 
 
 def _modes(rows: list[dict[str, Any]], before: dict[tuple[str, str, int], dict[str, Any]]) -> str:
