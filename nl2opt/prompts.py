@@ -181,9 +181,10 @@ def unknown_set_hint(name: str, document: Mapping[str, Any] | None = None) -> st
         source = ", ".join(repr(parameter) for parameter in parameters)
         return (f"Set {name!r}{used} is not declared.{missing} The keys of parameter {source} give "
                 f"\"sets\": {{{json.dumps(name)}: {json.dumps(keys)}}}; add it (with any member those keys leave out), or "
-                "index by a set that is declared." + _other_undeclared(name, document))
+                "index by a set that is declared." + _other_undeclared(name, document) + _undeclared_tables(document))
     return (f"Set {name!r}{used} is not declared.{missing} Declare it first: \"sets\": {{\"{name}\": [its members]}} "
-            "(or {\"from\": 1, \"to\": n}), or index by a set that is declared." + _other_undeclared(name, document))
+            "(or {\"from\": 1, \"to\": n}), or index by a set that is declared." + _other_undeclared(name, document)
+            + _undeclared_tables(document))
 
 
 def _undeclared_sets(document: Mapping[str, Any] | None) -> dict[str, list[str]]:
@@ -208,6 +209,21 @@ def _other_undeclared(name: str, document: Mapping[str, Any] | None) -> str:
     listed = "; ".join(f"{other!r} (in the index of {', '.join(users)})" for other, users in others.items())
     entry = ", ".join(f"{json.dumps(other)}: [its members]" for other in [name, *others])
     return (f" Declared nowhere either: {listed}. Declare them all in one \"sets\": {{{entry}}}.")
+
+
+def _undeclared_tables(document: Mapping[str, Any] | None) -> str:
+    """A sentence naming the tables the expressions index (``cost[c]``) that the answer declares nowhere, when any."""
+    declared = {name for element in ("sets", "parameters", "variables") for name in _section(document, element)}
+    found: list[str] = []
+    for text in _expression_texts(document):
+        for match in re.finditer(r"(?<![\w.'\"])([A-Za-z_]\w*)\s*\[", text):
+            if match[1] not in declared and match[1] not in found:
+                found.append(match[1])
+    if not found:
+        return ""
+    listed = ", ".join(f"{name}[...]" for name in found)
+    return (f" The expressions also use {listed}, declared nowhere: put each under \"parameters\" with the numbers from "
+            "the problem, e.g. {\"index\": [its sets], \"values\": [...]}.")
 
 
 def _expression_texts(document: Mapping[str, Any] | None) -> list[str]:

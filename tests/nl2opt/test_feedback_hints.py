@@ -170,3 +170,17 @@ def test_an_index_that_lists_members_is_named_with_the_set_to_declare(variable, 
     assert hint.startswith(f"The \"index\" of variable {variable!r} lists members, not sets: {json.dumps(index)} (you write {shown}).")
     assert f"{entry} on {variable!r}" in hint and f"\"sets\": {{\"S\": {json.dumps(index)}}}" in hint
     assert "quote members in expressions: " + shown.replace(index[0], repr(index[0])).split("[")[0] in hint
+
+
+def test_the_tables_an_answer_indexes_but_never_declares_are_named_with_the_sets() -> None:
+    # MAMO ComplexLP 166, round 1 of v2 (trimmed): no sets, no parameters; the next rounds declared sets but still used
+    # opening[c] and cost[c] without declaring them.
+    document = {"variables": {"open": {"index": ["centers"], "type": "binary"},
+                              "transport": {"index": ["centers", "stores"], "type": "continuous"}},
+                "objective": {"sense": "minimize", "expression": "sum(opening[c] * cost[c] for c in centers) + "
+                                                                 "sum(transport[c, s] * unit_cost[c, s] for c in centers for s in stores)"},
+                "constraints": [{"name": "demand", "for": "s in stores", "expression": "sum(transport[c, s] for c in centers) == demand[s]"}]}
+    [hint] = error_hints(rejection(document), document)
+    assert hint.endswith("The expressions also use opening[...], cost[...], unit_cost[...], demand[...], declared nowhere: put "
+                         "each under \"parameters\" with the numbers from the problem, e.g. {\"index\": [its sets], \"values\": [...]}.")
+    assert "transport[...]" not in hint
