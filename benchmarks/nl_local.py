@@ -331,16 +331,45 @@ FAILURE_KINDS = (
 )
 
 
-def failure_kind(outcome: str, error: str | None) -> str:
-    """A short name for what went wrong in one round (``outcome``, and the error fed back)."""
+def failure_kind(outcome: str, error: str | None, answer: str | None = None) -> str:
+    """A short name for what went wrong in one round (``outcome``, and the error fed back).
+
+    With the ``answer`` text, an undeclared set is told apart by the idiom behind it (:func:`undeclared_set_idiom`).
+    """
     if outcome not in ("model_error", "parse_error") or not error:
         return outcome
     first = error.strip().splitlines()[0] if error.strip() else ""
     for name, pattern in FAILURE_KINDS:
         if pattern.search(first):
-            return name
+            return undeclared_set_idiom(answer) if name == "set not declared" and answer is not None else name
     reason = first.split(": ", 1)[1] if re.match(r"^(sets|parameters|variables|objective|constraints)\b", first) and ": " in first else first
     return re.sub(r"\d+(\.\d+)?", "N", re.sub(r"'[^']*'", "'…'", reason))[:70]
+
+
+def undeclared_set_idiom(answer: str) -> str:
+    """Which idiom an answer with an undeclared set shows, read from its own text (the same answer, parsed as data).
+
+    An index that lists three or more undeclared names is members written as sets (IndustryOR 53: ``["Harry",
+    "Hermione", …]``); otherwise the answer has no ``sets`` at all (the data missing: the grammar's
+    ``variables`` first), or declares some sets but not the ones it uses.
+    """
+    from ormodel.nl2opt.extract import FormulationParseError, extract_document
+
+    try:
+        document = extract_document(answer)
+    except FormulationParseError:
+        document = {}
+    sets = document.get("sets") if isinstance(document.get("sets"), dict) else None
+    indexed = [entry for element in ("variables", "parameters") for entry in (document.get(element) or {}).values()
+               if isinstance(entry, dict) and isinstance(entry.get("index"), list)]
+    if any(len([name for name in entry["index"] if name not in (sets or {})]) >= 3 for entry in indexed):
+        return "set not declared: the index lists members"
+    if sets is None:
+        return "set not declared: no \"sets\" at all"
+    listed = [name for entry in indexed for name in entry["index"] if isinstance(name, str)]
+    if any(name in sets for name in listed):
+        return "set not declared: some sets declared, not all"
+    return "set not declared: \"sets\" without the ones used"
 
 
 def failure_modes(output: Path, arms: list[str], wanted: set[str]) -> str:
@@ -352,8 +381,11 @@ def failure_modes(output: Path, arms: list[str], wanted: set[str]) -> str:
     for arm in arms:
         for problem in sorted(wanted):
             path = output / arm / "records" / (problem.replace("/", "__") + ".jsonl")
-            answers = [line["answer"] for line in read_record(path) if line.get("type") == "answer"] if path.exists() else []
-            kinds = [failure_kind(str(item.get("outcome")), item.get("error"))
+            lines = read_record(path) if path.exists() else []
+            answers = [line["answer"] for line in lines if line.get("type") == "answer"]
+            texts = {(line.get("sample") or 0, line.get("round")): line["response"].get("text") for line in lines
+                     if line.get("type") == "call" and isinstance(line.get("response"), dict)}
+            kinds = [failure_kind(str(item.get("outcome")), item.get("error"), texts.get((attempt.get("sample") or 0, item.get("number"))))
                      for answer in answers for attempt in answer.get("attempts") or [] for item in attempt.get("rounds") or []]
             rounds[arm].update(kinds)
             problems[arm].update(set(kinds))

@@ -37,6 +37,7 @@ from ormodel.nl2opt.prompts import (
     model_error_feedback,
     needs_free_form,
     parse_feedback,
+    readings_feedback,
 )
 from ormodel.nl2opt.retrieval import ExampleLibrary
 
@@ -102,13 +103,14 @@ class Round:
     objective: float | None = None
     findings: list[Finding] = field(default_factory=list)
     feedback: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"number": self.number, "outcome": self.outcome, "prompt_tokens": self.prompt_tokens,
                 "completion_tokens": self.completion_tokens, "latency": self.latency, "attempts": self.attempts, "error": self.error,
                 "status": self.status, "objective": _finite(self.objective), "findings": [item.to_dict() for item in self.findings],
-                "feedback": self.feedback}
+                "feedback": self.feedback, "notes": self.notes}
 
 
 @dataclass
@@ -224,8 +226,13 @@ def _clip(text: str, limit: int = MAX_FEEDBACK_CHARS) -> str:
     return text[:limit] + f"\n… ({len(text) - limit:,} more characters cut)"
 
 
-def _read_answer(text: str) -> dict[str, Any]:
-    """The five-element document in an LLM answer, measured before anything walks it; every failure is a FormulationParseError."""
+def _read_answer(text: str) -> tuple[dict[str, Any], list[str]]:
+    """The five-element document in an LLM answer, its one-meaning shorthands written out, and a note per rewrite.
+
+    The answer is measured before anything walks it; every failure is a FormulationParseError.
+    """
+    from ormodel.nl2opt.normalize import normalize_document
+
     from ormodel.documents import check_document
     from ormodel.errors import ModelError
 
@@ -233,7 +240,7 @@ def _read_answer(text: str) -> dict[str, Any]:
         raise FormulationParseError(f"the answer is longer than {MAX_ANSWER_CHARS:,} characters; "
                                     "write the model compactly (sets as ranges, parameters as lists) and leave out any explanation")
     try:
-        document = extract_document(text)
+        document, notes = normalize_document(extract_document(text))
         check_document(document)
     except FormulationParseError:
         raise
@@ -245,7 +252,7 @@ def _read_answer(text: str) -> dict[str, Any]:
         raise FormulationParseError("the answer does not fit in memory; write the model compactly") from None
     except Exception as error:  # noqa: BLE001 - whatever the answer text breaks is fed back, never raised
         raise FormulationParseError(f"the answer could not be read: {type(error).__name__}: {error}") from None
-    return document
+    return document, notes
 
 
 def _finite(value: float | None) -> float | None:
@@ -415,7 +422,7 @@ class Agent:
                 exchange.append({"role": "user", "content": current.feedback})
                 continue
             try:
-                document = _read_answer(response.text)
+                document, current.notes = _read_answer(response.text)
             except FormulationParseError as error:
                 current.outcome, current.error = "parse_error", _clip(str(error))
                 current.feedback = parse_feedback(current.error)
@@ -445,6 +452,8 @@ class Agent:
                 attempt.document, attempt.problem, attempt.result = document, problem, result
                 return attempt
             attempt.document, attempt.problem, attempt.result = document, problem, result
+            if current.feedback is not None:
+                current.feedback = readings_feedback(current.notes, current.feedback)
             if number < options.max_rounds:
                 exchange.append({"role": "user", "content": current.feedback})
         last = attempt.rounds[-1]
@@ -518,6 +527,7 @@ class Agent:
                  "unbounded": "the model was unbounded", "warnings": "the check raised warnings"}
         lines = []
         for item in attempt.rounds:
+            lines += [f"round {item.number}: {note}" for note in item.notes]
             if item.outcome in notes:
                 detail = item.error or (item.findings[0].message if item.findings else "")
                 first_line = detail.splitlines()[0] if detail else ""

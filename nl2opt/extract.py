@@ -36,6 +36,9 @@ def _parse(text: str, language: str) -> tuple[Any, str | None]:
         try:
             return json.loads(text), None
         except json.JSONDecodeError as error:
+            closed = _closed_early(text, error)
+            if closed is not None:
+                return closed, None
             json_error = f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
             if language == "json":
                 return None, json_error
@@ -45,6 +48,21 @@ def _parse(text: str, language: str) -> tuple[Any, str | None]:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         return None, f"invalid YAML{where}: {getattr(error, 'problem', None) or error}"
+
+
+def _closed_early(text: str, error: json.JSONDecodeError) -> Any:
+    """The object before ``Extra data`` when all that follows it is closing brackets (one brace too many), else None.
+
+    IndustryOR 100 (Qwen2.5-Coder-1.5B) ended a complete model with one more ``}``; what the
+    object holds does not depend on where the extra bracket stood, since nothing follows it.
+    """
+    if error.msg != "Extra data" or text[error.pos:].strip(" \t\r\n}]"):
+        return None
+    try:
+        document, _ = json.JSONDecoder().raw_decode(text, len(text) - len(text.lstrip()))
+    except json.JSONDecodeError:
+        return None
+    return document
 
 
 def extract_document(text: str) -> dict[str, Any]:

@@ -106,7 +106,9 @@ def error_hints(error: str, document: Mapping[str, Any] | None = None) -> list[s
                      f"\"{variable} {relation} {value}\"}} to \"constraints\"; if it is data, declare it under \"parameters\"."
                      + _entry_without(document, variable, side))
     for match in _UNKNOWN_SET.finditer(error):
-        hints.append(unknown_set_hint(match["set"], document))
+        members = members_as_index_hints(document)
+        covered = [hint for names, hint in members if match["set"] in names]
+        hints += covered or [unknown_set_hint(match["set"], document)]
     for match in _SCALAR_USE.finditer(error):  # (MAMO EasyLP 79: workers_X indexed by projects, used as one number)
         variable = match["variable"]
         hints.append(f"Variable {variable!r} has an \"index\" ({match['sets']}) but is used as one number. If it is one "
@@ -179,9 +181,96 @@ def unknown_set_hint(name: str, document: Mapping[str, Any] | None = None) -> st
         source = ", ".join(repr(parameter) for parameter in parameters)
         return (f"Set {name!r}{used} is not declared.{missing} The keys of parameter {source} give "
                 f"\"sets\": {{{json.dumps(name)}: {json.dumps(keys)}}}; add it (with any member those keys leave out), or "
-                "index by a set that is declared.")
+                "index by a set that is declared." + _other_undeclared(name, document) + _undeclared_tables(document))
     return (f"Set {name!r}{used} is not declared.{missing} Declare it first: \"sets\": {{\"{name}\": [its members]}} "
-            "(or {\"from\": 1, \"to\": n}), or index by a set that is declared.")
+            "(or {\"from\": 1, \"to\": n}), or index by a set that is declared." + _other_undeclared(name, document)
+            + _undeclared_tables(document))
+
+
+def _undeclared_sets(document: Mapping[str, Any] | None) -> dict[str, list[str]]:
+    """Each set named in an index but declared nowhere → the entries that use it, in the answer's order."""
+    sets = _section(document, "sets")
+    found: dict[str, list[str]] = {}
+    for element in ("variables", "parameters"):
+        for entry_name, entry in _section(document, element).items():
+            for name in _index_names(entry):
+                if name not in sets:
+                    users = found.setdefault(name, [])
+                    if f"{element[:-1]} {entry_name!r}" not in users:
+                        users.append(f"{element[:-1]} {entry_name!r}")
+    return found
+
+
+def _other_undeclared(name: str, document: Mapping[str, Any] | None) -> str:
+    """A sentence naming the other sets the answer indexes by and never declares (the model fixed one a round)."""
+    others = {other: users for other, users in _undeclared_sets(document).items() if other != name}
+    if not others:
+        return ""
+    listed = "; ".join(f"{other!r} (in the index of {', '.join(users)})" for other, users in others.items())
+    entry = ", ".join(f"{json.dumps(other)}: [its members]" for other in [name, *others])
+    return (f" Declared nowhere either: {listed}. Declare them all in one \"sets\": {{{entry}}}.")
+
+
+def _undeclared_tables(document: Mapping[str, Any] | None) -> str:
+    """A sentence naming the tables the expressions index (``cost[c]``) that the answer declares nowhere, when any."""
+    declared = {name for element in ("sets", "parameters", "variables") for name in _section(document, element)}
+    found: list[str] = []
+    for text in _expression_texts(document):
+        for match in re.finditer(r"(?<![\w.'\"])([A-Za-z_]\w*)\s*\[", text):
+            if match[1] not in declared and match[1] not in found:
+                found.append(match[1])
+    if not found:
+        return ""
+    listed = ", ".join(f"{name}[...]" for name in found)
+    return (f" The expressions also use {listed}, declared nowhere: put each under \"parameters\" with the numbers from "
+            "the problem, e.g. {\"index\": [its sets], \"values\": [...]}.")
+
+
+def _expression_texts(document: Mapping[str, Any] | None) -> list[str]:
+    texts = []
+    objective = document.get("objective") if isinstance(document, Mapping) else None
+    if isinstance(objective, Mapping) and isinstance(objective.get("expression"), str):
+        texts.append(objective["expression"])
+    constraints = document.get("constraints") if isinstance(document, Mapping) else None
+    for entry in constraints if isinstance(constraints, list) else []:
+        if isinstance(entry, Mapping):
+            texts += [entry[key] for key in ("expression", "for", "when") if isinstance(entry.get(key), str)]
+    return texts
+
+
+def members_as_index_hints(document: Mapping[str, Any] | None) -> list[tuple[set[str], str]]:
+    """(the names, the hint) for each "index" that lists members instead of sets: undeclared names written bare inside the
+    entry's own brackets.
+
+    IndustryOR 53: ``"children": {"index": ["Harry", "Hermione", ...]}`` used as ``children[Harry]``;
+    IndustryOR 100: ``"link": {"index": ["A", "B", "C", "D", "E"]}`` used as ``link[A,B]``.
+    """
+    sets = _section(document, "sets")
+    texts = _expression_texts(document)
+    hints = []
+    for element in ("variables", "parameters"):
+        for entry_name, entry in _section(document, element).items():
+            undeclared = [name for name in _index_names(entry) if name not in sets]
+            if len(undeclared) < 2:
+                continue
+            positions = 0
+            written: list[str] = []
+            for text in texts:
+                for match in re.finditer(rf"(?<![\w.]){re.escape(entry_name)}\s*\[([^\[\]]*)\]", text):
+                    items = [item.strip() for item in match[1].split(",")]
+                    if any(item in undeclared for item in items):
+                        positions = max(positions, len(items))
+                        written.append(match[0])
+            if not written:
+                continue
+            members = json.dumps(_index_names(entry))
+            index = json.dumps(["S"] * positions)
+            quoted = re.sub(r"\b(" + "|".join(map(re.escape, undeclared)) + r")\b", r"'\1'", written[0])
+            hint = (f"The \"index\" of {element[:-1]} {entry_name!r} lists members, not sets: {members} (you write "
+                    f"{written[0]}). An index names sets. Declare the members as one set, e.g. \"sets\": {{\"S\": "
+                    f"{members}}}, write \"index\": {index} on {entry_name!r}, and quote members in expressions: {quoted}.")
+            hints.append((set(undeclared), hint))
+    return hints
 
 
 def model_error_feedback(error: str, document: Mapping[str, Any] | None = None) -> str:
@@ -189,6 +278,14 @@ def model_error_feedback(error: str, document: Mapping[str, Any] | None = None) 
     hints = "".join(f"\nHint: {hint}" for hint in error_hints(error, document))
     return (f"The model was rejected with this error:\n{error}{hints}\n"
             "Fix the cause (keep the rest of the model) and reply with the complete corrected model as one JSON object.")
+
+
+def readings_feedback(notes: list[str], feedback: str) -> str:
+    """``feedback`` after the readings the answer was taken with (the error's names are the read ones)."""
+    if not notes:
+        return feedback
+    lines = "".join(f"\n- {note}" for note in notes)
+    return f"Your answer was read with these changes:{lines}\n{feedback}"
 
 
 def findings_feedback(status: str, objective: float | None, findings_text: str) -> str:

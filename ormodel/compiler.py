@@ -34,13 +34,13 @@ import scipy.sparse as sp
 
 from ormodel.errors import ExpressionError, Location, ModelError
 from ormodel.expressions import (
-    SOS_KINDS, BoolOp, Binary, Call, Compare, Const, Generator, Index, Name, Node, Not, Piecewise, RangeDomain, Reduce,
+    SOS_KINDS, BoolOp, Binary, Call, Compare, Const, Generator, Index, MemberList, Name, Node, Not, Piecewise, RangeDomain, Reduce,
     TupleValue, Unary, additive_terms, to_text,
 )
 from ormodel.idioms import STRICT_OPERATORS, explicit_sum, non_strict, strict_bounds
 from ormodel.intervals import linear_interval
 from ormodel.limits import InputLimitError, check_elements
-from ormodel.problem import Domain, Problem
+from ormodel.problem import Domain, IndexSet, Problem
 from ormodel.standard_form import Block, NameMap, Sense, SpecialOrderedSets, StandardForm
 
 if TYPE_CHECKING:
@@ -451,6 +451,16 @@ class Compiler:
             full_shape = None
             dense: tuple[str, ...] = ()
             domain_set: str | None = None
+        elif isinstance(generator.domain, MemberList):  # for c in ['a', 'b']: the members as written, in order
+            if len(generator.targets) != 1:
+                raise self.error("a list of members binds one index name", generator)
+            listed = IndexSet.from_members("the list after 'in'", [member.value for member in generator.domain.members])
+            self.check_size(frame.size * listed.size, f"the index frame 'for {generator.targets[0]} in [...]'", generator)
+            parent = np.repeat(np.arange(frame.size), listed.size)
+            member = np.tile(np.arange(listed.size), frame.size)
+            new_bindings = {generator.targets[0]: (listed.columns[0][member],)}
+            conditions = generator.conditions
+            full_shape, dense, domain_set = None, (), None
         else:
             set_name = generator.domain.id
             domain_set = set_name
@@ -1065,6 +1075,8 @@ class Compiler:
             raise self.error(f"{node.kind}() is a constraint of its own, not a value", node,
                              f"write it as a whole constraint: expression: \"{node.kind}(x[k] for k in K)\"")
         node = self.explicit_sum(node, frame)
+        if not node.generators:  # sum(expr) of single numbers (ormodel.idioms): one term
+            return self.evaluate(node.body, frame, polarity)
         inner, parent = self.expand_all(frame, node.generators)
         if node.kind in ("min", "max"):
             return self.extremum(node.kind, [(node.body, inner, parent)], frame, polarity, node)

@@ -37,7 +37,7 @@ from ormodel.limits import InputLimitError, get_limits
 
 __all__ = [
     "Node", "Const", "Name", "Index", "TupleValue", "Unary", "Binary", "Generator", "Reduce", "Call", "Compare",
-    "BoolOp", "Not", "RangeDomain", "Piecewise", "SOS_KINDS", "parse_expression", "parse_relation", "parse_generators",
+    "BoolOp", "Not", "RangeDomain", "MemberList", "Piecewise", "SOS_KINDS", "parse_expression", "parse_relation", "parse_generators",
     "to_text", "generators_text", "walk", "additive_terms", "LINEARIZABLE_FUNCTIONS", "NONLINEAR_FUNCTIONS",
 ]
 
@@ -111,11 +111,18 @@ class RangeDomain(Node):
 
 
 @dataclass(frozen=True)
+class MemberList(Node):
+    """``['a', 'b']`` or ``[1, 3]`` after ``in``: the members written out, in order (a set given inline)."""
+
+    members: tuple[Const, ...]
+
+
+@dataclass(frozen=True)
 class Generator(Node):
     """``for targets in domain [if condition]``; ``unpack`` is False for ``for e in A`` over tuples."""
 
     targets: tuple[str, ...]
-    domain: Union[Name, RangeDomain]
+    domain: Union[Name, RangeDomain, MemberList]
     conditions: tuple[Node, ...] = ()
     unpack: bool = True
 
@@ -353,6 +360,29 @@ class _Reader:
                 return math.inf
         return None
 
+    def member_list(self, tree: ast.List | ast.Tuple, column: int) -> MemberList:
+        """``for c in ['a', 'b']``: names (in quotes) or whole numbers, each once; one meaning, the members in this order."""
+        members: list[Const] = []
+        seen: set[object] = set()
+        for element in tree.elts:
+            value: object = None
+            if isinstance(element, ast.Constant) and isinstance(element.value, str):
+                value = element.value
+            else:
+                number = self._literal_number(element)
+                if number is not None and math.isfinite(number) and number == int(number):
+                    value = int(number)
+            if value is None:
+                raise self._error("a list after 'in' holds members: names in quotes or whole numbers", element,
+                                  "declare the set under \"sets\" and write its name after 'in'")
+            if value in seen:
+                raise self._error(f"member {value!r} is listed twice after 'in'", element, "list each member once")
+            seen.add(value)
+            members.append(Const(value, column=getattr(element, "col_offset", 0) + 1 + self.offset))  # type: ignore[arg-type]
+        if not members:
+            raise self._error("the list after 'in' is empty", tree, "list the members, or declare the set under \"sets\"")
+        return MemberList(tuple(members), column=column)
+
     def _sum_of(self, elements: list[ast.expr], tree: ast.AST) -> Node:
         if not elements:
             return Const(0.0, column=getattr(tree, "col_offset", 0) + 1)
@@ -379,10 +409,12 @@ class _Reader:
             result.append(Generator(targets, domain, conditions, unpack, column=target.col_offset + 1 + self.offset))
         return tuple(result)
 
-    def domain(self, tree: ast.expr) -> Union[Name, RangeDomain]:
+    def domain(self, tree: ast.expr) -> Union[Name, RangeDomain, MemberList]:
         column = tree.col_offset + 1 + self.offset
         if isinstance(tree, ast.Name):
             return Name(tree.id, column=column)
+        if isinstance(tree, (ast.List, ast.Tuple)):
+            return self.member_list(tree, column)
         if isinstance(tree, ast.Constant) and isinstance(tree.value, str):
             return Name(tree.value, column=column)
         if isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and tree.func.id == "range" and not tree.keywords:
@@ -390,7 +422,7 @@ class _Reader:
                 return RangeDomain(Const(0.0, column=column), self.node(tree.args[0]), column=column)
             if len(tree.args) == 2:
                 return RangeDomain(self.node(tree.args[0]), self.node(tree.args[1]), column=column)
-        raise self._error("a generator runs over a set name or range(start, stop)", tree)
+        raise self._error("a generator runs over a set name, range(start, stop) or a list of members", tree)
 
 
 def _check_text(text: object, what: str) -> str:
@@ -774,6 +806,8 @@ def to_text(node: Node, parent_precedence: int = 0) -> str:
         return f"not {to_text(node.operand, 1)}"
     if isinstance(node, RangeDomain):
         return f"range({to_text(node.start)}, {to_text(node.stop)})"
+    if isinstance(node, MemberList):
+        return "[" + ", ".join(to_text(member) for member in node.members) + "]"
     if isinstance(node, Generator):
         return _generator_text(node)
     raise TypeError(f"cannot render {type(node).__name__}")

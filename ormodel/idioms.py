@@ -4,6 +4,9 @@
   :func:`explicit_sum` writes it out as ``sum(x[i, j] for i in I for j in J)``. Inside a ``for``
   that binds an index over one of x's sets it could also mean only that index's members, so it is
   refused with both forms written out in the model's own names.
+* ``sum(expr)`` of a compound of single numbers (scalar variables and parameters, constants, index
+  names bound around it: ``sum(salmon * 3.2 + beef * 2.7)``) adds up one term: it is ``expr``. A
+  lone name (``sum(spare)``) is still refused: the model took it for a collection.
 * ``sum(expr)`` of anything else without ``for`` (``sum(profit * make)``, ``sum(x[i])``) is
   refused with the generator form to write, when the names' sets make that form unique.
 * A strict ``e < b`` (or ``>``) is exact when ``e`` takes whole-number values only (integer
@@ -75,8 +78,8 @@ def explicit_sum(problem: Problem, node: Reduce, domains: Mapping[str, str | Non
     ``range``). Raises :class:`ExpressionError` with the form to write when the sum has no
     single meaning.
     """
-    if node.generators:
-        return node
+    if node.generators or _single_numbers(problem, node.body, domains):
+        return node  # with no generators, the compiler reads it as its body
     taken = set(problem.symbols()) | set(domains) | {item.id for item in walk(node.body) if isinstance(item, Name)}
     body = node.body
     shown = to_text(node)
@@ -109,6 +112,21 @@ def explicit_sum(problem: Problem, node: Reduce, domains: Mapping[str, str | Non
     listed = _index_list(problem, body)
     raise ExpressionError(f"{shown} has no 'for': sum() needs a generator" + (f" ({listed})" if listed else ""), location,
                           f"write {suggestion}" if suggestion else "write sum(... for i in SET), e.g. sum(x[i] for i in I)")
+
+
+def _single_numbers(problem: Problem, body: Node, domains: Mapping[str, str | None]) -> bool:
+    """Whether ``body`` is a compound of constants, scalar variables and parameters, and index names bound around it."""
+    if isinstance(body, Name):
+        return False
+    for item in walk(body):
+        if isinstance(item, (Index, Reduce, Generator)):
+            return False
+        if isinstance(item, Name):
+            scalar = (item.id in problem.variables and not problem.variables[item.id].index) or \
+                     (item.id in problem.parameters and not problem.parameters[item.id].index)
+            if not (scalar or item.id in domains):
+                return False
+    return True
 
 
 def _index_list(problem: Problem, body: Node) -> str:

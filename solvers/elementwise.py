@@ -191,6 +191,8 @@ class SymbolicBuilder(Compiler):
             raise self.error(f"{node.kind}() over variables inside a nonlinear model is not supported", node,
                              "write it with an auxiliary variable, or keep the model linear so it is linearized")
         node = self.explicit_sum(node, frame)
+        if not node.generators:  # sum(expr) of single numbers (ormodel.idioms): one term
+            return Symbolic(self.objects(self.evaluate(node.body, frame), node.body, frame.size))
         inner, parent = self.expand_all(frame, node.generators)
         body = self.objects(self.evaluate(node.body, inner), node.body, inner.size)
         order = np.argsort(parent, kind="stable")

@@ -133,3 +133,46 @@ def test_a_nonlinear_model_sums_whole_variables_and_refuses_strict_relations() -
         om.solve(problem_from_dict(document), solver="scip")
     assert "a strict < in a model with nonlinear terms is not supported" in caught.value.reason
     assert caught.value.hint == "write sum(bought) * sum(bought) <= 49"
+
+
+def test_sum_of_a_compound_of_single_numbers_is_that_compound() -> None:
+    # IndustryOR 5 (Qwen2.5-Coder-1.5B, round 1): "sum(salmon * 3.2 + beef * 2.7 + ...)" over scalar variables only.
+    short = model("sum(spare * 3.2 + fleet * 2)")
+    assert om.solve(problem_from_dict(short)).objective == pytest.approx(3 * 3.2 + 20)
+    per_type = model("spare", [{"name": "cap", "for": "t in types", "expression": "sum(spare * 2 + fleet) <= 30"}])
+    form = compile_problem(problem_from_dict(per_type))
+    assert form.matrix.shape[0] == 2 and form.matrix.toarray()[:, -1].tolist() == [2.0, 2.0]
+
+
+def test_sum_of_a_compound_with_an_indexed_name_is_still_refused() -> None:
+    error = rejected(model("sum(spare * 3 + bought)"))
+    assert "has no 'for'" in error.reason
+
+
+def test_a_list_of_members_after_in_is_those_members_in_order() -> None:
+    # MAMO ComplexLP 41, round 3 (Qwen2.5-Coder-1.5B, trimmed): "sum(move[f, 'Warehouse 1'] for f in ['Warehouse 2', ...])".
+    document = {"sets": {"W": ["Warehouse 1", "Warehouse 2", "Warehouse 3"]},
+                "parameters": {"cost": {"index": ["W", "W"], "values": [[0, 5, 7], [5, 0, 3], [7, 3, 0]]}},
+                "variables": {"move": {"index": ["W", "W"], "upper": 10}},
+                "objective": {"sense": "minimize",
+                              "expression": "sum(cost[f, t] * move[f, t] for f in W for t in W)"},
+                "constraints": [{"name": "warehouse_1",
+                                 "expression": "sum(move[f, 'Warehouse 1'] for f in ['Warehouse 2', 'Warehouse 3']) >= 12"},
+                                {"name": "no_loop", "for": "i in ['Warehouse 1','Warehouse 2','Warehouse 3']",
+                                 "expression": "move[i, i] == 0"}]}
+    problem = problem_from_dict(document)
+    result = om.solve(problem)
+    assert result.objective == pytest.approx(10 * 5 + 2 * 7)  # 10 from Warehouse 2 (cost 5), 2 from Warehouse 3 (cost 7)
+    assert compile_problem(problem).matrix.shape[0] == 4  # one row, then one per listed member
+    assert to_text(parse_expression("sum(x[i] for i in [1, 3] if i > 1)")) == "sum(x[i] for i in [1, 3] if i > 1)"
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("sum(move[i] for i in [])", "the list after 'in' is empty"),
+    ("sum(move[i] for i in ['a', 'a'])", "member 'a' is listed twice after 'in'"),
+    ("sum(move[i] for i in [a, b])", "a list after 'in' holds members: names in quotes or whole numbers"),
+    ("sum(move[i] for i in [1.5])", "a list after 'in' holds members"),
+])
+def test_a_list_after_in_that_is_not_members_is_refused(text: str, reason: str) -> None:
+    with pytest.raises(ExpressionError, match=reason):
+        parse_expression(text)

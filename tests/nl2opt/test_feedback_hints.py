@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from ormodel.nl2opt.agent import Agent, AgentOptions
 from ormodel.nl2opt.prompts import error_hints
@@ -50,7 +52,8 @@ def test_an_undeclared_set_names_its_users_and_a_missing_sets_section() -> None:
     assert hint == ("Set 'centers' is used in the index of variable 'open', variable 'transport' but is not declared. Your "
                     "model has no \"sets\": write \"sets\" (and \"parameters\" for the data) before \"variables\". Declare it "
                     "first: \"sets\": {\"centers\": [its members]} (or {\"from\": 1, \"to\": n}), or index by a set that is "
-                    "declared.")
+                    "declared. Declared nowhere either: 'stores' (in the index of variable 'transport'). Declare them all in "
+                    "one \"sets\": {\"centers\": [its members], \"stores\": [its members]}.")
 
 
 def test_an_undeclared_set_given_by_a_parameters_keys_shows_the_entry_to_add() -> None:
@@ -142,3 +145,42 @@ def test_an_indexed_variable_used_as_one_number_is_shown_without_its_index(chat_
     assert ("Hint: Variable 'workers_X' has an \"index\" (products) but is used as one number. If it is one quantity, "
             "remove \"index\" from variable 'workers_X'. The variable then reads \"workers_X\": {\"type\": \"integer\", "
             "\"lower\": 0}. Otherwise write workers_X[...] with an index bound by \"for\" or by a sum over products.") in feedback
+
+
+def test_every_undeclared_set_is_named_at_once() -> None:
+    # MAMO ComplexLP 121 and 41, round 2: told only of 'from', the model declared 'from' and the next round failed on 'to'.
+    document = {"variables": {"flow": {"index": ["from", "to"], "type": "continuous", "upper": 150}},
+                "objective": {"sense": "maximize", "expression": "sum(flow[i, j] for i in range(9) for j in range(9) if i != j)"}}
+    [hint] = error_hints(rejection(document), document)
+    assert hint.endswith("Declared nowhere either: 'to' (in the index of variable 'flow'). Declare them all in one "
+                         "\"sets\": {\"from\": [its members], \"to\": [its members]}.")
+
+
+@pytest.mark.parametrize(("variable", "index", "use", "shown", "entry"), [
+    # IndustryOR 53, round 1 (trimmed): the children's names as the index, 'children[Harry]' in the constraints.
+    ("children", ["Harry", "Hermione", "Ron"], "children[Harry] + children[Ron] <= 1", "children[Harry]", '"index": ["S"]'),
+    # IndustryOR 100, rounds 1 and 3: the nodes as the index of a link between two of them, 'link[A,B]'.
+    ("link", ["A", "B", "C", "D", "E"], "link[A,B] + link[C,D] >= 1", "link[A,B]", '"index": ["S", "S"]'),
+])
+def test_an_index_that_lists_members_is_named_with_the_set_to_declare(variable, index, use, shown, entry) -> None:
+    document = {"variables": {variable: {"index": index, "type": "binary"}},
+                "objective": {"sense": "minimize", "expression": use.split(" <=")[0].split(" >=")[0]},
+                "constraints": [{"name": "rule", "expression": use}]}
+    [hint] = error_hints(rejection(document), document)
+    assert hint.startswith(f"The \"index\" of variable {variable!r} lists members, not sets: {json.dumps(index)} (you write {shown}).")
+    assert f"{entry} on {variable!r}" in hint and f"\"sets\": {{\"S\": {json.dumps(index)}}}" in hint
+    assert "quote members in expressions: " + shown.replace(index[0], repr(index[0])).split("[")[0] in hint
+
+
+def test_the_tables_an_answer_indexes_but_never_declares_are_named_with_the_sets() -> None:
+    # MAMO ComplexLP 166, round 1 of v2 (trimmed): no sets, no parameters; the next rounds declared sets but still used
+    # opening[c] and cost[c] without declaring them.
+    document = {"variables": {"open": {"index": ["centers"], "type": "binary"},
+                              "transport": {"index": ["centers", "stores"], "type": "continuous"}},
+                "objective": {"sense": "minimize", "expression": "sum(opening[c] * cost[c] for c in centers) + "
+                                                                 "sum(transport[c, s] * unit_cost[c, s] for c in centers for s in stores)"},
+                "constraints": [{"name": "demand", "for": "s in stores", "expression": "sum(transport[c, s] for c in centers) == demand[s]"}]}
+    [hint] = error_hints(rejection(document), document)
+    assert hint.endswith("The expressions also use opening[...], cost[...], unit_cost[...], demand[...], declared nowhere: put "
+                         "each under \"parameters\" with the numbers from the problem, e.g. {\"index\": [its sets], \"values\": [...]}.")
+    assert "transport[...]" not in hint

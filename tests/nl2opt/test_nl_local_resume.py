@@ -85,6 +85,22 @@ def test_failures_are_named_by_kind() -> None:
     assert nl_local.failure_kind("looped", "the key 'a' three times") == "looped"
 
 
+
+@pytest.mark.parametrize(("answer", "idiom"), [
+    # IndustryOR 53, round 1 (Qwen2.5-Coder-1.5B, trimmed): the children's names as the index.
+    ('{"variables": {"children": {"index": ["Harry", "Hermione", "Ron"], "type": "binary"}}}', "the index lists members"),
+    # MAMO ComplexLP 166, round 1: no "sets" and no "parameters" at all.
+    ('{"variables": {"open": {"index": ["centers"], "type": "binary"}}}', 'no "sets" at all'),
+    # MAMO ComplexLP 121, round 2: "from" declared, "to" not.
+    ('{"sets": {"from": [0, 1]}, "variables": {"flow": {"index": ["from", "to"]}}}', "some sets declared, not all"),
+    ('{"sets": {"K": [1]}, "variables": {"flow": {"index": ["nodes"]}}}', '"sets" without the ones used'),
+])
+def test_an_undeclared_set_is_named_by_the_idiom_in_the_answer(answer: str, idiom: str) -> None:
+    error = "variables 'x': unknown set 'y' in the index"
+    assert nl_local.failure_kind("model_error", error, answer) == f"set not declared: {idiom}"
+    assert nl_local.failure_kind("model_error", error) == "set not declared"  # without the text, as before
+
+
 DATA = default_data_root()
 
 

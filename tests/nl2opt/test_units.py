@@ -115,7 +115,8 @@ def test_an_answer_with_special_constructs_passes_the_schema_and_the_checks() ->
         "constraints": [{"name": "pick", "expression": "sos1(x[k] for k in K)"},
                         {"name": "link", "expression": "sum(x[k] for k in K) <= run + n"}],
     }
-    answer = _read_answer("```json\n" + json.dumps(document) + "\n```")
+    answer, notes = _read_answer("```json\n" + json.dumps(document) + "\n```")
+    assert notes == []
     validate_document(answer)
     problem = problem_from_dict(answer)
     assert [family.name for family in problem.sos_sets] == ["pick"] and problem.variables["n"].semicontinuous
