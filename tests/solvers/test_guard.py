@@ -173,7 +173,8 @@ def test_scip_builds_inside_its_limit() -> None:
     started = time.monotonic()
     result = om.solve(facility_location(20), solver="scip", time_limit=1.0)
     assert time.monotonic() - started <= 1.0 * 1.05 + 1.0
-    assert result.status == Status.TIME_LIMIT and result.extra["wall_clock_guard"]["worker"] is True
+    # An idle machine may finish fac-20 inside the second; what matters is the worker and the wall clock.
+    assert result.status in (Status.TIME_LIMIT, Status.OPTIMAL) and result.extra["wall_clock_guard"]["worker"] is True
     with pytest.raises(OptionError, match="setup callback"):
         om.solve(facility_location(2), solver="scip", extra={"wall_clock_guard": True, "setup": lambda model, built: None})
 
