@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -158,6 +159,11 @@ def _number(name: str, value: Any) -> float:
         return float(value)
     except (TypeError, ValueError):
         raise OptionError(f"{name.replace('_', ' ')} must be a number, got {value!r}") from None
+
+
+def seconds_left(deadline: float | None) -> float | None:
+    """Seconds until ``deadline`` (a ``time.monotonic()`` value), never negative; None without a deadline."""
+    return None if deadline is None else max(deadline - time.monotonic(), 0.0)
 
 
 def unknown_option(solver: str, name: str, valid: Iterable[str]) -> OptionError:

@@ -100,14 +100,12 @@ def _is_backend_name(name: str) -> bool:
     return is_backend_name(name) or name.lower() == "auto"
 
 
-def _remaining(deadline: float | None) -> float | None:
-    return None if deadline is None else max(deadline - time.monotonic(), 0.0)
-
-
 def _with_remaining_time(settings: SolveOptions, deadline: float | None) -> SolveOptions:
     if deadline is None:
         return settings
-    return dataclasses.replace(settings, time_limit=_remaining(deadline))
+    from ormodel.backends import seconds_left
+
+    return dataclasses.replace(settings, time_limit=seconds_left(deadline))
 
 
 def _load(model: Any, timings: dict[str, float]) -> Any:
@@ -279,7 +277,9 @@ def post_solve(model: Problem | StandardForm, reduced: Any, result: Result, sett
 
     if result.status in _NO_POINT and settings.compute_conflict and (result.conflict is None and result.ray is None
                                                                       or result.status == Status.INFEASIBLE_OR_UNBOUNDED):
-        budget = _remaining(deadline)
+        from ormodel.backends import seconds_left
+
+        budget = seconds_left(deadline)
         if budget is not None and budget < _MINIMUM_DIAGNOSIS_SECONDS:
             note = "no IIS or ray: the time limit was spent"
             logger.warning("%s", note)

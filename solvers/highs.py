@@ -22,6 +22,7 @@ import scipy.sparse as sp
 
 from ormodel.errors import OptionError, UnsupportedProblem
 from ormodel.result import Conflict, Limit, Ray, Result, Status
+from ormodel.backends import seconds_left
 from ormodel.solvers.base import Capability, SolveOptions, unknown_option
 from ormodel.solvers.callbacks import trace_highs
 from ormodel.solvers.native import import_highspy, native_output_to_stderr, new_log_file, read_log
@@ -328,7 +329,7 @@ def _apply_options(highs: "highspy.Highs", options: SolveOptions, deadline: floa
     highs.setOptionValue("log_file", log_path)
     highs.setOptionValue("output_flag", True)
     if deadline is not None:
-        highs.setOptionValue("time_limit", float(max(deadline - time.monotonic(), 0.0)))
+        highs.setOptionValue("time_limit", float(seconds_left(deadline)))
     elif options.time_limit is not None:
         highs.setOptionValue("time_limit", float(max(options.time_limit, 0.0)))
     if options.gap is not None:
@@ -427,7 +428,7 @@ def solve_form(form: StandardForm, options: SolveOptions, started: float, log_pa
         if form.is_mip and on_bound is not None:
             _stream_bound(highs, on_bound)
         if deadline is not None and "time_limit" not in options.extra:  # HiGHS's own option, given in extra, wins
-            highs.setOptionValue("time_limit", float(max(deadline - time.monotonic(), 0.0)))
+            highs.setOptionValue("time_limit", float(seconds_left(deadline)))
         run_started = time.perf_counter()
         with native_output_to_stderr():
             highs.run()

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from ormodel.errors import OptionError
+from ormodel.backends import seconds_left
 from ormodel.solvers.base import Capability, SolveOptions, unknown_option
 from ormodel.solvers.callbacks import trace_scip
 from ormodel.solvers.labels import column_labels, row_labels
@@ -395,7 +396,7 @@ class ScipBackend:
         hear = None if on_incumbent is None and on_bound is None else _streamer(built, on_incumbent, on_bound)
         incumbents = trace_scip(scip, origin, built.sense.value, on_improvement=hear)
         if deadline is not None and "limits/time" not in options.extra:  # SCIP's own parameter, given in extra, wins
-            scip.setParam("limits/time", float(max(deadline - time.monotonic(), 0.0)))
+            scip.setParam("limits/time", float(seconds_left(deadline)))
         run_started = time.perf_counter()
         scip.optimize()
         run_seconds = time.perf_counter() - run_started
@@ -424,7 +425,7 @@ class ScipBackend:
             log_path = new_log_file("scip")
         scip.setLogfile(log_path)
         if deadline is not None:
-            scip.setParam("limits/time", float(max(deadline - time.monotonic(), 0.0)))
+            scip.setParam("limits/time", float(seconds_left(deadline)))
         elif options.time_limit is not None:
             scip.setParam("limits/time", float(max(options.time_limit, 0.0)))
         if options.gap is not None:

@@ -36,6 +36,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ormodel.backends import seconds_left
+
 __all__ = ["WorkerDied", "WorkerPool", "WorkerProcess", "WorkerTimeout", "serve"]
 
 _HEADER = struct.Struct("<Q")
@@ -104,7 +106,7 @@ class WorkerProcess:
     @staticmethod
     def _write(descriptor: int, data: memoryview, deadline: float | None) -> None:
         while len(data):
-            remaining = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+            remaining = seconds_left(deadline)
             _, ready, _ = select.select([], [descriptor], [], remaining)
             if not ready:
                 raise WorkerTimeout
@@ -127,7 +129,7 @@ class WorkerProcess:
                 message = self._take_message()
                 if message is not None:
                     return message
-                remaining = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+                remaining = seconds_left(deadline)
                 ready, _, _ = select.select([descriptor], [], [], remaining)
                 if not ready:
                     raise WorkerTimeout
