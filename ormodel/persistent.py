@@ -48,7 +48,7 @@ import scipy.sparse as sp
 from ormodel.errors import Location, ModelError, UnsupportedProblem
 from ormodel.expressions import Binary, Const, Generator, Index, Name, Node, Piecewise, Reduce, walk
 from ormodel.problem import Constraint, Objective, Problem
-from ormodel.result import Result, Status
+from ormodel.result import Limit, Result, Status
 from ormodel.standard_form import NameMap, Sense, StandardForm
 
 if TYPE_CHECKING:
@@ -686,8 +686,17 @@ class Instance:
         warm = None
         if "warm_start" in self._declared and self._last_point is not None and len(self._last_point) == self.handle.num_columns:
             warm = self._last_point
-        sub = self.handle.solve(time_limit=settings.time_limit, warm_start=warm, solution_limit=settings.solution_limit)
+        # A backend whose persistent model has its own wall-clock guard (HiGHS) reads the guard's switch and the clock.
+        context = {"extra": settings.extra, "started": clock} if getattr(self.handle, "accepts_solve_extra", False) else {}
+        sub = self.handle.solve(time_limit=settings.time_limit, warm_start=warm, solution_limit=settings.solution_limit, **context)
         result = Result(status=sub.status, solver=self.backend.name, solve_time=sub.seconds, names=self._result_names())
+        if sub.raw_status:
+            result.raw_status, result.message = sub.raw_status, sub.message
+        if sub.status == Status.TIME_LIMIT:
+            result.limit = Limit.TIME
+        if sub.nodes is not None:
+            result.nodes = sub.nodes
+        result.extra.update(sub.extra)
         if sub.columns is not None and sub.status not in (Status.INFEASIBLE, Status.UNBOUNDED, Status.INFEASIBLE_OR_UNBOUNDED):
             self._last_point = sub.columns
             result.values = sub.columns[self._columns]
