@@ -15,7 +15,9 @@ and sent to the solver as a diff:
 :meth:`Instance.solve` returns the same :class:`~ormodel.result.Result` as :func:`ormodel.solve`
 (over the model's variables, with the same post-solve: IIS or ray, and ``check=True`` re-evaluating
 the point against the current model), warm-starting from the last point on backends with
-``warm_start``. A change the diff cannot express (a family whose number of rows changes, terms
+``warm_start``. A time limit is wall clock there too: on HiGHS, time-limited solves of a large model
+run in the wall-clock guard's worker, which mirrors the instance (``extra={"wall_clock_guard": ...}``
+as for :func:`ormodel.solve`; see ``docs/architecture.md``). A change the diff cannot express (a family whose number of rows changes, terms
 that need auxiliary columns such as ``max`` or ``piecewise``, SOS families) reloads the model
 from scratch; :attr:`Instance.rebuilds` counts the loads.
 

@@ -21,6 +21,10 @@ one ``addVar``/``addCons`` per column and row in Python before SCIP's own clock 
 fac-50, so ``time_limit=1`` took 22 s in process. Its worker runs
 :func:`~ormodel.solvers.scip.solve_form`, which streams each new best solution and SCIP's bound.
 
+Persistent HiGHS instances (:class:`ormodel.persistent.Instance`) are guarded the same way, with the
+same thresholds and switch, by :mod:`ormodel.solvers.guarded_instance`: the worker keeps a mirror of
+the instance and receives only the changes made since its last solve.
+
 **When.** ``extra={"wall_clock_guard": True}`` (or ``False``) forces the worker on (or off). By
 default it is used when a time limit is set and the matrix has at least :data:`MIN_NONZEROS`
 non-zeros for the solver (HiGHS 100 000, SCIP 20 000: SCIP's Python build alone takes about 1 s
