@@ -217,47 +217,49 @@ def overhead_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def plot_instances(rows: list[dict[str, Any]], path: Path) -> None:
-    """Wall time of each solve (first and re-solves) per size and T, per mode, with the tolerance line."""
+def _panels(count: int, width: float, height: float) -> tuple[Any, Any]:
+    """A matplotlib figure (Agg) with ``count`` panels side by side, and the panels."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    figure, axes = plt.subplots(1, count, figsize=(width * count, height), squeeze=False)
+    return figure, axes[0]
+
+
+def _finish(axis: Any, title: str, xlabel: str) -> None:
+    axis.set_title(title)
+    axis.set_xlabel(xlabel)
+    axis.set_ylabel("wall time (s)")
+    axis.legend(fontsize=7)
+
+
+def plot_instances(rows: list[dict[str, Any]], path: Path) -> None:
+    """Wall time of each solve (first and re-solves) per size and T, per mode, with the tolerance line."""
     groups = sorted({(row["size"], row["limit"]) for row in rows})
-    figure, axes = plt.subplots(1, len(groups), figsize=(3.2 * len(groups), 3.4), squeeze=False)
-    for axis, (size, limit) in zip(axes[0], groups):
+    figure, axes = _panels(len(groups), 3.2, 3.4)
+    for axis, (size, limit) in zip(axes, groups):
         for mode, style in (("in-process", "o-"), ("guarded", "s-"), ("one-shot", "^:")):
             points = [(row["step"], row["wall"]) for row in rows if (row["size"], row["limit"], row["mode"]) == (size, limit, mode) and row["step"] != "load"]
             axis.plot([p[0] for p in points], [p[1] for p in points], style, label=mode)
         axis.axhline(limit * 1.05 + 1, color="k", linestyle="--", label="T×1.05+1")
-        axis.set_title(f"fac-{size}, T={limit:g}")
-        axis.set_xlabel("solve (0 = first)")
-        axis.set_ylabel("wall time (s)")
-        axis.legend(fontsize=7)
+        _finish(axis, f"fac-{size}, T={limit:g}", "solve (0 = first)")
     figure.tight_layout()
     figure.savefig(path, dpi=110)
 
 
 def plot(rows: list[dict[str, Any]], path: Path) -> None:
     """Wall time against T per model and solver, in-process and guarded, with the tolerance line."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     groups = sorted({(row["size"], row["solver"]) for row in rows})
-    figure, axes = plt.subplots(1, len(groups), figsize=(4 * len(groups), 3.6), squeeze=False)
-    for axis, (size, solver) in zip(axes[0], groups):
+    figure, axes = _panels(len(groups), 4, 3.6)
+    for axis, (size, solver) in zip(axes, groups):
         for mode, style in (("in-process", "o-"), ("guarded", "s-")):
             points = sorted((row["limit"], row["wall"]) for row in rows if (row["size"], row["solver"], row["mode"]) == (size, solver, mode))
             axis.plot([p[0] for p in points], [p[1] for p in points], style, label=mode)
         limits = sorted({row["limit"] for row in rows})
         axis.plot(limits, [limit * 1.05 + 1 for limit in limits], "k--", label="T×1.05+1")
-        axis.set_title(f"fac-{size}, {solver}")
-        axis.set_xlabel("time limit T (s)")
-        axis.set_ylabel("wall time (s)")
-        axis.legend(fontsize=8)
+        _finish(axis, f"fac-{size}, {solver}", "time limit T (s)")
     figure.tight_layout()
     figure.savefig(path, dpi=110)
 
