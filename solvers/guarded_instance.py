@@ -14,8 +14,10 @@ solves it, streaming improving incumbents and the dual bound. The parent kills t
 with the best streamed point, like the one-shot guard.
 
 What the persistent path keeps: a warm worker that holds the instance pays only the pickled diff
-and the solve (no compile, no load); what it loses: the first guarded solve of an instance, and
-the first after a kill, pay the transfer of the form and its load into the worker's HiGHS (see
+and the solve (no compile, no load). The load (the pickled form, 33 MB at fac-50, and its
+``passModel`` in the worker) is done in a background thread when the instance is made with a
+time limit on a large model (or the switch on) and right after a kill, while the caller makes
+changes; a solve that comes before it is done waits for it, within its own guard (see
 ``benchmarks/time_limits.py --instances`` for the numbers). The worker is pooled: it is the guard's
 idle worker, asked for by process id, and serves other guarded solves in between (then the
 instance is loaded again on its next solve).
@@ -29,6 +31,7 @@ Example:
 from __future__ import annotations
 
 import math
+import threading
 import time
 import uuid
 from typing import Any
@@ -49,6 +52,8 @@ _CHANGES = ("set_column_bounds", "set_objective", "set_integrality", "add_column
 """The methods of a persistent model that change it: recorded and replayed in the worker."""
 
 _KILLED = "stopped by ormodel's wall-clock guard"
+_PRELOAD_SECONDS = 600.0
+"""How long a background load may take before its worker is killed."""
 
 
 def _frozen(value: Any) -> Any:
@@ -69,13 +74,51 @@ class GuardedHighsModel:
     accepts_solve_extra = True
     """:meth:`solve` takes ``extra`` (the solve's ``SolveOptions.extra``) and ``started`` (its clock)."""
 
-    def __init__(self, form: Any, threads: int = 1, seed: int = 0, extra: dict[str, Any] | None = None) -> None:
+    def __init__(self, form: Any, threads: int = 1, seed: int = 0, extra: dict[str, Any] | None = None, preload: bool = False) -> None:
         self.local = HighsPersistentModel(form, threads=threads, seed=seed, extra=extra)
         self._opening = {"form": form, "threads": threads, "seed": seed, "extra": dict(extra or {})}
         self._token = uuid.uuid4().hex
         self._calls: list[tuple[str, tuple[Any, ...]]] = []
         self._held: tuple[int, int] | None = None
         """(process id of the worker holding this instance, how many of ``_calls`` it has applied)."""
+        self._loading: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._generation = 0
+        if preload:
+            self._preload()
+
+    def _preload(self) -> None:
+        """Load the instance into an idle worker in the background (made with a time limit on a large model, and after
+        a kill), so that the next guarded solve sends only the changes made meanwhile."""
+        generation = self._generation
+
+        def load() -> None:
+            count = len(self._calls)
+            request = {"instance": self._token, "applied": 0, "calls": self._calls[:count], "open": self._opening, "solve": None,
+                       "started": time.monotonic()}
+            facts: dict[str, Any] = {}
+            try:
+                reply, failure = run_in_worker(request, time.monotonic() + _PRELOAD_SECONDS, None, facts)
+            except Exception:  # noqa: BLE001 - a failed preload only means the next solve loads the instance itself
+                return
+            with self._lock:
+                if failure is None and reply is not None and reply.get("loaded") and self._generation == generation:
+                    self._held = (facts["pid"], count)
+
+        self._loading = threading.Thread(target=load, name="ormodel-instance-preload", daemon=True)
+        self._loading.start()
+
+    def _await_preload(self, guard: float | None) -> float | None:
+        """Wait for a background load until ``guard`` at most; the seconds waited (``None`` when none was running)."""
+        thread, self._loading = self._loading, None
+        if thread is None:
+            return None
+        waited = time.monotonic()
+        thread.join(timeout=None if guard is None else max(guard - time.monotonic(), 0.0))
+        if thread.is_alive():
+            with self._lock:
+                self._generation += 1  # too late: its result is ignored, this solve loads the instance itself
+        return time.monotonic() - waited
 
     def __getattr__(self, name: str) -> Any:
         if name == "local":
@@ -99,13 +142,14 @@ class GuardedHighsModel:
             return self.local.solve(**settings)
         guard = None if time_limit is None else started + float(time_limit) * GUARD_FACTOR + GUARD_MARGIN
         stream = _Stream()
-        facts: dict[str, Any] = {"worker": True, "time_limit": time_limit, "instance": True}
+        facts: dict[str, Any] = {"worker": True, "time_limit": time_limit, "instance": True, "preload_wait": self._await_preload(guard)}
         reply, failure = self._exchange(settings, started, guard, stream, facts, load=self._held is None)
         if reply is not None and reply.get("missing"):  # another worker than the one holding the instance
             reply, failure = self._exchange(settings, started, guard, stream, facts, load=True)
         elapsed = time.monotonic() - started
         if failure is not None:
             self._held = None
+            self._preload()  # into the replacement worker, while the caller changes the model
             sub = self._stopped(stream, elapsed, time_limit) if failure == "timeout" else SubSolution(
                 Status.ERROR, seconds=elapsed, raw_status="worker died", message=f"HiGHS failed: {failure}")
         else:
@@ -208,6 +252,8 @@ def serve_instance(request: dict[str, Any], emit: Any) -> dict[str, Any]:
         _HELD.clear()  # half-applied: the next request must load it again
         raise
     _HELD["applied"] = request["applied"] + len(request["calls"])
+    if request["solve"] is None:
+        return {"loaded": True, "worker_seconds": time.monotonic() - received}
     started = request["started"]
     settings = dict(request["solve"])
     if settings["time_limit"] is not None:

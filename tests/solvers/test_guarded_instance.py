@@ -120,8 +120,8 @@ def test_changes_after_a_guarded_solve_reach_the_next_one() -> None:
         pids.add(guarded.extra["wall_clock_guard"]["pid"])
         return guarded
 
-    first = agrees(5.0)
-    assert first.extra["wall_clock_guard"]["loaded"]
+    first = agrees(5.0).extra["wall_clock_guard"]
+    assert first["loaded"] or first["preload_wait"] is not None  # loaded when the instance was made, or by this solve
     inst.set_parameter("need", 5)
     assert not agrees(7.0).extra["wall_clock_guard"]["loaded"]  # the worker got the diff, not the model
     inst.set_parameter("cost", {2: 10})
@@ -162,7 +162,9 @@ def test_a_change_after_a_lost_worker_reaches_a_fresh_one() -> None:
     assert results and results[0].status == Status.ERROR and "worker process died" in results[0].message
     inst.set_parameter("demand", {(0, 0): 21.0})  # 21 of the 20 facilities: infeasible, which presolve sees at once
     after = inst.solve()
-    assert after.extra["wall_clock_guard"]["loaded"] and not after.extra["wall_clock_guard"]["killed"]
+    facts = after.extra["wall_clock_guard"]
+    # Loaded again: in the background right after the loss (the solve waited for it), or by the solve itself.
+    assert (facts["loaded"] or facts["preload_wait"] is not None) and not facts["killed"]
     assert after.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED)
 
 
