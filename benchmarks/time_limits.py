@@ -130,7 +130,10 @@ def _instance_solve(instance: Any, limit: float) -> dict[str, Any]:
 def run_instances(sizes: list[int], limits: list[float], resolves: int, seed: int) -> list[dict[str, Any]]:
     """Per size and T: one persistent HiGHS instance in process (the guard forced off: before) and one with the default
     guard (after), each solved once and then re-solved after each of ``resolves`` demand changes (``resolve.changes``),
-    and the same changed model solved one-shot with the default guard (``ormodel.solve``, compile included)."""
+    and the same changed model solved one-shot with the default guard (``ormodel.solve``, compile included).
+
+    "load" is the making of the instance (compile and load in process; the guarded one's load into the worker
+    goes on in the background and its first solve waits for what is left of it)."""
     from resolve import changes
     from rich.progress import Progress
 
@@ -151,7 +154,10 @@ def run_instances(sizes: list[int], limits: list[float], resolves: int, seed: in
                                                extra={"wall_clock_guard": switch})
                     rows.append({"size": size, "limit": limit, "mode": mode, "step": "load", "wall": time.monotonic() - started})
                 for number, step in enumerate(steps):
-                    for mode, instance in instances.items():
+                    # The guarded instance first: its first solve waits for the load it started in the background when made,
+                    # and the in-process solves then run with the worker idle (one core).
+                    for mode in ("guarded", "in-process"):
+                        instance = instances[mode]
                         if step is not None:
                             instance.set_parameter("demand", {(step[0], step[1]): step[2]})
                         rows.append({"size": size, "limit": limit, "mode": mode, "step": number, **_instance_solve(instance, limit)})
