@@ -171,8 +171,9 @@ def run_instances(sizes: list[int], limits: list[float], resolves: int, seed: in
 
 def instances_table(rows: list[dict[str, Any]]) -> str:
     """Markdown: per size and T, the first solve and the re-solves of each mode against the tolerance."""
-    lines = ["| model | T (s) | limit T×1.05+1 | mode | load (s) | first solve (s) | re-solves | re-solve wall median (s) | max (s) | "
-             "over the limit (all solves) | killed | reloaded into the worker | statuses | objectives |",
+    header = ("| model | T (s) | limit T×1.05+1 | mode | load (s) | first solve (s) | re-solves | re-solve wall median (s) | max (s) | "
+              "over the limit (all solves) | killed | reloaded into the worker | statuses | objectives |")
+    lines = [header,
              "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
     for size in sorted({row["size"] for row in rows}):
         for limit in sorted({row["limit"] for row in rows if row["size"] == size}):

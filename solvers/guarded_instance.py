@@ -170,7 +170,7 @@ class GuardedHighsModel:
         sub.extra["wall_clock_guard"] = facts
         return sub
 
-    def _exchange(self, settings: dict[str, Any], started: float, guard: float | None, stream: "_Stream", facts: dict[str, Any],
+    def _exchange(self, settings: dict[str, Any], started: float, guard: float | None, stream: _Stream, facts: dict[str, Any],
                   load: bool) -> tuple[dict[str, Any] | None, str | None]:
         applied = 0 if load else self._held[1] if self._held else 0
         request: dict[str, Any] = {"instance": self._token, "applied": applied, "calls": self._calls[applied:], "solve": settings,
@@ -180,7 +180,7 @@ class GuardedHighsModel:
         facts["loaded"] = load
         return run_in_worker(request, guard, stream.hear, facts, prefer=None if load or self._held is None else self._held[0])
 
-    def _stopped(self, stream: "_Stream", elapsed: float, time_limit: float | None) -> SubSolution:
+    def _stopped(self, stream: _Stream, elapsed: float, time_limit: float | None) -> SubSolution:
         """What a solve killed at the guard returns: TIME_LIMIT with the best streamed point."""
         message = (f"stopped by ormodel's wall-clock guard: HiGHS did not return within {elapsed:.2f} s of its {time_limit:.3g} s "
                    "time limit, so its worker process was killed"
