@@ -1,4 +1,5 @@
-"""The ``fac-N`` facility-location model of PyOptInterface's benchmark, without its cone row.
+"""The ``fac-N`` facility-location model of PyOptInterface's benchmark, without its cone row
+(ormodel's own version: :mod:`ormodel.datasets.milp.grid_facility`).
 
 G = F = N; variables ``y[F,2] in [0,1]``, ``s[0:G,0:G,F] >= 0``, ``z[0:G,0:G,F]`` binary,
 ``r[0:G,0:G,F,2]`` free, ``d`` free; minimize ``d`` subject to ``sum_f z[i,j,f] = 1``,
@@ -9,43 +10,21 @@ with ``M = 2 sqrt(2)``. One builder per modeling tool; each returns a loaded ``h
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
-
-BIG_M = 2.0 * math.sqrt(2.0)
+from ormodel.datasets.milp.grid_facility import BIG_M, grid_facility_location, grid_facility_size
 
 
 def expected_size(size: int) -> tuple[int, int, int]:
     """(columns, rows, non-zeros) of fac-N."""
-    points = (size + 1) ** 2
-    return 4 * size * points + 2 * size + 1, points + 3 * size * points, 8 * size * points
+    return grid_facility_size(size)
 
 
 def ormodel_model(size: int, demand: bool = False) -> Any:
-    """fac-N with ormodel's Python API (an ``ormodel.Model``, not yet compiled); ``demand``: the assignment rows read a
-    parameter ``demand[i,j]`` (1 everywhere)."""
-    import ormodel as om
-
-    model = om.Model(f"fac-{size}")
-    grid = model.set("G", range(size + 1))
-    facilities = model.set("F", range(1, size + 1))
-    axes = model.set("K", [1, 2])
-    need = model.parameter("demand", (grid, grid), default=1.0) if demand else 1
-    y = model.variable("y", (facilities, axes), lower=0, upper=1)
-    s = model.variable("s", (grid, grid, facilities), lower=0)
-    z = model.variable("z", (grid, grid, facilities), domain="binary")
-    r = model.variable("r", (grid, grid, facilities, axes), lower=-math.inf)
-    d = model.variable("d", lower=-math.inf)
-    i, j = grid.indices("i", "j")
-    f = facilities.index("f")
-    model.minimize(d)
-    model.constrain("assign", om.sum(z[i, j, f], over=f) == (need[i, j] if demand else 1), for_each=(i, j))
-    model.constrain("distance", s[i, j, f] == d + BIG_M * (1 - z[i, j, f]), for_each=(i, j, f))
-    model.constrain("offset_x", r[i, j, f, 1] == i / size - y[f, 1], for_each=(i, j, f))
-    model.constrain("offset_y", r[i, j, f, 2] == j / size - y[f, 2], for_each=(i, j, f))
-    return model
+    """fac-N with ormodel's Python API (an ``ormodel.Model``, not yet compiled; ``ormodel.datasets.milp.grid_facility``);
+    ``demand``: the assignment rows read a parameter ``demand[i,j]`` (1 everywhere)."""
+    return grid_facility_location(size, demand=demand)
 
 
 def build_ormodel(size: int) -> Any:

@@ -20,11 +20,14 @@ Usage:
     python benchmarks/time_limits.py --sizes 30 50 70 --limits 1 2 5 10 --solvers highs scip --scip-sizes 30 50 \
         --out benchmarks/results/time_limits
     python benchmarks/time_limits.py --overhead --sizes 5 10 20 30 50 --out benchmarks/results/time_limits
-    python benchmarks/time_limits.py --persistent --sizes 50 --limits 1 3 --resolves 3 --out benchmarks/results/time_limits
+    python benchmarks/time_limits.py --instances --sizes 30 50 70 --limits 1 3 --resolves 2 --seed 0 \
+        --out benchmarks/results/time_limits
 
-``--persistent`` reports (it changes nothing): persistent instances keep their model in process,
-so their limits are HiGHS's own; each re-solve after one demand change is timed against the same
-tolerance.
+``--instances``: persistent HiGHS instances (:class:`ormodel.persistent.Instance`), per size and T
+one instance in process (``extra={"wall_clock_guard": False}``, as before the instance guard) and
+one with the default (:mod:`ormodel.solvers.guarded_instance`), each solved once and re-solved after
+each of ``--resolves`` demand changes; each step's model is also solved one-shot with the
+default guard (``ormodel.solve``, compile included). Each solve is timed from the call to its return.
 """
 
 from __future__ import annotations
@@ -114,41 +117,82 @@ def run_overhead(sizes: list[int], repeats: int) -> list[dict[str, Any]]:
     return rows
 
 
-def run_persistent(size: int, limits: list[float], resolves: int, seed: int) -> list[dict[str, Any]]:
-    """Re-solves of one persistent HiGHS instance of fac-N after a demand change (``resolve.changes``), per T: wall time."""
+def _instance_solve(instance: Any, limit: float) -> dict[str, Any]:
+    started = time.monotonic()
+    result = instance.solve()
+    wall = time.monotonic() - started
+    facts = result.extra.get("wall_clock_guard", {})
+    return {"wall": wall, "within": wall <= limit * 1.05 + 1.0, "status": result.status.value,
+            "objective": None if math.isnan(result.objective) else result.objective, "killed": bool(facts.get("killed")),
+            "worker": bool(facts.get("worker")), "loaded": bool(facts.get("loaded")), "worker_seconds": facts.get("worker_seconds")}
+
+
+def run_instances(sizes: list[int], limits: list[float], resolves: int, seed: int) -> list[dict[str, Any]]:
+    """Per size and T: one persistent HiGHS instance in process (the guard forced off: before) and one with the default
+    guard (after), each solved once and then re-solved after each of ``resolves`` demand changes (``resolve.changes``),
+    and the same changed model solved one-shot with the default guard (``ormodel.solve``, compile included).
+
+    "load" is the making of the instance (compile and load in process; the guarded one's load into the worker
+    goes on in the background and its first solve waits for what is left of it)."""
     from resolve import changes
     from rich.progress import Progress
 
     from ormodel.persistent import Instance
+    from ormodel.solvers.guard import warm_up
 
+    warm_up()
     rows = []
-    steps = changes(size, resolves * len(limits), seed)
     with Progress() as progress:
-        bar = progress.add_task(f"persistent fac-{size}", total=len(steps))
-        for number, (i, j, value) in enumerate(steps):
-            limit = limits[number // resolves]
-            if number % resolves == 0:
-                instance = Instance(fac_with_demand(size), solver="highs", time_limit=limit, threads=1, seed=0)
-            instance.set_parameter("demand", {(i, j): value})
-            started = time.monotonic()
-            result = instance.solve()
-            wall = time.monotonic() - started
-            rows.append({"size": size, "limit": limit, "wall": wall, "tolerance": limit * 1.05 + 1.0, "within": wall <= limit * 1.05 + 1.0,
-                         "status": result.status.value, "solver_seconds": result.extra.get("solver_seconds")})
-            progress.advance(bar)
+        bar = progress.add_task("instances", total=len(sizes) * len(limits) * (resolves + 1))
+        for size in sizes:
+            steps = [None, *changes(size, resolves, seed)]
+            for limit in limits:
+                instances = {}
+                for mode, switch in (("in-process", False), ("guarded", "auto")):
+                    started = time.monotonic()
+                    instances[mode] = Instance(fac_with_demand(size), solver="highs", time_limit=limit, threads=1, seed=0,
+                                               extra={"wall_clock_guard": switch})
+                    rows.append({"size": size, "limit": limit, "mode": mode, "step": "load", "wall": time.monotonic() - started})
+                for number, step in enumerate(steps):
+                    # The guarded instance first: its first solve waits for the load it started in the background when made,
+                    # and the in-process solves then run with the worker idle (one core).
+                    for mode in ("guarded", "in-process"):
+                        instance = instances[mode]
+                        if step is not None:
+                            instance.set_parameter("demand", {(step[0], step[1]): step[2]})
+                        rows.append({"size": size, "limit": limit, "mode": mode, "step": number, **_instance_solve(instance, limit)})
+                    one_shot = _solve(instances["guarded"].problem, "highs", limit, None)
+                    rows.append({"size": size, "limit": limit, "mode": "one-shot", "step": number, "within": one_shot["wall"] <= limit * 1.05 + 1.0,
+                                 **one_shot})
+                    progress.advance(bar)
+                del instances
     return rows
 
 
-def persistent_table(rows: list[dict[str, Any]]) -> str:
-    """Markdown: per T, the re-solves' wall times against the tolerance."""
-    lines = ["| model | T (s) | limit T×1.05+1 | re-solves | wall median (s) | wall max (s) | over the limit | statuses |",
-             "|---|---:|---:|---:|---:|---:|---:|---|"]
-    for limit in sorted({row["limit"] for row in rows}):
-        chosen = [row for row in rows if row["limit"] == limit]
-        walls = [row["wall"] for row in chosen]
-        statuses = ", ".join(sorted({row["status"] for row in chosen}))
-        lines.append(f"| fac-{chosen[0]['size']} | {limit:g} | {limit * 1.05 + 1:.2f} | {len(chosen)} | {statistics.median(walls):.2f} | "
-                     f"{max(walls):.2f} | {sum(not row['within'] for row in chosen)} | {statuses} |")
+def instances_table(rows: list[dict[str, Any]]) -> str:
+    """Markdown: per size and T, the first solve and the re-solves of each mode against the tolerance."""
+    header = ("| model | T (s) | limit T×1.05+1 | mode | load (s) | first solve (s) | re-solves | re-solve wall median (s) | max (s) | "
+              "over the limit (all solves) | killed | reloaded into the worker | statuses | objectives |")
+    lines = [header,
+             "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
+    for size in sorted({row["size"] for row in rows}):
+        for limit in sorted({row["limit"] for row in rows if row["size"] == size}):
+            for mode in ("in-process", "guarded", "one-shot"):
+                chosen = [row for row in rows if (row["size"], row["limit"], row["mode"]) == (size, limit, mode)]
+                load = [row["wall"] for row in chosen if row["step"] == "load"]
+                solves = [row for row in chosen if row["step"] != "load"]
+                first = [row for row in solves if row["step"] == 0]
+                again = [row for row in solves if row["step"] != 0]
+                if not solves:
+                    continue
+                walls = [row["wall"] for row in again]
+                objectives = ", ".join("—" if row["objective"] is None else f"{row['objective']:.4g}" for row in solves)
+                reloaded = sum(row.get("loaded", False) for row in again) if mode == "guarded" else "—"
+                lines.append(f"| fac-{size} | {limit:g} | {limit * 1.05 + 1:.2f} | {mode} | {load[0]:.2f} | " if load else
+                             f"| fac-{size} | {limit:g} | {limit * 1.05 + 1:.2f} | {mode} | — | ")
+                lines[-1] += (f"{first[0]['wall']:.2f} | {len(again)} | {statistics.median(walls):.2f} | {max(walls):.2f} | "
+                              f"{sum(not row['within'] for row in solves)}/{len(solves)} | {sum(row['killed'] for row in solves)} | {reloaded} | "
+                              f"{', '.join(sorted({row['status'] for row in solves}))} | {objectives} |")
     return "\n".join(lines)
 
 
@@ -180,25 +224,49 @@ def overhead_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def plot(rows: list[dict[str, Any]], path: Path) -> None:
-    """Wall time against T per model and solver, in-process and guarded, with the tolerance line."""
+def _panels(count: int, width: float, height: float) -> tuple[Any, Any]:
+    """A matplotlib figure (Agg) with ``count`` panels side by side, and the panels."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    figure, axes = plt.subplots(1, count, figsize=(width * count, height), squeeze=False)
+    return figure, axes[0]
+
+
+def _finish(axis: Any, title: str, xlabel: str) -> None:
+    axis.set_title(title)
+    axis.set_xlabel(xlabel)
+    axis.set_ylabel("wall time (s)")
+    axis.legend(fontsize=7)
+
+
+def plot_instances(rows: list[dict[str, Any]], path: Path) -> None:
+    """Wall time of each solve (first and re-solves) per size and T, per mode, with the tolerance line."""
+    groups = sorted({(row["size"], row["limit"]) for row in rows})
+    figure, axes = _panels(len(groups), 3.2, 3.4)
+    for axis, (size, limit) in zip(axes, groups):
+        for mode, style in (("in-process", "o-"), ("guarded", "s-"), ("one-shot", "^:")):
+            points = [(row["step"], row["wall"]) for row in rows if (row["size"], row["limit"], row["mode"]) == (size, limit, mode) and row["step"] != "load"]
+            axis.plot([p[0] for p in points], [p[1] for p in points], style, label=mode)
+        axis.axhline(limit * 1.05 + 1, color="k", linestyle="--", label="T×1.05+1")
+        _finish(axis, f"fac-{size}, T={limit:g}", "solve (0 = first)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+
+
+def plot(rows: list[dict[str, Any]], path: Path) -> None:
+    """Wall time against T per model and solver, in-process and guarded, with the tolerance line."""
     groups = sorted({(row["size"], row["solver"]) for row in rows})
-    figure, axes = plt.subplots(1, len(groups), figsize=(4 * len(groups), 3.6), squeeze=False)
-    for axis, (size, solver) in zip(axes[0], groups):
+    figure, axes = _panels(len(groups), 4, 3.6)
+    for axis, (size, solver) in zip(axes, groups):
         for mode, style in (("in-process", "o-"), ("guarded", "s-")):
             points = sorted((row["limit"], row["wall"]) for row in rows if (row["size"], row["solver"], row["mode"]) == (size, solver, mode))
             axis.plot([p[0] for p in points], [p[1] for p in points], style, label=mode)
         limits = sorted({row["limit"] for row in rows})
         axis.plot(limits, [limit * 1.05 + 1 for limit in limits], "k--", label="T×1.05+1")
-        axis.set_title(f"fac-{size}, {solver}")
-        axis.set_xlabel("time limit T (s)")
-        axis.set_ylabel("wall time (s)")
-        axis.legend(fontsize=8)
+        _finish(axis, f"fac-{size}, {solver}", "time limit T (s)")
     figure.tight_layout()
     figure.savefig(path, dpi=110)
 
@@ -210,9 +278,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--solvers", nargs="+", default=["highs", "scip"])
     parser.add_argument("--scip-sizes", type=int, nargs="+", default=[30, 50], help="sizes also run on SCIP (its build is slow)")
     parser.add_argument("--overhead", action="store_true", help="measure the worker's cost and the in-process overrun instead")
-    parser.add_argument("--persistent", action="store_true", help="re-solves of a persistent HiGHS instance (first --sizes) instead")
-    parser.add_argument("--resolves", type=int, default=3, help="re-solves per T with --persistent")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the demand changes with --persistent")
+    parser.add_argument("--instances", action="store_true", help="persistent HiGHS instances: in process vs guarded vs one-shot, instead")
+    parser.add_argument("--resolves", type=int, default=3, help="re-solves per size and T with --instances")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the demand changes with --instances")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/time_limits"))
     args = parser.parse_args(argv)
@@ -220,11 +288,12 @@ def main(argv: list[str] | None = None) -> None:
     import os
 
     print(f"load average at start: {' '.join(f'{value:.2f}' for value in os.getloadavg())}", flush=True)
-    if args.persistent:
-        rows = run_persistent(args.sizes[0], args.limits, args.resolves, args.seed)
-        (args.out / "persistent.json").write_text(json.dumps(rows, indent=1))
-        table = persistent_table(rows)
-        (args.out / "persistent.md").write_text(table + "\n")
+    if args.instances:
+        rows = run_instances(args.sizes, args.limits, args.resolves, args.seed)
+        (args.out / "instances.json").write_text(json.dumps(rows, indent=1))
+        table = instances_table(rows)
+        (args.out / "instances.md").write_text(table + "\n")
+        plot_instances(rows, args.out / "instances.png")
     elif args.overhead:
         rows = run_overhead(args.sizes, args.repeats)
         (args.out / "overhead.json").write_text(json.dumps(rows, indent=1))

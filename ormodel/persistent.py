@@ -15,7 +15,9 @@ and sent to the solver as a diff:
 :meth:`Instance.solve` returns the same :class:`~ormodel.result.Result` as :func:`ormodel.solve`
 (over the model's variables, with the same post-solve: IIS or ray, and ``check=True`` re-evaluating
 the point against the current model), warm-starting from the last point on backends with
-``warm_start``. A change the diff cannot express (a family whose number of rows changes, terms
+``warm_start``. A time limit is wall clock there too: on HiGHS, time-limited solves of a large model
+run in the wall-clock guard's worker, which mirrors the instance (``extra={"wall_clock_guard": ...}``
+as for :func:`ormodel.solve`; see ``docs/architecture.md``). A change the diff cannot express (a family whose number of rows changes, terms
 that need auxiliary columns such as ``max`` or ``piecewise``, SOS families) reloads the model
 from scratch; :attr:`Instance.rebuilds` counts the loads.
 
@@ -48,7 +50,7 @@ import scipy.sparse as sp
 from ormodel.errors import Location, ModelError, UnsupportedProblem
 from ormodel.expressions import Binary, Const, Generator, Index, Name, Node, Piecewise, Reduce, walk
 from ormodel.problem import Constraint, Objective, Problem
-from ormodel.result import Result, Status
+from ormodel.result import Limit, Result, Status
 from ormodel.standard_form import NameMap, Sense, StandardForm
 
 if TYPE_CHECKING:
@@ -686,8 +688,17 @@ class Instance:
         warm = None
         if "warm_start" in self._declared and self._last_point is not None and len(self._last_point) == self.handle.num_columns:
             warm = self._last_point
-        sub = self.handle.solve(time_limit=settings.time_limit, warm_start=warm, solution_limit=settings.solution_limit)
+        # A backend whose persistent model has its own wall-clock guard (HiGHS) reads the guard's switch and the clock.
+        context = {"extra": settings.extra, "started": clock} if getattr(self.handle, "accepts_solve_extra", False) else {}
+        sub = self.handle.solve(time_limit=settings.time_limit, warm_start=warm, solution_limit=settings.solution_limit, **context)
         result = Result(status=sub.status, solver=self.backend.name, solve_time=sub.seconds, names=self._result_names())
+        if sub.raw_status:
+            result.raw_status, result.message = sub.raw_status, sub.message
+        if sub.status == Status.TIME_LIMIT:
+            result.limit = Limit.TIME
+        if sub.nodes is not None:
+            result.nodes = sub.nodes
+        result.extra.update(sub.extra)
         if sub.columns is not None and sub.status not in (Status.INFEASIBLE, Status.UNBOUNDED, Status.INFEASIBLE_OR_UNBOUNDED):
             self._last_point = sub.columns
             result.values = sub.columns[self._columns]

@@ -21,6 +21,10 @@ one ``addVar``/``addCons`` per column and row in Python before SCIP's own clock 
 fac-50, so ``time_limit=1`` took 22 s in process. Its worker runs
 :func:`~ormodel.solvers.scip.solve_form`, which streams each new best solution and SCIP's bound.
 
+Persistent HiGHS instances (:class:`ormodel.persistent.Instance`) are guarded the same way, with the
+same thresholds and switch, by :mod:`ormodel.solvers.guarded_instance`: the worker keeps a mirror of
+the instance and receives only the changes made since its last solve.
+
 **When.** ``extra={"wall_clock_guard": True}`` (or ``False``) forces the worker on (or off). By
 default it is used when a time limit is set and the matrix has at least :data:`MIN_NONZEROS`
 non-zeros for the solver (HiGHS 100 000, SCIP 20 000: SCIP's Python build alone takes about 1 s
@@ -58,7 +62,8 @@ from ormodel.errors import OptionError
 from ormodel.result import Limit, Result, Status
 from ormodel.standard_form import NameMap, Sense, StandardForm
 
-__all__ = ["GUARD_FACTOR", "GUARD_MARGIN", "GUARD_OPTION", "MIN_NONZEROS", "guard_choice", "solve_guarded", "warm_up", "worker_pids"]
+__all__ = ["GUARD_FACTOR", "GUARD_MARGIN", "GUARD_OPTION", "MIN_NONZEROS", "guard_choice", "run_in_worker", "solve_guarded", "warm_up",
+           "worker_pids"]
 
 GUARD_OPTION = "wall_clock_guard"
 """The ``SolveOptions.extra`` key that forces the worker on (``True``) or off (``False``); absent or ``"auto"``: by size."""
@@ -124,28 +129,18 @@ def solve_guarded(form: StandardForm, options: SolveOptions, started: float, sol
     stream = _Stream(form)
     request = {"solver": solver, "form": form, "options": dataclasses.replace(options, verbose=False), "started": started,
                "log_path": log_path}
-    reply: dict[str, Any] | None = None
     facts: dict[str, Any] = {"worker": True, "time_limit": options.time_limit}
     try:
-        worker = _POOL.acquire()
-        facts["fresh_worker"] = worker.served == 0
-        try:
-            reply = worker.exchange(request, guard, stream.hear)
-        except WorkerTimeout:
-            _POOL.discard(worker)
-            result = _stopped(form, options, stream, time.monotonic() - started, solver)
-        except WorkerDied as error:
-            _POOL.discard(worker)
-            result = Result(Status.ERROR, solver=solver, names=form.names, solve_time=time.monotonic() - started,
-                            raw_status="worker died", message=f"{name} failed: {error}")
-        except BaseException:
-            _POOL.discard(worker, replace=False)
-            raise
-        else:
-            _POOL.release(worker)
+        reply, failure = run_in_worker(request, guard, stream.hear, facts)
     finally:
         log = read_log(log_path, remove=True)
-    if reply is not None:
+    if failure == "timeout":
+        result = _stopped(form, options, stream, time.monotonic() - started, solver)
+    elif failure is not None:
+        result = Result(Status.ERROR, solver=solver, names=form.names, solve_time=time.monotonic() - started,
+                        raw_status="worker died", message=f"{name} failed: {failure}")
+    else:
+        assert reply is not None
         if "raise" in reply:
             raise reply["raise"]
         if "error" in reply:
@@ -162,6 +157,32 @@ def solve_guarded(form: StandardForm, options: SolveOptions, started: float, sol
     if options.verbose:
         print(result.log)
     return result
+
+
+def run_in_worker(request: dict[str, Any], guard: float | None, hear: Any, facts: dict[str, Any],
+                  prefer: int | None = None) -> tuple[dict[str, Any] | None, str | None]:
+    """Send ``request`` to a pooled worker (the one with pid ``prefer`` when it is idle) and wait for its reply
+    until ``guard`` (``time.monotonic()``), passing events to ``hear``.
+
+    Returns ``(reply, None)``, or ``(None, "timeout")`` when the worker was killed at the guard, or
+    ``(None, how it died)``. ``facts`` gets ``fresh_worker`` and ``pid``.
+    """
+    worker = _POOL.acquire(prefer)
+    facts["fresh_worker"] = worker.served == 0
+    facts["pid"] = worker.pid
+    try:
+        reply = worker.exchange(request, guard, hear)
+    except WorkerTimeout:
+        _POOL.discard(worker)
+        return None, "timeout"
+    except WorkerDied as error:
+        _POOL.discard(worker)
+        return None, str(error)
+    except BaseException:
+        _POOL.discard(worker, replace=False)
+        raise
+    _POOL.release(worker)
+    return reply, None
 
 
 _KILLED = "stopped by ormodel's wall-clock guard"
@@ -189,6 +210,10 @@ def _stopped(form: StandardForm, options: SolveOptions, stream: _Stream, elapsed
 
 def _handle(request: dict[str, Any], emit: Any) -> dict[str, Any]:
     """Solve one request in the worker, streaming incumbents and bounds through ``emit``."""
+    if "instance" in request:
+        from ormodel.solvers.guarded_instance import serve_instance
+
+        return serve_instance(request, emit)
     if request["solver"] == "scip":
         from ormodel.solvers.scip import solve_form
     else:

@@ -239,11 +239,13 @@ class HighsBackend:
     )
 
     def open_persistent(self, form: StandardForm, options: SolveOptions | None = None) -> Any:
-        """The form loaded once into a persistent model that takes changes and re-solves (:mod:`ormodel.solvers.persistent`)."""
-        from ormodel.solvers.persistent import HighsPersistentModel
+        """The form loaded once into a persistent model that takes changes and re-solves (:mod:`ormodel.solvers.persistent`);
+        its time-limited solves of a large model run in the wall-clock guard's worker (:mod:`ormodel.solvers.guarded_instance`)."""
+        from ormodel.solvers.guard import guard_choice
+        from ormodel.solvers.guarded_instance import GuardedHighsModel
 
-        options = options or SolveOptions()
-        return HighsPersistentModel(form, threads=options.threads or 1, seed=options.seed or 0, extra=dict(options.extra))
+        options, guarded = guard_choice(form, options or SolveOptions())  # the guard's switch is read again per solve
+        return GuardedHighsModel(form, threads=options.threads or 1, seed=options.seed or 0, extra=dict(options.extra), preload=guarded)
 
     def available(self) -> bool:
         """True when highspy imports."""

@@ -35,7 +35,7 @@ import math
 import os
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -69,6 +69,9 @@ class SubSolution:
         seconds: wall-clock seconds of the solve call.
         columns: the point over every current column, added ones included (``None`` without one).
         solver_seconds: the solver's own time (``run``/``optimize``), without setting options or reading the point.
+        raw_status / message: set when the solve did not end in the solver (the wall-clock guard killed it, a worker died).
+        nodes: branch-and-bound nodes, when known.
+        extra: more facts for ``Result.extra`` (``wall_clock_guard``, ``trace``).
     """
 
     status: Status
@@ -79,6 +82,10 @@ class SubSolution:
     columns: np.ndarray | None = None
     solver_seconds: float = math.nan
     row_duals: np.ndarray | None = None
+    raw_status: str = ""
+    message: str = ""
+    nodes: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def has_solution(self) -> bool:

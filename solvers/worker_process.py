@@ -219,9 +219,14 @@ class WorkerPool:
         self._lock = threading.Lock()
         atexit.register(self.close)
 
-    def acquire(self) -> WorkerProcess:
-        """An idle live worker, or a new one."""
+    def acquire(self, prefer: int | None = None) -> WorkerProcess:
+        """An idle live worker (the one with process id ``prefer`` when it is idle: it may hold state), or a new one."""
         with self._lock:
+            chosen = [worker for worker in self._idle if worker.pid == prefer and worker.alive()]
+            if chosen:
+                self._idle.remove(chosen[0])
+                self._busy.add(chosen[0])
+                return chosen[0]
             while self._idle:
                 worker = self._idle.pop()
                 if worker.alive():

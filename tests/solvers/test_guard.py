@@ -23,6 +23,7 @@ from ormodel.solvers.scip import ScipBackend
 
 import ormodel as om
 from ormodel.compiler import compile_problem
+from ormodel.datasets.milp.grid_facility import grid_facility_location
 from ormodel.errors import OptionError
 from ormodel.result import Limit, Result, Status
 
@@ -31,25 +32,8 @@ _TIMING_DEPENDENT = {"milp_time_limited"}
 
 
 def facility_location(size: int) -> Any:
-    """fac-N facility location (as in ``benchmarks/facility_models.py``): 8·N·(N+1)² non-zeros, a MIP HiGHS presolves slowly."""
-    model = om.Model(f"fac-{size}")
-    grid = model.set("G", range(size + 1))
-    facilities = model.set("F", range(1, size + 1))
-    axes = model.set("K", [1, 2])
-    y = model.variable("y", (facilities, axes), lower=0, upper=1)
-    s = model.variable("s", (grid, grid, facilities), lower=0)
-    z = model.variable("z", (grid, grid, facilities), domain="binary")
-    r = model.variable("r", (grid, grid, facilities, axes), lower=-math.inf)
-    d = model.variable("d", lower=-math.inf)
-    i, j = grid.indices("i", "j")
-    f = facilities.index("f")
-    big_m = 2.0 * math.sqrt(2.0)
-    model.minimize(d)
-    model.constrain("assign", om.sum(z[i, j, f], over=f) == 1, for_each=(i, j))
-    model.constrain("distance", s[i, j, f] == d + big_m * (1 - z[i, j, f]), for_each=(i, j, f))
-    model.constrain("offset_x", r[i, j, f, 1] == i / size - y[f, 1], for_each=(i, j, f))
-    model.constrain("offset_y", r[i, j, f, 2] == j / size - y[f, 2], for_each=(i, j, f))
-    return model.problem
+    """fac-N (:mod:`ormodel.datasets.milp.grid_facility`) as a Problem: 8·N·(N+1)² non-zeros, a MIP HiGHS presolves slowly."""
+    return grid_facility_location(size).problem
 
 
 def _with_guard(options: SolveOptions, on: bool) -> SolveOptions:
