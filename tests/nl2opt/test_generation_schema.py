@@ -3,8 +3,9 @@
 Built from Qwen2.5-Coder-1.5B's answers in the local benchmark: under llama.cpp's grammar (required keys
 first) every answer opened with ``variables`` and had no objective ``sense`` (NL4Opt 238, a maximization,
 was minimized); MAMO ComplexLP 41, 121, 166 then indexed variables over undeclared sets for three rounds,
-since the grammar does not let ``sets`` come first. (Offering ``sets`` first made the model invent sets
-"S1" … "S400" for NL4Opt 33; requiring ``description`` made it copy the problem.)
+since the grammar does not let ``sets`` come first. The schema now requires ``sets`` and ``parameters``
+before ``variables`` (an empty object where there are none). (Offering ``sets`` first without requiring it
+made the model invent sets "S1" … "S400" for NL4Opt 33; requiring ``description`` made it copy the problem.)
 """
 
 from __future__ import annotations
@@ -51,13 +52,31 @@ def errors(schema: dict, document: dict) -> list[str]:
 
 def test_the_objective_must_state_its_sense_first() -> None:
     schema = generation_schema()
-    assert schema["required"] == ["variables"] == json_schema()["required"]
     assert schema["properties"]["objective"]["required"] == ["sense"]
     assert five_element_response_format("json_schema")["json_schema"]["schema"] == schema
-    assert errors(schema, VARIABLES_FIRST) == ["'sense' is a required property"]
-    with_sense = {**VARIABLES_FIRST, "objective": {"sense": "minimize", **VARIABLES_FIRST["objective"]}}
+    declared = {"sets": {}, "parameters": {}, **VARIABLES_FIRST}
+    assert errors(schema, declared) == ["'sense' is a required property"]
+    with_sense = {**declared, "objective": {"sense": "minimize", **VARIABLES_FIRST["objective"]}}
     assert errors(schema, with_sense) == []
     assert errors(json_schema(), VARIABLES_FIRST) == [], "the reader's own schema stays as lenient as before"
+
+
+def test_sets_and_parameters_are_declared_before_the_variables() -> None:
+    # llama.cpp's grammar writes an object's required keys first, in the order of "properties"; with only
+    # "variables" required, MAMO ComplexLP 166 (and 30 other answers in 13 problems) opened with it and never
+    # declared the sets and tables their expressions used.
+    schema = generation_schema()
+    assert schema["required"] == ["sets", "parameters", "variables"]
+    order = list(schema["properties"])
+    assert order.index("sets") < order.index("parameters") < order.index("variables")
+    assert sorted(errors(schema, VARIABLES_FIRST)) == ["'parameters' is a required property", "'sense' is a required property",
+                                                        "'sets' is a required property"]
+    assert errors(schema, DECLARED) == []
+    scalar = {"sets": {}, "parameters": {}, "variables": {"x": {"lower": 0, "upper": 4}},
+              "objective": {"sense": "maximize", "expression": "x"}}
+    assert errors(schema, scalar) == [], "a problem with no index sets answers with empty objects"
+    assert problem_from_dict(scalar).objective.sense.value == "maximize"
+    assert json_schema()["required"] == ["variables"], "the reader's own schema stays as lenient as before"
 
 
 def test_a_constraint_may_put_for_before_its_expression() -> None:
@@ -82,6 +101,7 @@ def test_the_round_after_an_undeclared_set_is_asked_for_without_the_grammar(chat
     assert answer.status == "solved" and answer.objective == pytest.approx(PRODUCTION_OPTIMUM)
     first, second = server.requests
     assert first["response_format"]["type"] == "json_schema"
+    assert first["response_format"]["json_schema"]["schema"]["required"] == ["sets", "parameters", "variables"]
     assert "response_format" not in second
     assert needs_free_form(rejection_text(without_sets))
     assert not needs_free_form("variables 'pears': upper bound '2 * apples' is not a number or a parameter")
