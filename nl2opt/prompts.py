@@ -16,7 +16,7 @@ from typing import Any
 from ormodel.nl2opt.client import Message
 
 __all__ = ["SYSTEM_PROMPT", "build_messages", "cut_off_feedback", "error_hints", "example_messages", "findings_feedback",
-           "model_error_feedback", "needs_free_form", "parse_feedback",
+           "model_error_feedback", "needs_declarations", "parse_feedback",
            "unknown_set_hint"]
 
 SYSTEM_PROMPT = """\
@@ -122,12 +122,13 @@ def error_hints(error: str, document: Mapping[str, Any] | None = None) -> list[s
     return hints
 
 
-def needs_free_form(error: str) -> bool:
-    """Whether the fix for ``error`` needs keys before ``variables``, which the JSON-Schema grammar does not allow.
+def needs_declarations(error: str) -> bool:
+    """Whether the fix for ``error`` needs keys before ``variables``, which the plain generation grammar does not allow.
 
-    The grammar opens every answer with ``variables``; a set the answer forgot has to be declared before
-    them, so the next round is asked for without a response format (MAMO ComplexLP 41, 121, 166: three
-    rounds each of the same variables-first answer under the grammar).
+    That grammar opens every answer with ``variables``; a set the answer forgot has to be declared before
+    them, so the next round is asked for under the schema that requires ``sets`` and ``parameters`` first
+    (``declare_first`` of :func:`ormodel.nl2opt.client.generation_schema`; MAMO ComplexLP 41, 121, 166: three
+    rounds each of the same variables-first answer under the plain grammar).
     """
     return _UNKNOWN_SET.search(error) is not None
 
