@@ -9,6 +9,7 @@ OptiMUS's debugging loop.
 from __future__ import annotations
 
 import json
+import keyword
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -218,7 +219,7 @@ def _undeclared_tables(document: Mapping[str, Any] | None) -> str:
     found: list[str] = []
     for text in _expression_texts(document):
         for match in re.finditer(r"(?<![\w.'\"])([A-Za-z_]\w*)\s*\[", text):
-            if match[1] not in declared and match[1] not in found:
+            if match[1] not in declared and match[1] not in found and not keyword.iskeyword(match[1]):  # "in [...]": members
                 found.append(match[1])
     if not found:
         return ""
@@ -244,14 +245,19 @@ def members_as_index_hints(document: Mapping[str, Any] | None) -> list[tuple[set
     entry's own brackets.
 
     IndustryOR 53: ``"children": {"index": ["Harry", "Hermione", ...]}`` used as ``children[Harry]``;
-    IndustryOR 100: ``"link": {"index": ["A", "B", "C", "D", "E"]}`` used as ``link[A,B]``.
+    IndustryOR 100: ``"link": {"index": ["A", "B", "C", "D", "E"]}`` used as ``link[A,B]``. A name bound by ``for NAME in``
+    somewhere is an index variable, so the entry names sets (MAMO ComplexLP 41: ``"index": ["from", "to"]`` with
+    ``move[from_, to] for from_ in ...``).
     """
     sets = _section(document, "sets")
     texts = _expression_texts(document)
+    bound = {match[1] for text in texts for match in re.finditer(r"(?:\bfor\s+|^\s*|,\s*)(\w+)\s+in\b", text)}
     hints = []
     for element in ("variables", "parameters"):
         for entry_name, entry in _section(document, element).items():
             undeclared = [name for name in _index_names(entry) if name not in sets]
+            if any(name in bound for name in undeclared):
+                continue
             if len(undeclared) < 2:
                 continue
             positions = 0
