@@ -23,6 +23,8 @@ by size and SHA-256 into ``~/.cache/ormodel/models``; a path to any GGUF file wo
     python benchmarks/nl_local.py --model smollm2-135m --problems 3 --max-rounds 2             # minutes
     python benchmarks/nl_local.py --model qwen2.5-coder-1.5b --replay                          # no server
     python benchmarks/nl_local.py --model qwen2.5-coder-1.5b --summarize                       # tables so far
+    taskset -c 0 python benchmarks/nl_local.py --shard 0/2 --output OUT0 ...   # one half per core (and 1/2 into OUT1)
+    python benchmarks/nl_local.py --merge OUT0,OUT1 --output OUT --summarize                   # the halves' tables together
 
 Writes to ``--output`` (default ``benchmarks/results/nl_local-MODEL``): ``ARM/table.jsonl``,
 ``ARM/records/``, ``summary.md`` (the tables) and ``nl_local.png`` (the plot); ``--replay`` writes
@@ -96,6 +98,76 @@ def first_problems(sample: dict[str, list[str]], count: int | None) -> dict[str,
                 taken[suite].append(ids[position])
         position += 1
     return {suite: ids for suite, ids in taken.items() if ids}
+
+
+def shard_of(text: str) -> tuple[int, int]:
+    """``K/N`` as (K, N), for ``--shard``."""
+    match = re.fullmatch(r"(\d+)/(\d+)", text.strip())
+    if match is None or not 0 <= int(match[1]) < int(match[2]):
+        raise argparse.ArgumentTypeError(f"{text!r} is not K/N with 0 <= K < N (e.g. 0/2)")
+    return int(match[1]), int(match[2])
+
+
+def shard_problems(sample: dict[str, list[str]], shard: tuple[int, int] | None) -> dict[str, list[str]]:
+    """The problems of the sample whose position (suite by suite, in sample order) is K modulo N; all without a shard.
+
+    The shards of one sample are disjoint and together the whole sample, each with about as many problems of each
+    suite, so that N processes (one core each) can run one sample; ``--merge`` joins their folders for the tables.
+    """
+    if shard is None:
+        return sample
+    index, count = shard
+    flat = [(suite, problem) for suite, ids in sample.items() for problem in ids]
+    chosen: dict[str, list[str]] = {suite: [] for suite in sample}
+    for position, (suite, problem) in enumerate(flat):
+        if position % count == index:
+            chosen[suite].append(problem)
+    return {suite: ids for suite, ids in chosen.items() if ids}
+
+
+def merge_outputs(parts: list[Path], output: Path) -> None:
+    """Gather the shards' folders (``--shard``) into ``output``: run.json, each arm's table and records, runs.log.
+
+    The parts must hold runs with the same settings and no problem twice; ``output`` is rewritten from them,
+    so merging again after the parts have gone on gives the newer state.
+    """
+    if any(part.resolve() == output.resolve() for part in parts):
+        raise SystemExit(f"error: --merge writes into --output {output}; give it a folder other than the parts")
+    settings = []
+    for part in parts:
+        if not (part / "run.json").exists():
+            raise SystemExit(f"error: {part} holds no run (no run.json)")
+        settings.append(json.loads((part / "run.json").read_text(encoding="utf-8")))
+    if any(setting != settings[0] for setting in settings):
+        raise SystemExit("error: the parts were run with other settings: " + "; ".join(f"{part}: {setting}" for part, setting
+                                                                                          in zip(parts, settings)))
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "run.json").write_text(json.dumps(settings[0], indent=2) + "\n", encoding="utf-8")
+    for arm in ARMS:
+        lines: list[str] = []
+        owner: dict[str, Path] = {}
+        for part in parts:
+            table = part / arm / "table.jsonl"
+            for line in table.read_text(encoding="utf-8").splitlines() if table.exists() else []:
+                try:
+                    instance = str(json.loads(line).get("instance", ""))
+                except ValueError:
+                    continue
+                if instance in owner:
+                    raise SystemExit(f"error: {arm} row of {instance} is in both {owner[instance]} and {part}")
+                owner[instance] = part
+                lines.append(line)
+            records = part / arm / "records"
+            if records.is_dir():
+                (output / arm / "records").mkdir(parents=True, exist_ok=True)
+                for record in records.glob("*.jsonl"):
+                    shutil.copyfile(record, output / arm / "records" / record.name)
+        if lines or (output / arm).exists():
+            (output / arm).mkdir(parents=True, exist_ok=True)
+            (output / arm / "table.jsonl").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    log = [f"[{part.name}] {line}" for part in parts if (part / "runs.log").exists()
+           for line in (part / "runs.log").read_text(encoding="utf-8").splitlines()]
+    (output / "runs.log").write_text("".join(line + "\n" for line in log), encoding="utf-8")
 
 
 def baseline_checkout(ref: str, cache: Path) -> Path:
@@ -468,6 +540,10 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0, help="sample seed (default: 0)")
     parser.add_argument("--per-suite", type=int, default=8, help="problems per suite (default: 8, 32 in all)")
     parser.add_argument("--problems", type=int, help="run only the first N problems of the sample (a quick check)")
+    parser.add_argument("--shard", type=shard_of, metavar="K/N",
+                        help="run only the sample's problems at positions K mod N (one process per core; see --merge)")
+    parser.add_argument("--merge", metavar="DIR,DIR,...",
+                        help="gather the output folders of --shard runs into --output and summarize them together")
     parser.add_argument("--arms", default=",".join(ARMS), help="arms to run (default: baseline,improved)")
     parser.add_argument("--baseline-ref", default=BASELINE_REF, help=f"git revision of the baseline agent (default: {BASELINE_REF})")
     parser.add_argument("--max-rounds", type=int, default=3, help="LLM answers per problem (default: 3)")
@@ -495,8 +571,13 @@ def main() -> int:
     name = Path(args.model).stem if args.model not in MODELS else args.model
     output = Path(args.output or REPO / "benchmarks" / "results" / f"nl_local-{name}")
     output.mkdir(parents=True, exist_ok=True)
-    sample = first_problems(sample_problems(args.data, args.seed, args.per_suite), args.problems)
+    sample = shard_problems(first_problems(sample_problems(args.data, args.seed, args.per_suite), args.problems), args.shard)
     arms = [arm for arm in args.arms.split(",") if arm]
+    if args.merge:
+        if args.output is None:
+            parser.error("--merge needs --output (the folder the parts are gathered into)")
+        merge_outputs([Path(part) for part in args.merge.split(",") if part], output)
+        args.summarize = True
     if args.summarize:
         if not (output / "run.json").exists():
             parser.error(f"{output} holds no run (no run.json)")

@@ -35,7 +35,7 @@ from ormodel.nl2opt.prompts import (
     cut_off_feedback,
     findings_feedback,
     model_error_feedback,
-    needs_free_form,
+    needs_declarations,
     parse_feedback,
     readings_feedback,
 )
@@ -399,12 +399,12 @@ class Agent:
         temperature = None if sample == 0 else options.sample_temperature
         attempt = Attempt(sample=sample)
         warned = False
-        structured = True  # False from a round whose fix the JSON-Schema grammar would not let the model write
+        declare_first = False  # True from a round whose fix needs keys before "variables" (see generation_schema)
         checked: tuple[dict[str, Any], Any, Any] | None = None  # the last model solved with only warnings
         for number in range(1, options.max_rounds + 1):
             self._set_context(sample, number)
             try:
-                response = self.client.complete(opening + exchange, structured=structured, temperature=temperature,
+                response = self.client.complete(opening + exchange, declare_first=declare_first, temperature=temperature,
                                                 seed=options.seed + sample)
             except LLMError as error:
                 attempt.rounds.append(Round(number, "llm_error", error=str(error), attempts=error.attempts))
@@ -438,8 +438,8 @@ class Agent:
                 current.objective = _finite(result.objective) if result.has_solution else None
             if outcome in ("model_error", "solver_error") and error_text is not None:
                 current.feedback = model_error_feedback(error_text, document)
-                # once without the grammar, stay so: under it the answer opens with "variables" again and loses its sets
-                structured = structured and not needs_free_form(error_text)
+                # once declaring first, stay so: under the plain grammar the answer opens with "variables" again and loses its sets
+                declare_first = declare_first or needs_declarations(error_text)
             elif outcome in ("infeasible", "unbounded", "solver_error"):
                 current.feedback = findings_feedback(current.status or "unknown", current.objective, _clip(feedback_text(findings)))
             elif outcome == "warnings" and not warned and number < options.max_rounds:

@@ -9,6 +9,7 @@ OptiMUS's debugging loop.
 from __future__ import annotations
 
 import json
+import keyword
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from ormodel.nl2opt.client import Message
 
 __all__ = ["SYSTEM_PROMPT", "build_messages", "cut_off_feedback", "error_hints", "example_messages", "findings_feedback",
-           "model_error_feedback", "needs_free_form", "parse_feedback",
+           "model_error_feedback", "needs_declarations", "parse_feedback",
            "unknown_set_hint"]
 
 SYSTEM_PROMPT = """\
@@ -122,12 +123,13 @@ def error_hints(error: str, document: Mapping[str, Any] | None = None) -> list[s
     return hints
 
 
-def needs_free_form(error: str) -> bool:
-    """Whether the fix for ``error`` needs keys before ``variables``, which the JSON-Schema grammar does not allow.
+def needs_declarations(error: str) -> bool:
+    """Whether the fix for ``error`` needs keys before ``variables``, which the plain generation grammar does not allow.
 
-    The grammar opens every answer with ``variables``; a set the answer forgot has to be declared before
-    them, so the next round is asked for without a response format (MAMO ComplexLP 41, 121, 166: three
-    rounds each of the same variables-first answer under the grammar).
+    That grammar opens every answer with ``variables``; a set the answer forgot has to be declared before
+    them, so the next round is asked for under the schema that requires ``sets`` and ``parameters`` first
+    (``declare_first`` of :func:`ormodel.nl2opt.client.generation_schema`; MAMO ComplexLP 41, 121, 166: three
+    rounds each of the same variables-first answer under the plain grammar).
     """
     return _UNKNOWN_SET.search(error) is not None
 
@@ -217,7 +219,7 @@ def _undeclared_tables(document: Mapping[str, Any] | None) -> str:
     found: list[str] = []
     for text in _expression_texts(document):
         for match in re.finditer(r"(?<![\w.'\"])([A-Za-z_]\w*)\s*\[", text):
-            if match[1] not in declared and match[1] not in found:
+            if match[1] not in declared and match[1] not in found and not keyword.iskeyword(match[1]):  # "in [...]": members
                 found.append(match[1])
     if not found:
         return ""
@@ -243,14 +245,19 @@ def members_as_index_hints(document: Mapping[str, Any] | None) -> list[tuple[set
     entry's own brackets.
 
     IndustryOR 53: ``"children": {"index": ["Harry", "Hermione", ...]}`` used as ``children[Harry]``;
-    IndustryOR 100: ``"link": {"index": ["A", "B", "C", "D", "E"]}`` used as ``link[A,B]``.
+    IndustryOR 100: ``"link": {"index": ["A", "B", "C", "D", "E"]}`` used as ``link[A,B]``. A name bound by ``for NAME in``
+    somewhere is an index variable, so the entry names sets (MAMO ComplexLP 41: ``"index": ["from", "to"]`` with
+    ``move[from_, to] for from_ in ...``).
     """
     sets = _section(document, "sets")
     texts = _expression_texts(document)
+    bound = {match[1] for text in texts for match in re.finditer(r"(?:\bfor\s+|^\s*|,\s*)(\w+)\s+in\b", text)}
     hints = []
     for element in ("variables", "parameters"):
         for entry_name, entry in _section(document, element).items():
             undeclared = [name for name in _index_names(entry) if name not in sets]
+            if any(name in bound for name in undeclared):
+                continue
             if len(undeclared) < 2:
                 continue
             positions = 0

@@ -79,14 +79,15 @@ class RecordingClient:
         self.context = threading.local()
 
     def complete(self, messages: Sequence[Message], structured: bool = True, temperature: float | None = None,
-                 seed: int | None = None) -> ChatResponse:
+                 seed: int | None = None, declare_first: bool = False) -> ChatResponse:
         """Call the wrapped model and record the call (also when it fails)."""
         line: dict[str, Any] = {"type": "call", "key": call_key(messages, temperature, seed), "messages": list(messages),
-                                "temperature": temperature, "seed": seed, "structured": structured,
+                                "temperature": temperature, "seed": seed, "structured": structured, "declare_first": declare_first,
                                 "sample": getattr(self.context, "sample", None), "round": getattr(self.context, "round", None),
                                 "time": time.time()}
         try:
-            response = self.inner.complete(messages, structured=structured, temperature=temperature, seed=seed)
+            response = self.inner.complete(messages, structured=structured, temperature=temperature, seed=seed,
+                                           declare_first=declare_first)
         except LLMError as error:
             line["error"] = {"message": str(error), "attempts": error.attempts, "errors": error.errors}
             self.recorder.write(line)
@@ -131,7 +132,7 @@ class ReplayClient:
         return cls(read_record(path), os.fspath(path))
 
     def complete(self, messages: Sequence[Message], structured: bool = True, temperature: float | None = None,
-                 seed: int | None = None) -> ChatResponse:
+                 seed: int | None = None, declare_first: bool = False) -> ChatResponse:
         """The recorded answer to this conversation (or the recorded failure, raised again)."""
         key = call_key(messages, temperature, seed)
         with self._lock:

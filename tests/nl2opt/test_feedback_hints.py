@@ -172,6 +172,24 @@ def test_an_index_that_lists_members_is_named_with_the_set_to_declare(variable, 
     assert "quote members in expressions: " + shown.replace(index[0], repr(index[0])).split("[")[0] in hint
 
 
+@pytest.mark.parametrize("loop", [
+    # MAMO ComplexLP 41, round 1 of the live v4 run (trimmed): the index names loop variables bound by "for".
+    {"objective": "sum(cost[from, to] * move[from, to] for from in ['W1', 'W2'] for to in ['W1', 'W2'])"},
+    # the same names bound by a constraint's "for" clause
+    {"for": "from in ['W1', 'W2'], to in ['W1', 'W2']"},
+])
+def test_an_index_of_loop_variables_is_not_taken_for_members(loop) -> None:
+    document = {"variables": {"move": {"index": ["from", "to"], "type": "binary"}},
+                "objective": {"sense": "minimize", "expression": loop.get("objective", "sum(move[i, j] for i in S for j in S)")},
+                "constraints": [{"name": "one", "for": loop.get("for", "to in ['W1']"),
+                                 "expression": "sum(move[from, to] for from in ['W1', 'W2']) == 1"}]}
+    [hint] = error_hints(rejection(document), document)
+    assert "lists members" not in hint, "v4 told the model to declare \"S\": [\"from_\", \"to\"] and it did"
+    assert hint.startswith("Set 'from' is used in the index of variable 'move' but is not declared.")
+    assert "Declare them all in one \"sets\": {\"from\": [its members], \"to\": [its members]}." in hint
+    assert "in[...]" not in hint, "'in [...]' lists members; it is no table"
+
+
 def test_the_tables_an_answer_indexes_but_never_declares_are_named_with_the_sets() -> None:
     # MAMO ComplexLP 166, round 1 of v2 (trimmed): no sets, no parameters; the next rounds declared sets but still used
     # opening[c] and cost[c] without declaring them.

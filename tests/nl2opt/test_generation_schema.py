@@ -3,8 +3,10 @@
 Built from Qwen2.5-Coder-1.5B's answers in the local benchmark: under llama.cpp's grammar (required keys
 first) every answer opened with ``variables`` and had no objective ``sense`` (NL4Opt 238, a maximization,
 was minimized); MAMO ComplexLP 41, 121, 166 then indexed variables over undeclared sets for three rounds,
-since the grammar does not let ``sets`` come first. (Offering ``sets`` first made the model invent sets
-"S1" … "S400" for NL4Opt 33; requiring ``description`` made it copy the problem.)
+since the grammar does not let ``sets`` come first. The round after an undeclared set is therefore asked for
+under a schema that requires ``sets`` and ``parameters`` before ``variables``. (For every round, that schema made
+the model invent members "A" … "Z" for NL4Opt 33, two scalar variables, as offering ``sets`` first had done;
+requiring ``description`` made it copy the problem.)
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import jsonschema
 import pytest
 from ormodel.nl2opt.agent import Agent, AgentOptions
 from ormodel.nl2opt.client import five_element_response_format, generation_schema
-from ormodel.nl2opt.prompts import needs_free_form
+from ormodel.nl2opt.prompts import needs_declarations
 from ormodel.nl2opt.testing import Reply
 
 from ormodel.errors import ModelError
@@ -60,6 +62,25 @@ def test_the_objective_must_state_its_sense_first() -> None:
     assert errors(json_schema(), VARIABLES_FIRST) == [], "the reader's own schema stays as lenient as before"
 
 
+def test_declare_first_asks_for_sets_and_parameters_before_the_variables() -> None:
+    # llama.cpp's grammar writes an object's required keys first, in the order of "properties"; with only
+    # "variables" required, MAMO ComplexLP 166 (and 30 other answers in 13 problems) opened with it and never
+    # declared the sets and tables their expressions used.
+    schema = generation_schema(declare_first=True)
+    assert five_element_response_format("json_schema", declare_first=True)["json_schema"]["schema"] == schema
+    assert schema["required"] == ["sets", "parameters", "variables"]
+    assert list(schema["properties"])[:3] == ["sets", "parameters", "variables"]
+    assert schema["properties"]["objective"]["required"] == ["sense"]
+    assert sorted(errors(schema, VARIABLES_FIRST)) == ["'parameters' is a required property", "'sense' is a required property",
+                                                        "'sets' is a required property"]
+    assert errors(schema, DECLARED) == []
+    scalar = {"sets": {}, "parameters": {}, "variables": {"x": {"lower": 0, "upper": 4}},
+              "objective": {"sense": "maximize", "expression": "x"}}
+    assert errors(schema, scalar) == [], "a problem with no index sets answers with empty objects"
+    assert problem_from_dict(scalar).objective.sense.value == "maximize"
+    assert json_schema()["required"] == ["variables"], "the reader's own schema stays as lenient as before"
+
+
 def test_a_constraint_may_put_for_before_its_expression() -> None:
     # With "name" and "expression" required, the grammar forced "expression" right after "name" (MAMO ComplexLP 166:
     # "sum(... for s in stores) == demand[s]" with s unbound); with all keys optional, "for" can come first.
@@ -75,31 +96,33 @@ def test_a_constraint_may_put_for_before_its_expression() -> None:
     assert "name" in rejection_text(nameless), "the reader still asks for the name the grammar no longer forces"
 
 
-def test_the_round_after_an_undeclared_set_is_asked_for_without_the_grammar(chat_server) -> None:
+def test_the_round_after_an_undeclared_set_must_declare_first(chat_server) -> None:
     without_sets = {key: value for key, value in PRODUCTION.items() if key != "sets"}
     server = chat_server([Reply(as_json(without_sets)), Reply(as_json(PRODUCTION))])
     answer = Agent(fast_client(server), AgentOptions(max_rounds=2, examples=0)).solve(QUESTION)
     assert answer.status == "solved" and answer.objective == pytest.approx(PRODUCTION_OPTIMUM)
     first, second = server.requests
-    assert first["response_format"]["type"] == "json_schema"
-    assert "response_format" not in second
-    assert needs_free_form(rejection_text(without_sets))
-    assert not needs_free_form("variables 'pears': upper bound '2 * apples' is not a number or a parameter")
+    assert first["response_format"]["json_schema"]["schema"] == generation_schema()
+    assert second["response_format"]["json_schema"]["schema"] == generation_schema(declare_first=True)
+    assert needs_declarations(rejection_text(without_sets))
+    assert not needs_declarations("variables 'pears': upper bound '2 * apples' is not a number or a parameter")
 
 
 def test_other_rejections_keep_the_grammar(chat_server) -> None:
     bound = production(variables={"make": {**PRODUCTION["variables"]["make"], "upper": "2 * b_limit"}})
     server = chat_server([Reply(as_json(bound)), Reply(as_json(PRODUCTION))])
     Agent(fast_client(server), AgentOptions(max_rounds=2, examples=0)).solve(QUESTION)
-    assert [request["response_format"]["type"] for request in server.requests] == ["json_schema", "json_schema"]
+    assert [request["response_format"]["json_schema"]["schema"] for request in server.requests] == [generation_schema()] * 2
 
 
-def test_once_without_the_grammar_the_attempt_stays_without_it(chat_server) -> None:
-    # MAMO EasyLP 79: the free round declared its sets; the next round, under the grammar again, opened with
-    # "variables" and dropped them.
+def test_once_declaring_first_the_attempt_stays_so(chat_server) -> None:
+    # MAMO EasyLP 79: the round after the undeclared set declared its sets; the next round, under the plain grammar
+    # again, opened with "variables" and dropped them.
     without_sets = {key: value for key, value in PRODUCTION.items() if key != "sets"}
     bound = production(variables={**PRODUCTION["variables"], "make": {**PRODUCTION["variables"]["make"], "upper": "2 * b"}})
     server = chat_server([Reply(as_json(without_sets)), Reply(as_json(bound)), Reply(as_json(PRODUCTION))])
     answer = Agent(fast_client(server), AgentOptions(max_rounds=3, examples=0)).solve(QUESTION)
     assert answer.status == "solved"
-    assert [request.get("response_format", {}).get("type") for request in server.requests] == ["json_schema", None, None]
+    schemas = [request["response_format"]["json_schema"]["schema"] for request in server.requests]
+    assert schemas == [generation_schema(), generation_schema(declare_first=True), generation_schema(declare_first=True)]
+

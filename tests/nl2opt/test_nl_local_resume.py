@@ -163,3 +163,38 @@ def test_a_killed_run_continues_where_it_stopped(chat_server, tmp_path: Path) ->
     assert rebuilt.returncode == 0, rebuilt.stderr[-2000:]
     assert "| accepted | 2 (2) | 2 (2) |" in (output / "summary.md").read_text()
     assert len(problems) - asked_before == 2, "a summary asks no model"
+
+
+def test_shards_split_the_sample_and_merge_back(tmp_path: Path) -> None:
+    sample = {"nl4opt": ["1", "2", "3"], "mamo-easylp": ["4", "5"], "industryor": ["6"]}
+    halves = [nl_local.shard_problems(sample, (index, 2)) for index in range(2)]
+    assert halves == [{"nl4opt": ["1", "3"], "mamo-easylp": ["5"]}, {"nl4opt": ["2"], "mamo-easylp": ["4"], "industryor": ["6"]}]
+    assert nl_local.shard_problems(sample, None) == sample
+    assert nl_local.shard_of("1/2") == (1, 2)
+    with pytest.raises(Exception, match="K/N"):
+        nl_local.shard_of("2/2")
+    parts = []
+    for index, half in enumerate(halves):
+        part = tmp_path / f"s{index}"
+        part.mkdir()
+        nl_local.check_settings(part, settings())
+        (part / "improved" / "records").mkdir(parents=True)
+        rows = [{"instance": f"{suite}/{problem}", "method": "improved", "seed": 0, "status": "optimal"}
+                for suite, ids in half.items() for problem in ids]
+        (part / "improved" / "table.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+        for row in rows:
+            (part / "improved" / "records" / (row["instance"].replace("/", "__") + ".jsonl")).write_text("{}\n")
+        nl_local.log_run(part, f"start shard {index}")
+        parts.append(part)
+    merged = tmp_path / "all"
+    nl_local.merge_outputs(parts, merged)
+    assert nl_local.finished_problems(merged, "improved") == {f"{suite}/{problem}" for suite, ids in sample.items() for problem in ids}
+    assert len(list((merged / "improved" / "records").glob("*.jsonl"))) == 6
+    assert [line.split("]")[0] for line in (merged / "runs.log").read_text().splitlines()] == ["[s0", "[s1"]
+    nl_local.merge_outputs(parts, merged)  # again: rewritten, not doubled
+    assert len((merged / "improved" / "table.jsonl").read_text().splitlines()) == 6
+    with pytest.raises(SystemExit, match="in both"):
+        nl_local.merge_outputs([parts[0], parts[0]], tmp_path / "twice")
+    (parts[1] / "run.json").write_text(json.dumps(vars(settings(max_rounds=2))))
+    with pytest.raises(SystemExit, match="other settings"):
+        nl_local.merge_outputs(parts, merged)
