@@ -62,8 +62,8 @@ from ormodel.errors import OptionError
 from ormodel.result import Limit, Result, Status
 from ormodel.standard_form import NameMap, Sense, StandardForm
 
-__all__ = ["GUARD_FACTOR", "GUARD_MARGIN", "GUARD_OPTION", "MIN_NONZEROS", "guard_choice", "run_in_worker", "solve_guarded", "warm_up",
-           "worker_pids"]
+__all__ = ["GUARD_FACTOR", "GUARD_MARGIN", "GUARD_OPTION", "KILLED", "MIN_NONZEROS", "guard_choice", "killed_message", "run_in_worker",
+           "solve_guarded", "warm_up", "worker_pids"]
 
 GUARD_OPTION = "wall_clock_guard"
 """The ``SolveOptions.extra`` key that forces the worker on (``True``) or off (``False``); absent or ``"auto"``: by size."""
@@ -152,7 +152,7 @@ def solve_guarded(form: StandardForm, options: SolveOptions, started: float, sol
             result.solve_time = time.monotonic() - started
             facts["worker_seconds"] = reply["worker_seconds"]
     result.log = result.log or log
-    facts.update(killed=result.raw_status == _KILLED, after_seconds=time.monotonic() - started)
+    facts.update(killed=result.raw_status == KILLED, after_seconds=time.monotonic() - started)
     result.extra["wall_clock_guard"] = facts
     if options.verbose:
         print(result.log)
@@ -185,17 +185,22 @@ def run_in_worker(request: dict[str, Any], guard: float | None, hear: Any, facts
     return reply, None
 
 
-_KILLED = "stopped by ormodel's wall-clock guard"
+KILLED = "stopped by ormodel's wall-clock guard"
+"""The ``raw_status`` of a solve whose worker the guard killed."""
 _NAMES = {"highs": "HiGHS", "scip": "SCIP"}
+
+
+def killed_message(solver_name: str, elapsed: float, time_limit: float, has_incumbent: bool) -> str:
+    """The ``message`` of a solve whose worker the guard killed."""
+    return (f"{KILLED}: {solver_name} did not return within {elapsed:.2f} s of its {time_limit:.3g} s time limit, so its worker "
+            "process was killed" + ("; the best incumbent it had reported is returned" if has_incumbent else "; it had reported no solution"))
 
 
 def _stopped(form: StandardForm, options: SolveOptions, stream: _Stream, elapsed: float, solver: str) -> Result:
     """The Result of a worker killed at the guard: TIME_LIMIT with what it streamed."""
     assert options.time_limit is not None
-    message = (f"stopped by ormodel's wall-clock guard: {_NAMES[solver]} did not return within {elapsed:.2f} s of its "
-               f"{options.time_limit:.3g} s time limit, so its worker process was killed"
-               + ("; the best incumbent it had reported is returned" if stream.values is not None else "; it had reported no solution"))
-    result = Result(Status.TIME_LIMIT, solver=solver, solve_time=elapsed, raw_status=_KILLED, names=form.names, message=message)
+    message = killed_message(_NAMES[solver], elapsed, options.time_limit, stream.values is not None)
+    result = Result(Status.TIME_LIMIT, solver=solver, solve_time=elapsed, raw_status=KILLED, names=form.names, message=message)
     result.limit = Limit.TIME
     if stream.values is not None:
         result.values = stream.values

@@ -39,9 +39,10 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from ormodel.solvers.base import SolveOptions
-from ormodel.solvers.guard import GUARD_FACTOR, GUARD_MARGIN, guard_choice, run_in_worker
+from ormodel.solvers.guard import GUARD_FACTOR, GUARD_MARGIN, KILLED, guard_choice, killed_message, run_in_worker
 from ormodel.solvers.persistent import HighsPersistentModel, SubSolution
 
+from ormodel.backends import seconds_left
 from ormodel.result import Status
 from ormodel.standard_form import Sense
 
@@ -51,7 +52,6 @@ _CHANGES = ("set_column_bounds", "set_objective", "set_integrality", "add_column
             "set_coefficients", "set_objective_offset", "delete_rows", "delete_columns")
 """The methods of a persistent model that change it: recorded and replayed in the worker."""
 
-_KILLED = "stopped by ormodel's wall-clock guard"
 _PRELOAD_SECONDS = 600.0
 """How long a background load may take before its worker is killed."""
 
@@ -166,7 +166,7 @@ class GuardedHighsModel:
                 sub.seconds = elapsed
                 facts["worker_seconds"] = reply["worker_seconds"]
                 sub.extra["trace"] = stream.points
-        facts.update(killed=sub.raw_status == _KILLED, after_seconds=time.monotonic() - started)
+        facts.update(killed=sub.raw_status == KILLED, after_seconds=time.monotonic() - started)
         sub.extra["wall_clock_guard"] = facts
         return sub
 
@@ -182,15 +182,13 @@ class GuardedHighsModel:
 
     def _stopped(self, stream: _Stream, elapsed: float, time_limit: float | None) -> SubSolution:
         """What a solve killed at the guard returns: TIME_LIMIT with the best streamed point."""
-        message = (f"stopped by ormodel's wall-clock guard: HiGHS did not return within {elapsed:.2f} s of its {time_limit:.3g} s "
-                   "time limit, so its worker process was killed"
-                   + ("; the best incumbent it had reported is returned" if stream.columns is not None else "; it had reported no solution"))
+        message = killed_message("HiGHS", elapsed, time_limit, stream.columns is not None)
         columns = stream.columns
         count = self.local.form.num_columns
         infinite = -math.inf if self.local.sense == Sense.MINIMIZE else math.inf
         sub = SubSolution(Status.TIME_LIMIT, values=None if columns is None else columns[:count].copy(), columns=columns,
                           objective=stream.objective, bound=stream.bound if not math.isnan(stream.bound) else infinite, seconds=elapsed,
-                          raw_status=_KILLED, message=message, nodes=stream.nodes if stream.nodes is not None else 0)
+                          raw_status=KILLED, message=message, nodes=stream.nodes if stream.nodes is not None else 0)
         sub.extra["trace"] = stream.points
         return sub
 
@@ -257,7 +255,7 @@ def serve_instance(request: dict[str, Any], emit: Any) -> dict[str, Any]:
     started = request["started"]
     settings = dict(request["solve"])
     if settings["time_limit"] is not None:
-        settings["time_limit"] = max(started + float(settings["time_limit"]) - time.monotonic(), 0.0)
+        settings["time_limit"] = seconds_left(started + float(settings["time_limit"]))
     _HELD["emit"], _HELD["started"] = emit, started
     try:
         sub = model.solve(**settings)
