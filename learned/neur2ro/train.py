@@ -43,8 +43,16 @@ def _grouped_tensors(network: ValueNetwork, dataset: ValueDataset) -> dict[int, 
 
 def train_value_network(dataset: ValueDataset, epochs: int = 300, batch_size: int = 256, learning_rate: float = 1e-3,
                         seed: int = 0, validation_share: float = 0.2, time_limit: float | None = None,
-                        device: str = "auto", log: bool = True, threads: int = 1) -> tuple[ValueNetwork, dict[str, Any]]:
-    """Fit the network by MSE on min–max scaled labels; returns it with training statistics."""
+                        device: str = "auto", log: bool = True, threads: int = 1,
+                        schedule: str = "constant") -> tuple[ValueNetwork, dict[str, Any]]:
+    """Fit the network by MSE on min–max scaled labels; returns it with training statistics.
+
+    ``schedule="constant"`` keeps Adam's learning rate and returns the last epoch's weights;
+    ``schedule="cosine"`` anneals it to zero over ``epochs`` and returns the weights of the epoch
+    with the lowest validation error (checked every epoch).
+    """
+    if schedule not in ("constant", "cosine"):
+        raise ValueError(f"neur2ro training: schedule must be 'constant' or 'cosine', got {schedule!r}")
     torch.manual_seed(seed)
     torch.set_num_threads(max(int(threads), 1))
     rng = np.random.default_rng(seed)
@@ -75,6 +83,8 @@ def train_value_network(dataset: ValueDataset, epochs: int = 300, batch_size: in
         validation.append((size, order[:cut]))
         train_batches.append((size, order[cut:]))
     optimizer = torch.optim.Adam(network.parameters(), lr=learning_rate)
+    annealing = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(int(epochs), 1)) if schedule == "cosine" else None
+    best: tuple[float, int, dict[str, torch.Tensor]] | None = None
     started = time.perf_counter()
     history = []
     epoch = 0
@@ -89,6 +99,11 @@ def train_value_network(dataset: ValueDataset, epochs: int = 300, batch_size: in
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+        if annealing is not None:
+            annealing.step()
+            error = _evaluate(network, tensors, train_batches, validation)["validation_mae_scaled"]
+            if best is None or error < best[0]:
+                best = (error, epoch, {key: value.detach().clone() for key, value in network.state_dict().items()})
         if epoch % 25 == 0 or epoch == epochs:
             metrics = _evaluate(network, tensors, train_batches, validation)
             metrics["epoch"] = epoch
@@ -98,9 +113,12 @@ def train_value_network(dataset: ValueDataset, epochs: int = 300, batch_size: in
                 print(json.dumps(metrics), flush=True)
         if time_limit is not None and time.perf_counter() - started > time_limit:
             break
+    if best is not None:
+        network.load_state_dict(best[2])
     final = _evaluate(network, tensors, train_batches, validation)
     network.to("cpu").eval()
     statistics = {"epochs": epoch, "train_seconds": time.perf_counter() - started, "samples": int(len(labels)),
+                  "schedule": schedule, "best_epoch": best[1] if best is not None else epoch,
                   "label_offset": label_offset, "label_scale": label_scale, **final, "history": history}
     return network, statistics
 
@@ -143,6 +161,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=300)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--schedule", choices=("constant", "cosine"), default="constant",
+                        help="learning rate: constant (last epoch's weights) or cosine-annealed to zero (the best "
+                             "validation epoch's weights)")
     parser.add_argument("--train-time-limit", type=float, default=None, help="seconds of training at most")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--output", default=None, help="weights file (default: the shipped weights path)")
@@ -172,7 +193,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             dataset.save(data_path)
     network, statistics = train_value_network(dataset, epochs=args.epochs, batch_size=args.batch_size,
                                               learning_rate=args.learning_rate, seed=args.seed,
-                                              time_limit=args.train_time_limit, device=args.device)
+                                              time_limit=args.train_time_limit, device=args.device,
+                                              schedule=args.schedule)
     output = Path(args.output) if args.output else DEFAULT_WEIGHTS[kind]
     output.parent.mkdir(parents=True, exist_ok=True)
     metadata = {

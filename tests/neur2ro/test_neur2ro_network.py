@@ -108,6 +108,18 @@ def test_training_fits_is_seeded_and_saves(tmp_path) -> None:
     assert metadata["note"] == "test"
 
 
+def test_cosine_schedule_returns_the_best_validation_epoch_and_is_seeded() -> None:
+    data = generate_data("capital_budgeting", instances=4, decisions=3, scenarios=3, seed=1, sizes=(5, 8))
+    network, statistics = train_value_network(data, epochs=30, batch_size=32, learning_rate=1e-2, log=False, schedule="cosine")
+    assert statistics["schedule"] == "cosine" and 1 <= statistics["best_epoch"] <= 30
+    # the returned weights are the best epoch's: no logged epoch validates lower
+    assert all(statistics["validation_mae_scaled"] <= entry["validation_mae_scaled"] + 1e-7 for entry in statistics["history"])
+    again, _ = train_value_network(data, epochs=30, batch_size=32, learning_rate=1e-2, log=False, schedule="cosine")
+    assert all(torch.equal(network.state_dict()[key], again.state_dict()[key]) for key in network.state_dict())
+    with pytest.raises(ValueError, match="schedule must be 'constant' or 'cosine'"):
+        train_value_network(data, epochs=1, log=False, schedule="step")
+
+
 def test_argmax_main_problem_uses_exact_recourse_at_predicted_worst_scenario() -> None:
     problem = RobustKnapsack(generate_knapsack(6, seed=11))
     network = _random_network(problem, seed=2)
