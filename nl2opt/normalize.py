@@ -15,6 +15,11 @@ the compiler, whose errors are fed back with hints (``ormodel.nl2opt.prompts``).
   single number: under any other reading the model has no data for its index and no valid use.
 * **A variable declared under "parameters"** (an entry with a variable's ``type`` and no data:
   ``"min_separation": {"type": "continuous"}``) is a variable: a parameter has no type.
+* **A parameter with no data named like a variable** (``"component_1": {"index": ["workshops"],
+  "values": {}}`` beside the variable ``component_1``): it gives no number, so every use of the name
+  is the variable's; the empty entry is dropped.
+* **A scalar parameter given only a "default"** (``"min_separation": {"default": 0}``): with no
+  index there is nothing else to fill, so the default is its value.
 * **A "for" that names one scalar variable** (``"for": "small"`` on ``small == 3 * large``) binds
   nothing: the constraint without it.
 * **A "for" whose every index the expression binds again** (``"for": "i in cities"`` on
@@ -58,6 +63,8 @@ def normalize_document(document: Mapping[str, Any]) -> tuple[dict[str, Any], lis
     notes += _strip_spaced_names(result)
     notes += _reserved_words(result)
     notes += _variables_under_parameters(result)
+    notes += _empty_parameters_named_like_variables(result)
+    notes += _scalar_defaults(result)
     notes += _bounds_as_constraints(result)
     notes += _scalars_with_phantom_index(result)
     notes += _for_naming_a_variable(result)
@@ -235,6 +242,38 @@ def _variables_under_parameters(document: dict[str, Any]) -> list[str]:
             continue
         variables[name] = parameters.pop(name)
         notes.append(f"read parameter {name!r} as a variable: it has a variable's \"type\" ({entry['type']}) and no data")
+    return notes
+
+
+# -- parameters without data ----------------------------------------------------------------------
+
+_DATA_KEYS = ("value", "values", "rows", "default")
+
+
+def _has_no_data(entry: Any) -> bool:
+    """An entry under "parameters" that gives no number at all (``{"index": [...], "values": {}}``)."""
+    return isinstance(entry, dict) and all(entry.get(key) in (None, {}, []) for key in _DATA_KEYS)
+
+
+def _empty_parameters_named_like_variables(document: dict[str, Any]) -> list[str]:
+    parameters, variables = _section(document, "parameters"), _section(document, "variables")
+    notes = []
+    for name in [name for name, entry in parameters.items() if name in variables and _has_no_data(entry)]:
+        del parameters[name]
+        notes.append(f"dropped parameter {name!r}: it has no data, and {name!r} is also a variable, which is what the "
+                     "expressions use")
+    return notes
+
+
+def _scalar_defaults(document: dict[str, Any]) -> list[str]:
+    notes = []
+    for name, entry in _section(document, "parameters").items():
+        if (isinstance(entry, dict) and not entry.get("index") and entry.get("default") is not None
+                and all(entry.get(key) is None for key in ("value", "values", "rows"))):
+            entry["value"] = entry.pop("default")
+            entry.pop("index", None)
+            notes.append(f"read the \"default\" of scalar parameter {name!r} as its value ({entry['value']!r}): a number "
+                         "without an index has no other entries to fill")
     return notes
 
 
