@@ -105,6 +105,8 @@ _BOUND = re.compile(r"variables '(?P<variable>[^']+)': (?P<side>lower|upper) bou
 _UNKNOWN_SET = re.compile(r"unknown set '(?P<set>[^']+)' in the index")
 _SCALAR_USE = re.compile(r"variable '(?P<variable>[^']+)' is indexed by (?P<sets>[^;\n]+); write (?P=variable)\[\.\.\.\]")
 _SPACED_NAME = re.compile(r"(?P<element>\w+): '(?P<name>\s*[A-Za-z_][A-Za-z0-9_]*\s*)' does not match '\^\[A-Za-z_\]")
+_CONDITIONAL = re.compile(r"syntax error in constraint[^\n]*\n\s+if\s")
+_IN_NOT_A_SET = re.compile(r"the right side of 'in' must be a set name\n(?P<text>[^\n]*)\n(?P<pad> *)\^")
 _DENSE_SHAPE = re.compile(r"parameters '(?P<parameter>[^']+)': dense 'values' have shape \((?P<given>[^)]*)\), the index sets give")
 _NOT_IN_SET = re.compile(r"index (?P<value>'[^']*'|\"[^\"]*\"|[^\s']+) of (?P<use>[\w.]+\[[^\]]*\]) is not in set (?P<set>\w+) ")
 _DEFINED_TWICE = re.compile(r"variables '(?P<name>[^']+)': '(?P=name)' is already defined as a parameter")
@@ -134,6 +136,12 @@ def error_hints(error: str, document: Mapping[str, Any] | None = None) -> list[s
         hints.append(f"Variable {variable!r} has an \"index\" ({match['sets']}) but is used as one number. If it is one "
                      f"quantity, remove \"index\" from variable {variable!r}.{_entry_without(document, variable, 'index')} "
                      f"Otherwise write {variable}[...] with an index bound by \"for\" or by a sum over {match['sets']}.")
+    if _CONDITIONAL.search(error):  # (IndustryOR 80 "if m == 'B' then ...", MAMO ComplexLP 63 "if route[i] != 0: ...")
+        hints.append("A constraint has no 'if': a condition on indices goes into \"for\" (\"for\": \"m in methods if m == "
+                     "'B'\", the expression then only the comparison); a condition on a binary variable goes into \"when\" "
+                     "(\"when\": \"flag[i] == 1\"). A condition on any other variable needs a binary variable and a big-M.")
+    for match in _IN_NOT_A_SET.finditer(error):  # (IndustryOR 51: "for t in time if t not in contract", contract a variable)
+        hints.append(in_not_a_set_hint(match["text"], len(match["pad"]), document))
     for match in _DENSE_SHAPE.finditer(error):  # (MAMO ComplexLP 121, 166, 28: the same table sent again unchanged)
         hints.append(dense_shape_hint(match["parameter"], match["given"], document))
     for match in _NOT_IN_SET.finditer(error):  # (MAMO ComplexLP 63 route[0] over cities 1..4, 92 cost[0, 0] over A..E)
@@ -211,6 +219,19 @@ def dense_shape_hint(parameter: str, given: str, document: Mapping[str, Any] | N
     if any(count > len(members) for count, (_, members) in zip(counts, sizes)):
         text += " If the table is right, the set is missing members: list every member in \"sets\"."
     return text
+
+
+def in_not_a_set_hint(text: str, column: int, document: Mapping[str, Any] | None = None) -> str:
+    """After ``in``, a name that is no set: what it is, and the sets there are."""
+    found = re.match(r"\s*(?:not\s+)?in\s+([A-Za-z_]\w*)", text[column:]) or re.match(r"([A-Za-z_]\w*)", text[column:])
+    sets = ", ".join(repr(name) for name in _section(document, "sets")) or "none declared"
+    if found is None:
+        return f"After 'in' write the name of a declared set (sets: {sets})."
+    name = found[1]
+    kind = next((element[:-1] for element in ("variables", "parameters") if name in _section(document, element)), None)
+    what = f"{name!r} is a {kind}, not a set" if kind else f"{name!r} is not a declared set"
+    return (f"{what}: after 'in' write a declared set (sets: {sets}). A condition cannot test a variable's value; "
+            "if the term depends on a decision, multiply by the variable instead of filtering.")
 
 
 def not_a_member_hint(value: str, use: str, set_name: str, document: Mapping[str, Any] | None = None) -> str:

@@ -119,3 +119,64 @@ def test_the_third_round_is_sampled_and_an_infeasible_model_is_not_invited_back(
     assert [(request["temperature"], request["seed"]) for request in server.requests] == [(0.0, 0), (0.0, 0), (0.7, 3000)]
     feedback = [message for message in server.requests[1]["messages"] if message["role"] == "user"][-1]["content"]
     assert "do not send the same model again" in feedback and "reply with it unchanged" not in feedback
+
+
+def children() -> dict:
+    """IndustryOR 53 in small (round 3 of the v4 run): members written bare, 'and'/'or' between comparisons."""
+    return {"sets": {"S": ["Harry", "Fred", "George", "Ginny"]},
+            "parameters": {"cost": {"index": ["S"], "values": {"Harry": 12, "Fred": 8, "George": 9, "Ginny": 15}}},
+            "variables": {"take": {"index": ["S"], "type": "binary"}},
+            "objective": {"sense": "minimize", "expression": "sum(cost[c] * take[c] for c in S)"},
+            "constraints": [{"name": "three", "expression": "sum(take[c] for c in S) >= 3"},
+                            {"name": "not_both", "expression": "take[Harry] == 0 or take[Fred] == 0"},
+                            {"name": "pair", "expression": "take[George] == 1 and take[Ginny] == 1"}]}
+
+
+def test_bare_members_and_or_between_binary_conditions_have_one_reading() -> None:
+    read, notes = normalize_document(children())
+    assert [entry["expression"] for entry in read["constraints"]] == [
+        "sum(take[c] for c in S) >= 3", "(1 - take['Harry']) + (1 - take['Fred']) >= 1", "take['George'] == 1",
+        "take['Ginny'] == 1"]
+    assert [entry["name"] for entry in read["constraints"]] == ["three", "not_both", "pair_1", "pair_2"]
+    assert notes[0] == ("quoted the members Harry, Fred, George, Ginny written bare inside brackets: they are no declared "
+                        "name and no index, only a member of the set there")
+    outcome, _, result, _, _ = Agent(None, AgentOptions(examples=0))._evaluate(read)  # type: ignore[arg-type]
+    assert outcome == "accepted" and result.objective == pytest.approx(9 + 15 + 8)  # George, Ginny and the cheaper of H/F
+
+
+def test_or_and_members_are_left_alone_where_they_could_mean_something_else() -> None:
+    document = children()
+    document["variables"]["take"]["type"] = "integer"  # 'or' of integer conditions is no clause
+    document["constraints"][1]["expression"] = "take[Harry] == 0 or take[Fred] == 0"
+    document["parameters"]["Harry"] = 1  # a declared name is that name, not a member
+    read, _ = normalize_document(document)
+    assert read["constraints"][1]["expression"] == "take[Harry] == 0 or take['Fred'] == 0"
+    mixed = children()
+    mixed["constraints"][2]["expression"] = "take[George] == 1 and take[Ginny] == 1 or take[Fred] == 1"
+    assert normalize_document(mixed)[0]["constraints"][2]["expression"] == \
+        "take['George'] == 1 and take['Ginny'] == 1 or take['Fred'] == 1"
+
+
+def test_if_then_on_indices_picks_rows_and_on_variables_gets_a_hint() -> None:
+    # IndustryOR 80: "for": "m in methods", "if m == 'B' then skilled_workers[m] >= 20 else True"
+    document = production(constraints=[*PRODUCTION["constraints"],
+                                       {"name": "least", "for": "p in products", "expression": "if p == 'a' then make[p] >= 1 else True"}])
+    read, notes = normalize_document(document)
+    assert read["constraints"][-1] == {"name": "least", "for": "p in products if p == 'a'", "expression": "make[p] >= 1"}
+    assert len(notes) == 1
+    # MAMO ComplexLP 63: a condition on an integer variable is no filter on the rows: left for the validator, with a hint
+    on_variable = production(constraints=[*PRODUCTION["constraints"],
+                                          {"name": "least", "for": "p in products", "expression": "if make[p] != 0: make[p] >= 1"}])
+    assert normalize_document(on_variable)[0] == on_variable
+    outcome, _, _, _, error = Agent(None, AgentOptions(examples=0))._evaluate(on_variable)  # type: ignore[arg-type]
+    assert outcome == "model_error" and error is not None
+    assert any(hint.startswith("A constraint has no 'if': a condition on indices goes into \"for\"") for hint in error_hints(error))
+
+
+def test_a_variable_after_in_is_named_with_the_sets() -> None:
+    # IndustryOR 51: "... for t in time if t not in contract" with contract a variable
+    document = production(objective={"sense": "max", "expression": "sum(profit[p] for p in products if p not in make)"})
+    outcome, _, _, _, error = Agent(None, AgentOptions(examples=0))._evaluate(document)  # type: ignore[arg-type]
+    assert outcome == "model_error" and error is not None
+    assert ("'make' is a variable, not a set: after 'in' write a declared set (sets: 'products', 'resources')."
+            in error_hints(error, document)[0])
