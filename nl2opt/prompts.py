@@ -107,6 +107,7 @@ _SCALAR_USE = re.compile(r"variable '(?P<variable>[^']+)' is indexed by (?P<sets
 _SPACED_NAME = re.compile(r"(?P<element>\w+): '(?P<name>\s*[A-Za-z_][A-Za-z0-9_]*\s*)' does not match '\^\[A-Za-z_\]")
 _CONDITIONAL = re.compile(r"syntax error in constraint[^\n]*\n\s+if\s")
 _IN_NOT_A_SET = re.compile(r"the right side of 'in' must be a set name\n(?P<text>[^\n]*)\n(?P<pad> *)\^")
+_NO_VALUE = re.compile(r"parameter '(?P<parameter>[^']+)' has no value at ")
 _DENSE_SHAPE = re.compile(r"parameters '(?P<parameter>[^']+)': dense 'values' have shape \((?P<given>[^)]*)\), the index sets give")
 _NOT_IN_SET = re.compile(r"index (?P<value>'[^']*'|\"[^\"]*\"|[^\s']+) of (?P<use>[\w.]+\[[^\]]*\]) is not in set (?P<set>\w+) ")
 _DEFINED_TWICE = re.compile(r"variables '(?P<name>[^']+)': '(?P=name)' is already defined as a parameter")
@@ -142,6 +143,9 @@ def error_hints(error: str, document: Mapping[str, Any] | None = None) -> list[s
                      "(\"when\": \"flag[i] == 1\"). A condition on any other variable needs a binary variable and a big-M.")
     for match in _IN_NOT_A_SET.finditer(error):  # (IndustryOR 51: "for t in time if t not in contract", contract a variable)
         hints.append(in_not_a_set_hint(match["text"], len(match["pad"]), document))
+    for match in _NO_VALUE.finditer(error):  # (IndustryOR 32: "production_capacity": {"index": ["workshops"], "values": {}})
+        hint = empty_table_hint(match["parameter"], document)
+        hints += [hint] if hint else []
     for match in _DENSE_SHAPE.finditer(error):  # (MAMO ComplexLP 121, 166, 28: the same table sent again unchanged)
         hints.append(dense_shape_hint(match["parameter"], match["given"], document))
     for match in _NOT_IN_SET.finditer(error):  # (MAMO ComplexLP 63 route[0] over cities 1..4, 92 cost[0, 0] over A..E)
@@ -232,6 +236,20 @@ def in_not_a_set_hint(text: str, column: int, document: Mapping[str, Any] | None
     what = f"{name!r} is a {kind}, not a set" if kind else f"{name!r} is not a declared set"
     return (f"{what}: after 'in' write a declared set (sets: {sets}). A condition cannot test a variable's value; "
             "if the term depends on a decision, multiply by the variable instead of filtering.")
+
+
+def empty_table_hint(parameter: str, document: Mapping[str, Any] | None = None) -> str | None:
+    """For a table the answer declares with no numbers at all: the entries it needs, in the answer's names (else None)."""
+    entry = _section(document, "parameters").get(parameter)
+    if not isinstance(entry, Mapping) or any(entry.get(key) not in (None, {}, []) for key in ("value", "values", "rows", "default")):
+        return None
+    sizes = _set_sizes(document, _index_names(entry))
+    if not sizes or len(sizes) != 1:
+        return (f"Parameter {parameter!r} has no numbers at all: give its \"values\" from the problem, one per member of "
+                "its index sets.")
+    (name, members), = sizes
+    return (f"Parameter {parameter!r} has no numbers at all: write \"values\" as a list of {len(members)} numbers from the "
+            f"problem, one per member of {name!r} in order ({_listed(members)}).")
 
 
 def not_a_member_hint(value: str, use: str, set_name: str, document: Mapping[str, Any] | None = None) -> str:

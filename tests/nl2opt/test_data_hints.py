@@ -180,3 +180,12 @@ def test_a_variable_after_in_is_named_with_the_sets() -> None:
     assert outcome == "model_error" and error is not None
     assert ("'make' is a variable, not a set: after 'in' write a declared set (sets: 'products', 'resources')."
             in error_hints(error, document)[0])
+
+
+def test_an_empty_table_is_asked_for_its_numbers_in_member_order() -> None:
+    # IndustryOR 32, round 2: "production_capacity": {"index": ["workshops"], "values": {}}
+    document = production(parameters={**PRODUCTION["parameters"], "available": {"index": ["resources"], "values": {}}})
+    outcome, _, _, _, error = Agent(None, AgentOptions(examples=0))._evaluate(document)  # type: ignore[arg-type]
+    assert outcome == "model_error" and error is not None
+    assert error_hints(error, document) == ["Parameter 'available' has no numbers at all: write \"values\" as a list of 2 "
+                                            "numbers from the problem, one per member of 'resources' in order ('wood', 'labor')."]
