@@ -187,5 +187,5 @@ def test_an_empty_table_is_asked_for_its_numbers_in_member_order() -> None:
     document = production(parameters={**PRODUCTION["parameters"], "available": {"index": ["resources"], "values": {}}})
     outcome, _, _, _, error = Agent(None, AgentOptions(examples=0))._evaluate(document)  # type: ignore[arg-type]
     assert outcome == "model_error" and error is not None
-    assert error_hints(error, document) == ["Parameter 'available' has no numbers at all: write \"values\" as a list of 2 "
-                                            "numbers from the problem, one per member of 'resources' in order ('wood', 'labor')."]
+    assert error_hints(error, document) == [("Parameter 'available' has no numbers at all: write \"values\" as a list of 2 "
+                                            "numbers from the problem, one per member of 'resources' in order ('wood', 'labor').")]
