@@ -49,7 +49,7 @@ import io
 import keyword
 import re
 import tokenize
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 __all__ = ["normalize_document"]
@@ -115,6 +115,14 @@ def _tokens(text: str) -> list[tokenize.TokenInfo] | None:
                 if token.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER, tokenize.INDENT, tokenize.DEDENT)]
     except (tokenize.TokenError, IndentationError, SyntaxError):
         return None
+
+
+def _offsets(text: str) -> Callable[[tokenize.TokenInfo], int]:
+    """The character offset in ``text`` of a token of it."""
+    starts = [0]
+    for line in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    return lambda token: starts[token.start[0] - 1] + token.start[1]
 
 
 def _uses(texts: list[str], name: str) -> tuple[int, int] | None:
@@ -336,9 +344,7 @@ def _bare_members(document: dict[str, Any]) -> list[str]:
         tokens = _tokens(text)
         if tokens is None:
             continue
-        starts = [0]
-        for line in text.splitlines(keepends=True):
-            starts.append(starts[-1] + len(line))
+        offset_of = _offsets(text)
         replacements: list[tuple[int, str]] = []
         stack: list[tuple[str | None, int]] = []  # (the indexed name, the position inside its brackets)
         for position, token in enumerate(tokens):
@@ -359,7 +365,7 @@ def _bare_members(document: dict[str, Any]) -> list[str]:
                     continue
                 members = sets.get(index[slot])
                 if isinstance(members, list) and name in members:
-                    replacements.append((starts[token.start[0] - 1] + token.start[1], name))
+                    replacements.append((offset_of(token), name))
         quoted += [name for name in dict.fromkeys(name for _, name in replacements) if name not in quoted]
         for offset, name in reversed(replacements):
             text = text[:offset] + repr(name) + text[offset + len(name):]
@@ -378,9 +384,7 @@ def _top_level_split(text: str, word: str) -> list[str] | None:
     tokens = _tokens(text)
     if tokens is None:
         return None
-    starts = [0]
-    for line in text.splitlines(keepends=True):
-        starts.append(starts[-1] + len(line))
+    offset_of = _offsets(text)
     depth, cuts = 0, []
     for token in tokens:
         if token.string in ("(", "[", "{"):
@@ -388,7 +392,7 @@ def _top_level_split(text: str, word: str) -> list[str] | None:
         elif token.string in (")", "]", "}"):
             depth -= 1
         elif depth == 0 and token.type == tokenize.NAME and token.string == word:
-            offset = starts[token.start[0] - 1] + token.start[1]
+            offset = offset_of(token)
             cuts.append((offset, offset + len(word)))
     pieces, position = [], 0
     for start, end in cuts:
@@ -511,14 +515,12 @@ def _renamed_text(text: str, renames: Mapping[str, str]) -> str:
     tokens = _tokens(text)
     if tokens is None:
         return text
-    starts = [0]
-    for line in text.splitlines(keepends=True):
-        starts.append(starts[-1] + len(line))
+    offset_of = _offsets(text)
     pieces, position = [], 0
     for token in tokens:
         if token.type != tokenize.NAME or token.string not in renames:
             continue
-        offset = starts[token.start[0] - 1] + token.start[1]
+        offset = offset_of(token)
         pieces += [text[position:offset], renames[token.string]]
         position = offset + len(token.string)
     return "".join(pieces) + text[position:]
