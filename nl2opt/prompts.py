@@ -389,8 +389,37 @@ def _undeclared_tables(document: Mapping[str, Any] | None) -> str:
     if not found:
         return ""
     listed = ", ".join(f"{name}[...]" for name in found)
+    shapes = [shape for shape in (_table_shape(name, document) for name in found) if shape]
     return (f" The expressions also use {listed}, declared nowhere: put each under \"parameters\" with the numbers from "
-            "the problem, e.g. {\"index\": [its sets], \"values\": [...]}.")
+            "the problem, e.g. {\"index\": [its sets], \"values\": [...]}." + (" By their use: " + "; ".join(shapes) + "."
+                                                                          if shapes else ""))
+
+
+def _table_shape(name: str, document: Mapping[str, Any] | None) -> str | None:
+    """The entry a table the expressions index needs, from the sets its indices run over there (None when they disagree)."""
+    texts = _expression_texts(document)
+    known = set(_section(document, "sets")) | set(_undeclared_sets(document))
+    domains: dict[str, set[str]] = {}
+    for text in texts:
+        for match in re.finditer(r"(?:\bfor\s+|^\s*|,\s*)([A-Za-z_]\w*)\s+in\s+([A-Za-z_]\w*)\b(?!\s*\()", text):
+            domains.setdefault(match[1], set()).add(match[2])
+    shapes = set()
+    for text in texts:
+        for match in re.finditer(rf"(?<![\w.'\"]){re.escape(name)}\s*\[([^\[\]]*)\]", text):
+            items = [item.strip() for item in match[1].split(",")]
+            sets = [next(iter(domains[item])) if len(domains.get(item, ())) == 1 else None for item in items]
+            if all(item in known for item in sets):  # uses with members or unbound names say nothing about the index
+                shapes.add(tuple(sets))
+    if len(shapes) != 1:
+        return None
+    (index,) = shapes
+    if len(index) == 1:
+        layout = f"one number per member of {index[0]!r}"
+    elif len(index) == 2:
+        layout = f"one list per member of {index[0]!r}, each with one number per member of {index[1]!r}"
+    else:
+        return None
+    return f"{json.dumps(name)}: {{\"index\": {json.dumps(list(index))}, \"values\": [...]}} ({layout})"
 
 
 def _expression_texts(document: Mapping[str, Any] | None) -> list[str]:

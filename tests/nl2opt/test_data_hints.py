@@ -189,3 +189,13 @@ def test_an_empty_table_is_asked_for_its_numbers_in_member_order() -> None:
     assert outcome == "model_error" and error is not None
     assert error_hints(error, document) == [("Parameter 'available' has no numbers at all: write \"values\" as a list of 2 "
                                             "numbers from the problem, one per member of 'resources' in order ('wood', 'labor').")]
+
+
+def test_a_tables_index_is_read_only_from_uses_over_sets() -> None:
+    # MAMO ComplexLP 92 round 1: cost[i, j] over cities beside cost[0, 0]; 121: capacity[i, j] with i in range(9)
+    document = {"variables": {"go": {"index": ["cities", "cities"]}},
+                "objective": {"sense": "minimize", "expression": "sum(cost[i, j] * go[i, j] for i in cities for j in cities) + "
+                                                                 "cost[0, 0] + sum(cap[k, k] for k in range(3))"}}
+    [hint] = error_hints(rejection(document), document)
+    assert hint.endswith("By their use: \"cost\": {\"index\": [\"cities\", \"cities\"], \"values\": [...]} (one list per member "
+                         "of 'cities', each with one number per member of 'cities').")
