@@ -108,6 +108,7 @@ _SPACED_NAME = re.compile(r"(?P<element>\w+): '(?P<name>\s*[A-Za-z_][A-Za-z0-9_]
 _CONDITIONAL = re.compile(r"syntax error in constraint[^\n]*\n\s+if\s")
 _IN_NOT_A_SET = re.compile(r"the right side of 'in' must be a set name\n(?P<text>[^\n]*)\n(?P<pad> *)\^")
 _NO_VALUE = re.compile(r"parameter '(?P<parameter>[^']+)' has no value at ")
+_KEY_NOT_MEMBER = re.compile(r"parameters '(?P<parameter>[^']+)': '(?P<key>[^']*)' is not a member of set (?P<set>\w+) ")
 _DENSE_SHAPE = re.compile(r"parameters '(?P<parameter>[^']+)': dense 'values' have shape \((?P<given>[^)]*)\), the index sets give")
 _NOT_IN_SET = re.compile(r"index (?P<value>'[^']*'|\"[^\"]*\"|[^\s']+) of (?P<use>[\w.]+\[[^\]]*\]) is not in set (?P<set>\w+) ")
 _DEFINED_TWICE = re.compile(r"variables '(?P<name>[^']+)': '(?P=name)' is already defined as a parameter")
@@ -146,6 +147,8 @@ def error_hints(error: str, document: Mapping[str, Any] | None = None) -> list[s
     for match in _NO_VALUE.finditer(error):  # (IndustryOR 32: "production_capacity": {"index": ["workshops"], "values": {}})
         hint = empty_table_hint(match["parameter"], document)
         hints += [hint] if hint else []
+    for match in _KEY_NOT_MEMBER.finditer(error):  # (MAMO ComplexLP 91, v5 round 3: keys "from_0" for members 0..4)
+        hints.append(key_not_member_hint(match["parameter"], match["key"], match["set"], document))
     for match in _DENSE_SHAPE.finditer(error):  # (MAMO ComplexLP 121, 166, 28: the same table sent again unchanged)
         hints.append(dense_shape_hint(match["parameter"], match["given"], document))
     for match in _NOT_IN_SET.finditer(error):  # (MAMO ComplexLP 63 route[0] over cities 1..4, 92 cost[0, 0] over A..E)
@@ -250,6 +253,18 @@ def empty_table_hint(parameter: str, document: Mapping[str, Any] | None = None) 
     (name, members), = sizes
     return (f"Parameter {parameter!r} has no numbers at all: write \"values\" as a list of {len(members)} numbers from the "
             f"problem, one per member of {name!r} in order ({_listed(members)}).")
+
+
+def key_not_member_hint(parameter: str, key: str, set_name: str, document: Mapping[str, Any] | None = None) -> str:
+    """A key of a table's mapping that is no member of its set: the members, and the member the key spells when it does."""
+    members = _members(document, set_name) or []
+    text = f"The keys of {parameter!r} are the members of {set_name!r} themselves"
+    text += f" ({_listed(members, 12)})" if members else ""
+    spelled = [member for member in members if str(member) != key and key.endswith(str(member))
+               and key[: len(key) - len(str(member))].rstrip("_- ") in (set_name, set_name.rstrip("_"), set_name[:-1])]
+    if len(spelled) == 1:
+        return text + f": write {json.dumps(str(spelled[0]))} where you wrote {json.dumps(key)}, and the same for every key."
+    return text + f"; {json.dumps(key)} is none of them."
 
 
 def not_a_member_hint(value: str, use: str, set_name: str, document: Mapping[str, Any] | None = None) -> str:

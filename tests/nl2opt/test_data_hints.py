@@ -199,3 +199,12 @@ def test_a_tables_index_is_read_only_from_uses_over_sets() -> None:
     [hint] = error_hints(rejection(document), document)
     assert hint.endswith("By their use: \"cost\": {\"index\": [\"cities\", \"cities\"], \"values\": [...]} (one list per member "
                          "of 'cities', each with one number per member of 'cities').")
+
+
+def test_a_mapping_key_that_spells_a_member_with_its_set_name_is_shown_the_member() -> None:
+    # MAMO ComplexLP 91, v5 round 3: "cost": {"index": ["from_", "to"], "values": {"from_0": {"to_0": 64, ...}}}
+    document = production(sets={**PRODUCTION["sets"], "from_": [0, 1]},
+                          parameters={**PRODUCTION["parameters"], "far": {"index": ["from_"], "values": {"from_0": 3, "from_1": 4}}})
+    [hint] = error_hints(rejection(document), document)
+    assert hint == ("The keys of 'far' are the members of 'from_' themselves (0, 1): write \"0\" where you wrote \"from_0\", "
+                    "and the same for every key.")
