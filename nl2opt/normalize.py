@@ -15,6 +15,21 @@ the compiler, whose errors are fed back with hints (``ormodel.nl2opt.prompts``).
   single number: under any other reading the model has no data for its index and no valid use.
 * **A variable declared under "parameters"** (an entry with a variable's ``type`` and no data:
   ``"min_separation": {"type": "continuous"}``) is a variable: a parameter has no type.
+* **A parameter with no data named like a variable** (``"component_1": {"index": ["workshops"],
+  "values": {}}`` beside the variable ``component_1``): it gives no number, so every use of the name
+  is the variable's; the empty entry is dropped.
+* **A scalar parameter given only a "default"** (``"min_separation": {"default": 0}``): with no
+  index there is nothing else to fill, so the default is its value.
+* **A member written bare inside brackets** (``children[Harry]`` with ``children`` indexed by a set
+  that lists ``"Harry"``): a name that is declared nowhere and bound by no ``for`` can only be that
+  member, so it is quoted (``children['Harry']``).
+* **Comparisons joined by "and"** in one constraint (``x['G'] == 1 and x['F'] == 1``): each must
+  hold, so each is its own constraint (``NAME_1``, ``NAME_2``).
+* **Binary conditions joined by "or"** (``x['H'] == 0 or x['F'] == 0``, every side a binary variable
+  compared with 0 or 1): at least one holds, which is ``(1 - x['H']) + (1 - x['F']) >= 1``.
+* **"if CONDITION then RELATION [else True]"** (or ``if CONDITION: RELATION``) as a constraint's
+  expression, where the condition names no variable: it picks the rows of the constraint's "for",
+  which becomes ``"m in methods if m == 'B'"`` with the relation alone.
 * **A "for" that names one scalar variable** (``"for": "small"`` on ``small == 3 * large``) binds
   nothing: the constraint without it.
 * **A "for" whose every index the expression binds again** (``"for": "i in cities"`` on
@@ -34,7 +49,7 @@ import io
 import keyword
 import re
 import tokenize
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 __all__ = ["normalize_document"]
@@ -58,6 +73,11 @@ def normalize_document(document: Mapping[str, Any]) -> tuple[dict[str, Any], lis
     notes += _strip_spaced_names(result)
     notes += _reserved_words(result)
     notes += _variables_under_parameters(result)
+    notes += _empty_parameters_named_like_variables(result)
+    notes += _scalar_defaults(result)
+    notes += _bare_members(result)
+    notes += _logical_constraints(result)
+    notes += _conditions_on_indices(result)
     notes += _bounds_as_constraints(result)
     notes += _scalars_with_phantom_index(result)
     notes += _for_naming_a_variable(result)
@@ -95,6 +115,14 @@ def _tokens(text: str) -> list[tokenize.TokenInfo] | None:
                 if token.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER, tokenize.INDENT, tokenize.DEDENT)]
     except (tokenize.TokenError, IndentationError, SyntaxError):
         return None
+
+
+def _offsets(text: str) -> Callable[[tokenize.TokenInfo], int]:
+    """The character offset in ``text`` of a token of it."""
+    starts = [0]
+    for line in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    return lambda token: starts[token.start[0] - 1] + token.start[1]
 
 
 def _uses(texts: list[str], name: str) -> tuple[int, int] | None:
@@ -238,6 +266,226 @@ def _variables_under_parameters(document: dict[str, Any]) -> list[str]:
     return notes
 
 
+# -- parameters without data ----------------------------------------------------------------------
+
+_DATA_KEYS = ("value", "values", "rows", "default")
+
+
+def _has_no_data(entry: Any) -> bool:
+    """An entry under "parameters" that gives no number at all (``{"index": [...], "values": {}}``)."""
+    return isinstance(entry, dict) and all(entry.get(key) in (None, {}, []) for key in _DATA_KEYS)
+
+
+def _empty_parameters_named_like_variables(document: dict[str, Any]) -> list[str]:
+    parameters, variables = _section(document, "parameters"), _section(document, "variables")
+    notes = []
+    for name in [name for name, entry in parameters.items() if name in variables and _has_no_data(entry)]:
+        del parameters[name]
+        notes.append(f"dropped parameter {name!r}: it has no data, and {name!r} is also a variable, which is what the "
+                     "expressions use")
+    return notes
+
+
+def _scalar_defaults(document: dict[str, Any]) -> list[str]:
+    notes = []
+    for name, entry in _section(document, "parameters").items():
+        if (isinstance(entry, dict) and not entry.get("index") and entry.get("default") is not None
+                and all(entry.get(key) is None for key in ("value", "values", "rows"))):
+            entry["value"] = entry.pop("default")
+            entry.pop("index", None)
+            notes.append(f"read the \"default\" of scalar parameter {name!r} as its value ({entry['value']!r}): a number "
+                         "without an index has no other entries to fill")
+    return notes
+
+
+# -- members written bare -------------------------------------------------------------------------
+
+
+def _constraint_entries(document: Mapping[str, Any]) -> list[Any]:
+    constraints = document.get("constraints")
+    return constraints if isinstance(constraints, list) else list(constraints.values()) if isinstance(constraints, dict) else []
+
+
+def _text_slots(document: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
+    """(the dict, the key) of every expression text that can be rewritten in place."""
+    objective = document.get("objective")
+    if isinstance(objective, dict) and isinstance(objective.get("expression"), str):
+        yield objective, "expression"
+    for entry in _constraint_entries(document):
+        if isinstance(entry, dict):
+            for key in ("expression", "for", "when"):
+                if isinstance(entry.get(key), str):
+                    yield entry, key
+
+
+def _bound_names(texts: list[str]) -> set[str]:
+    """Every name a text binds (``for NAME in``, ``NAME in`` at the start of a "for" clause or after a comma)."""
+    bound: set[str] = set()
+    for text in texts:
+        tokens = _tokens(text) or []
+        for position, token in enumerate(tokens):
+            if token.type != tokenize.NAME or position + 1 >= len(tokens):
+                continue
+            before = tokens[position - 1].string if position else ""
+            if tokens[position + 1].string == "in" or before == "for":
+                bound.add(token.string)
+    return bound
+
+
+def _bare_members(document: dict[str, Any]) -> list[str]:
+    sets = _section(document, "sets")
+    indexed = {name: _index_list(entry) or [] for element in ("parameters", "variables")
+               for name, entry in _section(document, element).items() if isinstance(entry, Mapping)}
+    declared = {name for element in _NAMED for name in _section(document, element)}
+    bound = _bound_names(list(_expressions(document)))
+    quoted: list[str] = []
+    for holder, key in _text_slots(document):
+        text = holder[key]
+        tokens = _tokens(text)
+        if tokens is None:
+            continue
+        offset_of = _offsets(text)
+        replacements: list[tuple[int, str]] = []
+        stack: list[tuple[str | None, int]] = []  # (the indexed name, the position inside its brackets)
+        for position, token in enumerate(tokens):
+            if token.string in ("[", "(", "{"):
+                owner = tokens[position - 1].string if token.string == "[" and position else None
+                stack.append((owner if owner in indexed else None, 0))
+            elif token.string in ("]", ")", "}") and stack:
+                stack.pop()
+            elif token.string == "," and stack:
+                stack[-1] = (stack[-1][0], stack[-1][1] + 1)
+            elif token.type == tokenize.NAME and stack and stack[-1][0] is not None:
+                owner, slot = stack[-1]
+                index = indexed[owner]
+                alone = tokens[position - 1].string in ("[", ",") and position + 1 < len(tokens) and \
+                    tokens[position + 1].string in ("]", ",")
+                name = token.string
+                if (not alone or slot >= len(index) or name in declared or name in bound or keyword.iskeyword(name)):
+                    continue
+                members = sets.get(index[slot])
+                if isinstance(members, list) and name in members:
+                    replacements.append((offset_of(token), name))
+        quoted += [name for name in dict.fromkeys(name for _, name in replacements) if name not in quoted]
+        for offset, name in reversed(replacements):
+            text = text[:offset] + repr(name) + text[offset + len(name):]
+        holder[key] = text
+    if not quoted:
+        return []
+    return [(f"quoted the member{'s' if len(quoted) > 1 else ''} {', '.join(quoted)} written bare inside brackets: "
+            f"{'they are' if len(quoted) > 1 else 'it is'} no declared name and no index, only a member of the set there")]
+
+
+# -- 'and' / 'or' between comparisons --------------------------------------------------------------
+
+
+def _top_level_split(text: str, word: str) -> list[str] | None:
+    """``text`` split at ``word`` (``and``/``or``) outside every bracket; None when it does not tokenize."""
+    tokens = _tokens(text)
+    if tokens is None:
+        return None
+    offset_of = _offsets(text)
+    depth, cuts = 0, []
+    for token in tokens:
+        if token.string in ("(", "[", "{"):
+            depth += 1
+        elif token.string in (")", "]", "}"):
+            depth -= 1
+        elif depth == 0 and token.type == tokenize.NAME and token.string == word:
+            offset = offset_of(token)
+            cuts.append((offset, offset + len(word)))
+    pieces, position = [], 0
+    for start, end in cuts:
+        pieces.append(text[position:start].strip())
+        position = end
+    pieces.append(text[position:].strip())
+    return pieces
+
+
+_LITERAL = re.compile(r"^(?P<ref>[A-Za-z_]\w*(\s*\[[^\[\]]*\])?)\s*==\s*(?P<value>[01])(\.0*)?$")
+
+
+def _logical_constraints(document: dict[str, Any]) -> list[str]:
+    from ormodel.errors import ModelError
+    from ormodel.expressions import parse_relation
+
+    constraints = document.get("constraints")
+    if not isinstance(constraints, list):
+        return []
+    binaries = {name for name, entry in _section(document, "variables").items()
+                if isinstance(entry, Mapping) and str(entry.get("type", "")).strip().lower() == "binary"}
+    names = {entry.get("name") for entry in constraints if isinstance(entry, dict)}
+    notes: list[str] = []
+    rewritten: list[Any] = []
+    for entry in constraints:
+        expression = entry.get("expression") if isinstance(entry, dict) else None
+        if not isinstance(expression, str):
+            rewritten.append(entry)
+            continue
+        conjuncts = _top_level_split(expression, "and") or [expression]
+        disjuncts = _top_level_split(expression, "or") or [expression]
+        if len(conjuncts) > 1 and len(disjuncts) == 1:
+            try:
+                for part in conjuncts:
+                    parse_relation(part)
+            except (ModelError, RecursionError, MemoryError):
+                rewritten.append(entry)
+                continue
+            base = str(entry.get("name", "constraint"))
+            for number, part in enumerate(conjuncts, start=1):
+                name = f"{base}_{number}"
+                while name in names:
+                    name += "_"
+                names.add(name)
+                rewritten.append({**entry, "name": name, "expression": part})
+            notes.append(f"split constraint {base!r} at 'and' into {len(conjuncts)} constraints: each comparison must hold")
+            continue
+        literals = [_LITERAL.match(part) for part in disjuncts] if len(disjuncts) > 1 and len(conjuncts) == 1 else []
+        if literals and all(match and re.match(r"\w+", match["ref"])[0] in binaries for match in literals):  # type: ignore[index]
+            terms = [match["ref"] if match["value"] == "1" else f"(1 - {match['ref']})" for match in literals]  # type: ignore[index]
+            entry["expression"] = " + ".join(terms) + " >= 1"
+            notes.append(f"read constraint {entry.get('name', '?')!r} ({expression}) as {entry['expression']}: on binary "
+                         "variables, at least one of the conditions holds")
+        rewritten.append(entry)
+    constraints[:] = rewritten
+    return notes
+
+
+# -- 'if ... then ...' on indices ------------------------------------------------------------------
+
+_CONDITIONAL = re.compile(r"^\s*if\s+(?P<condition>.+?)\s*(?:\bthen\b|:)\s*(?P<relation>.+?)"
+                          r"(?:\s+else\s+(?:True|true|1|0\s*==\s*0))?\s*$", re.DOTALL)
+
+
+def _conditions_on_indices(document: dict[str, Any]) -> list[str]:
+    from ormodel.errors import ModelError
+    from ormodel.expressions import parse_generators, parse_relation
+
+    variables = set(_section(document, "variables"))
+    notes = []
+    for entry in _constraint_entries(document):
+        if not isinstance(entry, dict) or not isinstance(entry.get("expression"), str) or not isinstance(entry.get("for"), str):
+            continue
+        match = _CONDITIONAL.match(entry["expression"])
+        tokens = _tokens(entry["for"]) if match else None
+        if match is None or tokens is None or any(token.string == "if" for token in tokens):
+            continue
+        condition_tokens = _tokens(match["condition"]) or []
+        if not condition_tokens or any(token.type == tokenize.NAME and token.string in variables for token in condition_tokens):
+            continue  # a condition on a decision is no filter on the rows
+        clause = f"{entry['for']} if {match['condition']}"
+        try:
+            parse_generators(clause)
+            parse_relation(match["relation"])
+        except (ModelError, RecursionError, MemoryError):
+            continue
+        written = entry["expression"]
+        entry["for"], entry["expression"] = clause, match["relation"]
+        notes.append(f"read constraint {entry.get('name', '?')!r} ({written}) as \"for\": {clause!r} with "
+                     f"{match['relation']!r}: the condition is on indices only, so it picks the rows")
+    return notes
+
+
 # -- a 'for' that binds nothing -------------------------------------------------------------------
 
 
@@ -267,14 +515,12 @@ def _renamed_text(text: str, renames: Mapping[str, str]) -> str:
     tokens = _tokens(text)
     if tokens is None:
         return text
-    starts = [0]
-    for line in text.splitlines(keepends=True):
-        starts.append(starts[-1] + len(line))
+    offset_of = _offsets(text)
     pieces, position = [], 0
     for token in tokens:
         if token.type != tokenize.NAME or token.string not in renames:
             continue
-        offset = starts[token.start[0] - 1] + token.start[1]
+        offset = offset_of(token)
         pieces += [text[position:offset], renames[token.string]]
         position = offset + len(token.string)
     return "".join(pieces) + text[position:]

@@ -16,9 +16,23 @@ from typing import Any
 
 from ormodel.nl2opt.client import Message
 
-__all__ = ["SYSTEM_PROMPT", "build_messages", "cut_off_feedback", "error_hints", "example_messages", "findings_feedback",
-           "model_error_feedback", "needs_declarations", "parse_feedback",
-           "unknown_set_hint"]
+__all__ = [
+    "SYSTEM_PROMPT",
+    "build_messages",
+    "cut_off_feedback",
+    "defined_twice_hint",
+    "dense_shape_hint",
+    "error_hints",
+    "example_messages",
+    "findings_feedback",
+    "model_error_feedback",
+    "needs_declarations",
+    "not_a_member_hint",
+    "parse_feedback",
+    "repeated_feedback",
+    "row_length_hint",
+    "unknown_set_hint",
+]
 
 SYSTEM_PROMPT = """\
 You are an operations-research modeling expert. Turn the user's problem into a five-element \
@@ -91,6 +105,15 @@ _BOUND = re.compile(r"variables '(?P<variable>[^']+)': (?P<side>lower|upper) bou
 _UNKNOWN_SET = re.compile(r"unknown set '(?P<set>[^']+)' in the index")
 _SCALAR_USE = re.compile(r"variable '(?P<variable>[^']+)' is indexed by (?P<sets>[^;\n]+); write (?P=variable)\[\.\.\.\]")
 _SPACED_NAME = re.compile(r"(?P<element>\w+): '(?P<name>\s*[A-Za-z_][A-Za-z0-9_]*\s*)' does not match '\^\[A-Za-z_\]")
+_CONDITIONAL = re.compile(r"syntax error in constraint[^\n]*\n\s+if\s")
+_IN_NOT_A_SET = re.compile(r"the right side of 'in' must be a set name\n(?P<text>[^\n]*)\n(?P<pad> *)\^")
+_NO_VALUE = re.compile(r"parameter '(?P<parameter>[^']+)' has no value at ")
+_KEY_NOT_MEMBER = re.compile(r"parameters '(?P<parameter>[^']+)': '(?P<key>[^']*)' is not a member of set (?P<set>\w+) ")
+_DENSE_SHAPE = re.compile(r"parameters '(?P<parameter>[^']+)': dense 'values' have shape \((?P<given>[^)]*)\), the index sets give")
+_NOT_IN_SET = re.compile(r"index (?P<value>'[^']*'|\"[^\"]*\"|[^\s']+) of (?P<use>[\w.]+\[[^\]]*\]) is not in set (?P<set>\w+) ")
+_DEFINED_TWICE = re.compile(r"variables '(?P<name>[^']+)': '(?P=name)' is already defined as a parameter")
+_ROW_LENGTH = re.compile(r"parameters '(?P<parameter>[^']+)': row (?P<row>\d+) must list (?P<count>\d+) index values and then the "
+                         r"value, got (?P<got>\[[^\n]*\])")
 
 
 def error_hints(error: str, document: Mapping[str, Any] | None = None) -> list[str]:
@@ -115,12 +138,169 @@ def error_hints(error: str, document: Mapping[str, Any] | None = None) -> list[s
         hints.append(f"Variable {variable!r} has an \"index\" ({match['sets']}) but is used as one number. If it is one "
                      f"quantity, remove \"index\" from variable {variable!r}.{_entry_without(document, variable, 'index')} "
                      f"Otherwise write {variable}[...] with an index bound by \"for\" or by a sum over {match['sets']}.")
+    if _CONDITIONAL.search(error):  # (IndustryOR 80 "if m == 'B' then ...", MAMO ComplexLP 63 "if route[i] != 0: ...")
+        hints.append("A constraint has no 'if': a condition on indices goes into \"for\" (\"for\": \"m in methods if m == "
+                     "'B'\", the expression then only the comparison); a condition on a binary variable goes into \"when\" "
+                     "(\"when\": \"flag[i] == 1\"). A condition on any other variable needs a binary variable and a big-M.")
+    for match in _IN_NOT_A_SET.finditer(error):  # (IndustryOR 51: "for t in time if t not in contract", contract a variable)
+        hints.append(in_not_a_set_hint(match["text"], len(match["pad"]), document))
+    for match in _NO_VALUE.finditer(error):  # (IndustryOR 32: "production_capacity": {"index": ["workshops"], "values": {}})
+        hint = empty_table_hint(match["parameter"], document)
+        hints += [hint] if hint else []
+    for match in _KEY_NOT_MEMBER.finditer(error):  # (MAMO ComplexLP 91, v5 round 3: keys "from_0" for members 0..4)
+        hints.append(key_not_member_hint(match["parameter"], match["key"], match["set"], document))
+    for match in _DENSE_SHAPE.finditer(error):  # (MAMO ComplexLP 121, 166, 28: the same table sent again unchanged)
+        hints.append(dense_shape_hint(match["parameter"], match["given"], document))
+    for match in _NOT_IN_SET.finditer(error):  # (MAMO ComplexLP 63 route[0] over cities 1..4, 92 cost[0, 0] over A..E)
+        hints.append(not_a_member_hint(match["value"], match["use"], match["set"], document))
+    for match in _DEFINED_TWICE.finditer(error):  # (MAMO ComplexLP 91 and IndustryOR 32: one name for data and decision)
+        hints.append(defined_twice_hint(match["name"], document))
+    for match in _ROW_LENGTH.finditer(error):  # (IndustryOR 100: "rows": [[0, 90], ...] on a table indexed by two sets)
+        hints.append(row_length_hint(match["parameter"], int(match["count"]), match["got"], document))
     for match in _SPACED_NAME.finditer(error):  # (NL4Opt 74: the model then dropped its other variable instead)
         name = match["name"]
         if name != name.strip():
             hints.append(f"The name {name!r} in \"{match['element']}\" has a space in it: write {name.strip()!r}, and keep "
                          "every other entry as it was.")
     return hints
+
+
+def _members(document: Mapping[str, Any] | None, set_name: str) -> list[Any] | None:
+    """The members of a set as the answer declares them (a list, or a ``from``/``to`` range), None when unknown."""
+    entry = _section(document, "sets").get(set_name)
+    if isinstance(entry, list):
+        return [tuple(member) if isinstance(member, list) else member for member in entry]
+    if isinstance(entry, Mapping) and isinstance(entry.get("from"), int) and isinstance(entry.get("to"), int):
+        first, last = entry["from"], entry["to"]
+        return list(range(first, last + 1)) if last - first < 100_000 else None
+    return None
+
+
+def _listed(members: Sequence[Any], limit: int = 8) -> str:
+    """Members as the model would write them in an expression: quoted text, bare numbers, cut in the middle when long."""
+    shown = [repr(member) if isinstance(member, str) else str(member) for member in members]
+    if len(shown) > limit:
+        shown = [*shown[: limit - 2], "…", shown[-1]]
+    return ", ".join(shown)
+
+
+def _set_sizes(document: Mapping[str, Any] | None, index: list[str]) -> list[tuple[str, list[Any]]] | None:
+    found = []
+    for set_name in index:
+        members = _members(document, set_name)
+        if members is None:
+            return None
+        found.append((set_name, members))
+    return found
+
+
+def dense_shape_hint(parameter: str, given: str, document: Mapping[str, Any] | None = None) -> str:
+    """What a dense table must look like for its index sets: how many lists of how many numbers, in which member order."""
+    entry = _section(document, "parameters").get(parameter)
+    sizes = _set_sizes(document, _index_names(entry))
+    if not sizes:
+        return f"Table {parameter!r}: list one value per member of each index set, in the order the set lists them."
+    counts = [int(item) for item in re.findall(r"\d+", given)]
+    described = " and ".join(f"set {name!r} has {len(members)} member{'s' if len(members) != 1 else ''} ({_listed(members)})"
+                             for name, members in dict(sizes).items())
+    if len(sizes) == 1:
+        (name, members), = sizes
+        need = f"\"values\" must be a list of {len(members)} numbers, one per member of {name!r} in that order"
+    else:
+        (rows, row_members), (columns, column_members) = sizes[0], sizes[1]
+        need = (f"\"values\" must be {len(row_members)} lists (one per member of {rows!r}, in that order) of "
+                f"{len(column_members)} numbers each (one per member of {columns!r})") if len(sizes) == 2 else \
+            f"\"values\" must nest one level per index set ({', '.join(repr(name) for name, _ in sizes)}), one entry per member"
+    gave = (f"{counts[0]} number{'s' if counts[0] != 1 else ''}" if len(counts) == 1 else
+            f"{counts[0]} lists of {counts[1]} numbers" if len(counts) == 2 else f"shape {tuple(counts)}")
+    text = (f"Table {parameter!r} is indexed by {', '.join(repr(name) for name, _ in sizes)}: {described}, so {need}; "
+            f"you gave {gave}.")
+    if len(counts) == 2 and len(sizes) == 2 and counts == [len(sizes[1][1]), len(sizes[0][1])] and counts[0] != counts[1]:
+        text += f" Your lists run the other way: write one list per member of {sizes[0][0]!r}."
+    if counts == [1] and len(sizes) == 1:
+        text += (f" If every member of {sizes[0][0]!r} has the same value, write \"default\": that value instead of "
+                 "\"values\".")
+    elif any(count < len(members) for count, (_, members) in zip(counts, sizes)):
+        text += (" If the problem gives no number for some pairs, write the entries it gives as \"rows\": [[member, ..., "
+                 "value], ...] with a \"default\" for the rest.")
+    if any(count > len(members) for count, (_, members) in zip(counts, sizes)):
+        text += " If the table is right, the set is missing members: list every member in \"sets\"."
+    return text
+
+
+def in_not_a_set_hint(text: str, column: int, document: Mapping[str, Any] | None = None) -> str:
+    """After ``in``, a name that is no set: what it is, and the sets there are."""
+    found = re.match(r"\s*(?:not\s+)?in\s+([A-Za-z_]\w*)", text[column:]) or re.match(r"([A-Za-z_]\w*)", text[column:])
+    sets = ", ".join(repr(name) for name in _section(document, "sets")) or "none declared"
+    if found is None:
+        return f"After 'in' write the name of a declared set (sets: {sets})."
+    name = found[1]
+    kind = next((element[:-1] for element in ("variables", "parameters") if name in _section(document, element)), None)
+    what = f"{name!r} is a {kind}, not a set" if kind else f"{name!r} is not a declared set"
+    return (f"{what}: after 'in' write a declared set (sets: {sets}). A condition cannot test a variable's value; "
+            "if the term depends on a decision, multiply by the variable instead of filtering.")
+
+
+def empty_table_hint(parameter: str, document: Mapping[str, Any] | None = None) -> str | None:
+    """For a table the answer declares with no numbers at all: the entries it needs, in the answer's names (else None)."""
+    entry = _section(document, "parameters").get(parameter)
+    if not isinstance(entry, Mapping) or any(entry.get(key) not in (None, {}, []) for key in ("value", "values", "rows", "default")):
+        return None
+    sizes = _set_sizes(document, _index_names(entry))
+    if not sizes or len(sizes) != 1:
+        return (f"Parameter {parameter!r} has no numbers at all: give its \"values\" from the problem, one per member of "
+                "its index sets.")
+    (name, members), = sizes
+    return (f"Parameter {parameter!r} has no numbers at all: write \"values\" as a list of {len(members)} numbers from the "
+            f"problem, one per member of {name!r} in order ({_listed(members)}).")
+
+
+def key_not_member_hint(parameter: str, key: str, set_name: str, document: Mapping[str, Any] | None = None) -> str:
+    """A key of a table's mapping that is no member of its set: the members, and the member the key spells when it does."""
+    members = _members(document, set_name) or []
+    text = f"The keys of {parameter!r} are the members of {set_name!r} themselves"
+    text += f" ({_listed(members, 12)})" if members else ""
+    spelled = [member for member in members if str(member) != key and key.endswith(str(member))
+               and key[: len(key) - len(str(member))].rstrip("_- ") in (set_name, set_name.rstrip("_"), set_name[:-1])]
+    if len(spelled) == 1:
+        return text + f": write {json.dumps(str(spelled[0]))} where you wrote {json.dumps(key)}, and the same for every key."
+    return text + f"; {json.dumps(key)} is none of them."
+
+
+def not_a_member_hint(value: str, use: str, set_name: str, document: Mapping[str, Any] | None = None) -> str:
+    """An index value that is no member of its set: the members, and that an index is a member, not a position."""
+    members = _members(document, set_name)
+    if not members:
+        return f"In {use}, {value} is not a member of set {set_name!r}: write a member of {set_name!r} there."
+    first = repr(members[0]) if isinstance(members[0], str) else str(members[0])
+    position = (f" An index is a member, not a position: the first member of {set_name!r} is {first}."
+                if value.strip("'\"") not in map(str, members) else "")
+    return (f"In {use}, {value} is not a member of set {set_name!r}, whose members are {_listed(members, 12)}. Write one of "
+            f"these members there (text members in quotes), or leave the term out.{position}")
+
+
+def defined_twice_hint(name: str, document: Mapping[str, Any] | None = None) -> str:
+    """One name under both "parameters" and "variables": which entry to delete or rename, in the answer's terms."""
+    parameter = _section(document, "parameters").get(name)
+    has_data = not isinstance(parameter, Mapping) or any(parameter.get(key) not in (None, {}, []) for key in
+                                                         ("value", "values", "rows", "default"))
+    data = "with data" if has_data else "with no data"
+    return (f"{name!r} is both a parameter ({data}) and a variable; a name means one thing. If {name!r} is a number the "
+            f"problem gives, delete the variable {name!r}; if it is decided by the model, delete the parameter {name!r} "
+            f"(or rename the variable, e.g. {name + '_amount'!r}, everywhere the decision is meant). Keep the other entries.")
+
+
+def row_length_hint(parameter: str, count: int, got: str, document: Mapping[str, Any] | None = None) -> str:
+    """What one row of a "rows" table lists: a member of each index set, then the value."""
+    entry = _section(document, "parameters").get(parameter)
+    sizes = _set_sizes(document, _index_names(entry)) or []
+    if len(sizes) == count and all(members for _, members in sizes):
+        example = "[" + ", ".join(json.dumps(members[0]) if isinstance(members[0], (str, int, float)) else json.dumps(list(members[0]))
+                                  for _, members in sizes) + ", value]"
+        names = ", ".join(f"a member of {name!r}" for name, _ in sizes)
+        return (f"Each row of {parameter!r} lists {names}, then the value: {count + 1} entries, e.g. {example}; you wrote "
+                f"{got}. Or write \"values\" as {len(sizes[0][1])} lists, one per member of {sizes[0][0]!r}.")
+    return f"Each row of {parameter!r} lists {count} index members, then the value ({count + 1} entries); you wrote {got}."
 
 
 def needs_declarations(error: str) -> bool:
@@ -224,8 +404,37 @@ def _undeclared_tables(document: Mapping[str, Any] | None) -> str:
     if not found:
         return ""
     listed = ", ".join(f"{name}[...]" for name in found)
+    shapes = [shape for shape in (_table_shape(name, document) for name in found) if shape]
     return (f" The expressions also use {listed}, declared nowhere: put each under \"parameters\" with the numbers from "
-            "the problem, e.g. {\"index\": [its sets], \"values\": [...]}.")
+            "the problem, e.g. {\"index\": [its sets], \"values\": [...]}." + (" By their use: " + "; ".join(shapes) + "."
+                                                                          if shapes else ""))
+
+
+def _table_shape(name: str, document: Mapping[str, Any] | None) -> str | None:
+    """The entry a table the expressions index needs, from the sets its indices run over there (None when they disagree)."""
+    texts = _expression_texts(document)
+    known = set(_section(document, "sets")) | set(_undeclared_sets(document))
+    domains: dict[str, set[str]] = {}
+    for text in texts:
+        for match in re.finditer(r"(?:\bfor\s+|^\s*|,\s*)([A-Za-z_]\w*)\s+in\s+([A-Za-z_]\w*)\b(?!\s*\()", text):
+            domains.setdefault(match[1], set()).add(match[2])
+    shapes = set()
+    for text in texts:
+        for match in re.finditer(rf"(?<![\w.'\"]){re.escape(name)}\s*\[([^\[\]]*)\]", text):
+            items = [item.strip() for item in match[1].split(",")]
+            sets = [next(iter(domains[item])) if len(domains.get(item, ())) == 1 else None for item in items]
+            if all(item in known for item in sets):  # uses with members or unbound names say nothing about the index
+                shapes.add(tuple(sets))
+    if len(shapes) != 1:
+        return None
+    (index,) = shapes
+    if len(index) == 1:
+        layout = f"one number per member of {index[0]!r}"
+    elif len(index) == 2:
+        layout = f"one list per member of {index[0]!r}, each with one number per member of {index[1]!r}"
+    else:
+        return None
+    return f"{json.dumps(name)}: {{\"index\": {json.dumps(list(index))}, \"values\": [...]}} ({layout})"
 
 
 def _expression_texts(document: Mapping[str, Any] | None) -> list[str]:
@@ -295,9 +504,21 @@ def readings_feedback(notes: list[str], feedback: str) -> str:
     return f"Your answer was read with these changes:{lines}\n{feedback}"
 
 
-def findings_feedback(status: str, objective: float | None, findings_text: str) -> str:
-    """The message after a solve whose result needs another look."""
+def repeated_feedback(earlier: int, feedback: str) -> str:
+    """``feedback`` after an answer that repeats an earlier one word for word: say so first, then what to change."""
+    return (f"This answer is the same as your answer in round {earlier}, word for word, so it fails in the same place. "
+            "Do not send it again: change the part that the message below names.\n" + feedback)
+
+
+def findings_feedback(status: str, objective: float | None, findings_text: str, errors: bool = False) -> str:
+    """The message after a solve whose result needs another look.
+
+    Only warnings allow the model back unchanged; after an error (infeasible, unbounded) that sentence invited the
+    same model again (NL4Opt 74, IndustryOR 5 and 64 in the v4 run: the infeasible answer resent word for word).
+    """
     value = f", objective {objective:.10g}" if objective is not None else ""
+    keep = ("Change the constraints or bounds that the message names; do not send the same model again." if errors else
+            "If the model is right as it is, reply with it unchanged.")
     return (f"The model was solved (status {status}{value}), but a check found problems:\n{findings_text}\n"
             "Re-read the problem statement, correct the model where it is wrong, and reply with the complete model as one "
-            "JSON object. If the model is right as it is, reply with it unchanged.")
+            f"JSON object. {keep}")

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ormodel.errors import ExpressionError, Location
-from ormodel.expressions import Compare, Generator, Index, Name, Node, Reduce, to_text, walk
+from ormodel.expressions import Compare, Const, Generator, Index, Name, Node, Reduce, to_text, walk
 from ormodel.problem import Problem
 
 __all__ = ["STRICT_OPERATORS", "explicit_sum", "non_strict", "strict_bounds"]
@@ -115,11 +115,18 @@ def explicit_sum(problem: Problem, node: Reduce, domains: Mapping[str, str | Non
 
 
 def _single_numbers(problem: Problem, body: Node, domains: Mapping[str, str | None]) -> bool:
-    """Whether ``body`` is a compound of constants, scalar variables and parameters, and index names bound around it."""
-    if isinstance(body, Name):
+    """Whether ``body`` is a compound of constants, scalar variables and parameters, index names bound around it, and
+    entries whose every index is such a name or a constant (``x[w]`` inside ``for w in W``: IndustryOR 32)."""
+    if isinstance(body, (Name, Index)):
         return False
     for item in walk(body):
-        if isinstance(item, (Index, Reduce, Generator)):
+        if isinstance(item, Index):
+            symbol = _indexed_symbol(problem, item.name)
+            if symbol is None or len(symbol[1]) != len(item.items) or not all(
+                    isinstance(part, Const) or (isinstance(part, Name) and part.id in domains) for part in item.items):
+                return False
+            continue
+        if isinstance(item, (Reduce, Generator)):
             return False
         if isinstance(item, Name):
             scalar = (item.id in problem.variables and not problem.variables[item.id].index) or \

@@ -149,6 +149,15 @@ def test_sum_of_a_compound_with_an_indexed_name_is_still_refused() -> None:
     assert "has no 'for'" in error.reason
 
 
+def test_sum_of_a_compound_of_entries_fixed_by_the_for_is_that_compound() -> None:
+    # IndustryOR 32 (Qwen2.5-Coder-1.5B, round 2): "for w in workshops": "sum(c1[w] + c2[w] + c3[w]) <= capacity[w]".
+    per_type = model("spare", [{"name": "cap", "for": "t in types", "expression": "sum(bought[t] + 2 * profit[t]) <= 7"}])
+    form = compile_problem(problem_from_dict(per_type))
+    assert form.matrix.shape[0] == 2 and form.row_upper.tolist() == [7 - 2 * 3, 7 - 2 * 2]
+    assert "has no 'for'" in rejected(model("sum(bought['e'] + bought[t] * 1)")).reason  # t bound nowhere
+    assert "has no 'for'" in rejected(model("sum(spare + scooters['e'])")).reason  # one index for two sets
+
+
 def test_a_list_of_members_after_in_is_those_members_in_order() -> None:
     # MAMO ComplexLP 41, round 3 (Qwen2.5-Coder-1.5B, trimmed): "sum(move[f, 'Warehouse 1'] for f in ['Warehouse 2', ...])".
     document = {"sets": {"W": ["Warehouse 1", "Warehouse 2", "Warehouse 3"]},

@@ -199,6 +199,11 @@ def test_the_tables_an_answer_indexes_but_never_declares_are_named_with_the_sets
                                                                  "sum(transport[c, s] * unit_cost[c, s] for c in centers for s in stores)"},
                 "constraints": [{"name": "demand", "for": "s in stores", "expression": "sum(transport[c, s] for c in centers) == demand[s]"}]}
     [hint] = error_hints(rejection(document), document)
-    assert hint.endswith("The expressions also use opening[...], cost[...], unit_cost[...], demand[...], declared nowhere: put "
-                         "each under \"parameters\" with the numbers from the problem, e.g. {\"index\": [its sets], \"values\": [...]}.")
+    assert ("The expressions also use opening[...], cost[...], unit_cost[...], demand[...], declared nowhere: put "
+            "each under \"parameters\" with the numbers from the problem, e.g. {\"index\": [its sets], \"values\": [...]}.") in hint
+    # the index each table needs, from the sets its indices run over (v4 round 2 of ComplexLP 166 wrote unit_cost 6 × 6)
+    assert hint.endswith("\"unit_cost\": {\"index\": [\"centers\", \"stores\"], \"values\": [...]} (one list per member of "
+                         "'centers', each with one number per member of 'stores'); \"demand\": {\"index\": [\"stores\"], "
+                         "\"values\": [...]} (one number per member of 'stores').")
+    assert "By their use: \"opening\": {\"index\": [\"centers\"]" in hint
     assert "transport[...]" not in hint
