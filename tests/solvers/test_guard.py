@@ -215,7 +215,10 @@ def test_a_worker_that_dies_gives_an_error_result(sent, expected) -> None:
 
 
 _INTERRUPTED = """
-import sys, threading, time
+import signal, sys, threading, time
+# a shell that starts this test in the background leaves SIGINT ignored, and Python then installs no
+# KeyboardInterrupt handler: restore it, as in an interactive process where a user presses Ctrl-C
+signal.signal(signal.SIGINT, signal.default_int_handler)
 sys.path.insert(0, {tests!r})
 from test_guard import facility_location
 import ormodel as om
