@@ -52,7 +52,7 @@ import tokenize
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-__all__ = ["normalize_document"]
+__all__ = ["has_no_data", "normalize_document"]
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
@@ -271,15 +271,15 @@ def _variables_under_parameters(document: dict[str, Any]) -> list[str]:
 _DATA_KEYS = ("value", "values", "rows", "default")
 
 
-def _has_no_data(entry: Any) -> bool:
-    """An entry under "parameters" that gives no number at all (``{"index": [...], "values": {}}``)."""
-    return isinstance(entry, dict) and all(entry.get(key) in (None, {}, []) for key in _DATA_KEYS)
+def has_no_data(entry: Any) -> bool:
+    """Whether an entry under "parameters" gives no number at all (``{"index": [...], "values": {}}``)."""
+    return isinstance(entry, Mapping) and all(entry.get(key) in (None, {}, []) for key in _DATA_KEYS)
 
 
 def _empty_parameters_named_like_variables(document: dict[str, Any]) -> list[str]:
     parameters, variables = _section(document, "parameters"), _section(document, "variables")
     notes = []
-    for name in [name for name, entry in parameters.items() if name in variables and _has_no_data(entry)]:
+    for name in [name for name, entry in parameters.items() if name in variables and has_no_data(entry)]:
         del parameters[name]
         notes.append(f"dropped parameter {name!r}: it has no data, and {name!r} is also a variable, which is what the "
                      "expressions use")

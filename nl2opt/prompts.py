@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ormodel.nl2opt.client import Message
+from ormodel.nl2opt.normalize import has_no_data
 
 __all__ = [
     "SYSTEM_PROMPT",
@@ -244,7 +245,7 @@ def in_not_a_set_hint(text: str, column: int, document: Mapping[str, Any] | None
 def empty_table_hint(parameter: str, document: Mapping[str, Any] | None = None) -> str | None:
     """For a table the answer declares with no numbers at all: the entries it needs, in the answer's names (else None)."""
     entry = _section(document, "parameters").get(parameter)
-    if not isinstance(entry, Mapping) or any(entry.get(key) not in (None, {}, []) for key in ("value", "values", "rows", "default")):
+    if not has_no_data(entry):
         return None
     sizes = _set_sizes(document, _index_names(entry))
     if not sizes or len(sizes) != 1:
@@ -282,9 +283,7 @@ def not_a_member_hint(value: str, use: str, set_name: str, document: Mapping[str
 def defined_twice_hint(name: str, document: Mapping[str, Any] | None = None) -> str:
     """One name under both "parameters" and "variables": which entry to delete or rename, in the answer's terms."""
     parameter = _section(document, "parameters").get(name)
-    has_data = not isinstance(parameter, Mapping) or any(parameter.get(key) not in (None, {}, []) for key in
-                                                         ("value", "values", "rows", "default"))
-    data = "with data" if has_data else "with no data"
+    data = "with no data" if has_no_data(parameter) else "with data"
     return (f"{name!r} is both a parameter ({data}) and a variable; a name means one thing. If {name!r} is a number the "
             f"problem gives, delete the variable {name!r}; if it is decided by the model, delete the parameter {name!r} "
             f"(or rename the variable, e.g. {name + '_amount'!r}, everywhere the decision is meant). Keep the other entries.")
@@ -404,20 +403,26 @@ def _undeclared_tables(document: Mapping[str, Any] | None) -> str:
     if not found:
         return ""
     listed = ", ".join(f"{name}[...]" for name in found)
-    shapes = [shape for shape in (_table_shape(name, document) for name in found) if shape]
+    shapes = _table_shapes(found, document)
     return (f" The expressions also use {listed}, declared nowhere: put each under \"parameters\" with the numbers from "
             "the problem, e.g. {\"index\": [its sets], \"values\": [...]}." + (" By their use: " + "; ".join(shapes) + "."
                                                                           if shapes else ""))
 
 
-def _table_shape(name: str, document: Mapping[str, Any] | None) -> str | None:
-    """The entry a table the expressions index needs, from the sets its indices run over there (None when they disagree)."""
+def _table_shapes(names: list[str], document: Mapping[str, Any] | None) -> list[str]:
+    """The entries the tables ``names`` need, each from the sets its indices run over in the expressions (where they agree)."""
     texts = _expression_texts(document)
     known = set(_section(document, "sets")) | set(_undeclared_sets(document))
     domains: dict[str, set[str]] = {}
     for text in texts:
         for match in re.finditer(r"(?:\bfor\s+|^\s*|,\s*)([A-Za-z_]\w*)\s+in\s+([A-Za-z_]\w*)\b(?!\s*\()", text):
             domains.setdefault(match[1], set()).add(match[2])
+    shapes = [_table_shape(name, texts, known, domains) for name in names]
+    return [shape for shape in shapes if shape]
+
+
+def _table_shape(name: str, texts: list[str], known: set[str], domains: Mapping[str, set[str]]) -> str | None:
+    """The entry table ``name`` needs, from the sets ``domains`` gives its indices in ``texts`` (None when they disagree)."""
     shapes = set()
     for text in texts:
         for match in re.finditer(rf"(?<![\w.'\"]){re.escape(name)}\s*\[([^\[\]]*)\]", text):
