@@ -99,13 +99,14 @@ def train_value_network(dataset: ValueDataset, epochs: int = 300, batch_size: in
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+        logged = epoch % 25 == 0 or epoch == epochs
+        metrics = _evaluate(network, tensors, train_batches, validation) if logged or annealing is not None else {}
         if annealing is not None:
             annealing.step()
-            error = _evaluate(network, tensors, train_batches, validation)["validation_mae_scaled"]
+            error = metrics["validation_mae_scaled"]
             if best is None or error < best[0]:
                 best = (error, epoch, {key: value.detach().clone() for key, value in network.state_dict().items()})
-        if epoch % 25 == 0 or epoch == epochs:
-            metrics = _evaluate(network, tensors, train_batches, validation)
+        if logged:
             metrics["epoch"] = epoch
             metrics["seconds"] = time.perf_counter() - started
             history.append(metrics)
