@@ -70,7 +70,10 @@ def run_one(family: str, level: str, instance_seed: int, scip_seed: int, method:
     options = SolveOptions(time_limit=time_limit, seed=scip_seed, extra=dict(extra))
     wall_started, cpu_started = time.perf_counter(), time.process_time()
     if method == "scip":
-        result = ScipBackend().solve(form, SolveOptions(time_limit=time_limit, seed=scip_seed, extra={**extra, **PROTOCOL}))
+        # In process, as the GNN rule (a callback) must be: the wall-clock guard's worker would hide SCIP's CPU time
+        # from this process's clock and add the form's transfer to one method only.
+        in_process = {**extra, **PROTOCOL, "wall_clock_guard": False}
+        result = ScipBackend().solve(form, SolveOptions(time_limit=time_limit, seed=scip_seed, extra=in_process))
     else:
         policy = weights / f"{'mixed' if method == 'gnn-mixed' else family}.pt"
         result = run_method("gnn-branching", form, options, {"model": str(policy), "protocol": True, "device": device})
