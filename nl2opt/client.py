@@ -146,7 +146,10 @@ def generation_schema(declare_first: bool = False) -> dict[str, Any]:
       data tables before the variables that use them (an empty object where there are none). Without it, 31
       distinct recorded answers in 13 problems indexed by sets and read tables declared nowhere, round after
       round; MAMO ComplexLP 166 asked for with it declared both sets and all four tables in one answer.
-      ``description`` stays optional: requiring it made the model copy the problem into it.
+      ``description`` stays optional: requiring it made the model copy the problem into it. Under
+      ``declare_first`` it is not offered at all (the reader still accepts it): the answer is asked for
+      before any error when the problem text lists tables (:func:`ormodel.nl2opt.problem_text.states_tables`),
+      and free text there costs tokens the tables need.
     """
     from ormodel.io import json_schema
 
@@ -155,7 +158,8 @@ def generation_schema(declare_first: bool = False) -> dict[str, Any]:
     if declare_first:
         schema["required"] = [*DECLARED_FIRST, *(key for key in schema.get("required", []) if key not in DECLARED_FIRST)]
         properties = schema["properties"]
-        schema["properties"] = {**{key: properties[key] for key in DECLARED_FIRST}, **properties}
+        schema["properties"] = {**{key: properties[key] for key in DECLARED_FIRST},
+                                **{key: value for key, value in properties.items() if key != "description"}}
     for definition in ("constraint", "constraint_body"):
         if definition in schema.get("$defs", {}):
             schema["$defs"][definition].pop("required", None)
