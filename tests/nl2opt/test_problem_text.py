@@ -21,7 +21,7 @@ SCALAR = ("A bakery bakes bread and cakes. A loaf needs 2 cups of flour and sell
 
 # projects named X1..X4: the digits of the names are not data
 NAMED_SCALARS = ("A fund splits money over projects X1, X2, X3 and X4. X1 returns 4 percent and X2 returns 6 percent."
-                 "\\n- X1 plus X2 may not exceed 500.\\n- X3 plus X4 must be at least 200.")
+                 "\n- X1 plus X2 may not exceed 500.\n- X3 plus X4 must be at least 200.")
 
 MARKDOWN = """A mill cuts three products on two machines.
 
