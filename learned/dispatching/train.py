@@ -185,8 +185,22 @@ def validation_sets(seed: int, count: int) -> list[tuple[JobShopInstance, int]]:
 
 def validate(policy: DispatchPolicy, sets: Sequence[tuple[JobShopInstance, int]]) -> tuple[float, float]:
     """Mean of greedy makespan / best-of-12-rules makespan (lower is better), and the share of strict wins."""
-    ratios = np.array([policy.solve(instance).makespan / reference for instance, reference in sets])
+    ratios = validation_ratios(policy, sets)
     return float(ratios.mean()), float((ratios < 1).mean())
+
+
+def validation_ratios(policy: DispatchPolicy, sets: Sequence[tuple[JobShopInstance, int]]) -> np.ndarray:
+    """Greedy makespan / best-of-12-rules makespan of each validation instance, in the order of ``sets``."""
+    return np.array([policy.solve(instance).makespan / reference for instance, reference in sets])
+
+
+def per_shape(ratios: np.ndarray) -> dict[str, list[float]]:
+    """Mean ratio and share of strict wins of each validation shape (``ratios`` as from :func:`validation_ratios`)."""
+    count = len(ratios) // len(VALIDATION)
+    return {
+        f"{kind}{jobs}x{machines}": [round(float(chunk.mean()), 4), round(float((chunk < 1).mean()), 3)]
+        for (kind, jobs, machines), chunk in zip(VALIDATION, ratios.reshape(len(VALIDATION), count))
+    }
 
 
 def self_labeling_phase(
@@ -227,9 +241,14 @@ def self_labeling_phase(
         schedule.step()
         entry: dict = {"iterations": iteration, "loss": round(loss, 4), "best_over_mean": round(float(np.mean(gains)), 4)}
         if sets and iteration % arguments.validate_every == 0:
-            score, wins = validate(policy, sets)
+            ratios = validation_ratios(policy, sets)
+            score, wins = float(ratios.mean()), float((ratios < 1).mean())
             entry["greedy_over_best_rule"] = round(score, 4)
             entry["wins"] = round(wins, 3)
+            entry["per_shape"] = per_shape(ratios)
+            if arguments.checkpoints:
+                Path(arguments.checkpoints).mkdir(parents=True, exist_ok=True)
+                policy.save(Path(arguments.checkpoints) / f"step{iteration:05d}.pt", {"partial": True, "log": log + [entry]})
             if score < kept["score"]:
                 kept = {"iterations": iteration, "score": score, "wins": wins, "state": copy.deepcopy(policy.state_dict())}
                 policy.save(f"{arguments.output}.partial", {"partial": True, "log": log + [entry]})
@@ -280,6 +299,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--max-minutes", type=float, default=0.0, help="stop self-labeling after this long (0: no limit)")
     parser.add_argument("--stop-after", type=int, default=0,
                         help="stop after this many steps (the learning-rate schedule still spans --iterations; 0: no stop)")
+    parser.add_argument("--checkpoints", default=None, help="folder for the weights of every validated step (optional)")
     parser.add_argument("--init", default=None, help="start from these weights (earlier feature sets are padded)")
     parser.add_argument("--output", default=str(DEFAULT_WEIGHTS))
     arguments = parser.parse_args(argv)

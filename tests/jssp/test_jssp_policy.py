@@ -135,6 +135,22 @@ def test_training_entry_point_is_reproducible(tmp_path: Path) -> None:
     assert [entry["iterations"] for entry in metadata["log"]] == [1, 2]
 
 
+def test_training_keeps_every_validated_step_with_its_per_shape_scores(tmp_path: Path) -> None:
+    from ormodel.learned.dispatching.train import VALIDATION
+
+    arguments = ["--seed", "6", "--imitation-instances", "0", "--iterations", "2", "--families", "taillard",
+                 "--samples", "2", "--hidden", "8", "--validation-instances", "1", "--validate-every", "1",
+                 "--checkpoints", str(tmp_path / "steps"), "--output", str(tmp_path / "final.pt")]
+    train_main(arguments)
+    assert sorted(path.name for path in (tmp_path / "steps").iterdir()) == ["step00001.pt", "step00002.pt"]
+    entry = load_policy(tmp_path / "steps" / "step00002.pt").metadata["log"][-1]
+    assert entry["iterations"] == 2 and len(entry["per_shape"]) == len(VALIDATION)
+    ratio, wins = entry["per_shape"]["taillard15x15"]
+    assert ratio > 0 and wins in (0.0, 1.0)
+    # The overall score is the mean over the shapes (one instance each here).
+    assert entry["greedy_over_best_rule"] == pytest.approx(np.mean([value[0] for value in entry["per_shape"].values()]), abs=1e-3)
+
+
 def test_self_labeling_learns_the_best_sampled_schedule() -> None:
     from ormodel.learned.dispatching.train import decisions, imitation_loss
 
