@@ -185,7 +185,11 @@ def validation_sets(seed: int, count: int) -> list[tuple[JobShopInstance, int]]:
 
 def validate(policy: DispatchPolicy, sets: Sequence[tuple[JobShopInstance, int]]) -> tuple[float, float]:
     """Mean of greedy makespan / best-of-12-rules makespan (lower is better), and the share of strict wins."""
-    ratios = validation_ratios(policy, sets)
+    return score_and_wins(validation_ratios(policy, sets))
+
+
+def score_and_wins(ratios: np.ndarray) -> tuple[float, float]:
+    """Mean ratio (lower is better) and share of strict wins of ``ratios`` as from :func:`validation_ratios`."""
     return float(ratios.mean()), float((ratios < 1).mean())
 
 
@@ -216,6 +220,9 @@ def self_labeling_phase(
     kept = {"iterations": 0, "score": score, "wins": wins, "state": copy.deepcopy(policy.state_dict())}
     if sets:
         log.append({"iterations": 0, "greedy_over_best_rule": score, "wins": wins})
+    checkpoints = Path(arguments.checkpoints) if arguments.checkpoints and sets else None
+    if checkpoints:
+        checkpoints.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
     task = progress.add_task("self-labeling", total=arguments.iterations)
     for iteration in range(1, arguments.iterations + 1):
@@ -242,13 +249,12 @@ def self_labeling_phase(
         entry: dict = {"iterations": iteration, "loss": round(loss, 4), "best_over_mean": round(float(np.mean(gains)), 4)}
         if sets and iteration % arguments.validate_every == 0:
             ratios = validation_ratios(policy, sets)
-            score, wins = float(ratios.mean()), float((ratios < 1).mean())
+            score, wins = score_and_wins(ratios)
             entry["greedy_over_best_rule"] = round(score, 4)
             entry["wins"] = round(wins, 3)
             entry["per_shape"] = per_shape(ratios)
-            if arguments.checkpoints:
-                Path(arguments.checkpoints).mkdir(parents=True, exist_ok=True)
-                policy.save(Path(arguments.checkpoints) / f"step{iteration:05d}.pt", {"partial": True, "log": log + [entry]})
+            if checkpoints:
+                policy.save(checkpoints / f"step{iteration:05d}.pt", {"partial": True, "log": log + [entry]})
             if score < kept["score"]:
                 kept = {"iterations": iteration, "score": score, "wins": wins, "state": copy.deepcopy(policy.state_dict())}
                 policy.save(f"{arguments.output}.partial", {"partial": True, "log": log + [entry]})
